@@ -1,0 +1,1 @@
+"""Text stages: prepare (customer turns), redact (PII), embed (cached encoder), themes (discovery)."""

@@ -1,0 +1,1 @@
+"""Weekly pain-point reports: ranking (pain_points) and rendering (render, templates/)."""

@@ -1,0 +1,1 @@
+"""Root-cause classifier: training sets, models, evaluation, MLflow registry and batch tagging."""

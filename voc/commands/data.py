@@ -1,0 +1,86 @@
+"""``voc data ...``: validate contact and order files, make synthetic data, summarise a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from voc.contracts import ContractConfig, validate_contacts, validate_orders
+from voc.files import write_table
+
+app = typer.Typer(help="Validate, generate and summarise contact data.", no_args_is_help=True)
+console = Console(stderr=True)
+
+Format = Literal["parquet", "csv", "jsonl"]
+
+
+@app.command(
+    epilog="Examples:\n\n  voc data validate contacts.csv --out checked/\n\n"
+    "  voc data validate export.jsonl --text-column body --id-column ticket_id --out checked/\n\n"
+    "  voc data validate orders.csv --orders --out checked/"
+)
+def validate(
+    input: Annotated[Path, typer.Argument(help="Contacts (or orders) file: .csv, .parquet or .jsonl.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the accepted rows and the quarantine.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
+    id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    max_text_length: Annotated[int, typer.Option(help="Longer texts are quarantined.")] = 20_000,
+    output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
+    orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
+) -> None:
+    """Check a file against the contract; write accepted rows and quarantined rows with reasons.
+
+    Writes OUT/contacts.<format> (or OUT/orders.<format>) and OUT/quarantine.parquet plus a
+    spreadsheet-safe OUT/quarantine.csv, and prints read = accepted + quarantined.
+    """
+    if output_format not in ("parquet", "csv", "jsonl"):
+        raise typer.BadParameter(f"--format must be parquet, csv or jsonl, not {output_format!r}")
+    if orders:
+        result = validate_orders(input)
+        name = "orders"
+    else:
+        config = ContractConfig(text_column=text_column, id_column=id_column, max_text_length=max_text_length)
+        result = validate_contacts(input, config)
+        name = "contacts"
+    accepted_path = write_table(result.accepted, out / f"{name}.{output_format}")
+    write_table(result.quarantine, out / "quarantine.parquet")
+    write_table(result.quarantine, out / "quarantine.csv")
+    assert result.counts.reconciles, result.counts
+    typer.echo(f"{input}: {result.counts.summary()}")
+    typer.echo(f"accepted -> {accepted_path}; quarantine -> {out / 'quarantine.csv'}")
+
+
+@app.command(epilog="Examples:\n\n  voc data summary workspace/data/interim/contacts.parquet")
+def summary(
+    input: Annotated[Path, typer.Argument(help="A validated contacts file.")],
+) -> None:
+    """Print what a contacts file holds: rows, weeks, channels, markets, CSAT."""
+    result = validate_contacts(input)
+    df = result.accepted
+    typer.echo(f"{input}: {result.counts.summary()}")
+    if df.empty:
+        return
+    table = Table(title=f"{len(df):,} contacts")
+    table.add_column("field")
+    table.add_column("values")
+    if df["created_at"].notna().any():
+        weeks = df["created_at"].dt.tz_convert(None).dt.to_period("W-SUN")
+        table.add_row(
+            "dates",
+            f"{df['created_at'].min():%Y-%m-%d} .. {df['created_at'].max():%Y-%m-%d} "
+            f"({weeks.nunique()} weeks)",
+        )
+    for col in ("channel", "market", "category", "order_stage"):
+        counts = df[col].value_counts(dropna=True)
+        if len(counts):
+            table.add_row(col, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if df["csat"].notna().any():
+        table.add_row("csat", f"mean {df['csat'].mean():.2f} over {df['csat'].notna().sum():,} rated")
+    if df["escalated"].notna().any():
+        table.add_row("escalated", f"{df['escalated'].mean():.1%}")
+    table.add_row("text length", f"median {int(df['text'].str.len().median())} chars")
+    Console().print(table)

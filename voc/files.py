@@ -1,0 +1,96 @@
+"""Atomic, spreadsheet-safe file writing.
+
+Every file the pipeline writes goes through here: the data is written to a temporary file in the
+target folder and renamed over the target, so a crash never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+TABLE_SUFFIXES = (".parquet", ".csv", ".jsonl")
+
+# A cell that starts with one of these is read as a formula by Excel, LibreOffice and Sheets.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` when the block succeeds.
+
+    On an exception the temporary file is removed and ``path`` is left as it was.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file for writing that replaces ``path`` when the block succeeds."""
+    if "b" not in mode:
+        kwargs.setdefault("encoding", "utf-8")
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
+        yield fh
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically and return the path."""
+    with atomic_open(path) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Neutralise a cell that a spreadsheet would run as a formula.
+
+    A string starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe, the
+    OWASP-recommended escape; anything else is returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` whose text cells and column names are :func:`spreadsheet_safe`."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(spreadsheet_safe)
+    out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` atomically, in the format named by the suffix (.parquet, .csv or .jsonl).
+
+    CSV output is meant for spreadsheets and BI tools, so its text cells are made
+    :func:`spreadsheet_safe`; Parquet and JSONL keep the values exactly.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise ValueError(f"{target}: unsupported output format {suffix!r}; use one of {TABLE_SUFFIXES}")
+    with atomic_path(target) as tmp:
+        if suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
+            spreadsheet_safe_frame(df).to_csv(tmp, index=False)
+        else:
+            df.to_json(tmp, orient="records", lines=True, date_format="iso", force_ascii=False)
+    return target

@@ -1,0 +1,84 @@
+"""The root-cause taxonomy: a versioned YAML file (``data/taxonomy.yaml``).
+
+Each root cause has an ``id`` (what models predict and labels use), a display ``name``, a
+``family`` (cancellation, return, refund, delivery, other), an ``owner`` team and a one-line
+``description``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FAMILIES = ("cancellation", "return", "refund", "delivery", "other")
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yaml"
+
+
+@dataclass(frozen=True)
+class RootCause:
+    id: str
+    name: str
+    family: str
+    owner: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: str
+    name: str
+    root_causes: tuple[RootCause, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [rc.id for rc in self.root_causes]
+
+    def __contains__(self, cause_id: object) -> bool:
+        return any(rc.id == cause_id for rc in self.root_causes)
+
+    def __getitem__(self, cause_id: str) -> RootCause:
+        for rc in self.root_causes:
+            if rc.id == cause_id:
+                return rc
+        raise KeyError(f"unknown root cause {cause_id!r} (taxonomy {self.name} v{self.version})")
+
+    def family_of(self, cause_id: str, default: str = "other") -> str:
+        """Family of ``cause_id``, or ``default`` for a label outside the taxonomy."""
+        return self[cause_id].family if cause_id in self else default
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load and check a taxonomy file; ``None`` loads the bundled ``data/taxonomy.yaml``.
+
+    Raises ``ValueError`` naming the file and entry when an id repeats, a field is missing or a
+    family is unknown.
+    """
+    source = Path(path) if path is not None else DEFAULT_TAXONOMY
+    try:
+        doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{source}: cannot read taxonomy: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("root_causes"), list):
+        raise ValueError(f"{source}: expected a mapping with a 'root_causes' list")
+    causes: list[RootCause] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(doc["root_causes"], start=1):
+        missing = [k for k in ("id", "name", "family", "owner", "description") if not entry.get(k)]
+        if missing:
+            raise ValueError(f"{source}: root cause #{i} lacks {', '.join(missing)}")
+        if entry["id"] in seen:
+            raise ValueError(f"{source}: root cause id {entry['id']!r} appears twice")
+        if entry["family"] not in FAMILIES:
+            raise ValueError(
+                f"{source}: root cause {entry['id']!r} has family {entry['family']!r}; "
+                f"expected one of {', '.join(FAMILIES)}"
+            )
+        seen.add(entry["id"])
+        causes.append(RootCause(**{k: str(entry[k]) for k in RootCause.__dataclass_fields__}))
+    return Taxonomy(
+        version=str(doc.get("version", "0")),
+        name=str(doc.get("name", source.stem)),
+        root_causes=tuple(causes),
+    )
