@@ -353,7 +353,7 @@ def read_raw_chunks(
     first = True
     try:
         for chunk in reader(source, config.chunk_size):
-            if first:
+            if first and (kind != "jsonl" or chunk.attrs.get("header")):
                 _check_columns(source, chunk, rename, tuple(required), config)
                 first = False
             yield chunk.rename(columns=rename)
@@ -371,7 +371,8 @@ def _check_columns(
     required: tuple[str, ...],
     config: ContractConfig,
 ) -> None:
-    present = set(chunk.columns) - {SOURCE_ROW, _PROBLEM, _RAW}
+    # JSONL has no header: the keys of its first well-formed record stand for one.
+    present = set(chunk.attrs.get("header") or chunk.columns) - {SOURCE_ROW, _PROBLEM, _RAW}
     for original, target in rename.items():
         if target in present and original in present:
             raise InputError(f"{source}: both {original!r} and {target!r} columns exist; rename one of them")
@@ -454,36 +455,36 @@ def _parquet_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
 def _jsonl_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     rows: list[dict[str, Any]] = []
     columns: dict[str, None] = {}
+    header: list[str] = []
     with open(source, "rb") as fh:
         for line_number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            row: dict[str, Any]
+            # surrogateescape keeps undecodable bytes so the fields can still be read and flagged.
+            decoded = line.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
             try:
-                decoded = line.decode("utf-8-sig" if line_number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                row = {_PROBLEM: "undecodable_bytes", _RAW: line.decode("utf-8", "backslashreplace").rstrip()}
+                obj = json.loads(decoded)
+            except ValueError:
+                obj = None
+            row: dict[str, Any]
+            if isinstance(obj, dict):
+                row = {_clean_surrogates(str(k)): _json_value(v) for k, v in obj.items()}
+                undecodable = _SURROGATES.search(decoded) is not None
+                if undecodable:
+                    row = {k: _clean_surrogates(v) if isinstance(v, str) else v for k, v in row.items()}
+                row[_PROBLEM] = "undecodable_bytes" if undecodable else None
             else:
-                try:
-                    obj = json.loads(decoded)
-                except ValueError:
-                    obj = None
-                if isinstance(obj, dict):
-                    row = {str(k): _json_value(v) for k, v in obj.items()}
-                    row[_PROBLEM] = None
-                    if any(isinstance(v, str) and _SURROGATES.search(v) for v in row.values()):
-                        row = {k: _clean_surrogates(v) if isinstance(v, str) else v for k, v in row.items()}
-                        row[_PROBLEM] = "undecodable_bytes"
-                else:
-                    row = {_PROBLEM: "malformed_json", _RAW: decoded.rstrip()}
+                row = {_PROBLEM: "malformed_json", _RAW: _clean_surrogates(decoded.rstrip())}
             row[SOURCE_ROW] = line_number
+            if not columns and row[_PROBLEM] != "malformed_json":
+                header = [k for k in row if k not in (SOURCE_ROW, _PROBLEM, _RAW)]
             columns.update(dict.fromkeys(k for k in row if k not in (SOURCE_ROW, _PROBLEM, _RAW)))
             rows.append(row)
             if len(rows) >= chunk_size:
-                yield _frame(rows, list(columns))
+                yield _frame(rows, list(columns), header)
                 rows = []
     if rows or not columns:
-        yield _frame(rows, list(columns))
+        yield _frame(rows, list(columns), header)
 
 
 def _json_value(value: Any) -> Any:
@@ -492,12 +493,15 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _frame(rows: list[dict[str, Any]], header: list[str]) -> pd.DataFrame:
-    columns = [*header, SOURCE_ROW, _PROBLEM]
+def _frame(rows: list[dict[str, Any]], columns: list[str], header: list[str] | None = None) -> pd.DataFrame:
+    columns = [*columns, SOURCE_ROW, _PROBLEM]
     if any(_RAW in r for r in rows):
         columns.append(_RAW)
     df = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    return df.astype(object).where(df.notna(), None)
+    df = df.astype(object).where(df.notna(), None)
+    if header:
+        df.attrs["header"] = header
+    return df
 
 
 # --------------------------------------------------------------------------------------------

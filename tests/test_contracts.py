@@ -1,0 +1,300 @@
+"""The contact contract: every row ends up accepted or quarantined with the right reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voc.cli import main
+from voc.contracts import (
+    ContactValidator,
+    ContractConfig,
+    InputError,
+    validate_contacts,
+    validate_orders,
+)
+
+HEADER = "contact_id,text,created_at,channel,order_stage,csat,nps,escalated"
+# One row per quarantine reason, plus two good rows. The expected reason is the last field.
+BAD_ROWS = [
+    ("1,my parcel never arrived,2026-11-02T10:00:00Z,chat,in_transit,2,3,no", None),
+    ("2,refund still missing,2026-11-03,email,post_delivery,,,", None),
+    ("3,   ,2026-11-03,chat,,,,", "empty_text"),
+    (",no id here,2026-11-03,chat,,,,", "missing_id"),
+    ("1,same id again,2026-11-03,chat,,,,", "duplicate_id"),
+    ("4,when did this happen,31/31/2026,chat,,,,", "bad_date"),
+    ("5,sent by fax,2026-11-03,fax,,,,", "unknown_channel"),
+    ("6,stage,2026-11-03,chat,on_the_moon,,,", "unknown_order_stage"),
+    ("7,very happy,2026-11-03,chat,,6,,", "csat_out_of_range"),
+    ("8,score,2026-11-03,chat,,,11,", "nps_out_of_range"),
+    ("9,escalated?,2026-11-03,chat,,,,perhaps", "bad_escalated"),
+    ("10,too few fields,2026-11-03", "malformed_row"),
+    ("11," + "x" * 300 + ",2026-11-03,chat,,,,", "text_too_long"),
+]
+
+
+def write_csv(path: Path, lines: list[str], extra: bytes = b"") -> Path:
+    path.write_bytes(("\n".join([HEADER, *lines]) + "\n").encode() + extra)
+    return path
+
+
+@pytest.fixture
+def bad_csv(tmp_path: Path) -> Path:
+    lines = [row for row, _ in BAD_ROWS]
+    undecodable = b"12,caf\xe9 latte was cold,2026-11-03,review,,,,\n"
+    return write_csv(tmp_path / "contacts.csv", lines, extra=undecodable)
+
+
+def test_every_bad_row_lands_in_quarantine_with_its_reason(bad_csv: Path) -> None:
+    result = validate_contacts(bad_csv, ContractConfig(max_text_length=200))
+    expected = {i + 1: reason for i, (_, reason) in enumerate(BAD_ROWS) if reason}
+    expected[len(BAD_ROWS) + 1] = "undecodable_bytes"
+    got = dict(zip(result.quarantine["source_row"], result.quarantine["reason"], strict=True))
+    assert got == expected
+    assert sorted(result.accepted["contact_id"]) == ["1", "2"]
+    assert result.counts.read == len(BAD_ROWS) + 1
+    assert result.counts.read == result.counts.accepted + result.counts.quarantined
+    # nothing is lost: the quarantined row keeps its original values
+    row = result.quarantine.set_index("source_row").loc[len(BAD_ROWS) + 1]
+    assert row["text"] == "caf\\xe9 latte was cold"
+
+
+def test_accepted_rows_are_typed(bad_csv: Path) -> None:
+    accepted = validate_contacts(bad_csv, ContractConfig(max_text_length=200)).accepted.set_index(
+        "contact_id"
+    )
+    assert accepted.loc["1", "csat"] == 2 and str(accepted["csat"].dtype) == "Int64"
+    assert not accepted.loc["1", "escalated"]
+    assert accepted.loc["1", "created_at"] == pd.Timestamp("2026-11-02T10:00:00Z")
+    assert pd.isna(accepted.loc["2", "csat"])
+
+
+def test_a_row_with_several_problems_lists_them_all(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ["1,  ,yesterday-ish,pigeon,,9,99,"])
+    reason = validate_contacts(path).quarantine["reason"].iloc[0]
+    assert set(reason.split(";")) == {
+        "empty_text",
+        "bad_date",
+        "unknown_channel",
+        "csat_out_of_range",
+        "nps_out_of_range",
+    }
+
+
+def test_duplicate_ids_are_caught_across_chunks(tmp_path: Path) -> None:
+    lines = [f"{i % 5},text {i},,,,,," for i in range(12)]
+    path = write_csv(tmp_path / "c.csv", lines)
+    result = validate_contacts(path, ContractConfig(chunk_size=3))
+    assert len(result.accepted) == 5
+    assert set(result.quarantine["reason"]) == {"duplicate_id"}
+    assert result.counts.reconciles
+
+
+def test_same_rows_in_all_three_formats_give_the_same_result(tmp_path: Path) -> None:
+    rows = [
+        {"contact_id": "a", "text": "where is my refund", "channel": "email", "csat": 2},
+        {"contact_id": "b", "text": "", "channel": "chat", "csat": None},
+        {"contact_id": "c", "text": "cancel please", "channel": "telex", "csat": 4},
+        {"contact_id": "d", "text": "size too small", "channel": "review", "csat": 9},
+    ]
+    frame = pd.DataFrame(rows)
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    frame.to_parquet(tmp_path / "c.parquet", index=False)
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    results = [validate_contacts(tmp_path / f"c.{ext}") for ext in ("csv", "parquet", "jsonl")]
+    for result in results:
+        assert list(result.accepted["contact_id"]) == ["a"]
+        assert list(result.quarantine["reason"]) == ["empty_text", "unknown_channel", "csat_out_of_range"]
+        assert result.accepted["csat"].iloc[0] == 2
+
+
+def test_jsonl_bad_lines_are_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(
+        b'{"contact_id": "1", "text": "ok"}\n'
+        b"not json at all\n"
+        b"[1, 2]\n"
+        b"\n"
+        b'{"contact_id": "2", "text": "bad \xff byte"}\n'
+    )
+    result = validate_contacts(path)
+    assert list(result.accepted["contact_id"]) == ["1"]
+    assert list(result.quarantine["reason"]) == ["malformed_row", "malformed_row", "undecodable_bytes"]
+    assert list(result.quarantine["source_row"]) == [2, 3, 5]
+
+
+def test_column_remapping(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"ticket": ["t1", "t2"], "body": ["late parcel", "wrong size"]}).to_csv(path, index=False)
+    config = ContractConfig(text_column="body", id_column="ticket")
+    accepted = validate_contacts(path, config).accepted
+    assert list(accepted["contact_id"]) == ["t1", "t2"]
+    assert list(accepted["text"]) == ["late parcel", "wrong size"]
+    with pytest.raises(InputError, match=r"missing required column 'contact_id'.*--id-column"):
+        validate_contacts(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.xlsx", b"whatever", "unknown file type"),
+        ("c.csv", b"", "empty file"),
+        ("c.parquet", b"this is not parquet", "cannot read file"),
+        ("c.csv", b"contact_id,body\n1,hi\n", "missing required column 'text'"),
+    ],
+)
+def test_unusable_files_raise_one_clear_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as info:
+        validate_contacts(path)
+    assert str(path) in str(info.value)
+
+
+def test_cli_validate_writes_outputs_and_reconciles(
+    bad_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(["data", "validate", str(bad_csv), "--out", str(out), "--max-text-length", "200"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "read 14 = accepted 2 + quarantined 12" in printed
+    assert len(pd.read_parquet(out / "contacts.parquet")) == 2
+    assert len(pd.read_parquet(out / "quarantine.parquet")) == 12
+    assert len(pd.read_csv(out / "quarantine.csv")) == 12
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,body\n1,hello\n")
+    assert main(["data", "validate", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing required column" in err and str(path) in err
+    assert main(["data", "validate", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["data", "validate", "--bogus-option"]) == 2
+    assert (
+        main(
+            [
+                "data",
+                "validate",
+                str(path),
+                "--out",
+                str(tmp_path),
+                "--text-column",
+                "body",
+                "--id-column",
+                "id",
+            ]
+        )
+        == 0
+    )
+
+
+def test_quarantine_csv_is_safe_for_spreadsheets(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ['1,"=HYPERLINK(""http://x"")",,fax,,,,'])
+    out = tmp_path / "out"
+    assert main(["data", "validate", str(path), "--out", str(out)]) == 0
+    cell = pd.read_csv(out / "quarantine.csv")["text"].iloc[0]
+    assert cell.startswith("'=")
+    # the Parquet copy keeps the exact value
+    assert pd.read_parquet(out / "quarantine.parquet")["text"].iloc[0].startswith("=HYPERLINK")
+
+
+def test_orders_contract(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "date,market,category,orders\n"
+        "2026-11-02,UK,fashion,1200\n"
+        "2026-11-02,UK,electronics,-5\n"
+        "not a date,DE,home,10\n"
+        "2026-11-03,,home,10\n"
+    )
+    result = validate_orders(path)
+    assert result.accepted["orders"].tolist() == [1200]
+    assert list(result.quarantine["reason"]) == ["bad_orders", "bad_date", "missing_field"]
+    assert result.counts.reconciles
+
+
+# --------------------------------------------------------------------------------------------
+# Property: arbitrary rows and bytes never crash the readers and always reconcile
+# --------------------------------------------------------------------------------------------
+
+cells = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.sampled_from(
+        ["chat", "EMAIL", "fax", "", " ", "3", "11", "-1", "2026-11-02", "yes", "maybe", "1e400"]
+    ),
+    st.integers(-5, 15),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+row = st.fixed_dictionaries(
+    {"contact_id": st.one_of(st.none(), st.text(max_size=4), st.integers(0, 5))},
+    optional={
+        "text": cells,
+        "created_at": cells,
+        "channel": cells,
+        "csat": cells,
+        "nps": cells,
+        "escalated": cells,
+        "order_stage": cells,
+    },
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(row, max_size=12), chunk=st.integers(3, 8))
+def test_random_rows_reconcile_in_every_format(tmp_path: Path, rows: list[dict], chunk: int) -> None:
+    frame = pd.DataFrame(
+        rows, columns=["contact_id", "text", "created_at", "channel", "csat", "nps", "escalated"]
+    )
+    frame = frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else str(v))
+    frame.to_csv(tmp_path / "r.csv", index=False)
+    frame.to_parquet(tmp_path / "r.parquet", index=False)
+    with open(tmp_path / "r.jsonl", "w", encoding="utf-8", errors="surrogatepass") as fh:
+        for record in rows:
+            fh.write(json.dumps(record, default=str) + "\n")
+    for ext in ("csv", "parquet", "jsonl"):
+        try:
+            result = validate_contacts(tmp_path / f"r.{ext}", ContractConfig(chunk_size=chunk))
+        except InputError as exc:
+            # JSONL has no header: a file where no record has a required key is unusable as a whole
+            assert ext == "jsonl" and "missing required column" in str(exc)
+            assert not {"contact_id", "text"} <= set(rows[0])
+            continue
+        assert result.counts.read == result.counts.accepted + result.counts.quarantined
+        assert result.counts.accepted == len(result.accepted)
+        assert result.accepted["contact_id"].is_unique
+        assert result.accepted["text"].map(lambda t: bool(t.strip())).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), ext=st.sampled_from(["csv", "jsonl", "parquet"]))
+def test_random_bytes_give_a_result_or_a_clear_error(tmp_path: Path, data: bytes, ext: str) -> None:
+    path = tmp_path / f"junk.{ext}"
+    header = b"contact_id,text\n" if ext == "csv" else b""
+    path.write_bytes(header + data)
+    try:
+        result = validate_contacts(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+        return
+    assert result.counts.reconciles
+    assert result.counts.read == len(result.accepted) + len(result.quarantine)
+
+
+def test_validator_counts_accumulate() -> None:
+    validator = ContactValidator()
+    raw = pd.DataFrame(
+        {"contact_id": ["1", "2"], "text": ["a", ""], "source_row": [1, 2], "_problem": [None, None]}
+    )
+    validator.validate(raw)
+    validator.validate(raw.assign(source_row=[3, 4]))
+    assert (validator.counts.read, validator.counts.accepted, validator.counts.quarantined) == (4, 1, 3)
