@@ -65,6 +65,10 @@ def _register() -> None:
 
     app.add_typer(data.app, name="data")
 
+    from voc.commands.report import EPILOG as _REPORT_EPILOG, report
+
+    app.command(name="report", epilog=_REPORT_EPILOG)(report)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``voc`` console script; returns the exit code."""
