@@ -98,7 +98,9 @@ def bar_chart(
             f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="{INK}" {_FONT}>'
             f"{escape(_short(name, 18))}</text>"
         )
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{PALETTE[0]}" rx="2"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{PALETTE[0]}" rx="2"/>'
+        )
         if not math.isnan(baseline):
             bx = label_w + plot_w * baseline / peak
             parts.append(

@@ -35,7 +35,9 @@ def load_tagged(path: str | Path) -> pd.DataFrame:
     duplicated = df["contact_id"].duplicated()
     if duplicated.any():
         row = int(duplicated.to_numpy().argmax()) + 1
-        raise InputError(f"{path}: column 'contact_id' row {row}: id {df['contact_id'].iloc[row - 1]!r} repeats")
+        raise InputError(
+            f"{path}: column 'contact_id' row {row}: id {df['contact_id'].iloc[row - 1]!r} repeats"
+        )
     df = df.assign(created_at=created)
     df["contact_id"] = df["contact_id"].astype(str)
     df["root_cause"] = df["root_cause"].fillna("unknown").astype(str)
@@ -86,4 +88,6 @@ def _read_table(path: Path) -> pd.DataFrame:
 def _require(df: pd.DataFrame, columns: tuple[str, ...], path: str | Path) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}")
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}"
+        )

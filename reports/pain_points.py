@@ -46,6 +46,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -208,7 +209,7 @@ def _with_weeks(tagged: pd.DataFrame) -> pd.DataFrame:
     df = tagged.copy()
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
     df["week_start"] = _week_start(df["created_at"].dt.tz_convert(None))
-    defaults: dict[str, object] = {
+    defaults: dict[str, Any] = {
         "family": "other",
         "confidence": 1.0,
         "needs_review": False,
@@ -253,7 +254,9 @@ def _memberships(
         return causes, empty
     unlabelled = themes.loc[themes["label"].isna() & (themes["theme_id"] >= 0), "theme_id"]
     assigned = assignments[assignments["theme_id"].isin(unlabelled)]
-    probability = assigned["probability"] if "probability" in assigned else pd.Series(1.0, index=assigned.index)
+    probability = (
+        assigned["probability"] if "probability" in assigned else pd.Series(1.0, index=assigned.index)
+    )
     theme_rows = pd.DataFrame(
         {
             "contact_id": assigned["contact_id"],
@@ -339,13 +342,16 @@ class _ItemStats:
         this = long[long["week_start"] == weeks[-1]]
         kinds = long.drop_duplicates("key").set_index("key")["kind"]
         rows = []
-        for key, series in counts.iterrows():
+        for label, series in counts.iterrows():
+            key = str(label)
             vec = series.to_numpy(dtype=float)
             n, base = int(vec[-1]), int(vec[-1 - config.baseline_weeks : -1].sum())
             if n == 0 and base == 0:
                 continue
             group = this[this["key"] == key]
-            csat = float(group["csat"].mean()) if group["csat"].notna().sum() >= config.min_responses else np.nan
+            csat = (
+                float(group["csat"].mean()) if group["csat"].notna().sum() >= config.min_responses else np.nan
+            )
             nps = _nps(group["nps"], config.min_responses)
             row: dict[str, object] = {
                 "key": key,
@@ -365,7 +371,7 @@ class _ItemStats:
                 "drag_csat": _clip((self.overall_csat - csat) / 1.0),
                 "drag_nps": _clip((self.overall_nps - nps) / 50.0),
             }
-            row.update(_describe(str(key), str(kinds[key]), group, self.taxonomy, self.theme_info))
+            row.update(_describe(key, str(kinds[key]), group, self.taxonomy, self.theme_info))
             rows.append(row)
         return rows
 
@@ -401,12 +407,19 @@ def _describe(
         if key in taxonomy:
             cause = taxonomy[key]
             return {"name": cause.name, "family": cause.family, "owner": cause.owner, "is_new": False}
-        return {"name": key.replace("_", " ").capitalize(), "family": "other", "owner": UNASSIGNED_OWNER, "is_new": False}
+        return {
+            "name": key.replace("_", " ").capitalize(),
+            "family": "other",
+            "owner": UNASSIGNED_OWNER,
+            "is_new": False,
+        }
     theme_id = int(key.split(":", 1)[1])
     info = theme_info.loc[theme_id] if theme_info is not None and theme_id in theme_info.index else None
     keywords = _keywords(info["keywords"] if info is not None and "keywords" in info else None)
     family = group["family"].mode().iloc[0] if len(group) and group["family"].notna().any() else "other"
-    is_new = bool(info["is_new"]) if info is not None and "is_new" in info and pd.notna(info["is_new"]) else False
+    is_new = (
+        bool(info["is_new"]) if info is not None and "is_new" in info and pd.notna(info["is_new"]) else False
+    )
     name = "New theme: " + (", ".join(keywords[:4]) if keywords else f"#{theme_id}")
     return {"name": name, "family": str(family), "owner": UNASSIGNED_OWNER, "is_new": is_new}
 
@@ -517,7 +530,9 @@ def _breakdowns(
     week_mkt = orders[orders["week_start"] == week_start].groupby("market")["orders"].sum()
     by_market = this.groupby(this["market"].fillna("unknown"))["contact_id"].count().rename("contacts")
     market = pd.concat([by_market, week_mkt.rename("orders")], axis=1).fillna(0)
-    market["cpo"] = np.where(market["orders"] > 0, 1000 * market["contacts"] / market["orders"].clip(lower=1), np.nan)
+    market["cpo"] = np.where(
+        market["orders"] > 0, 1000 * market["contacts"] / market["orders"].clip(lower=1), np.nan
+    )
     market = market.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
 
     def shares(col: str) -> pd.DataFrame:

@@ -12,7 +12,9 @@ from voc.files import write_table, write_text
 DEFAULT_EXPERIMENT = "voc-weekly-report"
 
 
-def write_report(report: WeeklyReport, out: str | Path, html_rows: int = 20, markdown_rows: int = 10) -> dict[str, Path]:
+def write_report(
+    report: WeeklyReport, out: str | Path, html_rows: int = 20, markdown_rows: int = 10
+) -> dict[str, Path]:
     """Write ``pain_points.html``, ``.md``, ``.csv`` (spreadsheet-safe) and ``.parquet`` into ``out``.
 
     Returns the paths by kind (``html``, ``markdown``, ``csv``, ``parquet``).
@@ -44,12 +46,16 @@ def log_report(
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     found = client.get_experiment_by_name(experiment)
     if found is None:
-        location = None if tracking_uri.startswith("http") else (artifact_root / experiment).resolve().as_uri()
+        location = (
+            None if tracking_uri.startswith("http") else (artifact_root / experiment).resolve().as_uri()
+        )
         experiment_id = client.create_experiment(experiment, artifact_location=location)
     else:
         experiment_id = found.experiment_id
     s = report.summary
-    run = client.create_run(experiment_id, run_name=f"report-{s.week}", tags={"voc.stage": "report", "week": s.week})
+    run = client.create_run(
+        experiment_id, run_name=f"report-{s.week}", tags={"voc.stage": "report", "week": s.week}
+    )
     run_id = run.info.run_id
     try:
         params = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -104,11 +105,10 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
         "rows": rows,
         "total_rows": len(t),
         "movers": _movers(report),
-        "new_themes": [] if t.empty else [_row(r, html) for r in t[t["status"] == "new"].to_dict("records")]
-        + [
-            _row(r, html)
-            for r in t[(t["kind"] == "theme") & (t["status"] != "new")].to_dict("records")
-        ],
+        "new_themes": []
+        if t.empty
+        else [_row(r, html) for r in t[t["status"] == "new"].to_dict("records")]
+        + [_row(r, html) for r in t[(t["kind"] == "theme") & (t["status"] != "new")].to_dict("records")],
         "breakdowns": _breakdowns(report),
         "score_text": score_description(),
         "weeks": report.trend_weeks,
@@ -118,7 +118,7 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
     return context
 
 
-def _row(r: dict[str, Any], html: bool) -> dict[str, Any]:
+def _row(r: Mapping[Any, Any], html: bool) -> dict[str, Any]:
     flag = {"new": "NEW", "growing": "GROWING", "falling": "FALLING"}.get(r["status"], "")
     if r["kind"] == "theme" and not flag:
         flag = "EMERGING"
@@ -154,7 +154,9 @@ def _movers(report: WeeklyReport) -> list[dict[str, Any]]:
     if t.empty:
         return []
     delta = t["cpo"] - t["baseline_cpo"].fillna(0)
-    ranked = t.assign(delta=delta).sort_values(["significant", "delta"], key=lambda s: s.abs(), ascending=False)
+    ranked = t.assign(delta=delta).sort_values(
+        ["significant", "delta"], key=lambda s: s.abs(), ascending=False
+    )
     movers = ranked[ranked["delta"].abs() > 0].head(TOP_MOVERS).sort_values("delta", ascending=False)
     return [
         {
@@ -174,7 +176,12 @@ def _breakdowns(report: WeeklyReport) -> dict[str, list[dict[str, str]]]:
     b = report.breakdowns
     return {
         "market": [
-            {"name": str(k), "contacts": f"{int(r.contacts):,}", "orders": f"{int(r.orders):,}", "cpo": _num(r.cpo)}
+            {
+                "name": str(k),
+                "contacts": f"{int(r.contacts):,}",
+                "orders": f"{int(r.orders):,}",
+                "cpo": _num(r.cpo),
+            }
             for k, r in b["market"].iterrows()
         ],
         "channel": [
@@ -204,13 +211,13 @@ def _breakdowns(report: WeeklyReport) -> dict[str, list[dict[str, str]]]:
 
 def _charts(report: WeeklyReport) -> dict[str, Any]:
     t = report.table
-    top = [] if t.empty else list(t.head(TOP_TREND).itertuples())
+    top = [] if t.empty else t.head(TOP_TREND).to_dict("records")
     family = report.breakdowns["family"]
     movers = _movers(report)
     return {
         "trend": charts.line_chart(
             report.trend_weeks,
-            [(f"{r.rank}. {r.name}", list(r.trend_cpo)) for r in top],
+            [(f"{r['rank']}. {r['name']}", list(r["trend_cpo"])) for r in top],
             title=f"Contacts per 1,000 orders of the top {len(top)} pain points, last 8 weeks",
             unit="CPO",
         ),

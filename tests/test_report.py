@@ -97,7 +97,7 @@ def make_inputs(folder: Path, seed: int = 3) -> dict[str, Path]:
                 day = monday + dt.timedelta(days=int(rng.integers(0, 7)))
                 add(cause, day, _say(rng, f"{PHRASES[cause]} (order {w}-{i})"))
         if last:
-            for i in range(NEW_THEME_NOW):
+            for _ in range(NEW_THEME_NOW):
                 day = monday + dt.timedelta(days=int(rng.integers(0, 7)))
                 add(
                     "payment_failed", day, _say(rng, NEW_THEME_TEXT),
@@ -119,11 +119,19 @@ def make_inputs(folder: Path, seed: int = 3) -> dict[str, Path]:
     )
     days = pd.date_range(first, periods=7 * N_WEEKS, freq="D")
     orders = pd.DataFrame(
-        [{"date": d.date().isoformat(), "market": m, "category": "fashion", "orders": 5000} for d in days for m in ("DE", "FR", "UK")]
+        [
+            {"date": d.date().isoformat(), "market": m, "category": "fashion", "orders": 5000}
+            for d in days
+            for m in ("DE", "FR", "UK")
+        ]
     )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "themes").mkdir(exist_ok=True)
-    paths = {"tagged": folder / "tagged.parquet", "orders": folder / "orders.csv", "themes": folder / "themes"}
+    paths = {
+        "tagged": folder / "tagged.parquet",
+        "orders": folder / "orders.csv",
+        "themes": folder / "themes",
+    }
     tagged.to_parquet(paths["tagged"], index=False)
     orders.to_csv(paths["orders"], index=False)
     themes.to_parquet(folder / "themes" / "themes.parquet", index=False)
@@ -142,7 +150,12 @@ def report(inputs: dict[str, Path]):
 
     themes, assignments = load_themes(inputs["themes"])
     return build_report(
-        load_tagged(inputs["tagged"]), load_orders(inputs["orders"]), load_taxonomy(), WEEK, themes, assignments
+        load_tagged(inputs["tagged"]),
+        load_orders(inputs["orders"]),
+        load_taxonomy(),
+        WEEK,
+        themes,
+        assignments,
     )
 
 
@@ -183,7 +196,9 @@ def test_cpo_on_a_hand_checkable_case() -> None:
         orders[-1]["orders"] += o % 7
     df = pd.DataFrame(tagged)
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    result = build_report(df, pd.DataFrame(orders), load_taxonomy(), "2026-W47", config=ReportConfig(trend_weeks=5))
+    result = build_report(
+        df, pd.DataFrame(orders), load_taxonomy(), "2026-W47", config=ReportConfig(trend_weeks=5)
+    )
     row = result.table.iloc[0]
     assert result.summary.orders == 4000 and result.summary.contacts == 30
     assert row["cpo"] == pytest.approx(7.5)
@@ -226,8 +241,12 @@ def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
     assert "New and emerging themes" in markdown and "voucher" in markdown
 
 
+@pytest.mark.slow  # the first MLflow run creates the SQLite store (~15 s)
 def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
-    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    inputs: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import mlflow
 
@@ -262,8 +281,8 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
 def test_bad_inputs_exit_2_naming_the_file(inputs: dict[str, Path], tmp_path: Path) -> None:
     broken = tmp_path / "tagged.csv"
     pd.DataFrame({"contact_id": ["a"], "created_at": ["2026-11-17"], "clean_text": ["x"]}).to_csv(broken)
-    argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]), "--out", str(tmp_path / "o"),
-            "--no-mlflow"]  # fmt: skip
+    argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]),
+            "--out", str(tmp_path / "o"), "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
     argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--week", "2025-W01", "--no-mlflow"]  # fmt: skip

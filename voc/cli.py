@@ -65,9 +65,9 @@ def _register() -> None:
 
     app.add_typer(data.app, name="data")
 
-    from voc.commands.report import EPILOG as _REPORT_EPILOG, report
+    from voc.commands import report as report_command
 
-    app.command(name="report", epilog=_REPORT_EPILOG)(report)
+    app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ EPILOG = (
     "Examples:\n\n"
     "  voc report --tagged workspace/data/processed/tagged.parquet --themes workspace/data/processed/themes "
     "--orders workspace/data/raw/orders.csv --out workspace/reports/2026-W47 --week 2026-W47\n\n"
-    "  voc report --tagged tagged.csv --orders orders.csv --out reports/   (last complete week, no themes)\n\n"
+    "  voc report --tagged tagged.csv --orders orders.csv --out reports/  (last complete week)\n\n"
     "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
     "pain_points.parquet, and logs them to the MLflow run report-<week>."
 )
@@ -31,8 +31,12 @@ def report(
     week: Annotated[
         str | None, typer.Option("--week", help="ISO week, e.g. 2026-W47; default: last complete week.")
     ] = None,
-    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: bundled).")] = None,
-    experiment: Annotated[str, typer.Option("--experiment", help="MLflow experiment name.")] = "voc-weekly-report",
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: bundled).")
+    ] = None,
+    experiment: Annotated[
+        str, typer.Option("--experiment", help="MLflow experiment name.")
+    ] = "voc-weekly-report",
     html_rows: Annotated[int, typer.Option(help="Pain points in the HTML table.")] = 20,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
 ) -> None:
