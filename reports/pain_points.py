@@ -17,7 +17,8 @@ Pain points
 Numbers (the week is an ISO week, Monday to Sunday, UTC)
 --------------------------------------------------------
 * ``cpo``: contacts per 1,000 orders of the week (all markets and categories).
-* ``baseline_cpo``: the same over the 4 weeks before (contacts and orders summed);
+* ``baseline_cpo``: the same over the 4 weeks before (contacts and orders summed; a week with no
+  contacts at all counts as missing data and is left out);
   ``change_pct`` = ``cpo / baseline_cpo - 1``; ``expected`` = baseline rate x this week's orders.
 * significance: a conditional binomial test of two Poisson rates. Given ``n`` contacts this week and
   ``b`` in the baseline, ``n ~ Binomial(n + b, O / (O + O_base))`` under "no change" (``O`` orders
@@ -159,10 +160,14 @@ def build_report(
     """
     config = config or ReportConfig()
     contacts = _with_weeks(tagged)
+    contacts["family"] = contacts["family"].fillna(contacts["root_cause"].map(taxonomy.family_of))
     orders = orders.assign(week_start=_week_start(pd.to_datetime(orders["date"])))
     week_start = parse_week(week) if week else last_complete_week(contacts["created_at"])
     weeks = [week_start - pd.Timedelta(weeks=k) for k in range(config.trend_weeks - 1, -1, -1)]
     week_orders = orders.groupby("week_start")["orders"].sum().reindex(weeks, fill_value=0)
+    # A week without a single contact is missing data (before the export began), not zero contacts:
+    # dropping its orders keeps it out of the baseline rate instead of making everything look new.
+    week_orders[~week_orders.index.isin(contacts["week_start"].unique())] = 0
     this = contacts[contacts["week_start"] == week_start]
     if this.empty:
         raise InputError(f"tagged contacts: no contacts in week {iso_week(week_start)}")
@@ -210,7 +215,7 @@ def _with_weeks(tagged: pd.DataFrame) -> pd.DataFrame:
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
     df["week_start"] = _week_start(df["created_at"].dt.tz_convert(None))
     defaults: dict[str, Any] = {
-        "family": "other",
+        "family": None,
         "confidence": 1.0,
         "needs_review": False,
         "channel": None,
@@ -409,7 +414,7 @@ def _describe(
             return {"name": cause.name, "family": cause.family, "owner": cause.owner, "is_new": False}
         return {
             "name": key.replace("_", " ").capitalize(),
-            "family": "other",
+            "family": None,
             "owner": UNASSIGNED_OWNER,
             "is_new": False,
         }

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.pain_points import ReportConfig, build_report, last_complete_week, parse_week
+from reports.pain_points import build_report, last_complete_week, parse_week
 from reports.render import render_html, render_markdown
 from voc.cli import main
 from voc.errors import InputError
@@ -83,6 +83,7 @@ def make_inputs(folder: Path, seed: int = 3) -> dict[str, Path]:
                 "nps": int(rng.integers(0, 11)),
                 "escalated": bool(rng.random() < 0.1),
                 "clean_text": text,
+                "text": f"{text} -- Jane Roe, jane.roe@example.com, +44 7700 900123",  # raw: never shown
             }
         )
         theme = extra.pop("theme", list(BASE).index(cause))
@@ -181,11 +182,12 @@ def test_noise_level_changes_are_not_significant(report) -> None:
 
 
 def test_cpo_on_a_hand_checkable_case() -> None:
-    # 4 baseline weeks of 10 contacts on 2,000 orders (CPO 5), then 30 contacts on 4,000 orders (CPO 7.5).
+    # 4 baseline weeks of 10 contacts on 2,000 orders (CPO 5), then 30 contacts on 4,000 orders (CPO 7.5);
+    # before them 3 weeks of orders with no contacts at all (the export had not started): missing data.
     monday = pd.Timestamp("2026-11-16")
     tagged, orders = [], []
-    for w, (n, o) in enumerate([(10, 2000)] * 4 + [(30, 4000)]):
-        start = monday - pd.Timedelta(weeks=4 - w)
+    for w, (n, o) in enumerate([(0, 9000)] * 3 + [(10, 2000)] * 4 + [(30, 4000)]):
+        start = monday - pd.Timedelta(weeks=7 - w)
         tagged += [
             {"contact_id": f"{w}-{i}", "root_cause": "defective", "created_at": start + pd.Timedelta(hours=i),
              "clean_text": f"broken {i}", "market": "DE"}
@@ -196,9 +198,7 @@ def test_cpo_on_a_hand_checkable_case() -> None:
         orders[-1]["orders"] += o % 7
     df = pd.DataFrame(tagged)
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    result = build_report(
-        df, pd.DataFrame(orders), load_taxonomy(), "2026-W47", config=ReportConfig(trend_weeks=5)
-    )
+    result = build_report(df, pd.DataFrame(orders), load_taxonomy(), "2026-W47")
     row = result.table.iloc[0]
     assert result.summary.orders == 4000 and result.summary.contacts == 30
     assert row["cpo"] == pytest.approx(7.5)
@@ -208,7 +208,8 @@ def test_cpo_on_a_hand_checkable_case() -> None:
     assert row["expected"] == pytest.approx(20.0)
     assert result.summary.previous_cpo == pytest.approx(5.0)
     assert result.breakdowns["market"].loc["DE", "cpo"] == pytest.approx(7.5)
-    assert row["trend_cpo"] == pytest.approx([5, 5, 5, 5, 7.5])
+    assert row["trend_cpo"] == pytest.approx([0, 0, 0, 5, 5, 5, 5, 7.5])
+    assert row["family"] == "return" and not row["significant"]  # 30 vs 20 expected: p ~ 0.04
 
 
 def test_weeks_parse_and_default_to_the_last_complete_week() -> None:
@@ -260,6 +261,8 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert WEEK in printed and str(out / "pain_points.html") in printed
     for name in ("pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"):
         assert (out / name).stat().st_size > 500, name
+        content = (out / name).read_bytes()
+        assert b"jane.roe" not in content and b"7700 900123" not in content, f"raw text leaked into {name}"
     csv_text = (out / "pain_points.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK(" in csv_text
     cells = pd.read_csv(out / "pain_points.csv").filter(like="verbatim").stack()
