@@ -14,7 +14,7 @@ EPILOG = (
     "Examples:\n\n"
     "  voc report --tagged workspace/data/processed/tagged.parquet --themes workspace/data/processed/themes "
     "--orders workspace/data/raw/orders.csv --out workspace/reports/2026-W47 --week 2026-W47\n\n"
-    "  voc report --tagged tagged.csv --orders orders.csv --out reports/  (last complete week)\n\n"
+    "  voc report --tagged tagged.csv --orders orders.csv (last complete week, to WORKSPACE/reports/WEEK)\n\n"
     "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
     "pain_points.parquet, and logs them to the MLflow run report-<week>."
 )
@@ -24,7 +24,10 @@ def report(
     ctx: typer.Context,
     tagged: Annotated[Path, typer.Option("--tagged", help="Tagged contacts (.parquet or .csv).")],
     orders: Annotated[Path, typer.Option("--orders", help="Orders file: date, market, category, orders.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report files.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report files; default WORKSPACE/reports/WEEK."),
+    ] = None,
     themes: Annotated[
         Path | None, typer.Option("--themes", help="Folder with themes.parquet and assignments.parquet.")
     ] = None,
@@ -37,7 +40,7 @@ def report(
     experiment: Annotated[
         str, typer.Option("--experiment", help="MLflow experiment name.")
     ] = "voc-weekly-report",
-    html_rows: Annotated[int, typer.Option(help="Pain points in the HTML table.")] = 20,
+    html_rows: Annotated[int, typer.Option(min=1, help="Pain points in the HTML table.")] = 20,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
 ) -> None:
     """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
@@ -61,7 +64,7 @@ def report(
     with console.status("ranking pain points"):
         result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
     with console.status("writing the report"):
-        paths = write_report(result, out, html_rows=html_rows)
+        paths = write_report(result, out or workspace.reports / result.summary.week, html_rows=html_rows)
     s = result.summary
     typer.echo(
         f"{s.week}: {s.contacts:,} contacts, {s.orders:,} orders, CPO {s.cpo:.2f}; "
