@@ -23,6 +23,12 @@ from reports import charts
 from reports.pain_points import WEIGHTS, WeeklyReport
 
 TOP_TREND = 5
+TABLE_COLUMNS = (
+    "rank", "name", "kind", "key", "family", "owner", "status", "is_new", "score",
+    "contacts", "share", "cpo", "baseline_contacts", "baseline_cpo", "expected", "change_pct",
+    "significant", "direction", "p_value", "csat", "csat_vs_overall", "nps", "escalation_rate",
+    "review_share",
+)  # fmt: skip
 TOP_MOVERS = 8
 
 
@@ -43,7 +49,9 @@ def table_frame(report: WeeklyReport) -> pd.DataFrame:
     t = report.table
     if t.empty:
         return t
-    out = t.drop(columns=["verbatims", "trend_cpo", "trend_contacts"]).copy()
+    out = t[[c for c in TABLE_COLUMNS if c in t.columns]].copy()
+    floats = [c for c in out.columns if out[c].dtype == float and c != "p_value"]
+    out[floats] = out[floats].round(4)
     out.insert(0, "week", report.summary.week)
     for i in range(report.config.n_verbatims):
         out[f"verbatim_{i + 1}"] = [v[i] if len(v) > i else "" for v in t["verbatims"]]
@@ -237,6 +245,7 @@ def _charts(report: WeeklyReport) -> dict[str, Any]:
 def _num(value: float, digits: int = 2, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    value = round(value, digits) + 0.0  # no "-0.00"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
