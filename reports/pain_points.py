@@ -20,25 +20,29 @@ Numbers (the week is an ISO week, Monday to Sunday, UTC)
 * ``baseline_cpo``: the same over the 4 weeks before (contacts and orders summed; a week with no
   contacts at all counts as missing data and is left out);
   ``change_pct`` = ``cpo / baseline_cpo - 1``; ``expected`` = baseline rate x this week's orders.
-* significance: a conditional binomial test of two Poisson rates. Given ``n`` contacts this week and
-  ``b`` in the baseline, ``n ~ Binomial(n + b, O / (O + O_base))`` under "no change" (``O`` orders
-  this week, ``O_base`` in the baseline), so baseline noise is accounted for and order volume is
-  normalised. Growth is significant when the upper-tail p < 0.01 *and* ``n >= min_count`` (10);
-  a fall when the lower-tail p < 0.01 and the baseline averaged at least ``min_count`` a week.
+* significance (:mod:`reports.significance`): conditional binomial tests of two Poisson rates,
+  orders-adjusted, so the baseline's own noise counts. Two one-sided tests: this week against the
+  trailing 4 weeks, and the last 3 weeks pooled against the 4 weeks before them (a rise that built
+  up over two or three weeks is partly absorbed by the trailing baseline). A rise is significant
+  when either p < 0.005 (0.01 split over the two) and ``n >= min_count`` (10) this week; a fall when
+  the lower tail p < 0.01 and the baseline averaged ``min_count`` a week. Each market is also
+  tested (at 0.01 / number of markets); a significant rise in one market (``growing_markets``)
+  flags the pain point as growing.
 
 Score (0-100; higher = more urgent)
 -----------------------------------
 ``score = 100 * (0.40 volume + 0.35 growth + 0.15 experience + 0.10 escalation)`` where
 
 * ``volume`` = contacts / the largest pain point's contacts (same as CPO relative to the top CPO);
-* ``growth`` = ``min(1, log2((n + 1) / (expected + 1)) / 2)`` when growth is significant, else 0
-  (a doubling scores 0.5, four times or brand new scores 1; noise scores nothing);
+* ``growth`` = ``min(1, log2((n + 1) / (expected + 1)))`` of the significant test (overall or in a
+  market) with the largest ratio, else 0 (+50% scores 0.58, a doubling or brand new scores 1;
+  noise scores nothing);
 * ``experience`` = mean of the available drags: CSAT ``(overall - csat) / 1 point`` and NPS
   ``(overall - nps) / 50 points``, each clipped to [0, 1] and needing 5 responses;
 * ``escalation`` = ``min(1, escalation rate / 50%)``.
 
-So the largest stable cause and a significant new theme of a quarter of its size score about the
-same, which is the point: a new friction deserves as much attention as the biggest old one.
+So a significant new theme a quarter the size of the largest stable cause outranks it: a new
+friction deserves at least as much attention as the biggest old one.
 """
 
 from __future__ import annotations
@@ -47,12 +51,12 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
+from reports.significance import weekly_test
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 
@@ -69,12 +73,13 @@ class ReportConfig:
     ----------
     baseline_weeks : weeks before the report week that form the baseline (4).
     trend_weeks : weeks in the trend sparklines and chart, report week included (8).
-    alpha : significance level of the growth/fall test (0.01).
+    alpha : significance level of the growth/fall tests (0.01).
     min_count : fewest contacts this week for a significant growth flag or an emerging theme (10).
     review_share : share of ``needs_review`` contacts that makes an unlabelled theme emerging (0.5).
     n_verbatims : customer quotes per pain point (3).
     verbatim_chars : quotes are cut to this many characters (240).
     min_responses : fewest CSAT/NPS answers before a drag counts (5).
+    sustained_weeks : recent weeks pooled by the sustained-rise test (3).
     """
 
     baseline_weeks: int = 4
@@ -85,6 +90,7 @@ class ReportConfig:
     n_verbatims: int = 3
     verbatim_chars: int = 240
     min_responses: int = 5
+    sustained_weeks: int = 3
 
     def __post_init__(self) -> None:
         if not 1 <= self.baseline_weeks <= 26:
@@ -97,6 +103,8 @@ class ReportConfig:
             raise ValueError("min_count and min_responses must be >= 1 and n_verbatims >= 0")
         if not 0 < self.review_share <= 1:
             raise ValueError(f"review_share must be in (0, 1], got {self.review_share}")
+        if not 2 <= self.sustained_weeks <= self.trend_weeks - self.baseline_weeks:
+            raise ValueError("sustained_weeks must be >= 2 and leave room for a baseline in the trend")
         if self.verbatim_chars < 20:
             raise ValueError("verbatim_chars must be at least 20")
 
@@ -163,21 +171,28 @@ def build_report(
     contacts["family"] = contacts["family"].fillna(contacts["root_cause"].map(taxonomy.family_of))
     orders = orders.assign(week_start=_week_start(pd.to_datetime(orders["date"])))
     week_start = parse_week(week) if week else last_complete_week(contacts["created_at"])
-    weeks = [week_start - pd.Timedelta(weeks=k) for k in range(config.trend_weeks - 1, -1, -1)]
-    week_orders = orders.groupby("week_start")["orders"].sum().reindex(weeks, fill_value=0)
+    # History: the trend plus enough weeks before it for every week's own baseline.
+    history = max(config.trend_weeks, config.baseline_weeks + config.sustained_weeks)
+    weeks = [week_start - pd.Timedelta(weeks=k) for k in range(history - 1, -1, -1)]
+    market_orders = orders.pivot_table("orders", "market", "week_start", aggfunc="sum", fill_value=0)
+    market_orders = market_orders.reindex(columns=weeks, fill_value=0)
     # A week without a single contact is missing data (before the export began), not zero contacts:
     # dropping its orders keeps it out of the baseline rate instead of making everything look new.
-    week_orders[~week_orders.index.isin(contacts["week_start"].unique())] = 0
+    no_data = [w for w in weeks if w not in set(contacts["week_start"].unique())]
+    market_orders[no_data] = 0
+    week_orders = market_orders.sum(axis=0)
     this = contacts[contacts["week_start"] == week_start]
     if this.empty:
         raise InputError(f"tagged contacts: no contacts in week {iso_week(week_start)}")
     if week_orders.iloc[-1] <= 0:
         raise InputError(f"orders: no orders in week {iso_week(week_start)}; the CPO needs them")
 
-    table = _rank(contacts, themes, assignments, week_orders, weeks, taxonomy, config)
+    stats = _ItemStats(contacts, market_orders, weeks, taxonomy, themes, config)
+    table = _rank(contacts, themes, assignments, stats, config)
     summary = _summary(contacts, this, week_orders, week_start, table)
     breakdowns = _breakdowns(contacts, this, orders, week_start, week_orders, config)
-    return WeeklyReport(summary, table, breakdowns, [iso_week(w) for w in weeks], config)
+    trend = [iso_week(w) for w in weeks[-config.trend_weeks :]]
+    return WeeklyReport(summary, table, breakdowns, trend, config)
 
 
 def parse_week(week: str) -> pd.Timestamp:
@@ -277,14 +292,11 @@ def _rank(
     contacts: pd.DataFrame,
     themes: pd.DataFrame | None,
     assignments: pd.DataFrame | None,
-    week_orders: pd.Series,
-    weeks: list[pd.Timestamp],
-    taxonomy: Taxonomy,
+    stats: _ItemStats,
     config: ReportConfig,
 ) -> pd.DataFrame:
     attrs = contacts.drop(columns=["root_cause"]).drop_duplicates("contact_id")
     causes, theme_members = _memberships(contacts, themes, assignments)
-    stats = _ItemStats(contacts, week_orders, weeks, taxonomy, themes, config)
     theme_long = theme_members.merge(attrs, on="contact_id", how="inner")
     theme_rows = [r for r in stats.rows(theme_long) if _is_emerging(r, config)]
     # Unsure contacts of an emerging theme belong to the theme, not to the cause the classifier
@@ -323,14 +335,16 @@ class _ItemStats:
     def __init__(
         self,
         contacts: pd.DataFrame,
-        week_orders: pd.Series,
+        market_orders: pd.DataFrame,
         weeks: list[pd.Timestamp],
         taxonomy: Taxonomy,
         themes: pd.DataFrame | None,
         config: ReportConfig,
     ) -> None:
         self.weeks, self.taxonomy, self.config = weeks, taxonomy, config
-        self.orders = week_orders.to_numpy(dtype=float)
+        self.test_args = (config.baseline_weeks, config.alpha, config.min_count, config.sustained_weeks)
+        self.market_orders = market_orders
+        self.orders = market_orders.sum(axis=0).to_numpy(dtype=float)
         overall = contacts[contacts["week_start"] == weeks[-1]]
         self.week_contacts = len(overall)
         self.overall_csat = float(overall["csat"].mean())
@@ -343,16 +357,22 @@ class _ItemStats:
             return []
         counts = long.groupby(["key", "week_start"]).size().unstack(fill_value=0)
         counts = counts.reindex(columns=weeks, fill_value=0)
-        o_now, o_base = orders[-1], orders[-1 - config.baseline_weeks : -1].sum()
+        by_market = long.groupby(["key", "market", "week_start"]).size().unstack(fill_value=0)
+        by_market = by_market.reindex(columns=weeks, fill_value=0)
         this = long[long["week_start"] == weeks[-1]]
         kinds = long.drop_duplicates("key").set_index("key")["kind"]
+        market_keys = set(by_market.index.get_level_values("key"))
+        trend = slice(len(weeks) - config.trend_weeks, len(weeks))
         rows = []
         for label, series in counts.iterrows():
             key = str(label)
             vec = series.to_numpy(dtype=float)
-            n, base = int(vec[-1]), int(vec[-1 - config.baseline_weeks : -1].sum())
-            if n == 0 and base == 0:
+            test = weekly_test(vec, orders, *self.test_args)
+            if test.contacts == 0 and test.baseline_contacts == 0:
                 continue
+            in_markets = cast(pd.DataFrame, by_market.xs(key, level="key")) if key in market_keys else None
+            markets = self._market_rises(in_markets)
+            up = test.rising or bool(markets)
             group = this[this["key"] == key]
             csat = (
                 float(group["csat"].mean()) if group["csat"].notna().sum() >= config.min_responses else np.nan
@@ -361,12 +381,21 @@ class _ItemStats:
             row: dict[str, object] = {
                 "key": key,
                 "kind": kinds[key],
-                "contacts": n,
-                "baseline_contacts": base,
-                "cpo": 1000 * n / o_now,
-                "trend_cpo": [1000 * c / o if o > 0 else 0.0 for c, o in zip(vec, orders, strict=True)],
-                "trend_contacts": [int(c) for c in vec],
-                **_growth_test(n, base, o_now, o_base, config),
+                "contacts": test.contacts,
+                "baseline_contacts": test.baseline_contacts,
+                "cpo": 1000 * test.contacts / orders[-1],
+                "baseline_cpo": test.baseline_cpo,
+                "expected": test.expected,
+                "change_pct": test.change_pct,
+                "p_value": test.p_value,
+                "significant": up or test.down,
+                "direction": "up" if up else ("down" if test.down else ""),
+                "growing_markets": ", ".join(f"{m} {c}" for m, c, _ in markets),
+                "growth_component": max([test.growth, *(g for _, _, g in markets)]),
+                "trend_cpo": [
+                    1000 * c / o if o > 0 else 0.0 for c, o in zip(vec[trend], orders[trend], strict=True)
+                ],
+                "trend_contacts": [int(c) for c in vec[trend]],
                 "csat": csat,
                 "csat_vs_overall": csat - self.overall_csat,
                 "nps": nps,
@@ -380,29 +409,27 @@ class _ItemStats:
             rows.append(row)
         return rows
 
+    def _market_rises(self, counts: pd.DataFrame | None) -> list[tuple[str, str, float]]:
+        """``(market, change, growth)`` of the markets where the pain point rose significantly.
 
-def _growth_test(n: int, base: int, o_now: float, o_base: float, config: ReportConfig) -> dict[str, object]:
-    """Conditional binomial test of this week's rate against the baseline rate."""
-    expected = base * o_now / o_base if o_base > 0 else float("nan")
-    baseline_cpo = 1000 * base / o_base if o_base > 0 else float("nan")
-    change = (1000 * n / o_now) / baseline_cpo - 1 if baseline_cpo and baseline_cpo > 0 else float("nan")
-    p_up = p_down = 1.0
-    if o_base > 0 and n + base > 0:
-        share = o_now / (o_now + o_base)
-        p_up = binomtest(n, n + base, share, alternative="greater").pvalue
-        p_down = binomtest(n, n + base, share, alternative="less").pvalue
-    up = p_up < config.alpha and n >= config.min_count
-    down = p_down < config.alpha and base / config.baseline_weeks >= config.min_count
-    growth = min(1.0, math.log2((n + 1) / (expected + 1)) / 2) if up else 0.0
-    return {
-        "baseline_cpo": baseline_cpo,
-        "expected": expected,
-        "change_pct": 100 * change,
-        "p_value": p_up if n >= (expected if not math.isnan(expected) else 0) else p_down,
-        "significant": bool(up or down),
-        "direction": "up" if up else ("down" if down else ""),
-        "growth_component": max(growth, 0.0),
-    }
+        Each market is tested at ``alpha / number of markets`` (Bonferroni), so looking in every
+        market does not multiply the false alarms.
+        """
+        config = self.config
+        active = self.market_orders.index[self.market_orders.iloc[:, -1] > 0]
+        if counts is None or len(active) < 2:
+            return []
+        rises = []
+        for market in counts.index.intersection(active):
+            vec = counts.loc[market].to_numpy(dtype=float)
+            if vec[-1] < config.min_count:
+                continue
+            o = self.market_orders.loc[market].to_numpy(dtype=float)
+            test = weekly_test(vec, o, config.baseline_weeks, config.alpha / len(active), *self.test_args[2:])
+            if test.rising:
+                change = "new" if test.baseline_contacts == 0 else f"{test.change_pct:+.0f}%"
+                rises.append((str(market), change, test.growth))
+        return rises
 
 
 def _describe(

@@ -67,12 +67,14 @@ def score_description() -> str:
     return (
         f"Score (0-100) = 100 x ({w['volume']} volume + {w['growth']} growth + {w['experience']} experience "
         f"+ {w['escalation']} escalation). Volume: contacts relative to the largest pain point. Growth: "
-        "min(1, log2((contacts+1)/(expected+1))/2), counted only when the rise is significant. Experience: "
-        "CSAT below the week's average (1 point = max) and NPS below average (50 points = max). "
-        "Escalation: escalation rate (50% = max). CPO = contacts per 1,000 orders. Change is against "
-        "the trailing 4-week baseline rate; significance: conditional binomial test of the two Poisson "
-        "rates (orders-adjusted), p < 0.01 and at least 10 contacts. Emerging themes: unlabelled themes "
-        "with at least 10 contacts that are new, mostly need review, or grow significantly."
+        "min(1, log2((contacts+1)/(expected+1))) of the significant rise (a doubling or new = 1), 0 when "
+        "no rise is significant. Experience: CSAT below the week's average (1 point = max) and NPS below "
+        "average (50 points = max). Escalation: escalation rate (50% = max). CPO = contacts per 1,000 "
+        "orders. Change is against the trailing 4-week baseline rate. Significance: conditional binomial "
+        "tests of two Poisson rates (orders-adjusted) of this week vs the 4 weeks before and of the last "
+        "3 weeks vs the 4 weeks before them (p < 0.005 each), with at least 10 contacts; each market is "
+        "also tested (p < 0.01 / markets). Emerging themes: unlabelled themes with at least 10 contacts "
+        "that are new, mostly need review, or grow significantly."
     )
 
 
@@ -151,6 +153,7 @@ def _row(r: Mapping[Any, Any], html: bool) -> dict[str, Any]:
         "score": f"{r['score']:.0f}",
         "verbatims": list(r["verbatims"]),
         "flag": flag,
+        "markets": r.get("growing_markets") or "",
         "spark": charts.svg_sparkline(r["trend_cpo"], label=f"8-week CPO of {r['name']}")
         if html
         else charts.unicode_sparkline(r["trend_cpo"]),

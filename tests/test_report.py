@@ -212,6 +212,21 @@ def test_cpo_on_a_hand_checkable_case() -> None:
     assert row["family"] == "return" and not row["significant"]  # 30 vs 20 expected: p ~ 0.04
 
 
+def test_a_rise_built_over_three_weeks_is_still_significant() -> None:
+    from reports.significance import weekly_test
+
+    orders = np.full(8, 10_000.0)
+    ramp = weekly_test(np.array([20, 20, 20, 20, 20, 32, 40, 40]), orders)
+    # Against the trailing 4 weeks (20, 20, 32, 40) the last week alone is not significant ...
+    assert not ramp.up and ramp.p_up > 0.005
+    # ... but the last 3 weeks pooled against the 4 before them are.
+    assert ramp.sustained and ramp.growth > 0.5
+    noise = weekly_test(np.array([100, 93, 108, 97, 104, 99, 95, 112]), orders)
+    assert not noise.rising and not noise.down and noise.growth == 0.0
+    doubled_orders = weekly_test(np.array([20, 20, 20, 20, 20, 20, 20, 40]), np.r_[orders[:7], 20_000.0])
+    assert not doubled_orders.rising and doubled_orders.change_pct == pytest.approx(0.0)
+
+
 def test_weeks_parse_and_default_to_the_last_complete_week() -> None:
     assert parse_week("2026-W47") == pd.Timestamp("2026-11-16")
     with pytest.raises(InputError, match="ISO week"):
