@@ -26,8 +26,8 @@ Numbers (the week is an ISO week, Monday to Sunday, UTC)
   up over two or three weeks is partly absorbed by the trailing baseline). A rise is significant
   when either p < 0.005 (0.01 split over the two) and ``n >= min_count`` (10) this week; a fall when
   the lower tail p < 0.01 and the baseline averaged ``min_count`` a week. Each market is also
-  tested (at 0.01 / number of markets); a significant rise in one market (``growing_markets``)
-  flags the pain point as growing.
+  tested (at 0.01 / number of markets); a significant rise in one market flags the pain point as
+  growing, and ``growing_markets`` names the markets when the rise is not everywhere.
 
 Score (0-100; higher = more urgent)
 -----------------------------------
@@ -56,7 +56,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from reports.significance import weekly_test
+from reports.significance import RateTest, weekly_test
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 
@@ -77,7 +77,7 @@ class ReportConfig:
     min_count : fewest contacts this week for a significant growth flag or an emerging theme (10).
     review_share : share of ``needs_review`` contacts that makes an unlabelled theme emerging (0.5).
     n_verbatims : customer quotes per pain point (3).
-    verbatim_chars : quotes are cut to this many characters (240).
+    verbatim_chars : quotes are cut to this many characters (180).
     min_responses : fewest CSAT/NPS answers before a drag counts (5).
     sustained_weeks : recent weeks pooled by the sustained-rise test (3).
     """
@@ -88,7 +88,7 @@ class ReportConfig:
     min_count: int = 10
     review_share: float = 0.5
     n_verbatims: int = 3
-    verbatim_chars: int = 240
+    verbatim_chars: int = 180
     min_responses: int = 5
     sustained_weeks: int = 3
 
@@ -345,6 +345,7 @@ class _ItemStats:
         self.test_args = (config.baseline_weeks, config.alpha, config.min_count, config.sustained_weeks)
         self.market_orders = market_orders
         self.orders = market_orders.sum(axis=0).to_numpy(dtype=float)
+        self.n_markets = int((market_orders.iloc[:, -1] > 0).sum())
         overall = contacts[contacts["week_start"] == weeks[-1]]
         self.week_contacts = len(overall)
         self.overall_csat = float(overall["csat"].mean())
@@ -387,10 +388,14 @@ class _ItemStats:
                 "baseline_cpo": test.baseline_cpo,
                 "expected": test.expected,
                 "change_pct": test.change_pct,
+                "rise": _rise_text(test, config.sustained_weeks) if up else "",
                 "p_value": test.p_value,
                 "significant": up or test.down,
                 "direction": "up" if up else ("down" if test.down else ""),
-                "growing_markets": ", ".join(f"{m} {c}" for m, c, _ in markets),
+                # Named only where the rise is concentrated, not when it is everywhere.
+                "growing_markets": ", ".join(f"{m} {c}" for m, c, _ in markets)
+                if not test.rising or len(markets) <= max(1, self.n_markets // 2)
+                else "",
                 "growth_component": max([test.growth, *(g for _, _, g in markets)]),
                 "trend_cpo": [
                     1000 * c / o if o > 0 else 0.0 for c, o in zip(vec[trend], orders[trend], strict=True)
@@ -427,9 +432,18 @@ class _ItemStats:
             o = self.market_orders.loc[market].to_numpy(dtype=float)
             test = weekly_test(vec, o, config.baseline_weeks, config.alpha / len(active), *self.test_args[2:])
             if test.rising:
-                change = "new" if test.baseline_contacts == 0 else f"{test.change_pct:+.0f}%"
+                change = _rise_text(test, config.sustained_weeks)
                 rises.append((str(market), change, test.growth))
         return rises
+
+
+def _rise_text(test: RateTest, weeks: int) -> str:
+    """``new``, ``+120%`` (this week) or ``+60% over 3 weeks`` (a sustained rise)."""
+    if test.baseline_contacts == 0:
+        return "new"
+    if test.up or not test.sustained:
+        return f"{test.change_pct:+.0f}%"
+    return f"{test.sustained_change_pct:+.0f}% over {weeks} weeks"
 
 
 def _describe(

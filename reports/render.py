@@ -26,8 +26,8 @@ TOP_TREND = 5
 TABLE_COLUMNS = (
     "rank", "name", "kind", "key", "family", "owner", "status", "is_new", "score",
     "contacts", "share", "cpo", "baseline_contacts", "baseline_cpo", "expected", "change_pct",
-    "significant", "direction", "p_value", "csat", "csat_vs_overall", "nps", "escalation_rate",
-    "review_share",
+    "significant", "direction", "rise", "growing_markets", "p_value", "csat", "csat_vs_overall",
+    "nps", "escalation_rate", "review_share",
 )  # fmt: skip
 TOP_MOVERS = 8
 
@@ -154,6 +154,7 @@ def _row(r: Mapping[Any, Any], html: bool) -> dict[str, Any]:
         "verbatims": list(r["verbatims"]),
         "flag": flag,
         "markets": r.get("growing_markets") or "",
+        "sustained": r["rise"] if r["rise"].endswith("weeks") else "",
         "spark": charts.svg_sparkline(r["trend_cpo"], label=f"8-week CPO of {r['name']}")
         if html
         else charts.unicode_sparkline(r["trend_cpo"]),

@@ -30,7 +30,8 @@ class RateTest:
     """Result for the last week of a series.
 
     ``expected`` is the baseline rate times this week's orders; ``change_pct`` the change of the
-    rate against the trailing baseline (NaN without baseline contacts); ``growth`` the score's
+    rate against the trailing baseline (NaN without baseline contacts), ``sustained_change_pct``
+    that of the last weeks pooled against the weeks before them; ``growth`` the score's
     growth component: ``min(1, log2((n + 1) / (expected + 1)))`` of the significant test with the
     larger ratio (a doubling or more scores 1), 0 without a significant rise.
     """
@@ -43,6 +44,7 @@ class RateTest:
     p_up: float
     p_down: float
     p_sustained: float
+    sustained_change_pct: float
     up: bool
     sustained: bool
     down: bool
@@ -104,8 +106,28 @@ def weekly_test(
     if sustained:
         ratios.append((n_recent + 1) / (_zero(expected_recent) + 1))
     growth = max([0.0, *(min(1.0, math.log2(r)) for r in ratios)])
-    change = 100 * ((n / o_now) / (b / o_base) - 1) if b > 0 and o_base > 0 and o_now > 0 else math.nan
-    return RateTest(n, b, o_base, expected, change, p_up, p_down, p_sustained, up, sustained, down, growth)
+    change = _change(n, o_now, b, o_base)
+    sustained_change = _change(n_recent, o_recent, b_before, o_before)
+    return RateTest(
+        n,
+        b,
+        o_base,
+        expected,
+        change,
+        p_up,
+        p_down,
+        p_sustained,
+        sustained_change,
+        up,
+        sustained,
+        down,
+        growth,
+    )
+
+
+def _change(n: float, o_now: float, b: float, o_base: float) -> float:
+    """Change of the rate in percent; NaN without a baseline."""
+    return 100 * ((n / o_now) / (b / o_base) - 1) if b > 0 and o_base > 0 and o_now > 0 else math.nan
 
 
 def _zero(value: float) -> float:
