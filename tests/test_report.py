@@ -227,6 +227,29 @@ def test_a_rise_built_over_three_weeks_is_still_significant() -> None:
     assert not doubled_orders.rising and doubled_orders.change_pct == pytest.approx(0.0)
 
 
+def test_a_rise_in_one_market_flags_the_cause_and_names_the_market() -> None:
+    # Lost parcels: 60 a week in FR and UK, 10 in DE; in the last week DE jumps to 30. Overall that
+    # is 150 against 130 (noise-level), but in DE it is three times the usual.
+    monday = pd.Timestamp("2026-11-16", tz="UTC")
+    rows, orders = [], []
+    for w in range(8):
+        start = monday - pd.Timedelta(weeks=7 - w)
+        for market, n in (("FR", 60), ("UK", 60), ("DE", 30 if w == 7 else 10)):
+            rows += [
+                {"contact_id": f"{w}{market}{i}", "root_cause": "lost_parcel", "market": market,
+                 "created_at": start + pd.Timedelta(hours=i), "clean_text": "where is my parcel"}
+                for i in range(n)
+            ]  # fmt: skip
+            orders.append(
+                {"date": start.tz_convert(None), "market": market, "category": "x", "orders": 10_000}
+            )
+    result = build_report(pd.DataFrame(rows), pd.DataFrame(orders), load_taxonomy(), WEEK)
+    row = result.table.set_index("key").loc["lost_parcel"]
+    assert row["p_value"] > 0.01, "not significant overall"
+    assert row["status"] == "growing" and row["growing_markets"] == "DE +200%"
+    assert "rising in DE +200%" in render_html(result)
+
+
 def test_weeks_parse_and_default_to_the_last_complete_week() -> None:
     assert parse_week("2026-W47") == pd.Timestamp("2026-11-16")
     with pytest.raises(InputError, match="ISO week"):
