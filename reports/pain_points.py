@@ -249,6 +249,7 @@ def _with_weeks(tagged: pd.DataFrame) -> pd.DataFrame:
     df["needs_review"] = df["needs_review"].astype("boolean").fillna(False).astype(bool)
     df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").fillna(0.0)
     df["clean_text"] = df["clean_text"].fillna("").astype(str)
+    df["contact_id"] = df["contact_id"].astype(str)
     return df
 
 
@@ -279,7 +280,7 @@ def _memberships(
     )
     theme_rows = pd.DataFrame(
         {
-            "contact_id": assigned["contact_id"],
+            "contact_id": assigned["contact_id"].astype(str),
             "key": "theme:" + assigned["theme_id"].astype(int).astype(str),
             "kind": "theme",
             "weight": pd.to_numeric(probability, errors="coerce"),
@@ -411,6 +412,8 @@ class _ItemStats:
                 "drag_nps": _clip((self.overall_nps - nps) / 50.0),
             }
             row.update(_describe(key, str(kinds[key]), group, self.taxonomy, self.theme_info))
+            if test.baseline_contacts == 0 and test.rising:  # a cause never seen before is new too
+                row["is_new"] = True
             rows.append(row)
         return rows
 
@@ -559,7 +562,7 @@ def _summary(
         nps=_nps(this["nps"], 1),
         escalation_rate=float(this["escalated"].mean()),
         significant_movers=0 if empty else int(table["significant"].sum()),
-        new_themes=0 if empty else int(((table["kind"] == "theme") | table["is_new"]).sum()),
+        new_themes=0 if empty else int((table["kind"] == "theme").sum()),
         model=model,
     )
 
