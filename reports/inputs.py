@@ -40,7 +40,7 @@ def load_tagged(path: str | Path) -> pd.DataFrame:
         )
     df = df.assign(created_at=created)
     df["contact_id"] = df["contact_id"].astype(str)
-    df["root_cause"] = df["root_cause"].fillna("unknown").astype(str)
+    df["root_cause"] = df["root_cause"].fillna("").astype(str).str.strip().replace("", "unknown")
     return df
 
 

@@ -8,11 +8,13 @@ Pain points
 -----------
 * every **root cause** with contacts this week or in the baseline;
 * every **emerging theme**: a discovered theme that no analyst has named yet (``label`` null) with at
-  least ``min_count`` contacts this week, and at least one of: the theme is flagged ``is_new`` by
-  discovery; at least ``review_share`` (50%) of its contacts this week are ``needs_review`` (the
-  classifier was unsure, so the theme is probably a cause the taxonomy lacks); or its volume grew
-  significantly (the test below). Its ``needs_review`` contacts count for the theme only (not for
-  the cause the unsure classifier guessed); its confident contacts count for both.
+  least ``min_count`` contacts this week that the taxonomy does not explain, either because at least
+  ``review_share`` (50%) of its contacts this week are ``needs_review`` (the classifier was unsure),
+  or because it is flagged ``is_new`` by discovery or grew significantly (the test below) while no
+  single root cause holds ``explained_share`` (60%) of its contacts. A theme the classifier
+  confidently maps to one cause is reported through that cause, not twice. An emerging theme's
+  ``needs_review`` contacts count for the theme only (not for the cause the unsure classifier
+  guessed); its confident contacts count for both.
 
 Numbers (the week is an ISO week, Monday to Sunday, UTC)
 --------------------------------------------------------
@@ -76,6 +78,8 @@ class ReportConfig:
     alpha : significance level of the growth/fall tests (0.01).
     min_count : fewest contacts this week for a significant growth flag or an emerging theme (10).
     review_share : share of ``needs_review`` contacts that makes an unlabelled theme emerging (0.5).
+    explained_share : a new or growing theme with this share of its contacts in one root cause is
+        explained by that cause and not reported as a theme (0.6).
     n_verbatims : customer quotes per pain point (3).
     verbatim_chars : quotes are cut to this many characters (180).
     min_responses : fewest CSAT/NPS answers before a drag counts (5).
@@ -87,6 +91,7 @@ class ReportConfig:
     alpha: float = 0.01
     min_count: int = 10
     review_share: float = 0.5
+    explained_share: float = 0.6
     n_verbatims: int = 3
     verbatim_chars: int = 180
     min_responses: int = 5
@@ -101,8 +106,8 @@ class ReportConfig:
             raise ValueError(f"alpha must be in (0, 0.5), got {self.alpha}")
         if self.min_count < 1 or self.n_verbatims < 0 or self.min_responses < 1:
             raise ValueError("min_count and min_responses must be >= 1 and n_verbatims >= 0")
-        if not 0 < self.review_share <= 1:
-            raise ValueError(f"review_share must be in (0, 1], got {self.review_share}")
+        if not 0 < self.review_share <= 1 or not 0 < self.explained_share <= 1:
+            raise ValueError("review_share and explained_share must be in (0, 1]")
         if not 2 <= self.sustained_weeks <= self.trend_weeks - self.baseline_weeks:
             raise ValueError("sustained_weeks must be >= 2 and leave room for a baseline in the trend")
         if self.verbatim_chars < 20:
@@ -299,7 +304,14 @@ def _rank(
     attrs = contacts.drop(columns=["root_cause"]).drop_duplicates("contact_id")
     causes, theme_members = _memberships(contacts, themes, assignments)
     theme_long = theme_members.merge(attrs, on="contact_id", how="inner")
-    theme_rows = [r for r in stats.rows(theme_long) if _is_emerging(r, config)]
+    week_themes = theme_long[theme_long["week_start"] == stats.weeks[-1]]
+    cause_of = contacts.set_index("contact_id")["root_cause"]
+    top_cause = (
+        week_themes.assign(cause=week_themes["contact_id"].map(cause_of))
+        .groupby("key")["cause"]
+        .agg(lambda c: c.value_counts(normalize=True).max() if len(c) else 0.0)
+    )
+    theme_rows = [r for r in stats.rows(theme_long) if _is_emerging(r, top_cause.get(r["key"], 0.0), config)]
     # Unsure contacts of an emerging theme belong to the theme, not to the cause the classifier
     # guessed: counting them twice would also make that cause look like it is growing.
     emerging = {str(r["key"]) for r in theme_rows}
@@ -473,15 +485,13 @@ def _describe(
     return {"name": name, "family": str(family), "owner": UNASSIGNED_OWNER, "is_new": is_new}
 
 
-def _is_emerging(row: dict[str, object], config: ReportConfig) -> bool:
+def _is_emerging(row: dict[str, object], top_cause_share: float, config: ReportConfig) -> bool:
     if int(row["contacts"]) < config.min_count:  # type: ignore[call-overload]
         return False
-    review = row["review_share"]
-    return bool(
-        row["is_new"]
-        or row["direction"] == "up"
-        or (isinstance(review, float) and not math.isnan(review) and review >= config.review_share)
-    )
+    review = float(row["review_share"])  # type: ignore[arg-type]
+    if not math.isnan(review) and review >= config.review_share:
+        return True
+    return bool(row["is_new"] or row["direction"] == "up") and top_cause_share < config.explained_share
 
 
 def _keywords(value: object) -> list[str]:

@@ -74,7 +74,7 @@ def score_description() -> str:
         "tests of two Poisson rates (orders-adjusted) of this week vs the 4 weeks before and of the last "
         "3 weeks vs the 4 weeks before them (p < 0.005 each), with at least 10 contacts; each market is "
         "also tested (p < 0.01 / markets). Emerging themes: unlabelled themes with at least 10 contacts "
-        "that are new, mostly need review, or grow significantly."
+        "that mostly need review, or are new or growing while no root cause holds 60% of them."
     )
 
 

@@ -174,6 +174,19 @@ def test_grower_and_new_theme_rank_in_top_three_and_are_flagged(report) -> None:
     assert payment["status"] == "steady" and payment["contacts"] < 30
 
 
+def test_themes_the_classifier_explains_are_not_listed_twice(inputs: dict[str, Path]) -> None:
+    # A first discovery run: no theme is labelled and every theme is new. Themes whose contacts the
+    # classifier confidently puts in one cause are reported through that cause; only the voucher
+    # crash (unsure contacts) is a theme of its own.
+    from reports.inputs import load_orders, load_tagged, load_themes
+
+    themes, assignments = load_themes(inputs["themes"])
+    themes = themes.assign(label=None, is_new=True)
+    tagged = load_tagged(inputs["tagged"])
+    result = build_report(tagged, load_orders(inputs["orders"]), load_taxonomy(), WEEK, themes, assignments)
+    assert list(result.table.loc[result.table["kind"] == "theme", "key"]) == [f"theme:{NEW_THEME_ID}"]
+
+
 def test_noise_level_changes_are_not_significant(report) -> None:
     stable = report.table[report.table["key"].isin(set(BASE) - {GROWER})]
     assert len(stable) == len(BASE) - 1
