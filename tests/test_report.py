@@ -276,6 +276,8 @@ def test_weeks_parse_and_default_to_the_last_complete_week() -> None:
 def test_script_is_escaped_in_html_and_markdown(report) -> None:
     html = render_html(report)
     assert "<script>" not in html
+    # Self-contained: nothing to fetch (no stylesheet, script, image, font or CSS url()).
+    assert not any(tag in html for tag in ("<link", "<script", "<img", "src=", "url(", "@import"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     markdown = render_markdown(report)
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
