@@ -65,6 +65,10 @@ def _register() -> None:
 
     app.add_typer(data.app, name="data")
 
+    from voc.commands import report as report_command
+
+    app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``voc`` console script; returns the exit code."""

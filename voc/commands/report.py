@@ -1,0 +1,78 @@
+"""``voc report``: rank the week's pain points and write HTML, Markdown, CSV and Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voc.errors import InputError
+from voc.workspace import Workspace
+
+EPILOG = (
+    "Examples:\n\n"
+    "  voc report --tagged workspace/data/processed/tagged.parquet --themes workspace/data/processed/themes "
+    "--orders workspace/data/raw/orders.csv --out workspace/reports/2026-W47 --week 2026-W47\n\n"
+    "  voc report --tagged tagged.csv --orders orders.csv (last complete week, to WORKSPACE/reports/WEEK)\n\n"
+    "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
+    "pain_points.parquet, and logs them to the MLflow run report-<week>."
+)
+
+
+def report(
+    ctx: typer.Context,
+    tagged: Annotated[Path, typer.Option("--tagged", help="Tagged contacts (.parquet or .csv).")],
+    orders: Annotated[Path, typer.Option("--orders", help="Orders file: date, market, category, orders.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report files; default WORKSPACE/reports/WEEK."),
+    ] = None,
+    themes: Annotated[
+        Path | None, typer.Option("--themes", help="Folder with themes.parquet and assignments.parquet.")
+    ] = None,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week, e.g. 2026-W47; default: last complete week.")
+    ] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: bundled).")
+    ] = None,
+    experiment: Annotated[
+        str, typer.Option("--experiment", help="MLflow experiment name.")
+    ] = "voc-weekly-report",
+    html_rows: Annotated[int, typer.Option(min=1, help="Pain points in the HTML table.")] = 20,
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
+) -> None:
+    """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
+    from rich.console import Console
+
+    from reports.inputs import load_orders, load_tagged, load_themes
+    from reports.pain_points import build_report
+    from reports.publish import log_report, write_report
+    from voc.taxonomy import load_taxonomy
+
+    console = Console(stderr=True)
+    workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
+    try:
+        tax = load_taxonomy(taxonomy)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    with console.status("reading inputs"):
+        contacts = load_tagged(tagged)
+        order_rows = load_orders(orders)
+        theme_table, assignments = load_themes(themes) if themes is not None else (None, None)
+    with console.status("ranking pain points"):
+        result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
+    with console.status("writing the report"):
+        paths = write_report(result, out or workspace.reports / result.summary.week, html_rows=html_rows)
+    s = result.summary
+    typer.echo(
+        f"{s.week}: {s.contacts:,} contacts, {s.orders:,} orders, CPO {s.cpo:.2f}; "
+        f"{s.significant_movers} significant movers, {s.new_themes} new themes"
+    )
+    for kind, path in paths.items():
+        typer.echo(f"{kind:>8}: {path.resolve()}")
+    if not no_mlflow:
+        with console.status("logging to MLflow"):
+            run_id = log_report(result, paths, workspace.tracking_uri, workspace.mlflow_artifacts, experiment)
+        typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
