@@ -91,12 +91,16 @@ def summary(
     "  voc data synth --contacts 2000 --markets UK,DE --end-week 2026-W10 --out /tmp/synth"
 )
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Folder for contacts, ground truth, PII, orders, incidents.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for contacts, ground truth, PII, orders, incidents.")
+    ],
     contacts: Annotated[int, typer.Option(help="Number of contacts to generate.")] = 6000,
     weeks: Annotated[int, typer.Option(help="ISO weeks covered, ending with --end-week.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 7,
     end_week: Annotated[str, typer.Option(help="Last ISO week (fixed, never today's).")] = "2026-W47",
-    markets: Annotated[str, typer.Option(help="Comma-separated markets out of UK,DE,FR,ES,US.")] = "UK,DE,FR,ES,US",
+    markets: Annotated[
+        str, typer.Option(help="Comma-separated markets out of UK,DE,FR,ES,US.")
+    ] = "UK,DE,FR,ES,US",
 ) -> None:
     """Generate realistic synthetic contacts and orders with ground truth.
 

@@ -16,16 +16,25 @@ from __future__ import annotations
 import bisect
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from voc.files import write_table, write_text
-from voc.synth.calendar import CONTACT_WEEKDAY, hour_weights, iso_week, orders_table, parse_iso_week, period_days
+from voc.synth.calendar import (
+    CONTACT_WEEKDAY,
+    hour_weights,
+    iso_week,
+    orders_table,
+    parse_iso_week,
+    period_days,
+)
 from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT_ID, ContactPlan, compose
 from voc.synth.phrases import AGENTS
 from voc.synth.pii import make_customer, make_order_id
@@ -37,14 +46,25 @@ from voc.synth.profiles import (
     MARKET_SHARE,
     MARKETS,
     TOPICS,
-    Profile,
 )
 from voc.taxonomy import load_taxonomy
 
 __all__ = ["SynthConfig", "SynthData", "generate", "write"]
+K = TypeVar("K")
 
-CONTACT_COLUMNS = ["contact_id", "text", "created_at", "channel", "order_id", "market", "category",
-                   "order_stage", "csat", "nps", "escalated"]
+CONTACT_COLUMNS = [
+    "contact_id",
+    "text",
+    "created_at",
+    "channel",
+    "order_id",
+    "market",
+    "category",
+    "order_stage",
+    "csat",
+    "nps",
+    "escalated",
+]
 GROWTH_MARKET = "DE"
 # Extra incident contacts per week of the growth, in multiples of the cause's baseline there.
 _GROWTH_EXTRA = (2.0, 2.6, 3.0)
@@ -90,7 +110,9 @@ class SynthConfig:
         parse_iso_week(self.end_week)
         unknown = sorted(set(self.markets) - set(MARKETS))
         if unknown or not self.markets:
-            raise ValueError(f"markets must be a non-empty subset of {', '.join(MARKETS)}; unknown: {unknown}")
+            raise ValueError(
+                f"markets must be a non-empty subset of {', '.join(MARKETS)}; unknown: {unknown}"
+            )
         for name in ("off_taxonomy_share", "label_noise", "two_cause_share", "typo_share", "crash_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 0.5:
@@ -163,7 +185,9 @@ class _Generator:
     def run(self) -> SynthData:
         config = self.config
         rows: list[dict[str, object]] = []
-        with tqdm(total=config.contacts, desc="synth contacts", unit="contact", disable=not config.progress) as bar:
+        with tqdm(
+            total=config.contacts, desc="synth contacts", unit="contact", disable=not config.progress
+        ) as bar:
             while len(rows) < config.contacts:
                 made = self._case()[: config.contacts - len(rows)]
                 rows += made
@@ -175,20 +199,27 @@ class _Generator:
         for col in ("csat", "nps"):
             contacts[col] = contacts[col].astype("Int64")
         contacts["escalated"] = contacts["escalated"].astype(bool)
-        truth = frame[["contact_id", "root_cause", "secondary_root_cause", "label", "topic", "incident",
-                       "in_taxonomy"]].copy()
+        truth = frame[
+            ["contact_id", "root_cause", "secondary_root_cause", "label", "topic", "incident", "in_taxonomy"]
+        ].copy()
         truth["in_taxonomy"] = truth["in_taxonomy"].astype(bool)
         pii = pd.DataFrame(
-            [(cid, kind, value) for cid, pairs in zip(frame["contact_id"], frame["pii"], strict=True)
-             for kind, value in pairs],
+            [
+                (cid, kind, value)
+                for cid, pairs in zip(frame["contact_id"], frame["pii"], strict=True)
+                for kind, value in pairs
+            ],
             columns=["contact_id", "pii_type", "value"],
         )
         total_orders = config.contacts / 0.019
         market_share = {m: MARKET_SHARE[m] for m in self.markets}
         norm = sum(market_share.values())
         orders = orders_table(
-            self.days, {m: s / norm for m, s in market_share.items()}, CATEGORY_SHARE,
-            total_orders / len(self.days), self.np_rng,
+            self.days,
+            {m: s / norm for m, s in market_share.items()},
+            CATEGORY_SHARE,
+            total_orders / len(self.days),
+            self.np_rng,
         )
         return SynthData(contacts, truth, pii, orders, self._incidents(frame), config)
 
@@ -209,7 +240,9 @@ class _Generator:
             topic = _pick(rng, {t: p.weight for t, p in TOPICS.items()})
             profile = TOPICS[topic]
         else:
-            topic = _pick(rng, {c: CAUSES[c].weight * CAUSES[c].category_weight(category) for c in self.cause_ids})
+            topic = _pick(
+                rng, {c: CAUSES[c].weight * CAUSES[c].category_weight(category) for c in self.cause_ids}
+            )
             profile = CAUSES[topic]
         in_taxonomy = topic in self.taxonomy
         stage = _pick(rng, profile.stages)
@@ -225,9 +258,10 @@ class _Generator:
             n_contacts += 1
         first_channel = _pick(rng, profile.channels)
         secondary = None
-        if in_taxonomy and first_channel != "app" and CAUSES[topic].secondary:
-            if rng.random() < config.two_cause_share / 0.62:
-                secondary = rng.choice(CAUSES[topic].secondary)
+        # Only ~62% of taxonomy contacts can carry a second cause (not app, cause has partners).
+        can_pair = in_taxonomy and first_channel != "app" and bool(CAUSES[topic].secondary)
+        if can_pair and rng.random() < config.two_cause_share / 0.62:
+            secondary = rng.choice(CAUSES[topic].secondary)
         label = topic if in_taxonomy else None
         if in_taxonomy and rng.random() < config.label_noise:
             label = rng.choice([secondary] if secondary else list(CAUSES[topic].confusable) or [topic])
@@ -245,9 +279,18 @@ class _Generator:
             escalated = rng.random() < min(0.9, profile.escalate + 0.18 * k)
             rating = self._csat(profile.csat - 0.5 * k - 0.6 * escalated)
             plan = ContactPlan(
-                topic=topic, secondary=secondary, family=family, channel=channel, market=market,
-                category=category, created_at=created, order_id=order_id, repeat_no=k, rating=rating,
-                incident=incident, roughen=rng.random() < config.typo_share,
+                topic=topic,
+                secondary=secondary,
+                family=family,
+                channel=channel,
+                market=market,
+                category=category,
+                created_at=created,
+                order_id=order_id,
+                repeat_no=k,
+                rating=rating,
+                incident=incident,
+                roughen=rng.random() < config.typo_share,
             )
             text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng)
             csat: int | None = rating
@@ -257,13 +300,28 @@ class _Generator:
             if rng.random() < 0.3:
                 base = (csat if csat is not None else rating) * 2.3 - 1.8
                 nps = int(min(10, max(0, round(base + rng.gauss(0, 1.4)))))
-            rows.append({
-                "seq": self._seq(), "text": text, "created_at": created, "channel": channel,
-                "order_id": order_id, "market": market, "category": category, "order_stage": stage,
-                "csat": csat, "nps": nps, "escalated": escalated and channel not in ("app", "review"),
-                "root_cause": topic if in_taxonomy else None, "secondary_root_cause": secondary,
-                "label": label, "topic": topic, "incident": incident, "in_taxonomy": in_taxonomy, "pii": pii,
-            })
+            rows.append(
+                {
+                    "seq": self._seq(),
+                    "text": text,
+                    "created_at": created,
+                    "channel": channel,
+                    "order_id": order_id,
+                    "market": market,
+                    "category": category,
+                    "order_stage": stage,
+                    "csat": csat,
+                    "nps": nps,
+                    "escalated": escalated and channel not in ("app", "review"),
+                    "root_cause": topic if in_taxonomy else None,
+                    "secondary_root_cause": secondary,
+                    "label": label,
+                    "topic": topic,
+                    "incident": incident,
+                    "in_taxonomy": in_taxonomy,
+                    "pii": pii,
+                }
+            )
         return rows
 
     def _seq(self) -> int:
@@ -274,7 +332,7 @@ class _Generator:
         hours = hour_weights(channel, market)
         hour = int(self.np_rng.choice(24, p=hours))
         second = self.rng.randint(0, 3599)
-        return datetime(day.year, day.month, day.day, hour, second // 60, second % 60, tzinfo=timezone.utc)
+        return datetime(day.year, day.month, day.day, hour, second // 60, second % 60, tzinfo=UTC)
 
     def _csat(self, mean: float) -> int:
         return int(min(5, max(1, round(self.rng.gauss(mean, 1.0)))))
@@ -305,30 +363,39 @@ class _Generator:
         first_growth = iso_week(self.growth_start)
         before = in_market & (weeks < first_growth)
         n_before_weeks = max(1, weeks[weeks < first_growth].nunique())
-        weekly = {w: int(n) for w, n in in_market.groupby(weeks).sum().items() if w >= first_growth}
+        weekly = {str(w): int(n) for w, n in in_market.groupby(weeks).sum().items() if str(w) >= first_growth}
         return [
             {
-                "id": APP_CRASH_ID, "kind": "new_friction",
+                "id": APP_CRASH_ID,
+                "kind": "new_friction",
                 "description": "After app release 8.4 the app crashes or shows a white screen when customers "
                 "tap Cancel order or Return item.",
-                "topic": APP_CRASH_ID, "root_cause": None, "market": None,
+                "topic": APP_CRASH_ID,
+                "root_cause": None,
+                "market": None,
                 "first_week": crash_weeks[0] if crash_weeks else iso_week(self.crash_start),
-                "last_week": end, "expected_contacts": int(crash.sum()),
+                "last_week": end,
+                "expected_contacts": int(crash.sum()),
                 "share_of_contacts_in_weeks": round(float(crash.sum() / max(1, last_two.sum())), 4),
             },
             {
-                "id": CARRIER_INCIDENT_ID, "kind": "growing_cause",
+                "id": CARRIER_INCIDENT_ID,
+                "kind": "growing_cause",
                 "description": f"damaged_in_transit grows in {self.growth_market} after parcels moved to the "
                 "carrier NordPaket.",
-                "topic": "damaged_in_transit", "root_cause": "damaged_in_transit", "market": self.growth_market,
-                "first_week": first_growth, "last_week": end, "expected_contacts": int(growth.sum()),
+                "topic": "damaged_in_transit",
+                "root_cause": "damaged_in_transit",
+                "market": self.growth_market,
+                "first_week": first_growth,
+                "last_week": end,
+                "expected_contacts": int(growth.sum()),
                 "baseline_weekly_contacts": round(float(before.sum() / n_before_weeks), 1),
                 "weekly_contacts": weekly,
             },
         ]
 
 
-def _pick(rng: random.Random, weights: dict) -> object:  # type: ignore[type-arg]
+def _pick(rng: random.Random, weights: Mapping[K, float]) -> K:
     keys = [k for k, w in weights.items() if w > 0]
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -339,19 +406,24 @@ def _bisect(cumulative: list[float], x: float) -> int:
 
 def _readme(data: SynthData) -> str:
     c = data.config
+    markets = ",".join(c.markets)
     return f"""# Synthetic contacts (voc data synth)
 
-Made by `voc data synth --contacts {c.contacts} --weeks {c.weeks} --end-week {c.end_week} --seed {c.seed}`.
-Everything here is invented, including the personal data planted in the texts.
+Made by `voc data synth --contacts {c.contacts} --weeks {c.weeks} --end-week {c.end_week} --seed {c.seed}
+--markets {markets}`. Everything here is invented, including the personal data planted in the texts.
 
-| file | what it holds |
-|---|---|
-| `contacts.parquet` | {len(data.contacts):,} contacts in the contact contract (`contact_id, text, created_at, channel, order_id, market, category, order_stage, csat, nps, escalated`); no labels, feed it to the pipeline |
-| `ground_truth.parquet` | per contact: `root_cause` (taxonomy id, null outside the taxonomy), `secondary_root_cause`, `label` (a careful human's label, ~{c.label_noise:.0%} confusions), `topic`, `incident`, `in_taxonomy` |
-| `pii.parquet` | every personal value planted in a text: `contact_id, pii_type, value` (value is the exact substring) |
-| `orders.parquet` | orders by `date, market, category` (orders contract) for contacts per order |
-| `incidents.json` | the planted incidents: a new friction in the last two weeks and a cause growing in one market |
+- `contacts.parquet`: {len(data.contacts):,} contacts in the contact contract (`contact_id, text,
+  created_at, channel, order_id, market, category, order_stage, csat, nps, escalated`). No labels:
+  this is what the pipeline reads.
+- `ground_truth.parquet`: per contact `root_cause` (taxonomy id, null outside the taxonomy),
+  `secondary_root_cause` (a second cause the text also mentions), `label` (what a careful human
+  labeller gives, about {c.label_noise:.0%} confusions), `topic` (the cause, an off-taxonomy topic or
+  an incident), `incident` and `in_taxonomy`.
+- `pii.parquet`: every personal value planted in a text (`contact_id, pii_type, value`); `value` is
+  the exact substring of the text, so redaction recall can be measured.
+- `orders.parquet`: orders by `date, market, category` (the orders contract), for contacts per order.
+- `incidents.json`: the planted incidents: a new friction that appears only in the last two weeks
+  and an existing cause growing sharply in one market, with their weeks and contact counts.
 
-Channel formats are those of the project README ("Channel text formats").
+Channel text formats (chat, email, call, review, app) are described in the project README.
 """
-

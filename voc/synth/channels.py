@@ -43,7 +43,9 @@ class Story:
 
 def render(channel: str, story: Story, rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
     """Text of ``story`` in ``channel`` and the ``(pii_type, value)`` pairs that appear in it."""
-    text = {"chat": _chat, "email": _email, "call": _call, "review": _review, "app": _app}[channel](story, rng)
+    text = {"chat": _chat, "email": _email, "call": _call, "review": _review, "app": _app}[channel](
+        story, rng
+    )
     return story.bag.render(text, spoken=channel == "call")
 
 
@@ -58,11 +60,16 @@ _GREET = [
     "Hi there, {agent} here. How can I help?",
 ]
 _EMPATHY = [
-    "I'm sorry to hear that.", "Oh no, I'm really sorry about that.", "I understand how frustrating that is.",
-    "Thanks for explaining, let me take a look.", "I'm sorry for the trouble.", "Let me check that for you.",
+    "I'm sorry to hear that.",
+    "Oh no, I'm really sorry about that.",
+    "I understand how frustrating that is.",
+    "Thanks for explaining, let me take a look.",
+    "I'm sorry for the trouble.",
+    "Let me check that for you.",
 ]
 _ASK_ORDER = [
-    "Could you please confirm the order number?", "Can I have your order number please?",
+    "Could you please confirm the order number?",
+    "Can I have your order number please?",
     "Could you give me the order number so I can look into it?",
 ]
 _ACTION = {
@@ -98,7 +105,8 @@ _ACTION = {
     ],
 }
 _CLOSE = [
-    "Is there anything else I can help you with today?", "Is there anything else I can do for you?",
+    "Is there anything else I can help you with today?",
+    "Is there anything else I can do for you?",
     "Can I help with anything else?",
 ]
 _BYE = ["No, that's all, thanks.", "No thanks.", "That's it.", "No that's everything.", "ok thanks", "no"]
@@ -107,7 +115,8 @@ _BOT_OPEN = [
     "Hello! Tell me in a few words what you need help with.",
 ]
 _BOT_HANDOFF = [
-    "Thanks. Let me connect you with an agent.", "I'll transfer you to one of our team.",
+    "Thanks. Let me connect you with an agent.",
+    "I'll transfer you to one of our team.",
     "Sorry, I didn't quite get that. Connecting you to a human agent.",
 ]
 
@@ -147,13 +156,19 @@ def _chat(story: Story, rng: random.Random) -> str:
     say("Customer", _join([story.opener, story.repeat, story.situation[0], *story.extras[:1]]))
     if story.order_ref and rng.random() < 0.17:
         say(agent, f"{rng.choice(_EMPATHY)} {rng.choice(_ASK_ORDER)}")
-        say("Customer", rng.choice(["Sure, it's {o}", "{o}", "It's {o}.", "yes {o}"]).format(o=story.order_ref))
-    else:
-        say(agent, rng.choice(_EMPATHY) + " " + rng.choice(["Could you tell me a bit more?", "When was this?", ""]))
+        say(
+            "Customer",
+            rng.choice(["Sure, it's {o}", "{o}", "It's {o}.", "yes {o}"]).format(o=story.order_ref),
+        )
+    elif story.details:
+        say(
+            agent,
+            rng.choice(_EMPATHY) + " " + rng.choice(["Could you tell me a bit more?", "When was this?"]),
+        )
     say("Customer", _join(story.details))
     for extra in story.situation[1:]:
         say("Customer", "Also " + extra[:1].lower() + extra[1:])
-    say(agent, _action(story, rng))
+    say(agent, _action(story, rng) if story.details else f"{rng.choice(_EMPATHY)} {_action(story, rng)}")
     say("Customer", _join([story.ask, story.emotion]))
     say(agent, rng.choice(_CLOSE))
     say("Customer", rng.choice(_BYE))
@@ -166,9 +181,26 @@ def _chat(story: Story, rng: random.Random) -> str:
 # E-mail
 # --------------------------------------------------------------------------------------------
 
-_GREETINGS = ["Hi team,", "Hello,", "Dear Customer Service,", "To whom it may concern,", "Hi,", "Hi there,",
-              "Good morning,", "Dear Sir or Madam,"]
-_SIGNOFFS = ["Thanks,", "Kind regards,", "Best,", "Cheers,", "Many thanks,", "Regards,", "Thank you,", "Best wishes,"]
+_GREETINGS = [
+    "Hi team,",
+    "Hello,",
+    "Dear Customer Service,",
+    "To whom it may concern,",
+    "Hi,",
+    "Hi there,",
+    "Good morning,",
+    "Dear Sir or Madam,",
+]
+_SIGNOFFS = [
+    "Thanks,",
+    "Kind regards,",
+    "Best,",
+    "Cheers,",
+    "Many thanks,",
+    "Regards,",
+    "Thank you,",
+    "Best wishes,",
+]
 
 
 def _email(story: Story, rng: random.Random) -> str:
@@ -236,12 +268,17 @@ def _asr(text: str, rng: random.Random, fillers: bool = True) -> str:
 
 def _call(story: Story, rng: random.Random) -> str:
     turns: list[tuple[str, str]] = []
-    turns.append(("agent", f"thank you for calling customer services my name is {story.agent} how can i help"))
+    turns.append(
+        ("agent", f"thank you for calling customer services my name is {story.agent} how can i help")
+    )
     intro = rng.choice(["hi yeah", "hello", "hiya", "yeah hi", "oh hi"]) + " "
     if rng.random() < 0.22:
-        intro += rng.choice(["my name is {n}", "it's {n} here", "this is {n}"]).format(
-            n=story.bag.token("name", story.customer.name)
-        ) + " "
+        intro += (
+            rng.choice(["my name is {n}", "it's {n} here", "this is {n}"]).format(
+                n=story.bag.token("name", story.customer.name)
+            )
+            + " "
+        )
     intro += "i'm calling about my order" if story.order_ref else "i've got a question"
     turns.append(("customer", intro))
     if story.order_ref and rng.random() < 0.3:
@@ -277,8 +314,15 @@ _REVIEW_END = {
 
 
 def _review(story: Story, rng: random.Random) -> str:
-    body = _join([*story.extras[:1], *story.situation, *story.details[:1], story.emotion,
-                  rng.choice(_REVIEW_END[story.rating])])
+    body = _join(
+        [
+            *story.extras[:1],
+            *story.situation,
+            *story.details[:1],
+            story.emotion,
+            rng.choice(_REVIEW_END[story.rating]),
+        ]
+    )
     return f"Rating: {story.rating}/5\n{story.title}\n{body}"
 
 

@@ -13,21 +13,38 @@ from voc.synth.channels import Story, render
 from voc.synth.phrases_post import POST
 from voc.synth.phrases_pre import PRE
 from voc.synth.pii import Customer, PiiBag, has_token, luhn_card, make_tracking_id
+from voc.synth.profiles import CAUSES
 from voc.synth.topics import APP_CRASH, CARRIER_SWITCH_DETAIL, NEW_CARRIER, OFF_TAXONOMY
 
 APP_CRASH_ID = "app_release_8_4_crash"
 CARRIER_INCIDENT_ID = "de_carrier_switch_damage"
 PHRASES: dict[str, P.Phrases] = {**PRE, **POST, **OFF_TAXONOMY, APP_CRASH_ID: APP_CRASH}
 
-_SIZE_VERBS = ["comes up tiny", "is way too tight", "swamps me", "is two sizes too big", "is cut really narrow"]
+_SIZE_VERBS = [
+    "comes up tiny",
+    "is way too tight",
+    "swamps me",
+    "is two sizes too big",
+    "is cut really narrow",
+]
 _PII_DETAILS = {
-    "phone": ["You can reach me on {phone}.", "My number is {phone} if you need to call.", "Call me on {phone}."],
+    "phone": [
+        "You can reach me on {phone}.",
+        "My number is {phone} if you need to call.",
+        "Call me on {phone}.",
+    ],
     "email": ["My email is {email}.", "Please reply to {email}.", "My account email is {email}."],
     "address": ["My address is {address}.", "It was going to {address}."],
     "name": ["The parcel was addressed to {name}.", "The account is under {name}."],
 }
-_PRICE = {"fashion": (12, 140), "electronics": (15, 480), "home": (10, 320), "beauty": (6, 90),
-          "sports": (9, 260), "toys": (8, 150)}
+_PRICE = {
+    "fashion": (12, 140),
+    "electronics": (15, 480),
+    "home": (10, 320),
+    "beauty": (6, 90),
+    "sports": (9, 260),
+    "toys": (8, 150),
+}
 
 
 @dataclass
@@ -51,8 +68,9 @@ class ContactPlan:
 class Slots(dict[str, str]):
     """Lazily filled template slots; case-level values are shared by a case's follow-ups."""
 
-    def __init__(self, case: dict[str, str], plan: ContactPlan, customer: Customer, bag: PiiBag,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, case: dict[str, str], plan: ContactPlan, customer: Customer, bag: PiiBag, rng: random.Random
+    ) -> None:
         super().__init__()
         self.case, self.plan, self.customer, self.bag, self.rng = case, plan, customer, bag, rng
 
@@ -127,21 +145,30 @@ class Slots(dict[str, str]):
             pool = {"part": P.PARTS, "defect": P.DEFECTS, "damage": P.DAMAGE, "mismatch": P.MISMATCH}[key]
             return rng.choice(pool[cat]).format_map(self)
         simple: dict[str, Any] = {
-            "days": lambda: str(rng.randint(2, 12)), "weeks": lambda: str(rng.randint(2, 5)),
-            "months": lambda: str(rng.randint(4, 20)), "n": lambda: str(rng.randint(2, 5)),
-            "n2": lambda: "1", "km": lambda: str(rng.randint(8, 45)), "shop": lambda: rng.choice(P.SHOPS),
-            "brand": lambda: rng.choice(P.BRANDS), "relative": lambda: rng.choice(P.RELATIVES),
-            "version": lambda: rng.choice(["8.4", "8.4.0", "8.4.1"]), "nth": lambda: rng.choice(P.ORDINALS),
+            "days": lambda: str(rng.randint(2, 12)),
+            "weeks": lambda: str(rng.randint(2, 5)),
+            "months": lambda: str(rng.randint(4, 20)),
+            "n": lambda: str(rng.randint(2, 5)),
+            "n2": lambda: "1",
+            "km": lambda: str(rng.randint(8, 45)),
+            "shop": lambda: rng.choice(P.SHOPS),
+            "brand": lambda: rng.choice(P.BRANDS),
+            "relative": lambda: rng.choice(P.RELATIVES),
+            "version": lambda: rng.choice(["8.4", "8.4.0", "8.4.1"]),
+            "nth": lambda: rng.choice(P.ORDINALS),
             "last4": lambda: f"{rng.randint(0, 9999):04d}",
-            "code": lambda: rng.choice(["SAVE", "WELCOME", "AUTUMN", "VIP", "FRIEND"]) + str(rng.choice([10, 15, 20])),
+            "code": lambda: (
+                rng.choice(["SAVE", "WELCOME", "AUTUMN", "VIP", "FRIEND"]) + str(rng.choice([10, 15, 20]))
+            ),
         }
         if key in simple:
             return str(simple[key]())
         raise KeyError(f"unknown phrase slot {{{key}}}")
 
 
-def compose(plan: ContactPlan, case: dict[str, str], customer: Customer, agent: str,
-            rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
+def compose(
+    plan: ContactPlan, case: dict[str, str], customer: Customer, agent: str, rng: random.Random
+) -> tuple[str, list[tuple[str, str]]]:
     """Text of the contact described by ``plan`` and the PII pairs planted in it."""
     bag = PiiBag()
     slots = Slots(case, plan, customer, bag, rng)
@@ -150,9 +177,23 @@ def compose(plan: ContactPlan, case: dict[str, str], customer: Customer, agent: 
     channel = plan.channel
 
     situation = [fill(rng.choice(ph.situation))]
+    details = [fill(d) for d in rng.sample(ph.detail, k=min(len(ph.detail), rng.choice([0, 1, 1, 2])))]
+    ask, title, short = ph.ask, ph.title, ph.short
+    vague = P.FAMILY_VAGUE.get(plan.family)
+    if vague and plan.incident is None and plan.topic in CAUSES:
+        draw = rng.random()
+        if draw < 0.12:  # the family shows, the cause at most in one detail
+            situation = [fill(rng.choice(vague))]
+            details = details[:1] if rng.random() < 0.35 else []
+            titles = P.VAGUE_REVIEW_TITLE if channel == "review" else P.VAGUE_TITLE
+            ask, title, short = (*P.VAGUE_ASK, *ph.ask[:1]), tuple(titles), (situation[0],)
+        elif draw < 0.35:
+            situation = [" ".join([fill(rng.choice(vague)), situation[0]])]
+        if rng.random() < 0.12 and CAUSES[plan.topic].confusable:
+            near = PHRASES[rng.choice(CAUSES[plan.topic].confusable)]
+            details.insert(rng.randint(0, len(details)), fill(rng.choice(near.detail)))
     if plan.secondary:
         situation.append(fill(rng.choice(PHRASES[plan.secondary].situation)))
-    details = [fill(d) for d in rng.sample(ph.detail, k=min(len(ph.detail), rng.choice([0, 1, 1, 2])))]
     if plan.incident == CARRIER_INCIDENT_ID and rng.random() < 0.75:
         details.insert(0, fill(rng.choice(CARRIER_SWITCH_DETAIL)))
     if channel in ("chat", "email") and rng.random() < 0.12:
@@ -164,17 +205,19 @@ def compose(plan: ContactPlan, case: dict[str, str], customer: Customer, agent: 
     elif channel == "email" and rng.random() < 0.08:
         opener = fill(rng.choice(P.NAME_OPENERS[:2])).removeprefix("Hi, ").removeprefix("Hello, ")
         opener = opener[:1].upper() + opener[1:]
-    extras = [fill(rng.choice(P.CONTEXT))] if channel in ("chat", "email", "review") and rng.random() < 0.5 else []
+    extras = (
+        [fill(rng.choice(P.CONTEXT))] if channel in ("chat", "email", "review") and rng.random() < 0.5 else []
+    )
     if plan.order_id is None or channel == "review":
         extras = [e for e in extras if "my last order" not in e and not has_token(e)]
     story = Story(
         opener=opener.removesuffix(" and") + ("." if opener.endswith(" and") else ""),
         situation=situation,
         details=details,
-        ask=fill(rng.choice(ph.ask)),
+        ask=fill(rng.choice(ask)),
         emotion=rng.choice(P.EMOTIONS) if plan.rating <= 3 or rng.random() < 0.3 else "",
-        title=fill(rng.choice(ph.title)),
-        short=fill(rng.choice(ph.short)),
+        title=fill(rng.choice(title)),
+        short=fill(rng.choice(short)),
         app_reason=rng.choice(ph.app_reason) if ph.app_reason else "",
         family=plan.family,
         customer=customer,
@@ -186,6 +229,11 @@ def compose(plan: ContactPlan, case: dict[str, str], customer: Customer, agent: 
         repeat=fill(rng.choice(P.REPEAT)) if plan.repeat_no else "",
         extras=extras,
     )
+    if story.opener.endswith(","):
+        if story.repeat:
+            story.repeat = _continue(story.repeat)
+        else:
+            story.situation[0] = _continue(story.situation[0])
     if plan.roughen:
         story.situation = [roughen(s, rng) for s in story.situation]
         story.details = [roughen(s, rng) for s in story.details]
@@ -214,6 +262,24 @@ def roughen(text: str, rng: random.Random) -> str:
     if rng.random() < 0.4:
         text = text.lower().rstrip(".")
     return text
+
+
+_PROPER = {
+    w
+    for names in (P.BRANDS, P.SHOPS, *P.CARRIERS.values())
+    for n in names
+    for w in n.split()
+    if w[0].isupper()
+}
+_PROPER |= {"PayPal", "NordPaket", "App", "Order", "ORD", "I", "I'm", "I've", "I'd", "I'll"}
+
+
+def _continue(sentence: str) -> str:
+    """``It says...`` -> ``it says...`` after an opener like ``Hey,``; names keep their capital."""
+    first = sentence.split(" ", 1)[0].rstrip(",.")
+    if not first or has_token(first) or first in _PROPER or first.startswith(tuple(P.SELLER_HEADS)):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _money(value: float, market: str, rng: random.Random) -> str:

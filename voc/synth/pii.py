@@ -52,7 +52,9 @@ def spoken_form(kind: str, value: str) -> str:
     """How a speech recogniser writes ``value``: lower case, no punctuation, digits grouped."""
     if kind == "email":
         local, _, domain = value.lower().partition("@")
-        spoken = local.replace(".", " dot ").replace("_", " underscore ") + " at " + domain.replace(".", " dot ")
+        spoken = (
+            local.replace(".", " dot ").replace("_", " underscore ") + " at " + domain.replace(".", " dot ")
+        )
         return re.sub(r"\s+", " ", spoken).strip()
     if kind in ("phone", "card", "order_id"):
         return re.sub(r"\s+", " ", re.sub(r"[^0-9a-z]+", " ", value.lower())).strip()
@@ -63,30 +65,32 @@ def spoken_form(kind: str, value: str) -> str:
 # Customers
 # --------------------------------------------------------------------------------------------
 
-_FIRST = {
+_FIRST_NAMES = {  # space-separated, split below
     "UK": "Oliver Amelia George Isla Harry Ava Jack Mia Charlie Sophie Thomas Grace James Lily Emily Daniel "
-    "Chloe Samuel Ella Jessica Liam Hannah Ryan Megan Callum Niamh Priyanka Imran Aisha Kwame".split(),
+    "Chloe Samuel Ella Jessica Liam Hannah Ryan Megan Callum Niamh Priyanka Imran Aisha Kwame",
     "US": "Michael Jennifer Chris Ashley Tyler Brittany Jason Amanda Kevin Megan Brandon Sarah Jose Maria "
-    "Andre Keisha Dylan Madison Tyrone Emily Justin Nicole Carlos Samantha Ethan Hailey Marcus Alexis".split(),
+    "Andre Keisha Dylan Madison Tyrone Emily Justin Nicole Carlos Samantha Ethan Hailey Marcus Alexis",
     "DE": "Lukas Anna Jonas Lea Felix Sophie Maximilian Marie Leon Laura Paul Julia Tobias Katharina Jan "
-    "Lena Niklas Sarah Florian Johanna Mehmet Aylin Stefan Sabine Matthias Claudia Dominik Franziska".split(),
+    "Lena Niklas Sarah Florian Johanna Mehmet Aylin Stefan Sabine Matthias Claudia Dominik Franziska",
     "FR": "Lucas Camille Hugo Manon Louis Chloé Gabriel Léa Arthur Inès Jules Sarah Nathan Clara Théo "
-    "Julie Mathieu Pauline Antoine Élodie Karim Yasmine Nicolas Amélie Romain Margaux Quentin Océane".split(),
+    "Julie Mathieu Pauline Antoine Élodie Karim Yasmine Nicolas Amélie Romain Margaux Quentin Océane",
     "ES": "Hugo Lucía Martín Sofía Pablo María Alejandro Paula Daniel Carmen Javier Laura Diego Marta "
-    "Sergio Elena Álvaro Irene Adrián Andrea Raúl Cristina Iker Nerea Jorge Alba Rubén Noelia".split(),
+    "Sergio Elena Álvaro Irene Adrián Andrea Raúl Cristina Iker Nerea Jorge Alba Rubén Noelia",
 }
-_LAST = {
+_LAST_NAMES = {
     "UK": "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Wright Robinson Walker Thompson "
-    "Evans Hughes Green Hall Wood Clarke Khan Murphy O'Brien Campbell Begum Shaw Lewis Harris".split(),
+    "Evans Hughes Green Hall Wood Clarke Khan Murphy O'Brien Campbell Begum Shaw Lewis Harris",
     "US": "Johnson Williams Garcia Miller Davis Rodriguez Martinez Anderson Thomas Jackson White Harris "
-    "Thompson Moore Lee Nguyen Robinson Walker Young Allen King Wright Scott Hill Lopez Carter".split(),
+    "Thompson Moore Lee Nguyen Robinson Walker Young Allen King Wright Scott Hill Lopez Carter",
     "DE": "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein "
-    "Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange Yılmaz Kaya".split(),
+    "Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange Yılmaz Kaya",
     "FR": "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefebvre "
-    "Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard Benali Mercier Faure".split(),
+    "Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard Benali Mercier Faure",
     "ES": "García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín Jiménez Ruiz "
-    "Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro Torres Domínguez".split(),
+    "Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro Torres Domínguez",
 }
+_FIRST = {market: names.split() for market, names in _FIRST_NAMES.items()}
+_LAST = {market: names.split() for market, names in _LAST_NAMES.items()}
 _MAIL_DOMAINS = {
     "UK": ["gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.co.uk", "btinternet.com", "icloud.com"],
     "US": ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "aol.com", "hotmail.com"],
@@ -95,29 +99,119 @@ _MAIL_DOMAINS = {
     "ES": ["gmail.com", "hotmail.es", "yahoo.es", "outlook.es", "telefonica.net"],
 }
 _STREETS = {
-    "UK": ["Baker Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "Park Avenue",
-           "Queen's Road", "Elm Grove", "Kingsway", "Manor Close", "High Street", "Albert Terrace"],
-    "US": ["Maple Avenue", "Oak Street", "Sunset Blvd", "Elm Street", "Washington Ave", "Lakeview Drive",
-           "Cedar Lane", "Main Street", "Park Place", "Hillcrest Road", "Pine Street"],
-    "DE": ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Schillerstraße", "Lindenallee", "Goethestraße",
-           "Berliner Straße", "Am Markt", "Kirchweg", "Rosenstraße", "Friedrichstraße"],
-    "FR": ["rue de la République", "avenue Victor Hugo", "rue des Lilas", "boulevard Voltaire",
-           "rue du Moulin", "place de la Gare", "rue Pasteur", "allée des Tilleuls", "rue Jean Jaurès"],
-    "ES": ["Calle Mayor", "Avenida de la Constitución", "Calle del Sol", "Calle Real", "Paseo del Prado",
-           "Calle de Alcalá", "Avenida Diagonal", "Calle San Vicente", "Plaza de España"],
+    "UK": [
+        "Baker Street",
+        "Station Road",
+        "Church Lane",
+        "Victoria Road",
+        "Mill Lane",
+        "Park Avenue",
+        "Queen's Road",
+        "Elm Grove",
+        "Kingsway",
+        "Manor Close",
+        "High Street",
+        "Albert Terrace",
+    ],
+    "US": [
+        "Maple Avenue",
+        "Oak Street",
+        "Sunset Blvd",
+        "Elm Street",
+        "Washington Ave",
+        "Lakeview Drive",
+        "Cedar Lane",
+        "Main Street",
+        "Park Place",
+        "Hillcrest Road",
+        "Pine Street",
+    ],
+    "DE": [
+        "Hauptstraße",
+        "Bahnhofstraße",
+        "Gartenweg",
+        "Schillerstraße",
+        "Lindenallee",
+        "Goethestraße",
+        "Berliner Straße",
+        "Am Markt",
+        "Kirchweg",
+        "Rosenstraße",
+        "Friedrichstraße",
+    ],
+    "FR": [
+        "rue de la République",
+        "avenue Victor Hugo",
+        "rue des Lilas",
+        "boulevard Voltaire",
+        "rue du Moulin",
+        "place de la Gare",
+        "rue Pasteur",
+        "allée des Tilleuls",
+        "rue Jean Jaurès",
+    ],
+    "ES": [
+        "Calle Mayor",
+        "Avenida de la Constitución",
+        "Calle del Sol",
+        "Calle Real",
+        "Paseo del Prado",
+        "Calle de Alcalá",
+        "Avenida Diagonal",
+        "Calle San Vicente",
+        "Plaza de España",
+    ],
 }
 _CITIES = {
-    "UK": [("London", "NW1 6XE"), ("Manchester", "M14 5RT"), ("Leeds", "LS6 2AB"), ("Bristol", "BS7 8HP"),
-           ("Glasgow", "G12 8QQ"), ("Birmingham", "B15 2TT"), ("Cardiff", "CF24 4HQ"), ("York", "YO31 7EX")],
-    "US": [("Austin, TX", "78701"), ("Columbus, OH", "43215"), ("Denver, CO", "80203"),
-           ("Portland, OR", "97205"), ("Tampa, FL", "33602"), ("Brooklyn, NY", "11215"),
-           ("Madison, WI", "53703"), ("Phoenix, AZ", "85004")],
-    "DE": [("Berlin", "10115"), ("Hamburg", "20095"), ("München", "80331"), ("Köln", "50667"),
-           ("Leipzig", "04109"), ("Frankfurt am Main", "60311"), ("Dresden", "01067"), ("Bremen", "28195")],
-    "FR": [("Paris", "75011"), ("Lyon", "69003"), ("Marseille", "13006"), ("Toulouse", "31000"),
-           ("Nantes", "44000"), ("Lille", "59000"), ("Bordeaux", "33000"), ("Rennes", "35000")],
-    "ES": [("Madrid", "28013"), ("Barcelona", "08007"), ("Valencia", "46002"), ("Sevilla", "41004"),
-           ("Bilbao", "48001"), ("Málaga", "29015"), ("Zaragoza", "50001")],
+    "UK": [
+        ("London", "NW1 6XE"),
+        ("Manchester", "M14 5RT"),
+        ("Leeds", "LS6 2AB"),
+        ("Bristol", "BS7 8HP"),
+        ("Glasgow", "G12 8QQ"),
+        ("Birmingham", "B15 2TT"),
+        ("Cardiff", "CF24 4HQ"),
+        ("York", "YO31 7EX"),
+    ],
+    "US": [
+        ("Austin, TX", "78701"),
+        ("Columbus, OH", "43215"),
+        ("Denver, CO", "80203"),
+        ("Portland, OR", "97205"),
+        ("Tampa, FL", "33602"),
+        ("Brooklyn, NY", "11215"),
+        ("Madison, WI", "53703"),
+        ("Phoenix, AZ", "85004"),
+    ],
+    "DE": [
+        ("Berlin", "10115"),
+        ("Hamburg", "20095"),
+        ("München", "80331"),
+        ("Köln", "50667"),
+        ("Leipzig", "04109"),
+        ("Frankfurt am Main", "60311"),
+        ("Dresden", "01067"),
+        ("Bremen", "28195"),
+    ],
+    "FR": [
+        ("Paris", "75011"),
+        ("Lyon", "69003"),
+        ("Marseille", "13006"),
+        ("Toulouse", "31000"),
+        ("Nantes", "44000"),
+        ("Lille", "59000"),
+        ("Bordeaux", "33000"),
+        ("Rennes", "35000"),
+    ],
+    "ES": [
+        ("Madrid", "28013"),
+        ("Barcelona", "08007"),
+        ("Valencia", "46002"),
+        ("Sevilla", "41004"),
+        ("Bilbao", "48001"),
+        ("Málaga", "29015"),
+        ("Zaragoza", "50001"),
+    ],
 }
 
 
@@ -159,8 +253,15 @@ def _ascii(name: str) -> str:
 def _email(rng: random.Random, first: str, last: str, market: str) -> str:
     f, la = _ascii(first), _ascii(last)
     local = rng.choice(
-        [f"{f}.{la}", f"{f}{la}", f"{f[0]}{la}", f"{f}_{la}{rng.randint(1, 99)}", f"{f}{rng.randint(70, 2005)}",
-         f"{la}.{f}", f"{f}.{la[0]}"]
+        [
+            f"{f}.{la}",
+            f"{f}{la}",
+            f"{f[0]}{la}",
+            f"{f}_{la}{rng.randint(1, 99)}",
+            f"{f}{rng.randint(70, 2005)}",
+            f"{la}.{f}",
+            f"{f}.{la[0]}",
+        ]
     )
     return f"{local}@{rng.choice(_MAIL_DOMAINS[market])}"
 
@@ -206,7 +307,9 @@ def _address(rng: random.Random, market: str) -> str:
 def make_order_id(rng: random.Random, ordered_on: str) -> str:
     """``402-8836541-7739215`` or ``ORD-20261104-58213`` (``ordered_on`` is ``YYYYMMDD``)."""
     if rng.random() < 0.55:
-        return f"{rng.randint(111, 408)}-{rng.randint(1_000_000, 9_999_999)}-{rng.randint(1_000_000, 9_999_999)}"
+        return (
+            f"{rng.randint(111, 408)}-{rng.randint(1_000_000, 9_999_999)}-{rng.randint(1_000_000, 9_999_999)}"
+        )
     return f"ORD-{ordered_on}-{rng.randint(10_000, 99_999)}"
 
 
