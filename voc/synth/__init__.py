@@ -265,7 +265,7 @@ class _Generator:
         label = topic if in_taxonomy else None
         if in_taxonomy and rng.random() < config.label_noise:
             label = rng.choice([secondary] if secondary else list(CAUSES[topic].confusable) or [topic])
-        family = self.taxonomy.family_of(topic, "incident" if incident == APP_CRASH_ID else "other")
+        family = self.taxonomy.family_of(topic, "incident" if incident == APP_CRASH_ID else "topic")
         family = "return" if family == "delivery" and topic == "damaged_in_transit" else family
         rows = []
         when = day

@@ -99,6 +99,12 @@ _ACTION = {
         "I've contacted the seller on your behalf and flagged it as urgent.",
         "Let me look into it and I'll email you an update.",
     ],
+    "topic": [
+        "I've passed this on to the right team, they'll get back to you within 24 hours.",
+        "Let me look into it and I'll email you an update.",
+        "I've sorted that on your account, it should show within the hour.",
+        "I've sent you an email with the details.",
+    ],
     "incident": [
         "Thanks for letting us know, we're aware of an issue with the latest app version.",
         "Sorry about that, our app team is working on a fix. I've done it for you from our side.",

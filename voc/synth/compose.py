@@ -208,6 +208,8 @@ def compose(
     extras = (
         [fill(rng.choice(P.CONTEXT))] if channel in ("chat", "email", "review") and rng.random() < 0.5 else []
     )
+    if plan.topic not in CAUSES and plan.incident is None:
+        extras = []  # account, gift card, promo questions: no order story
     if plan.order_id is None or channel == "review":
         extras = [e for e in extras if "my last order" not in e and not has_token(e)]
     story = Story(
@@ -215,7 +217,9 @@ def compose(
         situation=situation,
         details=details,
         ask=fill(rng.choice(ask)),
-        emotion=rng.choice(P.EMOTIONS) if plan.rating <= 3 or rng.random() < 0.3 else "",
+        emotion=rng.choice(P.EMOTIONS)
+        if plan.rating <= 3 or (channel != "review" and rng.random() < 0.3)
+        else "",
         title=fill(rng.choice(title)),
         short=fill(rng.choice(short)),
         app_reason=rng.choice(ph.app_reason) if ph.app_reason else "",
@@ -249,7 +253,7 @@ def roughen(text: str, rng: random.Random) -> str:
             text = re.sub(rf"\b{formal}\b", slang, text, flags=re.IGNORECASE)
     words = text.split(" ")
     candidates = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha() and not has_token(w)]
-    for i in rng.sample(candidates, k=min(len(candidates), rng.choice([1, 1, 2]))):
+    for i in rng.sample(candidates, k=min(len(candidates), rng.choice([0, 1, 1, 2]))):
         w, j = words[i], rng.randint(1, len(words[i]) - 2)
         kind = rng.random()
         if kind < 0.4:
