@@ -67,7 +67,7 @@ CONTACT_COLUMNS = [
 ]
 GROWTH_MARKET = "DE"
 # Extra incident contacts per week of the growth, in multiples of the cause's baseline there.
-_GROWTH_EXTRA = (2.0, 2.6, 3.0)
+_GROWTH_EXTRA = (2.0, 3.0, 3.5)
 _STAGE_LAG = {"pre_shipment": (0, 2), "in_transit": (2, 8), "delivered": (3, 14), "post_delivery": (10, 45)}
 
 

@@ -222,7 +222,7 @@ def _email(story: Story, rng: random.Random) -> str:
         lines += ["", "On top of that, " + extra[:1].lower() + extra[1:]]
     lines += ["", _join([story.ask, story.emotion]), "", rng.choice(_SIGNOFFS)]
     c, bag = story.customer, story.bag
-    if rng.random() < 0.36:
+    if rng.random() < 0.3:
         lines.append(bag.token("name", c.name) if rng.random() < 0.6 else bag.token("name", c.first))
         if rng.random() < 0.3:
             lines.append(bag.token("phone", c.phone))

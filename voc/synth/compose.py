@@ -196,7 +196,7 @@ def compose(
         situation.append(fill(rng.choice(PHRASES[plan.secondary].situation)))
     if plan.incident == CARRIER_INCIDENT_ID and rng.random() < 0.75:
         details.insert(0, fill(rng.choice(CARRIER_SWITCH_DETAIL)))
-    if channel in ("chat", "email") and rng.random() < 0.12:
+    if channel in ("chat", "email") and rng.random() < 0.1:
         kind = rng.choice(list(_PII_DETAILS))
         details.append(fill(rng.choice(_PII_DETAILS[kind])))
     opener = ""

@@ -43,12 +43,12 @@ class Profile:
         return self.categories.get(category, 1.0)
 
 
-_CANCEL_APP = {"chat": 3.0, "email": 1.3, "app": 7.0, "call": 0.8, "review": 0.05}
-_CANCEL = {"chat": 4.0, "email": 2.0, "call": 1.2, "app": 0.0, "review": 0.2}
-_DELIVERY = {"chat": 4.0, "email": 2.0, "call": 1.2, "app": 0.0, "review": 0.5}
-_PRODUCT = {"chat": 3.0, "email": 2.0, "call": 0.6, "app": 1.0, "review": 1.8}
-_RETURNS = {"chat": 4.0, "email": 2.5, "call": 1.2, "app": 0.0, "review": 0.2}
-_REFUND = {"chat": 4.0, "email": 3.0, "call": 1.5, "app": 0.0, "review": 0.2}
+_CANCEL_APP = {"chat": 3.0, "email": 1.3, "app": 9.0, "call": 0.7, "review": 0.05}
+_CANCEL = {"chat": 4.0, "email": 2.0, "call": 1.0, "app": 0.0, "review": 0.2}
+_DELIVERY = {"chat": 4.0, "email": 2.0, "call": 1.0, "app": 0.0, "review": 0.5}
+_PRODUCT = {"chat": 3.0, "email": 2.0, "call": 0.5, "app": 1.2, "review": 1.3}
+_RETURNS = {"chat": 4.0, "email": 2.5, "call": 1.0, "app": 0.0, "review": 0.2}
+_REFUND = {"chat": 4.0, "email": 3.0, "call": 1.3, "app": 0.0, "review": 0.2}
 _PRE = {"pre_shipment": 1.0}
 _RETURN_STAGE = {"delivered": 0.6, "post_delivery": 0.4}
 _PROCESS_STAGE = {"post_delivery": 0.8, "delivered": 0.2}
