@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voc.contracts import ContractConfig, validate_contacts, validate_orders
+from voc.errors import InputError
 from voc.files import write_table
 
 app = typer.Typer(help="Validate, generate and summarise contact data.", no_args_is_help=True)
@@ -107,10 +109,7 @@ def synth(
     Writes OUT/contacts.parquet (the contact contract, no labels), OUT/ground_truth.parquet,
     OUT/pii.parquet, OUT/orders.parquet, OUT/incidents.json and OUT/README.md.
     """
-    import time
-
-    from voc.errors import InputError
-    from voc.synth import SynthConfig, generate, write
+    from voc.synth import SynthConfig, generate, write  # deferred: keeps `voc --help` fast
 
     try:
         config = SynthConfig(

@@ -35,7 +35,7 @@ from voc.synth.calendar import (
     parse_iso_week,
     period_days,
 )
-from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT_ID, ContactPlan, compose
+from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT, ContactPlan, compose
 from voc.synth.phrases import AGENTS
 from voc.synth.pii import make_customer, make_order_id
 from voc.synth.profiles import (
@@ -172,6 +172,7 @@ class _Generator:
         self.days = period_days(config.end_week, config.weeks)
         self.markets = [m for m in MARKETS if m in config.markets]
         self.growth_market = GROWTH_MARKET if GROWTH_MARKET in self.markets else self.markets[0]
+        self.growth_id = self.growth_market.lower() + CARRIER_INCIDENT
         last = parse_iso_week(config.end_week)
         self.crash_start = last - timedelta(days=6)  # Tuesday of the week before the last: release day
         self.growth_start = last - timedelta(weeks=len(_GROWTH_EXTRA) - 1)
@@ -234,7 +235,7 @@ class _Generator:
         if day >= self.crash_start and rng.random() < config.crash_share * 1.2:
             topic, profile, incident = APP_CRASH_ID, APP_CRASH_PROFILE, APP_CRASH_ID
         elif market == self.growth_market and day >= self.growth_start and rng.random() < self._growth_p(day):
-            topic, profile, incident = "damaged_in_transit", CAUSES["damaged_in_transit"], CARRIER_INCIDENT_ID
+            topic, profile, incident = "damaged_in_transit", CAUSES["damaged_in_transit"], self.growth_id
             category = _pick(rng, {c: CATEGORY_SHARE[c] * profile.category_weight(c) for c in CATEGORIES})
         elif rng.random() < config.off_taxonomy_share:
             topic = _pick(rng, {t: p.weight for t, p in TOPICS.items()})
@@ -358,7 +359,7 @@ class _Generator:
         crash = frame["incident"] == APP_CRASH_ID
         crash_weeks = sorted(weeks[crash].unique())
         last_two = weeks.isin([iso_week(self.crash_start), end])
-        growth = frame["incident"] == CARRIER_INCIDENT_ID
+        growth = frame["incident"] == self.growth_id
         in_market = (frame["market"] == self.growth_market) & (frame["root_cause"] == "damaged_in_transit")
         first_growth = iso_week(self.growth_start)
         before = in_market & (weeks < first_growth)
@@ -379,7 +380,7 @@ class _Generator:
                 "share_of_contacts_in_weeks": round(float(crash.sum() / max(1, last_two.sum())), 4),
             },
             {
-                "id": CARRIER_INCIDENT_ID,
+                "id": self.growth_id,
                 "kind": "growing_cause",
                 "description": f"damaged_in_transit grows in {self.growth_market} after parcels moved to the "
                 "carrier NordPaket.",

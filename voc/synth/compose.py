@@ -17,7 +17,7 @@ from voc.synth.profiles import CAUSES
 from voc.synth.topics import APP_CRASH, CARRIER_SWITCH_DETAIL, NEW_CARRIER, OFF_TAXONOMY
 
 APP_CRASH_ID = "app_release_8_4_crash"
-CARRIER_INCIDENT_ID = "de_carrier_switch_damage"
+CARRIER_INCIDENT = "_carrier_switch_damage"  # id is "<market>_carrier_switch_damage"
 PHRASES: dict[str, P.Phrases] = {**PRE, **POST, **OFF_TAXONOMY, APP_CRASH_ID: APP_CRASH}
 
 _SIZE_VERBS = [
@@ -121,7 +121,7 @@ class Slots(dict[str, str]):
         if key == "size_issue2":
             return rng.choice(_SIZE_VERBS)
         if key == "carrier":
-            if plan.incident == CARRIER_INCIDENT_ID:
+            if is_carrier_incident(plan.incident):
                 return NEW_CARRIER
             return rng.choice(P.CARRIERS.get(plan.market, P.CARRIERS["UK"]))
         if key in ("amount", "amount2"):
@@ -194,7 +194,7 @@ def compose(
             details.insert(rng.randint(0, len(details)), fill(rng.choice(near.detail)))
     if plan.secondary:
         situation.append(fill(rng.choice(PHRASES[plan.secondary].situation)))
-    if plan.incident == CARRIER_INCIDENT_ID and rng.random() < 0.75:
+    if is_carrier_incident(plan.incident) and rng.random() < 0.75:
         details.insert(0, fill(rng.choice(CARRIER_SWITCH_DETAIL)))
     if channel in ("chat", "email") and rng.random() < 0.1:
         kind = rng.choice(list(_PII_DETAILS))
@@ -244,6 +244,10 @@ def compose(
         story.ask = roughen(story.ask, rng)
         story.short = roughen(story.short, rng)
     return render(channel, story, rng)
+
+
+def is_carrier_incident(incident: str | None) -> bool:
+    return incident is not None and incident.endswith(CARRIER_INCIDENT)
 
 
 def roughen(text: str, rng: random.Random) -> str:
