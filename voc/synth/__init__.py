@@ -279,6 +279,8 @@ class _Generator:
             created = self._time(when, channel, market)
             escalated = rng.random() < min(0.9, profile.escalate + 0.18 * k)
             rating = self._csat(profile.csat - 0.5 * k - 0.6 * escalated)
+            if channel == "review" and profile.csat < 3.5:
+                rating = max(1, rating - 1)  # people who review a problem rate harshly
             plan = ContactPlan(
                 topic=topic,
                 secondary=secondary,

@@ -248,7 +248,8 @@ def _email(story: Story, rng: random.Random) -> str:
 # Call (ASR-like)
 # --------------------------------------------------------------------------------------------
 
-_FILLERS = ["um", "uh", "like", "you know", "so", "yeah", "erm", "i mean"]
+_FILLERS = ["um", "uh", "like", "so", "yeah", "erm", "um"]
+_LEADS = ["you know", "i mean", "well", "so yeah", "basically"]
 _MONEY = [
     (re.compile(r"£(\d+)\.(\d\d)"), r"\1 pounds \2"),
     (re.compile(r"\$(\d+)\.(\d\d)"), r"\1 dollars \2"),
@@ -269,6 +270,8 @@ def _asr(text: str, rng: random.Random, fillers: bool = True) -> str:
     if fillers and words:
         for _ in range(rng.randint(0, 2)):
             words.insert(rng.randint(0, len(words)), rng.choice(_FILLERS))
+        if rng.random() < 0.15:
+            words.insert(0, rng.choice(_LEADS))
     return " ".join(words)
 
 
