@@ -103,6 +103,16 @@ def test_every_planted_pii_value_is_in_its_text(data: SynthData) -> None:
     assert all(luhn_ok(c) for c in cards if re.search(r"\d{4}", c))
 
 
+def test_no_email_or_card_in_a_text_is_missing_from_the_ground_truth(data: SynthData) -> None:
+    planted = data.pii.groupby("contact_id")["value"].apply(set).to_dict()
+    email = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+    card = re.compile(r"\b\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}\b")
+    for cid, text in zip(data.contacts["contact_id"], data.contacts["text"], strict=True):
+        found = {m for m in email.findall(text) if m != "support@marketplace.example"}
+        found |= set(card.findall(text))
+        assert found <= planted.get(cid, set()), (cid, found)
+
+
 def test_app_crash_appears_only_in_the_last_two_weeks(data: SynthData, written: Path) -> None:
     incidents = {i["id"]: i for i in json.loads((written / "incidents.json").read_text())}
     crash = next(i for i in incidents.values() if i["kind"] == "new_friction")
@@ -146,6 +156,10 @@ def test_orders_cover_every_day_market_and_category(data: SynthData, written: Pa
         "2026-11-22"
     )
     assert 0.01 <= len(data.contacts) / table["orders"].sum() <= 0.03
+    by_weekday = table.groupby(table["date"].dt.day_of_week)["orders"].sum()
+    assert by_weekday[6] > by_weekday[4] * 1.1  # Sunday shopping beats Friday
+    daily = table.groupby("date")["orders"].sum()
+    assert daily.iloc[-14:].mean() > daily.iloc[:14].mean()  # mild upward trend
 
 
 def test_contacts_peak_early_in_the_week(data: SynthData) -> None:
