@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voc.contracts import ContractConfig, validate_contacts, validate_orders
+from voc.errors import InputError
 from voc.files import write_table
 
 app = typer.Typer(help="Validate, generate and summarise contact data.", no_args_is_help=True)
@@ -84,3 +86,55 @@ def summary(
         table.add_row("escalated", f"{df['escalated'].mean():.1%}")
     table.add_row("text length", f"median {int(df['text'].str.len().median())} chars")
     Console().print(table)
+
+
+@app.command(
+    epilog="Examples:\n\n  voc data synth --weeks 12 --contacts 20000 --seed 7 --out workspace/data/raw\n\n"
+    "  voc data synth --contacts 2000 --markets UK,DE --end-week 2026-W10 --out /tmp/synth"
+)
+def synth(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for contacts, ground truth, PII, orders, incidents.")
+    ],
+    contacts: Annotated[int, typer.Option(help="Number of contacts to generate.")] = 6000,
+    weeks: Annotated[int, typer.Option(help="ISO weeks covered, ending with --end-week.")] = 12,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 7,
+    end_week: Annotated[str, typer.Option(help="Last ISO week (fixed, never today's).")] = "2026-W47",
+    markets: Annotated[
+        str, typer.Option(help="Comma-separated markets out of UK,DE,FR,ES,US.")
+    ] = "UK,DE,FR,ES,US",
+) -> None:
+    """Generate realistic synthetic contacts and orders with ground truth.
+
+    Writes OUT/contacts.parquet (the contact contract, no labels), OUT/ground_truth.parquet,
+    OUT/pii.parquet, OUT/orders.parquet, OUT/incidents.json and OUT/README.md.
+    """
+    from voc.synth import SynthConfig, generate, write  # deferred: keeps `voc --help` fast
+
+    try:
+        config = SynthConfig(
+            contacts=contacts,
+            weeks=weeks,
+            seed=seed,
+            end_week=end_week,
+            markets=tuple(m.strip().upper() for m in markets.split(",") if m.strip()),
+            progress=True,
+        )
+    except ValueError as exc:
+        raise InputError(f"voc data synth: {exc}") from exc
+    started = time.perf_counter()
+    data = generate(config)
+    paths = write(data, out)
+    seconds = time.perf_counter() - started
+    truth = data.ground_truth
+    typer.echo(
+        f"{len(data.contacts):,} contacts ({truth['in_taxonomy'].mean():.0%} in the taxonomy), "
+        f"{len(data.orders):,} order rows, {len(data.pii):,} planted PII values, "
+        f"{len(data.incidents)} incidents in {seconds:.1f}s"
+    )
+    for incident in data.incidents:
+        typer.echo(
+            f"  incident {incident['id']} ({incident['kind']}): {incident['expected_contacts']} contacts, "
+            f"{incident['first_week']}..{incident['last_week']}"
+        )
+    typer.echo(f"-> {paths['contacts'].parent}")
