@@ -1,0 +1,336 @@
+"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures.
+
+``name_spans(doc, matcher, others)`` returns ``(start_char, end_char)`` spans of the names in a spaCy
+``Doc``. A trigger phrase (found by a spaCy ``Matcher`` on the lower-cased tokens) opens a name that
+continues over capitalised tokens. Strong triggers ("my name is", "Mr", "addressed to") accept any
+capitalised word; weak ones ("this is", "I'm", "Hi", "Thanks") need a known first name or a shape that
+only names have (a capitalised word closing a greeting or a sign-off). Call transcripts are lower case,
+so there the first word must be a known first name unless the trigger is strong. Every further
+occurrence of a found name in the same contact is redacted as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+from spacy.vocab import Vocab
+
+STRONG_TRIGGERS = (
+    "my name is",
+    "my name 's",
+    "my names",
+    "name is",
+    "names is",
+    "name 's",
+    "i am called",
+    "i 'm called",
+    "addressed to",
+    "ask for",
+    "asked for",
+    "speak to",
+    "speak with",
+    "spoke to",
+    "spoke with",
+    "speaking to",
+    "speaking with",
+    "talked to",
+    "signed for by",
+    "signed by",
+    "care of",
+    "c / o",
+    "c/o",
+    "attn",
+    "attention",
+    "mr",
+    "mr .",
+    "mrs",
+    "mrs .",
+    "ms",
+    "ms .",
+    "miss",
+    "dr",
+    "dr .",
+    "mx",
+)
+GREETINGS = ("hi", "hello", "hey", "dear", "morning", "afternoon", "evening")
+SIGN_OFFS = (
+    "thanks",
+    "thank you",
+    "many thanks",
+    "thanks again",
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "best",
+    "best wishes",
+    "all the best",
+    "cheers",
+    "sincerely",
+    "yours sincerely",
+    "yours faithfully",
+    "yours truly",
+    "thx",
+    "ta",
+)
+# Sign-offs that are ordinary words too ("the best Samsung"): only at the start of a line or sentence.
+_LINE_START_SIGN_OFFS = frozenset({"best", "ta", "regards", "sincerely", "cheers"})
+INTRODUCTIONS = ("this is", "i am", "i 'm", "im", "it 's", "its", "it is")
+
+# Capitalised words that follow the triggers but are no names.
+NOT_NAMES = frozenset(
+    """team there all everyone everybody support sir madam madame sirs folks guys mate customer service
+    services care department billing sales manager supervisor agent someone anyone regards wishes
+    order orders refund return returns delivery amazon shop store again so very much advance
+    monday tuesday wednesday thursday friday saturday sunday january february march april june
+    july august september october november december sent get click here please ok okay yes no
+    hope good great really just still also bot system admin
+    """.split()
+)
+# Lower-case words that end a name in an ASR transcript ("my name is john calling about ...").
+NOT_NAMES_LOWER = NOT_NAMES | frozenset(
+    """um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with from
+    and i im its order account hi hello thanks thank please right so well actually basically""".split()
+)
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "le", "la", "du", "di", "da", "del", "bin", "al"})
+
+
+def build_trigger_matcher(vocab: Vocab) -> Matcher:
+    """A ``Matcher`` labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``."""
+    matcher = Matcher(vocab)
+    for label, phrases in (
+        ("STRONG", STRONG_TRIGGERS),
+        ("GREETING", GREETINGS),
+        ("SIGN_OFF", SIGN_OFFS),
+        ("INTRO", INTRODUCTIONS),
+    ):
+        matcher.add(label, [[{"LOWER": w} for w in p.split()] for p in phrases])
+    return matcher
+
+
+def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]] = ()) -> list[tuple[int, int]]:
+    """Character spans of person names in ``doc``.
+
+    Parameters
+    ----------
+    doc : Doc
+        The tokenised contact.
+    matcher : Matcher
+        From ``build_trigger_matcher`` on the same vocabulary.
+    others : iterable of (start, end, label)
+        Spans already found by the character patterns; a line of two or three capitalised words just
+        above a phone number or e-mail address is a signature name.
+
+    Returns
+    -------
+    list of (start_char, end_char)
+    """
+    lower_mode = not any(ch.isupper() for ch in doc.text)
+    found: list[tuple[int, int]] = []
+    for match_id, start, end in matcher(doc):
+        kind = doc.vocab.strings[match_id]
+        if kind == "GREETING" or doc[start:end].text.lower() in _LINE_START_SIGN_OFFS:
+            prev = doc[start - 1] if start else None
+            if not (prev is None or prev.is_space or prev.is_punct or "\n" in prev.whitespace_):
+                continue
+        name = _name_after(doc, end, kind, lower_mode)
+        if name:
+            found.append(name)
+    found.extend(_here_names(doc, lower_mode))
+    if not lower_mode:
+        found.extend(_full_names(doc))
+    found.extend(_signature_names(doc.text, others))
+    return found + _repeats(doc, found, lower_mode)
+
+
+def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
+    """The name that starts at token ``i`` (after optional ',' / ':' / line breaks), if any."""
+    n = len(doc)
+    if kind in ("SIGN_OFF", "GREETING", "STRONG"):
+        while i < n and (doc[i].is_space or doc[i].text in (",", ":", "-", "!")):
+            i += 1
+    if i >= n:
+        return None
+    first = doc[i]
+    if not _first_token_ok(first, kind, lower_mode, doc, i):
+        return None
+    j = i + 1
+    # A surname, a second given name or a particle ("van der Berg"), on the same line.
+    while j < n and j - i < 4:
+        tok = doc[j]
+        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and _is_name_word(doc[j + 1]):
+            j += 2
+            continue
+        if lower_mode:
+            if kind in ("STRONG",) and _lower_name_word(tok) and j - i < 2:
+                j += 1
+                continue
+            if tok.lower_ in _first_names() and j - i < 2:
+                j += 1
+                continue
+            break
+        if _is_name_word(tok):
+            j += 1
+            continue
+        if tok.lower_ in PARTICLES and j + 1 < n and _is_name_word(doc[j + 1]):
+            j += 2
+            continue
+        break
+    return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+
+
+def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
+    if lower_mode:
+        if tok.lower_ in _first_names():
+            return True
+        return kind == "STRONG" and _lower_name_word(tok)
+    if not _is_name_word(tok):
+        return False
+    if kind == "STRONG" or tok.lower_ in _first_names():
+        return True
+    if kind in ("GREETING", "SIGN_OFF"):
+        return True
+    # "This is Sarah Jones" / "I'm Priya Patel": an unknown capitalised word needs a capitalised follower.
+    return i + 1 < len(doc) and _is_name_word(doc[i + 1])
+
+
+def _is_name_word(tok: Token) -> bool:
+    text = tok.text
+    return (
+        len(text) >= 2
+        and text[0].isupper()
+        and (text[1:].islower() or (len(text) > 2 and text[:2] in ("Mc", "Ma", "O'") and text[2].isupper()))
+        and text.replace("'", "").replace("-", "").isalpha()
+        and tok.lower_ not in STOP_WORDS
+        and tok.lower_ not in NOT_NAMES
+    )
+
+
+def _lower_name_word(tok: Token) -> bool:
+    low = tok.lower_
+    return (
+        tok.is_alpha
+        and len(low) >= 2
+        and low not in STOP_WORDS
+        and low not in NOT_NAMES_LOWER
+        and not low.endswith(("ing", "ed"))
+    )
+
+
+def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
+    """'Sarah here, ...' at the start of a line or sentence."""
+    out = []
+    for tok in doc:
+        if tok.lower_ != "here" or tok.i == 0:
+            continue
+        name = doc[tok.i - 1]
+        prev = doc[tok.i - 2] if tok.i >= 2 else None
+        at_start = prev is None or prev.is_space or prev.is_punct or "\n" in prev.whitespace_
+        if not at_start:
+            continue
+        if name.lower_ in _first_names() and (lower_mode or name.text[0].isupper()):
+            out.append((name.idx, name.idx + len(name.text)))
+        elif not lower_mode and _is_name_word(name) and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ",":
+            out.append((name.idx, name.idx + len(name.text)))
+    return out
+
+
+def _full_names(doc: Doc) -> list[tuple[int, int]]:
+    """A known first name followed by a capitalised word: "Priya Raghunathan from the warehouse"."""
+    out = []
+    n = len(doc)
+    for tok in doc:
+        i = tok.i
+        if tok.lower_ not in FIRST_NAMES or not _is_name_word(tok) or i + 1 >= n:
+            continue
+        nxt = doc[i + 1]
+        if tok.whitespace_ != " " or not _is_name_word(nxt):
+            continue
+        if i + 2 < n and re.fullmatch(_STREETS, doc[i + 2].text):
+            continue
+        out.append((tok.idx, nxt.idx + len(nxt.text)))
+    return out
+
+
+_STREETS = r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Station|Square|Park|Place|Terrace|Gardens)\.?"
+_SIGN_OFF_WORDS = frozenset(w for p in SIGN_OFFS for w in p.split()) | frozenset(GREETINGS)
+_SIGNATURE_LINE = re.compile(r"(?m)^[ \t]*([A-Z][a-z'-]+(?:[ \t]+[A-Z][a-z'-]+){0,2})[ \t]*$")
+
+
+def _signature_names(text: str, others: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """A line of 2-3 capitalised words directly above a phone number or e-mail address."""
+    contacts = sorted(s for s, _e, label in others if label in ("PHONE", "EMAIL"))
+    if not contacts:
+        return []
+    out = []
+    for m in _SIGNATURE_LINE.finditer(text):
+        start = m.start(1)
+        words = m.group(1).split()
+        if words[0].lower() in _SIGN_OFF_WORDS:
+            start += len(m.group(1)) - len(m.group(1)[len(words[0]) :].lstrip())
+            words = words[1:]
+        if not words or any(w.lower() in NOT_NAMES or w.lower() in STOP_WORDS for w in words):
+            continue
+        if len(words) == 1 and words[0].lower() not in FIRST_NAMES:
+            continue
+        nxt = text.find("\n", m.end())
+        if nxt < 0:
+            continue
+        line_end = text.find("\n", nxt + 1)
+        line_end = len(text) if line_end < 0 else line_end
+        if any(nxt < s < line_end for s in contacts):
+            out.append((start, m.end(1)))
+    return out
+
+
+def _repeats(doc: Doc, found: list[tuple[int, int]], lower_mode: bool) -> list[tuple[int, int]]:
+    """Further occurrences of words of names already found ("Thanks, Sarah" after "I'm Sarah Jones")."""
+    if not found:
+        return []
+    words = set()
+    for start, end in found:
+        for w in re.findall(r"[^\W\d_]{3,}", doc.text[start:end]):
+            if w.lower() not in STOP_WORDS and w.lower() not in NOT_NAMES_LOWER:
+                words.add(w.lower() if lower_mode else w)
+    out = []
+    for tok in doc:
+        key = tok.lower_ if lower_mode else tok.text
+        if key in words:
+            out.append((tok.idx, tok.idx + len(tok.text)))
+    return out
+
+
+def _first_names() -> frozenset[str]:
+    return FIRST_NAMES
+
+
+# Common given names in the UK, US, Germany and France (lower case), for triggers whose context alone
+# is too weak ("this is sarah" in a call, "Sarah here").
+FIRST_NAMES = frozenset(
+    """aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice alicia ali
+    alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne annie anthony antoine
+    anton arthur ashley aurelie barbara ben benjamin bernard beth bethany bill bob brandon brian bruno
+    camille carl carla carlos carol caroline catherine charles charlie charlotte chloe chris christian
+    christina christine christopher claire clara claude daniel danielle darren david deborah debbie
+    dennis diana diane dominic donna dorothy douglas dylan edward eleanor elena elizabeth ella ellie emily
+    emma eric erik esther ethan eva eve fatima felix fiona florian francesca francis frank franz frederic
+    freya gabriel gary gemma george georgia gerald gillian grace graham greg gregory hannah harry heather
+    heinz helen helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
+    jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill jo joan
+    joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian julie justin juergen
+    jurgen karen karl kate katherine kathleen katie kay keith kelly ken kevin kim kirsty klaus laura
+    lauren leah lee leo leon lewis liam linda lisa liz lois louis louise lucas lucy luis luke lukas
+    maria marie mark martin mary mathieu matt matthew max megan melanie mia michael michelle mike
+    mohammed mohammad muhammad monika nadia naomi natalie nathan nicholas nick nicola nicole niamh noah
+    nora oliver olivia omar oscar owen pamela patricia patrick paul paula peter petra philip philippe
+    phoebe pierre priya rachel raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine
+    sally sam samantha samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia
+    stefan stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy tina
+    tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william wolfgang yasmin
+    yusuf zoe zara
+    """.split()
+)
