@@ -28,7 +28,13 @@ STRONG_TRIGGERS = (
     "name 's",
     "i am called",
     "i 'm called",
-    "addressed to",
+    "~^ad+res+ed$ to",
+    "account is under",
+    "is under",
+    "under the name",
+    "under the name of",
+    "in the name of",
+    "name on the account is",
     "ask for",
     "asked for",
     "speak to",
@@ -108,8 +114,20 @@ def build_trigger_matcher(vocab: Vocab) -> Matcher:
         ("SIGN_OFF", SIGN_OFFS),
         ("INTRO", INTRODUCTIONS),
     ):
-        matcher.add(label, [[{"LOWER": w} for w in p.split()] for p in phrases])
+        patterns = []
+        for phrase in phrases:
+            pattern: list[dict] = []
+            for k, word in enumerate(phrase.split()):
+                if k:
+                    pattern.append({"LOWER": {"IN": list(FILLERS)}, "OP": "*"})
+                pattern.append({"LOWER": {"REGEX": word[1:]}} if word.startswith("~") else {"LOWER": word})
+            patterns.append(pattern)
+        matcher.add(label, patterns)
     return matcher
+
+
+# ASR fillers that may sit inside a trigger phrase ("my name you know is ...").
+FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh", "erm", "well", "actually"})
 
 
 def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]] = ()) -> list[tuple[int, int]]:
@@ -135,7 +153,7 @@ def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]
         kind = doc.vocab.strings[match_id]
         if kind == "GREETING" or doc[start:end].text.lower() in _LINE_START_SIGN_OFFS:
             prev = doc[start - 1] if start else None
-            if not (prev is None or prev.is_space or prev.is_punct or "\n" in prev.whitespace_):
+            if not (prev is None or not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_):
                 continue
         name = _name_after(doc, end, kind, lower_mode)
         if name:
@@ -153,6 +171,9 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     if kind in ("SIGN_OFF", "GREETING", "STRONG"):
         while i < n and (doc[i].is_space or doc[i].text in (",", ":", "-", "!")):
             i += 1
+    if lower_mode:
+        while i < n and doc[i].lower_ in FILLERS and doc[i].lower_ != "i":
+            i += 1
     if i >= n:
         return None
     first = doc[i]
@@ -166,10 +187,7 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
             j += 2
             continue
         if lower_mode:
-            if kind in ("STRONG",) and _lower_name_word(tok) and j - i < 2:
-                j += 1
-                continue
-            if tok.lower_ in _first_names() and j - i < 2:
+            if _lower_name_word(tok) and j - i < 2:
                 j += 1
                 continue
             break
@@ -187,7 +205,16 @@ def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -
     if lower_mode:
         if tok.lower_ in _first_names():
             return True
-        return kind == "STRONG" and _lower_name_word(tok)
+        if kind == "STRONG":
+            return _lower_name_word(tok)
+        # "this is kwame lewis im calling": two name-like words closed by a typical follower
+        return (
+            kind == "INTRO"
+            and i + 2 < len(doc)
+            and _lower_name_word(tok)
+            and _lower_name_word(doc[i + 1])
+            and doc[i + 2].lower_ in ("here", "im", "calling", "from", "and", "i")
+        )
     if not _is_name_word(tok):
         return False
     if kind == "STRONG" or tok.lower_ in _first_names():
@@ -222,20 +249,34 @@ def _lower_name_word(tok: Token) -> bool:
 
 
 def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
-    """'Sarah here, ...' at the start of a line or sentence."""
+    """'Sarah here, ...' / 'kwame lewis here' at the start of a line or sentence."""
     out = []
     for tok in doc:
         if tok.lower_ != "here" or tok.i == 0:
             continue
-        name = doc[tok.i - 1]
-        prev = doc[tok.i - 2] if tok.i >= 2 else None
-        at_start = prev is None or prev.is_space or prev.is_punct or "\n" in prev.whitespace_
-        if not at_start:
-            continue
-        if name.lower_ in _first_names() and (lower_mode or name.text[0].isupper()):
-            out.append((name.idx, name.idx + len(name.text)))
-        elif not lower_mode and _is_name_word(name) and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ",":
-            out.append((name.idx, name.idx + len(name.text)))
+        for width in (2, 1):
+            if tok.i - width < 0:
+                continue
+            words = doc[tok.i - width : tok.i]
+            prev = doc[tok.i - width - 1] if tok.i - width >= 1 else None
+            at_start = (
+                prev is None
+                or prev.is_space
+                or prev.is_punct
+                or "\n" in prev.whitespace_
+                or prev.lower_ in ("its", "it", "'s", "hi", "hello", "hiya", "yeah", "so", "like", "mean", "know")
+            )
+            if not at_start:
+                continue
+            if lower_mode:
+                ok = words[0].lower_ in FIRST_NAMES and all(_lower_name_word(w) for w in words)
+            else:
+                ok = all(_is_name_word(w) for w in words) and (
+                    words[0].lower_ in FIRST_NAMES or (tok.i + 1 < len(doc) and doc[tok.i + 1].text == ",")
+                )
+            if ok:
+                out.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+                break
     return out
 
 
@@ -331,6 +372,18 @@ FIRST_NAMES = frozenset(
     sally sam samantha samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia
     stefan stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy tina
     tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william wolfgang yasmin
-    yusuf zoe zara
+    yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas matthias jonas brittany
+    ruben rubén lily imran romain maximilian jules marcus adrian adrián ines inès jorge aylin quentin
+    javier cristina irene ava alexis maría chloé sofía sofia oceane océane léa lea amelie amélie
+    manon lucie hélène thibault baptiste théo theo enzo nathalie sylvie pablo alejandro lucía lucia
+    carmen pilar javi sergio marta raúl raul alvaro álvaro manuel antonio francisco miguel elena
+    jürgen jorg jörg dirk uwe jens sven kai finn mehmet emre elif leonie jana lena hanna mila ben
+    noah elias paul felix jan moritz marie sophie johanna greta lina emilia keisha jamal darnell
+    deshawn latoya shanice malik aaliyah jayden brianna destiny hailey kayla tyler austin kyle
+    cody dylan logan mason ethan aiden jackson carter wyatt hunter connor riley zoe chloe mia
+    olivia harper evelyn abigail emily ella avery scarlett layla nora zoey hazel aurora
+    amira hassan ali fatima yasmin omar layla mohamed ibrahim kofi ama abena kemi tunde
+    arjun rohan vikram anjali deepa sanjay ravi sunita kiran neha rahul amit pooja
+    wei li ming chen mei hiroshi yuki kenji sakura
     """.split()
 )

@@ -75,7 +75,7 @@ _EMAIL = re.compile(
 # ASR spells addresses out: "john dot smith at gmail dot com".
 _SPOKEN_EMAIL = re.compile(
     r"\b[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+)*\s+at\s+[a-z0-9]+"
-    r"(?:\s+dot\s+(?:com|co|uk|de|fr|net|org|io|info|eu|me))+\b",
+    r"(?:\s+dot\s+(?:com|co|uk|de|fr|es|it|nl|at|ch|be|net|org|io|info|eu|me))+\b",
     re.IGNORECASE,
 )
 
@@ -122,9 +122,9 @@ def _card_grouping(sizes: list[int]) -> bool:
 
 _ID = r"(#?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){4,39})"
 _ORDER_PATTERNS = [
-    re.compile(r"(?<![\w-])(\d{3}-\d{7}-\d{7})(?![\w-])"),
+    re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"),
     re.compile(
-        r"(?<![\w-])((?:ORD|ORDER|INV|RMA|RET|REF|PO|SO|BK|CS|TKT)[-_#]?\d{4,}(?:-[A-Z0-9]{2,})*)(?![\w-])",
+        r"(?<![\w-])((?:ORD|ORDER|INV|RMA|RET|REF|PO|SO|BK|CS|TKT)[-_# ]?\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w-])([A-Z]{2,5}-\d{5,}(?:-[A-Z0-9]{2,})*)(?![\w-])"),
@@ -133,7 +133,7 @@ _ORDER_PATTERNS = [
 _ORDER_CONTEXT = re.compile(
     r"\b(?:order|purchase|invoice|reference|ref|booking|confirmation|return|rma|transaction|receipt|"
     r"account|customer|case|ticket|bestellung|commande)s?\b"
-    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|was|:|#|nummer|numéro|n°)){0,3}[ \t]*[:#]?[ \t]*" + _ID,
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )
 _TRACKING_PATTERNS = [
@@ -148,7 +148,7 @@ _TRACKING_PATTERNS = [
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:tracking|track|trace|waybill|consignment|parcel|package|shipment|sendung|colis|"
     r"ups|dhl|fedex|usps|hermes|evri|dpd|gls|royal[ \t]mail|colissimo|chronopost|la[ \t]poste)\b"
-    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|ref|reference|is|was|:|#|nummer|numéro|n°)){0,3}"
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|ref|reference|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}"
     r"[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )
@@ -201,6 +201,8 @@ def _phone_prefix(raw: str, sizes: list[int]) -> int | None:
             ok = 9 <= total <= 12 and (k > 1 or total >= 10)
         elif raw.startswith("1") and sizes[:4] == [1, 3, 3, 4][:k] and k == 4:
             ok = True
+        elif raw[0] in "6789" and sizes[:k] == [3, 2, 2, 2]:
+            ok = True  # Spanish 9-digit numbers: 612 34 56 78
         else:
             ok = sizes[:k] == [3, 3, 4]
         if ok:
@@ -267,18 +269,19 @@ _SUFFIX_TITLE = (
     r"Parade|Highway|Hwy|Parkway|Pkwy|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Close|Way|Grove|Hill|Row|"
     r"Walk|Park|Green|View|Rise|Circle|Cir|Trail|Embankment|Broadway|Wharf|Yard|Quay)"
 )
-_SUFFIX_LOWER = r"(?:street|road|avenue|lane|boulevard|crescent|terrace|gardens|close|drive|way|court)"
+_SUFFIX_LOWER = r"(?:street|road|avenue|lane|boulevard|crescent|terrace|gardens|close|drive|way|court|place)"
 _HOUSE = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*\w{1,5},?[ \t]+)?"
 _UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})"
 _CITY = (
     r"(?!(?:The|I|My|We|It|This|That|Thanks|Thank|Regards|Best|Cheers|Please|And|But|So|Also|Hi|Hello|"
     r"Order|Your|Can|Could|When|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
-    r"[A-ZÄÖÜÉ][a-zäöüßéèàç'-]+(?:[ \t-](?:upon|am|sur|[A-ZÄÖÜÉ][a-zäöüßéèàç'-]+)){0,2}"
+    r"[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+(?:[ \t-](?:upon|am|sur|[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+)){0,2}"
 )
 _TAIL = (
     r"(?:(?:,[ \t]*|[ \t]+)(?:" + _UK_POSTCODE + r"|\d{5}(?:-\d{4})?|[A-Z]{2}(?=[ \t]+\d{5})|" + _CITY + r")){0,4}"
 )
+_TAIL_LOWER = r"(?:,?[ \t]+\d{5}(?:[ \t]+[a-zäöüßéèàçáíóúñ]+(?![\w]))?)?"
 _STREET_WORD = r"[A-Z][a-zA-Z'.-]+"
 _LOWER_WORD = (
     r"(?!(?:the|a|an|my|your|on|in|at|of|to|for|and|or|is|was|it|this|that|more|other|same|next|last|"
@@ -307,6 +310,7 @@ _ADDRESS_PATTERNS = [
     # lower case (ASR): "14 baker street"
     re.compile(
         r"(?<![\w£$€.,])(?:" + _HOUSE + "|" + _NUMBER_WORDS + r")[ \t]+(?:" + _LOWER_WORD + r"[ \t]+){1,3}" + _SUFFIX_LOWER + r"\b"
+        r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w))?"
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
     re.compile(
@@ -321,6 +325,22 @@ _ADDRESS_PATTERNS = [
         r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)[ \t]+"
         r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}"
         + _TAIL
+    ),
+    # Spanish: "Calle de Alcalá 16, 29015 Málaga", "Plaza de España 5", "calle del sol 63 08007 barcelona"
+    re.compile(
+        r"(?<![\w])(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrera|ronda|travesía|carretera)[ \t]+"
+        r"(?:(?i:de|del|de la|de los|de las|la|las|los|el)[ \t]+)?"
+        r"[\wÁÉÍÓÚÑáéíóúñ'-]+(?:[ \t]+(?!\d)[\wÁÉÍÓÚÑáéíóúñ'-]+){0,3}?,?[ \t]+\d{1,4}[a-zA-Z]?(?![\w])"
+        + _TAIL_LOWER + _TAIL
+    ),
+    # German without a street suffix: "Am Markt 10, 01067 Dresden" (needs the postcode)
+    re.compile(
+        r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?,?[ \t]+\d{5}"
+        + _TAIL
+    ),
+    # German, lower case (ASR): "bahnhofstraße 17 50667 köln"
+    re.compile(
+        r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
     ),
     # a UK postcode on its own is enough to locate a household
     re.compile(r"(?<![\w-])" + _UK_POSTCODE + r"(?![\w-])"),
