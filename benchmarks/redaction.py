@@ -97,7 +97,9 @@ def _speed(contacts: pd.DataFrame, n: int, redactor: Redactor) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.redaction", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.redaction", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--synth", help="folder with contacts.parquet and pii.parquet (voc data synth)")
     parser.add_argument("--speed-contacts", type=int, default=20000, help="contacts for the timing (0: skip)")
     args = parser.parse_args(argv)

@@ -81,6 +81,7 @@ VALUES: dict[str, list[str]] = {
         "Lukas Schmidt",
     ],
     "first": ["Sarah", "Priya", "Dieter", "Marie", "Tom", "James", "Aisha", "Lukas"],
+    "agent": ["Maria", "Kevin", "Lucia", "Hannah", "Tom"],
 }
 # Call transcripts are lower case with numbers read out.
 CALL_VALUES: dict[str, list[str]] = {
@@ -104,26 +105,27 @@ TEMPLATES: list[tuple[str, str]] = [
         "chat",
         "[10:01] Bot: Hi! What can I help you with today?\n"
         "[10:01] Customer: hi, my name is {name} and my order {order_id} hasn't arrived\n"
-        "[10:02] Agent (Maria): Sorry to hear that. Can you confirm your email?\n"
+        "[10:02] Agent ({agent}): Sorry to hear that. Can you confirm your email?\n"
         "[10:03] Customer: it's {email}, I paid £49.99 on 04/11/2026 for 2 pairs in EU 42\n"
-        "[10:04] System: Agent Maria has left the chat",
+        "[10:04] System: the agent has left the chat",
     ),
     (
         "chat",
         "Customer: The tracking number {tracking_id} has said in transit for 5 days\n"
-        "Agent (Tom): Let me check that for you.\n"
+        "Agent ({agent}): Let me check that for you.\n"
         "Customer: please call me on {phone}, I'm out until 18:00\n"
         "Customer: the parcel should go to {address}",
     ),
     (
         "chat",
         "[09:15] Customer: Hi {first}, I was charged twice on card {card} for the 120 EUR jacket\n"
-        "[09:16] Agent (Sarah): I'm sorry, I will look into it.\n"
+        "[09:16] Agent ({agent}): I'm sorry, I will look into it.\n"
         "[09:17] Customer: thanks. The app (version 8.4) showed the order as failed.",
     ),
     (
         "chat",
-        "Customer: {first} here, the parcel was addressed to {name} but the courier left it at the wrong door\n"
+        "Customer: {first} here, the parcel was addressed to {name} but the courier left it\n"
+        "at the wrong door\n"
         "Agent: Can I have the order number?\n"
         "Customer: order number {order_id}, 3 items, size M",
     ),
@@ -136,7 +138,8 @@ TEMPLATES: list[tuple[str, str]] = [
         "email",
         "Subject: Refund not received for order {order_id}\n\n"
         "Hi team,\n\n"
-        "I returned the boots (EU 42) on 3 November and the refund of £89.00 is still missing after 14 days.\n"
+        "I returned the boots (EU 42) on 3 November and the refund of £89.00 is still missing\n"
+        "after 14 days.\n"
         "The return went back with {tracking_id}.\n\n"
         "Thanks,\n{name}\n{phone}\n\nSent from my iPhone",
     ),
@@ -147,7 +150,7 @@ TEMPLATES: list[tuple[str, str]] = [
         "this is {name}. My parcel went to my old address instead of {address}.\n"
         "Please ask for {first} at reception next time. Order {order_id}.\n\n"
         "Kind regards\n{name}\n{email}\n\n"
-        "On Tue, 3 Nov 2026 at 10:14, Shop Support <support@shop.example> wrote:\n"
+        "On Tue, 3 Nov 2026 at 10:14, Shop Support wrote:\n"
         "> Your order has been dispatched.\n> Regards, the team",
     ),
     (
@@ -159,12 +162,12 @@ TEMPLATES: list[tuple[str, str]] = [
     ),
     (
         "email",
-        "Hi,\nCan you cancel my subscription? The 2 boxes a month are too many.\n"
-        "Cheers {first}\n{email}",
+        "Hi,\nCan you cancel my subscription? The 2 boxes a month are too many.\nCheers {first}\n{email}",
     ),
     (
         "review",
-        "Rating: 1/5\nNever again\nOrdered a sofa for £1,299 on 12 October, delivered 3 weeks late to {address}. "
+        "Rating: 1/5\nNever again\nOrdered a sofa for £1,299 on 12 October, delivered 3 weeks late "
+        "to {address}. "
         "{name} from the warehouse was rude when I called {phone}.",
     ),
     (
@@ -209,8 +212,8 @@ def fixture_contacts(rounds: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     contacts : DataFrame with columns contact_id, channel, text
     pii_truth : DataFrame with columns contact_id, pii_type, value
     """
-    rows = []
-    truth = []
+    rows: list[tuple[str, str, str]] = []
+    truth: list[tuple[str, str, str]] = []
     counters: dict[str, int] = {}
     n = 0
     for r in range(rounds):
@@ -242,5 +245,5 @@ def _fill(
             k = counters.get(slot, 0)
             counters[slot] = k + 1
             chosen[slot] = values[slot][k % len(values[slot])]
-        planted.append(("name" if slot == "first" else slot, chosen[slot]))
+        planted.append(("name" if slot in ("first", "agent") else slot, chosen[slot]))
     return template.format(**chosen), planted

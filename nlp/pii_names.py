@@ -19,6 +19,11 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 STRONG_TRIGGERS = (
     "my name is",
     "my name 's",
@@ -89,24 +94,36 @@ INTRODUCTIONS = ("this is", "i am", "i 'm", "im", "it 's", "its", "it is")
 
 # Capitalised words that follow the triggers but are no names.
 NOT_NAMES = frozenset(
-    """team there all everyone everybody support sir madam madame sirs folks guys mate customer service
-    services care department billing sales manager supervisor agent someone anyone regards wishes
-    order orders refund return returns delivery amazon shop store again so very much advance
-    monday tuesday wednesday thursday friday saturday sunday january february march april june
-    july august september october november december sent get click here please ok okay yes no
-    hope good great really just still also bot system admin
-    """.split()
+    _words(
+        """
+        team there all everyone everybody support sir madam madame sirs folks guys mate customer
+        service services care department billing sales manager supervisor agent someone anyone
+        regards wishes order orders refund return returns delivery amazon shop store again so very
+        much advance monday tuesday wednesday thursday friday saturday sunday january february march
+        april june july august september october november december sent get click here please ok
+        okay yes no hope good great really just still also bot system admin
+        """
+    )
 )
 # Lower-case words that end a name in an ASR transcript ("my name is john calling about ...").
 NOT_NAMES_LOWER = NOT_NAMES | frozenset(
-    """um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with from
-    and i im its order account hi hello thanks thank please right so well actually basically""".split()
+    _words(
+        """
+        um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with
+        from and i im its order account hi hello thanks thank please right so well actually
+        basically
+        """
+    )
 )
 PARTICLES = frozenset({"van", "von", "de", "der", "den", "le", "la", "du", "di", "da", "del", "bin", "al"})
 
 
-def build_trigger_matcher(vocab: Vocab) -> Matcher:
-    """A ``Matcher`` labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``."""
+def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher:
+    """A ``Matcher`` labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``.
+
+    With ``fillers`` the phrases may contain ASR fillers ("my name you know is"); slower, so it is
+    only used on lower-case (transcribed) text.
+    """
     matcher = Matcher(vocab)
     for label, phrases in (
         ("STRONG", STRONG_TRIGGERS),
@@ -118,7 +135,7 @@ def build_trigger_matcher(vocab: Vocab) -> Matcher:
         for phrase in phrases:
             pattern: list[dict] = []
             for k, word in enumerate(phrase.split()):
-                if k:
+                if k and fillers:
                     pattern.append({"LOWER": {"IN": list(FILLERS)}, "OP": "*"})
                 pattern.append({"LOWER": {"REGEX": word[1:]}} if word.startswith("~") else {"LOWER": word})
             patterns.append(pattern)
@@ -130,7 +147,12 @@ def build_trigger_matcher(vocab: Vocab) -> Matcher:
 FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh", "erm", "well", "actually"})
 
 
-def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]] = ()) -> list[tuple[int, int]]:
+def name_spans(
+    doc: Doc,
+    matcher: Matcher,
+    others: Iterable[tuple[int, int, str]] = (),
+    lower_matcher: Matcher | None = None,
+) -> list[tuple[int, int]]:
     """Character spans of person names in ``doc``.
 
     Parameters
@@ -139,6 +161,8 @@ def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]
         The tokenised contact.
     matcher : Matcher
         From ``build_trigger_matcher`` on the same vocabulary.
+    lower_matcher : Matcher, optional
+        From ``build_trigger_matcher(vocab, fillers=True)``, used for lower-case (ASR) text.
     others : iterable of (start, end, label)
         Spans already found by the character patterns; a line of two or three capitalised words just
         above a phone number or e-mail address is a signature name.
@@ -149,7 +173,8 @@ def name_spans(doc: Doc, matcher: Matcher, others: Iterable[tuple[int, int, str]
     """
     lower_mode = not any(ch.isupper() for ch in doc.text)
     found: list[tuple[int, int]] = []
-    for match_id, start, end in matcher(doc):
+    active = lower_matcher if lower_mode and lower_matcher is not None else matcher
+    for match_id, start, end in active(doc):
         kind = doc.vocab.strings[match_id]
         if kind == "GREETING" or doc[start:end].text.lower() in _LINE_START_SIGN_OFFS:
             prev = doc[start - 1] if start else None
@@ -264,7 +289,8 @@ def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
                 or prev.is_space
                 or prev.is_punct
                 or "\n" in prev.whitespace_
-                or prev.lower_ in ("its", "it", "'s", "hi", "hello", "hiya", "yeah", "so", "like", "mean", "know")
+                or prev.lower_
+                in ("its", "it", "'s", "hi", "hello", "hiya", "yeah", "so", "like", "mean", "know")
             )
             if not at_start:
                 continue
@@ -352,38 +378,43 @@ def _first_names() -> frozenset[str]:
 # Common given names in the UK, US, Germany and France (lower case), for triggers whose context alone
 # is too weak ("this is sarah" in a call, "Sarah here").
 FIRST_NAMES = frozenset(
-    """aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice alicia ali
-    alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne annie anthony antoine
-    anton arthur ashley aurelie barbara ben benjamin bernard beth bethany bill bob brandon brian bruno
-    camille carl carla carlos carol caroline catherine charles charlie charlotte chloe chris christian
-    christina christine christopher claire clara claude daniel danielle darren david deborah debbie
-    dennis diana diane dominic donna dorothy douglas dylan edward eleanor elena elizabeth ella ellie emily
-    emma eric erik esther ethan eva eve fatima felix fiona florian francesca francis frank franz frederic
-    freya gabriel gary gemma george georgia gerald gillian grace graham greg gregory hannah harry heather
-    heinz helen helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
-    jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill jo joan
-    joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian julie justin juergen
-    jurgen karen karl kate katherine kathleen katie kay keith kelly ken kevin kim kirsty klaus laura
-    lauren leah lee leo leon lewis liam linda lisa liz lois louis louise lucas lucy luis luke lukas
-    maria marie mark martin mary mathieu matt matthew max megan melanie mia michael michelle mike
-    mohammed mohammad muhammad monika nadia naomi natalie nathan nicholas nick nicola nicole niamh noah
-    nora oliver olivia omar oscar owen pamela patricia patrick paul paula peter petra philip philippe
-    phoebe pierre priya rachel raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine
-    sally sam samantha samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia
-    stefan stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy tina
-    tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william wolfgang yasmin
-    yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas matthias jonas brittany
-    ruben rubén lily imran romain maximilian jules marcus adrian adrián ines inès jorge aylin quentin
-    javier cristina irene ava alexis maría chloé sofía sofia oceane océane léa lea amelie amélie
-    manon lucie hélène thibault baptiste théo theo enzo nathalie sylvie pablo alejandro lucía lucia
-    carmen pilar javi sergio marta raúl raul alvaro álvaro manuel antonio francisco miguel elena
-    jürgen jorg jörg dirk uwe jens sven kai finn mehmet emre elif leonie jana lena hanna mila ben
-    noah elias paul felix jan moritz marie sophie johanna greta lina emilia keisha jamal darnell
-    deshawn latoya shanice malik aaliyah jayden brianna destiny hailey kayla tyler austin kyle
-    cody dylan logan mason ethan aiden jackson carter wyatt hunter connor riley zoe chloe mia
-    olivia harper evelyn abigail emily ella avery scarlett layla nora zoey hazel aurora
-    amira hassan ali fatima yasmin omar layla mohamed ibrahim kofi ama abena kemi tunde
-    arjun rohan vikram anjali deepa sanjay ravi sunita kiran neha rahul amit pooja
-    wei li ming chen mei hiroshi yuki kenji sakura
-    """.split()
+    _words(
+        """
+        aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice
+        alicia ali alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne
+        annie anthony antoine anton arthur ashley aurelie barbara ben benjamin bernard beth bethany
+        bill bob brandon brian bruno camille carl carla carlos carol caroline catherine charles
+        charlie charlotte chloe chris christian christina christine christopher claire clara claude
+        daniel danielle darren david deborah debbie dennis diana diane dominic donna dorothy douglas
+        dylan edward eleanor elena elizabeth ella ellie emily emma eric erik esther ethan eva eve
+        fatima felix fiona florian francesca francis frank franz frederic freya gabriel gary gemma
+        george georgia gerald gillian grace graham greg gregory hannah harry heather heinz helen
+        helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
+        jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill
+        jo joan joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian
+        julie justin juergen jurgen karen karl kate katherine kathleen katie kay keith kelly ken
+        kevin kim kirsty klaus laura lauren leah lee leo leon lewis liam linda lisa liz lois louis
+        louise lucas lucy luis luke lukas maria marie mark martin mary mathieu matt matthew max
+        megan melanie mia michael michelle mike mohammed mohammad muhammad monika nadia naomi
+        natalie nathan nicholas nick nicola nicole niamh noah nora oliver olivia omar oscar owen
+        pamela patricia patrick paul paula peter petra philip philippe phoebe pierre priya rachel
+        raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine sally sam samantha
+        samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia stefan
+        stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy
+        tina tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william
+        wolfgang yasmin yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas
+        matthias jonas brittany ruben rubén lily imran romain maximilian jules marcus adrian adrián
+        ines inès jorge aylin quentin javier cristina irene ava alexis maría chloé sofía sofia
+        oceane océane léa lea amelie amélie manon lucie hélène thibault baptiste théo theo enzo
+        nathalie sylvie pablo alejandro lucía lucia carmen pilar javi sergio marta raúl raul alvaro
+        álvaro manuel antonio francisco miguel elena jürgen jorg jörg dirk uwe jens sven kai finn
+        mehmet emre elif leonie jana lena hanna mila ben noah elias paul felix jan moritz marie
+        sophie johanna greta lina emilia keisha jamal darnell deshawn latoya shanice malik aaliyah
+        jayden brianna destiny hailey kayla tyler austin kyle cody dylan logan mason ethan aiden
+        jackson carter wyatt hunter connor riley zoe chloe mia olivia harper evelyn abigail emily
+        ella avery scarlett layla nora zoey hazel aurora amira hassan ali fatima yasmin omar layla
+        mohamed ibrahim kofi ama abena kemi tunde arjun rohan vikram anjali deepa sanjay ravi sunita
+        kiran neha rahul amit pooja wei li ming chen mei hiroshi yuki kenji sakura
+        """
+    )
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+_HAS_DIGIT = re.compile(r"\d")
 # (start, end, label)
 CharSpan = tuple[int, int, str]
 
@@ -25,6 +26,12 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         spans.append((m.start(), m.end(), "EMAIL"))
     for m in _SPOKEN_EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
+    if not _HAS_DIGIT.search(text):
+        spans.extend(_spoken_numbers(text))
+        spans.extend((m.start(1), m.end(1), "NAME") for m in _AGENT_NAME.finditer(text))
+        # house numbers read out in calls: "twenty seven albert road"
+        spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
+        return spans
     spans.extend(_cards(text))
     for pattern in _ORDER_PATTERNS:
         for m in pattern.finditer(text):
@@ -32,6 +39,10 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
     for pattern in _TRACKING_PATTERNS:
         for m in pattern.finditer(text):
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
+    for m in _CODE.finditer(text):
+        code = m.group()
+        if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 2:
+            spans.append((m.start(), m.end(), "TRACKING_ID"))
     for m in _TRACKING_CONTEXT.finditer(text):
         if _count_digits(m.group(1)) >= 4:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
@@ -124,7 +135,8 @@ _ID = r"(#?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){4,39})"
 _ORDER_PATTERNS = [
     re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"),
     re.compile(
-        r"(?<![\w-])((?:ORD|ORDER|INV|RMA|RET|REF|PO|SO|BK|CS|TKT)[-_# ]?\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
+        r"(?<![\w-])((?:ORDER[-_#]?|(?:ORD|INV|RMA|RET|PO|BK|TKT)[-_# ]?|(?:REF|SO|CS)[-_#]?)"
+        r"\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w-])([A-Z]{2,5}-\d{5,}(?:-[A-Z0-9]{2,})*)(?![\w-])"),
@@ -133,7 +145,8 @@ _ORDER_PATTERNS = [
 _ORDER_CONTEXT = re.compile(
     r"\b(?:order|purchase|invoice|reference|ref|booking|confirmation|return|rma|transaction|receipt|"
     r"account|customer|case|ticket|bestellung|commande)s?\b"
-    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}[ \t]*[:#]?[ \t]*" + _ID,
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}"
+    r"[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )
 _TRACKING_PATTERNS = [
@@ -143,8 +156,9 @@ _TRACKING_PATTERNS = [
     re.compile(r"(?<![\w-])(9[2-5]\d{18,20})(?![\w-])"),
     re.compile(r"(?<![\w-])(TBA\d{12})(?![\w-])", re.IGNORECASE),
     # any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
-    re.compile(r"(?<![\w-])((?=(?:[A-Z]*\d){8})(?=\d*[A-Z]\d*[A-Z])[A-Z0-9]{10,30})(?![\w-])"),
 ]
+# any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
+_CODE = re.compile(r"(?<![\w-])[A-Z0-9]{10,30}(?![\w-])")
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:tracking|track|trace|waybill|consignment|parcel|package|shipment|sendung|colis|"
     r"ups|dhl|fedex|usps|hermes|evri|dpd|gls|royal[ \t]mail|colissimo|chronopost|la[ \t]poste)\b"
@@ -228,7 +242,8 @@ _DIGIT_WORDS = {
 }
 _SPOKEN_DIGITS = re.compile(
     r"\b(?:(?:double|triple)[ \t]+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)"
-    r"(?:[ \t]+(?:(?:double|triple)[ \t]+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)){5,}\b",
+    r"(?:[ \t]+(?:(?:double|triple)[ \t]+)?"
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)){5,}\b",
     re.IGNORECASE,
 )
 
@@ -279,7 +294,11 @@ _CITY = (
     r"[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+(?:[ \t-](?:upon|am|sur|[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+)){0,2}"
 )
 _TAIL = (
-    r"(?:(?:,[ \t]*|[ \t]+)(?:" + _UK_POSTCODE + r"|\d{5}(?:-\d{4})?|[A-Z]{2}(?=[ \t]+\d{5})|" + _CITY + r")){0,4}"
+    r"(?:(?:,[ \t]*|[ \t]+)(?:"
+    + _UK_POSTCODE
+    + r"|\d{5}(?:-\d{4})?|[A-Z]{2}(?=[ \t]+\d{5})|"
+    + _CITY
+    + r")){0,4}"
 )
 _TAIL_LOWER = r"(?:,?[ \t]+\d{5}(?:[ \t]+[a-zäöüßéèàçáíóúñ]+(?![\w]))?)?"
 _STREET_WORD = r"[A-Z][a-zA-Z'.-]+"
@@ -309,7 +328,15 @@ _ADDRESS_PATTERNS = [
     ),
     # lower case (ASR): "14 baker street"
     re.compile(
-        r"(?<![\w£$€.,])(?:" + _HOUSE + "|" + _NUMBER_WORDS + r")[ \t]+(?:" + _LOWER_WORD + r"[ \t]+){1,3}" + _SUFFIX_LOWER + r"\b"
+        r"(?<![\w£$€.,])(?:"
+        + _HOUSE
+        + "|"
+        + _NUMBER_WORDS
+        + r")[ \t]+(?:"
+        + _LOWER_WORD
+        + r"[ \t]+){1,3}"
+        + _SUFFIX_LOWER
+        + r"\b"
         r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w))?"
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
@@ -323,20 +350,21 @@ _ADDRESS_PATTERNS = [
     re.compile(
         r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
         r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)[ \t]+"
-        r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}"
-        + _TAIL
+        r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+"
+        r"(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}" + _TAIL
     ),
     # Spanish: "Calle de Alcalá 16, 29015 Málaga", "Plaza de España 5", "calle del sol 63 08007 barcelona"
     re.compile(
         r"(?<![\w])(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrera|ronda|travesía|carretera)[ \t]+"
         r"(?:(?i:de|del|de la|de los|de las|la|las|los|el)[ \t]+)?"
         r"[\wÁÉÍÓÚÑáéíóúñ'-]+(?:[ \t]+(?!\d)[\wÁÉÍÓÚÑáéíóúñ'-]+){0,3}?,?[ \t]+\d{1,4}[a-zA-Z]?(?![\w])"
-        + _TAIL_LOWER + _TAIL
+        + _TAIL_LOWER
+        + _TAIL
     ),
     # German without a street suffix: "Am Markt 10, 01067 Dresden" (needs the postcode)
     re.compile(
-        r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?,?[ \t]+\d{5}"
-        + _TAIL
+        r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?"
+        r",?[ \t]+\d{5}" + _TAIL
     ),
     # German, lower case (ASR): "bahnhofstraße 17 50667 köln"
     re.compile(

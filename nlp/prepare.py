@@ -25,11 +25,11 @@ A missing channel is inferred from the text's shape when it is obvious (role pre
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nlp.redact import Redactor, RedactConfig
+from nlp.redact import RedactConfig, Redactor
 
 CHANNELS = ("chat", "email", "call", "review", "app")
 
@@ -54,7 +54,7 @@ class PrepareConfig:
     redact: bool = True
     keep_subject: bool = True
     drop_fillers: bool = True
-    redact_config: RedactConfig = RedactConfig()
+    redact_config: RedactConfig = field(default_factory=RedactConfig)
 
     def __post_init__(self) -> None:
         if not isinstance(self.redact_config, RedactConfig):
@@ -138,12 +138,16 @@ def infer_channel(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------
 
 _ROLE = re.compile(
-    r"(?im)^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?(customer|client|caller|user|agent|bot|system|advisor|"
+    r"(?im)^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?"
+    r"(customer|client|caller|user|agent|bot|system|advisor|"
     r"assistant|support|operator|rep)(?:[ \t]*\([^)\n]*\))?[ \t]*:"
 )
 _CUSTOMER_ROLES = {"customer", "client", "caller", "user"}
 _FILLERS = re.compile(r"(?i)\b(?:um+|uh+|erm+|er|hmm+|uhm+|mm+|ah+)\b[,.]?")
-_RATING = re.compile(r"(?im)^[ \t]*(?:rating|rated|stars?)[ \t]*:?[ \t]*\d(?:[.,]\d)?[ \t]*(?:/[ \t]*5|out of 5|stars?)?[ \t]*$")
+_RATING = re.compile(
+    r"(?im)^[ \t]*(?:rating|rated|stars?)[ \t]*:?[ \t]*\d(?:[.,]\d)?[ \t]*"
+    r"(?:/[ \t]*5|out of 5|stars?)?[ \t]*$"
+)
 _APP_LABEL = re.compile(r"(?i)\b(?:reason|comments?|feedback|details|other)[ \t]*:[ \t]*")
 
 

@@ -34,7 +34,10 @@ from nlp.pii_patterns import find_pattern_spans
 
 LABELS = ("EMAIL", "PHONE", "CARD", "ORDER_ID", "TRACKING_ID", "ADDRESS", "NAME")
 # When candidates overlap, the merged span keeps the most specific label (earliest here).
-_PRIORITY = {label: i for i, label in enumerate(("EMAIL", "CARD", "TRACKING_ID", "ORDER_ID", "ADDRESS", "PHONE", "NAME"))}
+_PRIORITY = {
+    label: i
+    for i, label in enumerate(("EMAIL", "CARD", "TRACKING_ID", "ORDER_ID", "ADDRESS", "PHONE", "NAME"))
+}
 
 
 class Span(NamedTuple):
@@ -135,7 +138,7 @@ def replace_spans(text: str, spans: Iterable[Span]) -> str:
 
 
 def build_pipeline() -> Language:
-    """``spacy.blank("en")`` with the PII components ``voc_pii_patterns``, ``voc_pii_names``, ``voc_pii_resolve``."""
+    """``spacy.blank("en")`` with ``voc_pii_patterns``, ``voc_pii_names`` and ``voc_pii_resolve``."""
     _register_components()
     nlp = spacy.blank("en")
     nlp.add_pipe("voc_pii_patterns")
@@ -164,10 +167,11 @@ class _PatternComponent:
 class _NameComponent:
     def __init__(self, nlp: Language) -> None:
         self.matcher = build_trigger_matcher(nlp.vocab)
+        self.lower_matcher = build_trigger_matcher(nlp.vocab, fillers=True)
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = doc.user_data.setdefault("pii_candidates", [])
-        for start, end in name_spans(doc, self.matcher, candidates):
+        for start, end in name_spans(doc, self.matcher, candidates, self.lower_matcher):
             candidates.append((start, end, "NAME"))
         return doc
 
@@ -183,10 +187,12 @@ class _ResolveComponent:
             if span is not None:
                 spans.append(span)
         # Expanding to token boundaries can make neighbours touch; merge once more on token spans.
-        doc.spans["pii"] = [
-            doc.char_span(s, e, label=lab, alignment_mode="expand")
-            for s, e, lab in merge_spans((s.start_char, s.end_char, s.label_) for s in spans)
-        ]
+        final = []
+        for s, e, lab in merge_spans((s.start_char, s.end_char, s.label_) for s in spans):
+            span = doc.char_span(s, e, label=lab, alignment_mode="expand")
+            if span is not None:
+                final.append(span)
+        doc.spans["pii"] = final
         return doc
 
 

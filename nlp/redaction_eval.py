@@ -84,7 +84,7 @@ def measure_redaction(
     non_pii = over_redacted = 0
     for cid, text, spans in zip(ids, measured, all_spans, strict=True):
         redacted = replace_spans(text, spans)
-        pii_ranges = []
+        pii_ranges: list[tuple[int, int]] = []
         for ptype, value in truth.get(cid, []):
             planted[ptype] += 1
             if value not in redacted:
