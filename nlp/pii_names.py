@@ -34,8 +34,8 @@ STRONG_TRIGGERS = (
     "i am called",
     "i 'm called",
     "~^ad+res+ed$ to",
-    "account is under",
-    "is under",
+    "account is ~^(?:under|uner|udner|undr|unde|nuder)$",
+    "is ~^(?:under|uner|udner|undr|unde|nuder)$",
     "under the name",
     "under the name of",
     "in the name of",
@@ -193,12 +193,23 @@ def name_spans(
 def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
     """The name that starts at token ``i`` (after optional ',' / ':' / line breaks), if any."""
     n = len(doc)
-    if kind in ("SIGN_OFF", "GREETING", "STRONG"):
+    after_comma = False
+    if kind in ("SIGN_OFF", "STRONG"):
         while i < n and (doc[i].is_space or doc[i].text in (",", ":", "-", "!")):
+            after_comma = after_comma or doc[i].text != ":"
+            i += 1
+    elif kind == "GREETING":
+        # "Hi Sarah," names the reader; in "Hello, Wrong size" the word after the comma is no name.
+        while i < n and doc[i].is_space:
             i += 1
     if lower_mode:
-        while i < n and doc[i].lower_ in FILLERS and doc[i].lower_ != "i":
-            i += 1
+        while i < n:
+            if doc[i].lower_ in FILLERS and doc[i].lower_ != "i":
+                i += 1
+            elif doc[i].lower_ == "i" and i + 1 < n and doc[i + 1].lower_ == "mean":
+                i += 2
+            else:
+                break
     if i >= n:
         return None
     first = doc[i]
@@ -223,6 +234,11 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
             j += 2
             continue
         break
+    if kind == "SIGN_OFF" and after_comma and j < n:
+        # "Thanks, Sarah" closes a line; "Thanks, Tracking shows ..." goes on with a sentence.
+        nxt = doc[j]
+        if not (nxt.is_punct or "\n" in nxt.text or "\n" in doc[j - 1].whitespace_ or nxt.is_space):
+            return None
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
@@ -298,7 +314,8 @@ def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
                 ok = words[0].lower_ in FIRST_NAMES and all(_lower_name_word(w) for w in words)
             else:
                 ok = all(_is_name_word(w) for w in words) and (
-                    words[0].lower_ in FIRST_NAMES or (tok.i + 1 < len(doc) and doc[tok.i + 1].text == ",")
+                    words[0].lower_ in FIRST_NAMES
+                    or (tok.i + 1 < len(doc) and doc[tok.i + 1].text in ",.!-:;")
                 )
             if ok:
                 out.append((words[0].idx, words[-1].idx + len(words[-1].text)))
@@ -414,7 +431,9 @@ FIRST_NAMES = frozenset(
         jackson carter wyatt hunter connor riley zoe chloe mia olivia harper evelyn abigail emily
         ella avery scarlett layla nora zoey hazel aurora amira hassan ali fatima yasmin omar layla
         mohamed ibrahim kofi ama abena kemi tunde arjun rohan vikram anjali deepa sanjay ravi sunita
-        kiran neha rahul amit pooja wei li ming chen mei hiroshi yuki kenji sakura
+        kiran neha rahul amit pooja
+        franziska julia katrin stefanie anja birgit claudia nicole kerstin ute heike susanne carsten
+        thorsten markus stefan andreas christian timo nils lars wei li ming chen mei hiroshi yuki kenji sakura
         """
     )
 )

@@ -201,6 +201,11 @@ def _phones(text: str) -> list[CharSpan]:
     return out
 
 
+_COUNTRY_CODES = frozenset(
+    {"1", "31", "32", "33", "34", "39", "41", "43", "44", "45", "46", "47", "48", "49"}
+)
+
+
 def _phone_prefix(raw: str, sizes: list[int]) -> int | None:
     """How many digit groups of ``raw`` form a plausible phone number (longest), or None."""
     best = None
@@ -215,6 +220,8 @@ def _phone_prefix(raw: str, sizes: list[int]) -> int | None:
             ok = 9 <= total <= 12 and (k > 1 or total >= 10)
         elif raw.startswith("1") and sizes[:4] == [1, 3, 3, 4][:k] and k == 4:
             ok = True
+        elif k >= 3 and 11 <= total <= 13 and raw[: sizes[0]] in _COUNTRY_CODES:
+            ok = True  # international number whose "+" the transcript lost: "44 7705 059589"
         elif raw[0] in "6789" and sizes[:k] == [3, 2, 2, 2]:
             ok = True  # Spanish 9-digit numbers: 612 34 56 78
         else:
@@ -352,6 +359,12 @@ _ADDRESS_PATTERNS = [
         r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)[ \t]+"
         r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+"
         r"(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}" + _TAIL
+    ),
+    # French, lower case (ASR), needs the postcode: "134 rue jean jaurès 59000 lille"
+    re.compile(
+        r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?[ \t]+"
+        r"(?:rue|avenue|boulevard|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+"
+        r"(?:[a-zéèàçâêîôûëïü'-]+[ \t]+){1,5}?\d{5}(?:[ \t]+[a-zéèàçâêîôûëïü-]+)?(?![\w])"
     ),
     # Spanish: "Calle de Alcalá 16, 29015 Málaga", "Plaza de España 5", "calle del sol 63 08007 barcelona"
     re.compile(
