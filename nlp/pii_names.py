@@ -1,7 +1,7 @@
 """Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures.
 
 ``name_spans(doc, matcher, others)`` returns ``(start_char, end_char)`` spans of the names in a spaCy
-``Doc``. A trigger phrase (found by a spaCy ``Matcher`` on the lower-cased tokens) opens a name that
+``Doc``. A trigger phrase (found by a spaCy ``PhraseMatcher`` on lower-cased tokens) opens a name that
 continues over capitalised tokens. Strong triggers ("my name is", "Mr", "addressed to") accept any
 capitalised word; weak ones ("this is", "I'm", "Hi", "Thanks") need a known first name or a shape that
 only names have (a capitalised word closing a greeting or a sign-off). Call transcripts are lower case,
@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
@@ -33,9 +33,10 @@ STRONG_TRIGGERS = (
     "name 's",
     "i am called",
     "i 'm called",
-    "~^ad+res+ed$ to",
-    "account is ~^(?:under|uner|udner|undr|unde|nuder)$",
-    "is ~^(?:under|uner|udner|undr|unde|nuder)$",
+    # "a|b" = any of these spellings (customers mistype)
+    "addressed|adressed|adddressed|addresed|adresed|addessed to",
+    "account is under|uner|udner|undr|unde|nuder",
+    "is under|uner|udner|undr|unde|nuder",
     "under the name",
     "under the name of",
     "in the name of",
@@ -118,29 +119,45 @@ NOT_NAMES_LOWER = NOT_NAMES | frozenset(
 PARTICLES = frozenset({"van", "von", "de", "der", "den", "le", "la", "du", "di", "da", "del", "bin", "al"})
 
 
-def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher:
-    """A ``Matcher`` labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``.
+def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | PhraseMatcher:
+    """A matcher labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``.
 
-    With ``fillers`` the phrases may contain ASR fillers ("my name you know is"); slower, so it is
-    only used on lower-case (transcribed) text.
+    Without ``fillers`` it is a ``PhraseMatcher`` on lower-cased tokens (hash look-ups, fast). With
+    ``fillers`` it is a token ``Matcher`` whose phrases may contain ASR fillers ("my name you know
+    is"); several times slower, so it is only used on lower-case (transcribed) text.
     """
-    matcher = Matcher(vocab)
-    for label, phrases in (
+    groups = (
         ("STRONG", STRONG_TRIGGERS),
         ("GREETING", GREETINGS),
         ("SIGN_OFF", SIGN_OFFS),
         ("INTRO", INTRODUCTIONS),
-    ):
+    )
+    if not fillers:
+        phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
+        for label, phrases in groups:
+            docs = [Doc(vocab, words=words) for phrase in phrases for words in _spellings(phrase)]
+            phrase_matcher.add(label, docs)
+        return phrase_matcher
+    matcher = Matcher(vocab)
+    for label, phrases in groups:
         patterns = []
         for phrase in phrases:
             pattern: list[dict] = []
             for k, word in enumerate(phrase.split()):
-                if k and fillers:
+                if k:
                     pattern.append({"LOWER": {"IN": list(FILLERS)}, "OP": "*"})
-                pattern.append({"LOWER": {"REGEX": word[1:]}} if word.startswith("~") else {"LOWER": word})
+                pattern.append({"LOWER": {"IN": word.split("|")}} if "|" in word else {"LOWER": word})
             patterns.append(pattern)
         matcher.add(label, patterns)
     return matcher
+
+
+def _spellings(phrase: str) -> list[list[str]]:
+    """Every token sequence a trigger phrase stands for ("is under|uner" -> two)."""
+    out: list[list[str]] = [[]]
+    for word in phrase.split():
+        out = [[*prefix, alt] for prefix in out for alt in word.split("|")]
+    return out
 
 
 # ASR fillers that may sit inside a trigger phrase ("my name you know is ...").
@@ -149,9 +166,10 @@ FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh
 
 def name_spans(
     doc: Doc,
-    matcher: Matcher,
+    matcher: Matcher | PhraseMatcher,
     others: Iterable[tuple[int, int, str]] = (),
-    lower_matcher: Matcher | None = None,
+    lower_matcher: Matcher | PhraseMatcher | None = None,
+    text: str | None = None,
 ) -> list[tuple[int, int]]:
     """Character spans of person names in ``doc``.
 
@@ -159,10 +177,12 @@ def name_spans(
     ----------
     doc : Doc
         The tokenised contact.
-    matcher : Matcher
+    matcher : PhraseMatcher or Matcher
         From ``build_trigger_matcher`` on the same vocabulary.
     lower_matcher : Matcher, optional
         From ``build_trigger_matcher(vocab, fillers=True)``, used for lower-case (ASR) text.
+    text : str, optional
+        ``doc.text`` when the caller has it already.
     others : iterable of (start, end, label)
         Spans already found by the character patterns; a line of two or three capitalised words just
         above a phone number or e-mail address is a signature name.
@@ -171,7 +191,9 @@ def name_spans(
     -------
     list of (start_char, end_char)
     """
-    lower_mode = not any(ch.isupper() for ch in doc.text)
+    if text is None:
+        text = doc.text  # built from the tokens on every access: read it once
+    lower_mode = text.islower() or not any(ch.isupper() for ch in text)
     found: list[tuple[int, int]] = []
     active = lower_matcher if lower_mode and lower_matcher is not None else matcher
     for match_id, start, end in active(doc):
@@ -183,11 +205,12 @@ def name_spans(
         name = _name_after(doc, end, kind, lower_mode)
         if name:
             found.append(name)
-    found.extend(_here_names(doc, lower_mode))
+    if "here" in text.lower():
+        found.extend(_here_names(doc, lower_mode))
     if not lower_mode:
-        found.extend(_full_names(doc))
-    found.extend(_signature_names(doc.text, others))
-    return found + _repeats(doc, found, lower_mode)
+        found.extend(_full_names(text))
+    found.extend(_signature_names(text, others))
+    return found + _repeats(text, found, lower_mode)
 
 
 def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
@@ -323,23 +346,22 @@ def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
     return out
 
 
-def _full_names(doc: Doc) -> list[tuple[int, int]]:
+def _full_names(text: str) -> list[tuple[int, int]]:
     """A known first name followed by a capitalised word: "Priya Raghunathan from the warehouse"."""
     out = []
-    n = len(doc)
-    for tok in doc:
-        i = tok.i
-        if tok.lower_ not in FIRST_NAMES or not _is_name_word(tok) or i + 1 >= n:
+    for m in _TWO_CAPITALISED.finditer(text):
+        first, last = m.group(1), m.group(2)
+        if first.lower() not in FIRST_NAMES or last.lower() in STOP_WORDS or last.lower() in NOT_NAMES:
             continue
-        nxt = doc[i + 1]
-        if tok.whitespace_ != " " or not _is_name_word(nxt):
+        if re.match(r"[ \t]+" + _STREETS + r"\b", text[m.end() :]):
             continue
-        if i + 2 < n and re.fullmatch(_STREETS, doc[i + 2].text):
-            continue
-        out.append((tok.idx, nxt.idx + len(nxt.text)))
+        out.append((m.start(), m.end()))
     return out
 
 
+_TWO_CAPITALISED = re.compile(
+    r"(?<![\w'-])([A-Z][a-zà-ÿı]+) ((?:Mc|O')?[A-Z][a-zà-ÿı'-]*[a-zà-ÿı])(?![\w'-])"
+)
 _STREETS = r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Station|Square|Park|Place|Terrace|Gardens)\.?"
 _SIGN_OFF_WORDS = frozenset(w for p in SIGN_OFFS for w in p.split()) | frozenset(GREETINGS)
 _SIGNATURE_LINE = re.compile(r"(?m)^[ \t]*([A-Z][a-z'-]+(?:[ \t]+[A-Z][a-z'-]+){0,2})[ \t]*$")
@@ -371,21 +393,20 @@ def _signature_names(text: str, others: Iterable[tuple[int, int, str]]) -> list[
     return out
 
 
-def _repeats(doc: Doc, found: list[tuple[int, int]], lower_mode: bool) -> list[tuple[int, int]]:
+def _repeats(text: str, found: list[tuple[int, int]], lower_mode: bool) -> list[tuple[int, int]]:
     """Further occurrences of words of names already found ("Thanks, Sarah" after "I'm Sarah Jones")."""
     if not found:
         return []
     words = set()
     for start, end in found:
-        for w in re.findall(r"[^\W\d_]{3,}", doc.text[start:end]):
+        for w in re.findall(r"[^\W\d_]{3,}", text[start:end]):
             if w.lower() not in STOP_WORDS and w.lower() not in NOT_NAMES_LOWER:
-                words.add(w.lower() if lower_mode else w)
-    out = []
-    for tok in doc:
-        key = tok.lower_ if lower_mode else tok.text
-        if key in words:
-            out.append((tok.idx, tok.idx + len(tok.text)))
-    return out
+                words.add(w)
+    if not words:
+        return []
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 def _first_names() -> frozenset[str]:

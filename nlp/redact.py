@@ -109,7 +109,9 @@ class Redactor:
 
     def redact_many(self, texts: Iterable[str]) -> list[str]:
         """``redact`` for many texts, batched through ``nlp.pipe``; same order as ``texts``."""
-        return [replace_spans(doc.text, self._spans(doc)) for doc in self._pipe(texts)]
+        clean = [t if isinstance(t, str) else "" for t in texts]
+        # zip with the inputs: Doc.text rebuilds the string from its tokens on every access
+        return [replace_spans(t, self._spans(doc)) for t, doc in zip(clean, self._pipe(clean), strict=True)]
 
     def _pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
         return self.nlp.pipe(
@@ -160,7 +162,9 @@ class _PatternComponent:
     """Regex + check candidates as char spans, kept exact in ``doc.user_data``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.user_data["pii_candidates"] = find_pattern_spans(doc.text)
+        text = doc.text
+        doc.user_data["pii_text"] = text
+        doc.user_data["pii_candidates"] = find_pattern_spans(text)
         return doc
 
 
@@ -171,7 +175,8 @@ class _NameComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = doc.user_data.setdefault("pii_candidates", [])
-        for start, end in name_spans(doc, self.matcher, candidates, self.lower_matcher):
+        text = doc.user_data.get("pii_text")
+        for start, end in name_spans(doc, self.matcher, candidates, self.lower_matcher, text=text):
             candidates.append((start, end, "NAME"))
         return doc
 
@@ -180,6 +185,7 @@ class _ResolveComponent:
     """Merge overlapping candidates into ``doc.spans["pii"]`` (token-aligned, outward)."""
 
     def __call__(self, doc: Doc) -> Doc:
+        doc.user_data.pop("pii_text", None)
         merged = merge_spans(doc.user_data.pop("pii_candidates", []))
         spans = []
         for start, end, label in merged:
