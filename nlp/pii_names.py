@@ -205,6 +205,12 @@ def name_spans(
         name = _name_after(doc, end, kind, lower_mode)
         if name:
             found.append(name)
+    for m in _FUZZY_STRONG.finditer(text):
+        after = doc.char_span(m.end(), len(text), alignment_mode="expand")
+        if after is not None:
+            name = _name_after(doc, after.start, "STRONG", lower_mode)
+            if name:
+                found.append(name)
     if "here" in text.lower():
         found.extend(_here_names(doc, lower_mode))
     if not lower_mode:
@@ -359,6 +365,8 @@ def _full_names(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# Mistyped triggers ("adressed to", "addrressed to") that a phrase list cannot enumerate.
+_FUZZY_STRONG = re.compile(r"(?i)\ba+d+r+e+s+e*d[ \t]+(?:to|for)[ \t]+")
 _TWO_CAPITALISED = re.compile(
     r"(?<![\w'-])([A-Z][a-zà-ÿı]+) ((?:Mc|O')?[A-Z][a-zà-ÿı'-]*[a-zà-ÿı])(?![\w'-])"
 )

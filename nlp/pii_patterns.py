@@ -131,6 +131,8 @@ def _card_grouping(sizes: list[int]) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # order and tracking ids
 
+# ASR fillers between a context word and the id ("tracking you know h9713b...")
+_FILLER_WORDS = r"um|uh|erm|like|so|yeah|you[ \t]know|i[ \t]mean"
 _ID = r"(#?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){4,39})"
 _ORDER_PATTERNS = [
     re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"),
@@ -145,7 +147,7 @@ _ORDER_PATTERNS = [
 _ORDER_CONTEXT = re.compile(
     r"\b(?:order|purchase|invoice|reference|ref|booking|confirmation|return|rma|transaction|receipt|"
     r"account|customer|case|ticket|bestellung|commande)s?\b"
-    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}"
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|" + _FILLER_WORDS + r"|:|#|nummer|numéro|n°)){0,3}"
     r"[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )
@@ -162,7 +164,10 @@ _CODE = re.compile(r"(?<![\w-])[A-Z0-9]{10,30}(?![\w-])")
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:tracking|track|trace|waybill|consignment|parcel|package|shipment|sendung|colis|"
     r"ups|dhl|fedex|usps|hermes|evri|dpd|gls|royal[ \t]mail|colissimo|chronopost|la[ \t]poste)\b"
-    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|ref|reference|is|was|um|uh|erm|:|#|nummer|numéro|n°)){0,3}"
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|ref|reference|is|was|"
+    + _FILLER_WORDS
+    + r"|:|#|nummer|numéro|n°))"
+    r"{0,3}"
     r"[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )

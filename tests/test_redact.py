@@ -52,6 +52,16 @@ def redactor() -> Redactor:
         ("please ask for Aisha at reception", "Aisha", "[NAME]"),
         ("Thanks,\nJames O'Connor\n07700 900456", "James O'Connor", "[NAME]"),
         ("hi my name is john smith calling about", "john smith", "[NAME]"),
+        ("hi my like name is i mean theo thomas im calling", "theo thomas", "[NAME]"),
+        ("this is kwame lewis im calling about my order", "kwame lewis", "[NAME]"),
+        ("The parcel was addrressed to Dominik Yilmaz. Can you", "Dominik Yilmaz", "[NAME]"),
+        ("The account is under Niklas Weber. Please", "Niklas Weber", "[NAME]"),
+        ("i sent it back with tracking you know h9713b7780905694 when", "h9713b7780905694", "[TRACKING_ID]"),
+        ("its 230 2822480 7131340 you know", "230 2822480 7131340", "[ORDER_ID]"),
+        ("text to 44 7705 059589 im using", "44 7705 059589", "[PHONE]"),
+        ("go to Calle de Alcalá 16, 29015 Málaga? The", "Calle de Alcalá 16, 29015 Málaga", "[ADDRESS]"),
+        ("delivered to 134 rue jean jaurès 59000 lille but", "134 rue jean jaurès 59000 lille", "[ADDRESS]"),
+        ("call me on 648 88 36 31. Please", "648 88 36 31", "[PHONE]"),
     ],
 )
 def test_each_pii_type_becomes_its_placeholder(
@@ -70,6 +80,7 @@ def test_each_pii_type_becomes_its_placeholder(
         "The card ending 4242 was charged $799 for the Samsung Galaxy S24.",
         "Size 10.5 Nike Air Max 90, delivered in 14 days, 1 item on the way.",
         "I bought the best Samsung phone and a 2 hour drive later it broke.",
+        "Hello, Wrong size, it's way too small. Thanks, Tracking shows it was returned.",
     ],
 )
 def test_non_pii_survives(redactor: Redactor, text: str) -> None:
