@@ -1,30 +1,229 @@
-"""PII redaction: emails, phones, cards, order ids, addresses and names become typed placeholders.
+"""PII redaction: emails, phones, cards, order and tracking ids, addresses and names become placeholders.
 
 Placeholders: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[ORDER_ID]``, ``[TRACKING_ID]``, ``[ADDRESS]``,
 ``[NAME]``. Redaction runs before anything is embedded, cached, logged or written.
 
-(First version: regular expressions only; to be replaced by the spaCy rule-based redactor.)
+The redactor is a spaCy pipeline on ``spacy.blank("en")`` (no downloaded model) with three rule-based
+components, registered under versioned names so that a saved config keeps its meaning:
+
+- ``voc_pii_patterns`` (``nlp.pii_patterns``): regular expressions with checks (Luhn for cards, digit
+  counts and groupings for phones, context words for ids) -> ``doc.spans["pii_candidates"]``;
+- ``voc_pii_names`` (``nlp.pii_names``): a token ``Matcher`` for the phrases that introduce a name
+  ("my name is", "this is", "Hi", "Thanks", "addressed to", ...) -> more candidates;
+- ``voc_pii_resolve``: overlapping candidates are merged (the merged span takes the label of the most
+  specific one) -> ``doc.spans["pii"]``, sorted and disjoint.
+
+Example
+-------
+>>> Redactor().redact("I'm Sarah Jones, call me on 07700 900123 about order 402-8836541-7739215")
+"I'm [NAME], call me on [PHONE] about order [ORDER_ID]"
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
 
-_PATTERNS = [
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("CARD", re.compile(r"\b(?:\d[ -]?){13,19}\b")),
-    ("PHONE", re.compile(r"(?:\+\d{1,3}[ .-]?)?(?:\(?\d{2,4}\)?[ .-]?){2,4}\d{2,4}")),
-]
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.pii_names import build_trigger_matcher, name_spans
+from nlp.pii_patterns import find_pattern_spans
+
+LABELS = ("EMAIL", "PHONE", "CARD", "ORDER_ID", "TRACKING_ID", "ADDRESS", "NAME")
+# When candidates overlap, the merged span keeps the most specific label (earliest here).
+_PRIORITY = {
+    label: i
+    for i, label in enumerate(("EMAIL", "CARD", "TRACKING_ID", "ORDER_ID", "ADDRESS", "PHONE", "NAME"))
+}
+
+
+class Span(NamedTuple):
+    """A redacted stretch of the input: ``text[start:end]`` is PII of type ``label``."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(frozen=True)
+class RedactConfig:
+    """Settings of the redactor.
+
+    Parameters
+    ----------
+    labels : tuple of str
+        PII types to redact, a subset of ``LABELS``.
+    batch_size : int
+        Texts per ``nlp.pipe`` batch.
+    n_process : int
+        Worker processes for ``nlp.pipe`` (1 = in process; redacting is fast enough for one core).
+    """
+
+    labels: tuple[str, ...] = LABELS
+    batch_size: int = 256
+    n_process: int = 1
+
+    def __post_init__(self) -> None:
+        unknown = set(self.labels) - set(LABELS)
+        if unknown:
+            raise ValueError(f"unknown PII labels {sorted(unknown)}; choose from {list(LABELS)}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.n_process < 1:
+            raise ValueError(f"n_process must be >= 1, got {self.n_process}")
 
 
 class Redactor:
-    """Replace PII in text with typed placeholders."""
+    """Replace PII in text with typed placeholders.
+
+    Parameters
+    ----------
+    config : RedactConfig, optional
+        Defaults to ``RedactConfig()``.
+
+    Attributes
+    ----------
+    nlp : spacy.Language
+        The blank English pipeline with the three PII components.
+    """
+
+    def __init__(self, config: RedactConfig | None = None) -> None:
+        self.config = config or RedactConfig()
+        self.nlp = build_pipeline()
+
+    def find(self, text: str) -> list[Span]:
+        """PII spans of ``text``, sorted and disjoint (character offsets)."""
+        return self._spans(self.nlp(text))
+
+    def find_many(self, texts: Iterable[str]) -> Iterator[list[Span]]:
+        """``find`` for many texts, batched through ``nlp.pipe``."""
+        for doc in self._pipe(texts):
+            yield self._spans(doc)
 
     def redact(self, text: str) -> str:
-        for label, pattern in _PATTERNS:
-            text = pattern.sub(f"[{label}]", text)
-        return text
+        """``text`` with every PII span replaced by ``[LABEL]``."""
+        return replace_spans(text, self.find(text))
 
     def redact_many(self, texts: Iterable[str]) -> list[str]:
-        return [self.redact(t) for t in texts]
+        """``redact`` for many texts, batched through ``nlp.pipe``; same order as ``texts``."""
+        clean = [t if isinstance(t, str) else "" for t in texts]
+        # zip with the inputs: Doc.text rebuilds the string from its tokens on every access
+        return [replace_spans(t, self._spans(doc)) for t, doc in zip(clean, self._pipe(clean), strict=True)]
+
+    def _pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
+        return self.nlp.pipe(
+            (t if isinstance(t, str) else "" for t in texts),
+            batch_size=self.config.batch_size,
+            n_process=self.config.n_process,
+        )
+
+    def _spans(self, doc: Doc) -> list[Span]:
+        keep = set(self.config.labels)
+        return [
+            Span(s.start_char, s.end_char, s.label_) for s in doc.spans.get("pii", []) if s.label_ in keep
+        ]
+
+
+def replace_spans(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each (sorted, disjoint) span replaced by its ``[LABEL]`` placeholder."""
+    parts = []
+    pos = 0
+    for start, end, label in spans:
+        parts.append(text[pos:start])
+        parts.append(f"[{label}]")
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def build_pipeline() -> Language:
+    """``spacy.blank("en")`` with ``voc_pii_patterns``, ``voc_pii_names`` and ``voc_pii_resolve``."""
+    _register_components()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("voc_pii_patterns")
+    nlp.add_pipe("voc_pii_names")
+    nlp.add_pipe("voc_pii_resolve")
+    return nlp
+
+
+def _register_components() -> None:
+    # Registered on first use rather than on import (no side effects on import).
+    if Language.has_factory("voc_pii_patterns"):
+        return
+    Language.factory("voc_pii_patterns", func=_make_patterns)
+    Language.factory("voc_pii_names", func=_make_names)
+    Language.factory("voc_pii_resolve", func=_make_resolve)
+
+
+class _PatternComponent:
+    """Regex + check candidates as char spans, kept exact in ``doc.user_data``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        doc.user_data["pii_text"] = text
+        doc.user_data["pii_candidates"] = find_pattern_spans(text)
+        return doc
+
+
+class _NameComponent:
+    def __init__(self, nlp: Language) -> None:
+        self.matcher = build_trigger_matcher(nlp.vocab)
+        self.lower_matcher = build_trigger_matcher(nlp.vocab, fillers=True)
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates = doc.user_data.setdefault("pii_candidates", [])
+        text = doc.user_data.get("pii_text")
+        for start, end in name_spans(doc, self.matcher, candidates, self.lower_matcher, text=text):
+            candidates.append((start, end, "NAME"))
+        return doc
+
+
+class _ResolveComponent:
+    """Merge overlapping candidates into ``doc.spans["pii"]`` (token-aligned, outward)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data.pop("pii_text", None)
+        merged = merge_spans(doc.user_data.pop("pii_candidates", []))
+        spans = []
+        for start, end, label in merged:
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        # Expanding to token boundaries can make neighbours touch; merge once more on token spans.
+        final = []
+        for s, e, lab in merge_spans((s.start_char, s.end_char, s.label_) for s in spans):
+            span = doc.char_span(s, e, label=lab, alignment_mode="expand")
+            if span is not None:
+                final.append(span)
+        doc.spans["pii"] = final
+        return doc
+
+
+def merge_spans(spans: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """Sorted, disjoint spans: overlapping ones are merged and keep the most specific label."""
+    out: list[Span] = []
+    for start, end, label in sorted(spans):
+        if end <= start:
+            continue
+        if out and start < out[-1].end:
+            last = out[-1]
+            best = min(last.label, label, key=_PRIORITY.__getitem__)
+            out[-1] = Span(last.start, max(last.end, end), best)
+        else:
+            out.append(Span(start, end, label))
+    return out
+
+
+def _make_patterns(nlp: Language, name: str) -> _PatternComponent:
+    return _PatternComponent()
+
+
+def _make_names(nlp: Language, name: str) -> _NameComponent:
+    return _NameComponent(nlp)
+
+
+def _make_resolve(nlp: Language, name: str) -> _ResolveComponent:
+    return _ResolveComponent()

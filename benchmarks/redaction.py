@@ -1,0 +1,113 @@
+"""Redaction benchmark: recall of planted PII, over-redaction and speed.
+
+Runs on the hand-written fixtures (``nlp.pii_fixtures``) and, with ``--synth DIR``, on a folder
+written by ``voc data synth`` (``contacts.parquet`` + ``pii.parquet``). Both the redactor alone on the
+raw text (strict) and the whole preparation (what reaches embeddings) are measured. Speed compares
+our spaCy redactor with the plain-regex baseline of the first version, in the same process, and
+reports the ratio (timings on a shared machine are noisy).
+
+Usage::
+
+    python -m benchmarks.redaction                       # fixtures only
+    python -m benchmarks.redaction --synth /tmp/synth    # plus synthetic data
+    python -m benchmarks.redaction --synth /tmp/synth --speed-contacts 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.pii_fixtures import fixture_contacts
+from nlp.prepare import PrepareConfig, prepare_contacts
+from nlp.redact import Redactor
+from nlp.redaction_eval import measure_redaction
+
+TARGET_RECALL = 0.99
+TARGET_OVER_REDACTION = 0.01
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Measure redaction; returns a JSON-able dict (also printed by ``main``)."""
+    redactor = Redactor()
+    results: dict = {}
+    contacts, truth = fixture_contacts(rounds=3)
+    results["fixtures"] = _measure(contacts, truth, redactor)
+    synth = getattr(args, "synth", None)
+    if synth:
+        folder = Path(synth)
+        contacts = pd.read_parquet(folder / "contacts.parquet")
+        truth = pd.read_parquet(folder / "pii.parquet")
+        results["synth"] = _measure(contacts, truth, redactor)
+    n = int(getattr(args, "speed_contacts", 20000) or 0)
+    if n:
+        results["speed"] = _speed(contacts, n, redactor)
+    results["targets"] = {"recall": TARGET_RECALL, "over_redaction": TARGET_OVER_REDACTION}
+    return results
+
+
+def _measure(contacts: pd.DataFrame, truth: pd.DataFrame, redactor: Redactor) -> dict:
+    texts = contacts.set_index("contact_id")["text"]
+    channels = contacts.set_index("contact_id")["channel"] if "channel" in contacts else None
+    out = {}
+    for name, prepare in (("raw_text", False), ("prepared", True)):
+        m = measure_redaction(texts, truth, redactor=redactor, channels=channels, prepare=prepare)
+        m["meets_targets"] = m["recall"] >= TARGET_RECALL and m["over_redaction"] <= TARGET_OVER_REDACTION
+        out[name] = m
+    return out
+
+
+_BASELINE = [
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    re.compile(r"\b(?:\d[ -]?){13,19}\b"),
+    re.compile(r"(?:\+\d{1,3}[ .-]?)?(?:\(?\d{2,4}\)?[ .-]?){2,4}\d{2,4}"),
+]
+
+
+def _speed(contacts: pd.DataFrame, n: int, redactor: Redactor) -> dict:
+    """Seconds to prepare+redact ``n`` contacts (repeating the input), against the regex baseline."""
+    reps = -(-n // len(contacts))
+    big = pd.concat([contacts] * reps, ignore_index=True).iloc[:n]
+    t0 = time.perf_counter()
+    prepare_contacts(big, PrepareConfig(redact=False))
+    t_prepare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    prepare_contacts(big)
+    t_full = time.perf_counter() - t0
+    texts = list(big["text"])
+    t0 = time.perf_counter()
+    for t in texts:
+        for p in _BASELINE:
+            t = p.sub("[X]", t)
+    t_base = time.perf_counter() - t0
+    return {
+        "contacts": n,
+        "prepare_only_s": round(t_prepare, 2),
+        "prepare_and_redact_s": round(t_full, 2),
+        "contacts_per_s": round(n / t_full),
+        "regex_baseline_s": round(t_base, 2),
+        "ratio_to_regex_baseline": round(t_full / t_base, 1) if t_base else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.redaction", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--synth", help="folder with contacts.parquet and pii.parquet (voc data synth)")
+    parser.add_argument("--speed-contacts", type=int, default=20000, help="contacts for the timing (0: skip)")
+    args = parser.parse_args(argv)
+    results = run(args)
+    print(json.dumps(results, indent=2))
+    ok = all(v["prepared"]["meets_targets"] for k, v in results.items() if k in ("fixtures", "synth"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,468 @@
+"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures.
+
+``name_spans(doc, matcher, others)`` returns ``(start_char, end_char)`` spans of the names in a spaCy
+``Doc``. A trigger phrase (found by a spaCy ``PhraseMatcher`` on lower-cased tokens) opens a name that
+continues over capitalised tokens. Strong triggers ("my name is", "Mr", "addressed to") accept any
+capitalised word; weak ones ("this is", "I'm", "Hi", "Thanks") need a known first name or a shape that
+only names have (a capitalised word closing a greeting or a sign-off). Call transcripts are lower case,
+so there the first word must be a known first name unless the trigger is strong. Every further
+occurrence of a found name in the same contact is redacted as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Token
+from spacy.vocab import Vocab
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+STRONG_TRIGGERS = (
+    "my name is",
+    "my name 's",
+    "my names",
+    "name is",
+    "names is",
+    "name 's",
+    "i am called",
+    "i 'm called",
+    # "a|b" = any of these spellings (customers mistype)
+    "addressed|adressed|adddressed|addresed|adresed|addessed to",
+    "account is under|uner|udner|undr|unde|nuder",
+    "is under|uner|udner|undr|unde|nuder",
+    "under the name",
+    "under the name of",
+    "in the name of",
+    "name on the account is",
+    "ask for",
+    "asked for",
+    "speak to",
+    "speak with",
+    "spoke to",
+    "spoke with",
+    "speaking to",
+    "speaking with",
+    "talked to",
+    "signed for by",
+    "signed by",
+    "care of",
+    "c / o",
+    "c/o",
+    "attn",
+    "attention",
+    "mr",
+    "mr .",
+    "mrs",
+    "mrs .",
+    "ms",
+    "ms .",
+    "miss",
+    "dr",
+    "dr .",
+    "mx",
+)
+GREETINGS = ("hi", "hello", "hey", "dear", "morning", "afternoon", "evening")
+SIGN_OFFS = (
+    "thanks",
+    "thank you",
+    "many thanks",
+    "thanks again",
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "best",
+    "best wishes",
+    "all the best",
+    "cheers",
+    "sincerely",
+    "yours sincerely",
+    "yours faithfully",
+    "yours truly",
+    "thx",
+    "ta",
+)
+# Sign-offs that are ordinary words too ("the best Samsung"): only at the start of a line or sentence.
+_LINE_START_SIGN_OFFS = frozenset({"best", "ta", "regards", "sincerely", "cheers"})
+INTRODUCTIONS = ("this is", "i am", "i 'm", "im", "it 's", "its", "it is")
+
+# Capitalised words that follow the triggers but are no names.
+NOT_NAMES = frozenset(
+    _words(
+        """
+        team there all everyone everybody support sir madam madame sirs folks guys mate customer
+        service services care department billing sales manager supervisor agent someone anyone
+        regards wishes order orders refund return returns delivery amazon shop store again so very
+        much advance monday tuesday wednesday thursday friday saturday sunday january february march
+        april june july august september october november december sent get click here please ok
+        okay yes no hope good great really just still also bot system admin
+        """
+    )
+)
+# Lower-case words that end a name in an ASR transcript ("my name is john calling about ...").
+NOT_NAMES_LOWER = NOT_NAMES | frozenset(
+    _words(
+        """
+        um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with
+        from and i im its order account hi hello thanks thank please right so well actually
+        basically
+        """
+    )
+)
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "le", "la", "du", "di", "da", "del", "bin", "al"})
+
+
+def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | PhraseMatcher:
+    """A matcher labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``.
+
+    Without ``fillers`` it is a ``PhraseMatcher`` on lower-cased tokens (hash look-ups, fast). With
+    ``fillers`` it is a token ``Matcher`` whose phrases may contain ASR fillers ("my name you know
+    is"); several times slower, so it is only used on lower-case (transcribed) text.
+    """
+    groups = (
+        ("STRONG", STRONG_TRIGGERS),
+        ("GREETING", GREETINGS),
+        ("SIGN_OFF", SIGN_OFFS),
+        ("INTRO", INTRODUCTIONS),
+    )
+    if not fillers:
+        phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
+        for label, phrases in groups:
+            docs = [Doc(vocab, words=words) for phrase in phrases for words in _spellings(phrase)]
+            phrase_matcher.add(label, docs)
+        return phrase_matcher
+    matcher = Matcher(vocab)
+    for label, phrases in groups:
+        patterns = []
+        for phrase in phrases:
+            pattern: list[dict] = []
+            for k, word in enumerate(phrase.split()):
+                if k:
+                    pattern.append({"LOWER": {"IN": list(FILLERS)}, "OP": "*"})
+                pattern.append({"LOWER": {"IN": word.split("|")}} if "|" in word else {"LOWER": word})
+            patterns.append(pattern)
+        matcher.add(label, patterns)
+    return matcher
+
+
+def _spellings(phrase: str) -> list[list[str]]:
+    """Every token sequence a trigger phrase stands for ("is under|uner" -> two)."""
+    out: list[list[str]] = [[]]
+    for word in phrase.split():
+        out = [[*prefix, alt] for prefix in out for alt in word.split("|")]
+    return out
+
+
+# ASR fillers that may sit inside a trigger phrase ("my name you know is ...").
+FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh", "erm", "well", "actually"})
+
+
+def name_spans(
+    doc: Doc,
+    matcher: Matcher | PhraseMatcher,
+    others: Iterable[tuple[int, int, str]] = (),
+    lower_matcher: Matcher | PhraseMatcher | None = None,
+    text: str | None = None,
+) -> list[tuple[int, int]]:
+    """Character spans of person names in ``doc``.
+
+    Parameters
+    ----------
+    doc : Doc
+        The tokenised contact.
+    matcher : PhraseMatcher or Matcher
+        From ``build_trigger_matcher`` on the same vocabulary.
+    lower_matcher : Matcher, optional
+        From ``build_trigger_matcher(vocab, fillers=True)``, used for lower-case (ASR) text.
+    text : str, optional
+        ``doc.text`` when the caller has it already.
+    others : iterable of (start, end, label)
+        Spans already found by the character patterns; a line of two or three capitalised words just
+        above a phone number or e-mail address is a signature name.
+
+    Returns
+    -------
+    list of (start_char, end_char)
+    """
+    if text is None:
+        text = doc.text  # built from the tokens on every access: read it once
+    lower_mode = text.islower() or not any(ch.isupper() for ch in text)
+    found: list[tuple[int, int]] = []
+    active = lower_matcher if lower_mode and lower_matcher is not None else matcher
+    for match_id, start, end in active(doc):
+        kind = doc.vocab.strings[match_id]
+        if kind == "GREETING" or doc[start:end].text.lower() in _LINE_START_SIGN_OFFS:
+            prev = doc[start - 1] if start else None
+            if not (prev is None or not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_):
+                continue
+        name = _name_after(doc, end, kind, lower_mode)
+        if name:
+            found.append(name)
+    for m in _FUZZY_STRONG.finditer(text):
+        after = doc.char_span(m.end(), len(text), alignment_mode="expand")
+        if after is not None:
+            name = _name_after(doc, after.start, "STRONG", lower_mode)
+            if name:
+                found.append(name)
+    if "here" in text.lower():
+        found.extend(_here_names(doc, lower_mode))
+    if not lower_mode:
+        found.extend(_full_names(text))
+    found.extend(_signature_names(text, others))
+    return found + _repeats(text, found, lower_mode)
+
+
+def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
+    """The name that starts at token ``i`` (after optional ',' / ':' / line breaks), if any."""
+    n = len(doc)
+    after_comma = False
+    if kind in ("SIGN_OFF", "STRONG"):
+        while i < n and (doc[i].is_space or doc[i].text in (",", ":", "-", "!")):
+            after_comma = after_comma or doc[i].text != ":"
+            i += 1
+    elif kind == "GREETING":
+        # "Hi Sarah," names the reader; in "Hello, Wrong size" the word after the comma is no name.
+        while i < n and doc[i].is_space:
+            i += 1
+    if lower_mode:
+        while i < n:
+            if doc[i].lower_ in FILLERS and doc[i].lower_ != "i":
+                i += 1
+            elif doc[i].lower_ == "i" and i + 1 < n and doc[i + 1].lower_ == "mean":
+                i += 2
+            else:
+                break
+    if i >= n:
+        return None
+    first = doc[i]
+    if not _first_token_ok(first, kind, lower_mode, doc, i):
+        return None
+    j = i + 1
+    # A surname, a second given name or a particle ("van der Berg"), on the same line.
+    while j < n and j - i < 4:
+        tok = doc[j]
+        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and _is_name_word(doc[j + 1]):
+            j += 2
+            continue
+        if lower_mode:
+            if _lower_name_word(tok) and j - i < 2:
+                j += 1
+                continue
+            break
+        if _is_name_word(tok):
+            j += 1
+            continue
+        if tok.lower_ in PARTICLES and j + 1 < n and _is_name_word(doc[j + 1]):
+            j += 2
+            continue
+        break
+    if kind == "SIGN_OFF" and after_comma and j < n:
+        # "Thanks, Sarah" closes a line; "Thanks, Tracking shows ..." goes on with a sentence.
+        nxt = doc[j]
+        if not (nxt.is_punct or "\n" in nxt.text or "\n" in doc[j - 1].whitespace_ or nxt.is_space):
+            return None
+    return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+
+
+def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
+    if lower_mode:
+        if tok.lower_ in _first_names():
+            return True
+        if kind == "STRONG":
+            return _lower_name_word(tok)
+        # "this is kwame lewis im calling": two name-like words closed by a typical follower
+        return (
+            kind == "INTRO"
+            and i + 2 < len(doc)
+            and _lower_name_word(tok)
+            and _lower_name_word(doc[i + 1])
+            and doc[i + 2].lower_ in ("here", "im", "calling", "from", "and", "i")
+        )
+    if not _is_name_word(tok):
+        return False
+    if kind == "STRONG" or tok.lower_ in _first_names():
+        return True
+    if kind in ("GREETING", "SIGN_OFF"):
+        return True
+    # "This is Sarah Jones" / "I'm Priya Patel": an unknown capitalised word needs a capitalised follower.
+    return i + 1 < len(doc) and _is_name_word(doc[i + 1])
+
+
+def _is_name_word(tok: Token) -> bool:
+    text = tok.text
+    return (
+        len(text) >= 2
+        and text[0].isupper()
+        and (text[1:].islower() or (len(text) > 2 and text[:2] in ("Mc", "Ma", "O'") and text[2].isupper()))
+        and text.replace("'", "").replace("-", "").isalpha()
+        and tok.lower_ not in STOP_WORDS
+        and tok.lower_ not in NOT_NAMES
+    )
+
+
+def _lower_name_word(tok: Token) -> bool:
+    low = tok.lower_
+    return (
+        tok.is_alpha
+        and len(low) >= 2
+        and low not in STOP_WORDS
+        and low not in NOT_NAMES_LOWER
+        and not low.endswith(("ing", "ed"))
+    )
+
+
+def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
+    """'Sarah here, ...' / 'kwame lewis here' at the start of a line or sentence."""
+    out = []
+    for tok in doc:
+        if tok.lower_ != "here" or tok.i == 0:
+            continue
+        for width in (2, 1):
+            if tok.i - width < 0:
+                continue
+            words = doc[tok.i - width : tok.i]
+            prev = doc[tok.i - width - 1] if tok.i - width >= 1 else None
+            at_start = (
+                prev is None
+                or prev.is_space
+                or prev.is_punct
+                or "\n" in prev.whitespace_
+                or prev.lower_
+                in ("its", "it", "'s", "hi", "hello", "hiya", "yeah", "so", "like", "mean", "know")
+            )
+            if not at_start:
+                continue
+            if lower_mode:
+                ok = words[0].lower_ in FIRST_NAMES and all(_lower_name_word(w) for w in words)
+            else:
+                ok = all(_is_name_word(w) for w in words) and (
+                    words[0].lower_ in FIRST_NAMES
+                    or (tok.i + 1 < len(doc) and doc[tok.i + 1].text in ",.!-:;")
+                )
+            if ok:
+                out.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+                break
+    return out
+
+
+def _full_names(text: str) -> list[tuple[int, int]]:
+    """A known first name followed by a capitalised word: "Priya Raghunathan from the warehouse"."""
+    out = []
+    for m in _TWO_CAPITALISED.finditer(text):
+        first, last = m.group(1), m.group(2)
+        if first.lower() not in FIRST_NAMES or last.lower() in STOP_WORDS or last.lower() in NOT_NAMES:
+            continue
+        if re.match(r"[ \t]+" + _STREETS + r"\b", text[m.end() :]):
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+# Mistyped triggers ("adressed to", "addrressed to") that a phrase list cannot enumerate.
+_FUZZY_STRONG = re.compile(r"(?i)\ba+d+r+e+s+e*d[ \t]+(?:to|for)[ \t]+")
+_TWO_CAPITALISED = re.compile(
+    r"(?<![\w'-])([A-Z][a-zà-ÿı]+) ((?:Mc|O')?[A-Z][a-zà-ÿı'-]*[a-zà-ÿı])(?![\w'-])"
+)
+_STREETS = r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Station|Square|Park|Place|Terrace|Gardens)\.?"
+_SIGN_OFF_WORDS = frozenset(w for p in SIGN_OFFS for w in p.split()) | frozenset(GREETINGS)
+_SIGNATURE_LINE = re.compile(r"(?m)^[ \t]*([A-Z][a-z'-]+(?:[ \t]+[A-Z][a-z'-]+){0,2})[ \t]*$")
+
+
+def _signature_names(text: str, others: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """A line of 2-3 capitalised words directly above a phone number or e-mail address."""
+    contacts = sorted(s for s, _e, label in others if label in ("PHONE", "EMAIL"))
+    if not contacts:
+        return []
+    out = []
+    for m in _SIGNATURE_LINE.finditer(text):
+        start = m.start(1)
+        words = m.group(1).split()
+        if words[0].lower() in _SIGN_OFF_WORDS:
+            start += len(m.group(1)) - len(m.group(1)[len(words[0]) :].lstrip())
+            words = words[1:]
+        if not words or any(w.lower() in NOT_NAMES or w.lower() in STOP_WORDS for w in words):
+            continue
+        if len(words) == 1 and words[0].lower() not in FIRST_NAMES:
+            continue
+        nxt = text.find("\n", m.end())
+        if nxt < 0:
+            continue
+        line_end = text.find("\n", nxt + 1)
+        line_end = len(text) if line_end < 0 else line_end
+        if any(nxt < s < line_end for s in contacts):
+            out.append((start, m.end(1)))
+    return out
+
+
+def _repeats(text: str, found: list[tuple[int, int]], lower_mode: bool) -> list[tuple[int, int]]:
+    """Further occurrences of words of names already found ("Thanks, Sarah" after "I'm Sarah Jones")."""
+    if not found:
+        return []
+    words = set()
+    for start, end in found:
+        for w in re.findall(r"[^\W\d_]{3,}", text[start:end]):
+            if w.lower() not in STOP_WORDS and w.lower() not in NOT_NAMES_LOWER:
+                words.add(w)
+    if not words:
+        return []
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _first_names() -> frozenset[str]:
+    return FIRST_NAMES
+
+
+# Common given names in the UK, US, Germany and France (lower case), for triggers whose context alone
+# is too weak ("this is sarah" in a call, "Sarah here").
+FIRST_NAMES = frozenset(
+    _words(
+        """
+        aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice
+        alicia ali alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne
+        annie anthony antoine anton arthur ashley aurelie barbara ben benjamin bernard beth bethany
+        bill bob brandon brian bruno camille carl carla carlos carol caroline catherine charles
+        charlie charlotte chloe chris christian christina christine christopher claire clara claude
+        daniel danielle darren david deborah debbie dennis diana diane dominic donna dorothy douglas
+        dylan edward eleanor elena elizabeth ella ellie emily emma eric erik esther ethan eva eve
+        fatima felix fiona florian francesca francis frank franz frederic freya gabriel gary gemma
+        george georgia gerald gillian grace graham greg gregory hannah harry heather heinz helen
+        helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
+        jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill
+        jo joan joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian
+        julie justin juergen jurgen karen karl kate katherine kathleen katie kay keith kelly ken
+        kevin kim kirsty klaus laura lauren leah lee leo leon lewis liam linda lisa liz lois louis
+        louise lucas lucy luis luke lukas maria marie mark martin mary mathieu matt matthew max
+        megan melanie mia michael michelle mike mohammed mohammad muhammad monika nadia naomi
+        natalie nathan nicholas nick nicola nicole niamh noah nora oliver olivia omar oscar owen
+        pamela patricia patrick paul paula peter petra philip philippe phoebe pierre priya rachel
+        raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine sally sam samantha
+        samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia stefan
+        stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy
+        tina tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william
+        wolfgang yasmin yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas
+        matthias jonas brittany ruben rubén lily imran romain maximilian jules marcus adrian adrián
+        ines inès jorge aylin quentin javier cristina irene ava alexis maría chloé sofía sofia
+        oceane océane léa lea amelie amélie manon lucie hélène thibault baptiste théo theo enzo
+        nathalie sylvie pablo alejandro lucía lucia carmen pilar javi sergio marta raúl raul alvaro
+        álvaro manuel antonio francisco miguel elena jürgen jorg jörg dirk uwe jens sven kai finn
+        mehmet emre elif leonie jana lena hanna mila ben noah elias paul felix jan moritz marie
+        sophie johanna greta lina emilia keisha jamal darnell deshawn latoya shanice malik aaliyah
+        jayden brianna destiny hailey kayla tyler austin kyle cody dylan logan mason ethan aiden
+        jackson carter wyatt hunter connor riley zoe chloe mia olivia harper evelyn abigail emily
+        ella avery scarlett layla nora zoey hazel aurora amira hassan ali fatima yasmin omar layla
+        mohamed ibrahim kofi ama abena kemi tunde arjun rohan vikram anjali deepa sanjay ravi sunita
+        kiran neha rahul amit pooja
+        franziska julia katrin stefanie anja birgit claudia nicole kerstin ute heike susanne carsten
+        thorsten markus stefan andreas christian timo nils lars wei li ming chen mei hiroshi yuki kenji sakura
+        """
+    )
+)

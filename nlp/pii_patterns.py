@@ -1,0 +1,407 @@
+"""Character-level PII patterns: regular expressions plus the checks that make them precise.
+
+``find_pattern_spans(text)`` returns candidate ``(start, end, label)`` spans for e-mail addresses,
+card numbers (13-19 digits, Luhn-checked), phone numbers (international and UK/US/DE/FR national
+formats), order ids, parcel tracking ids and street addresses. Overlaps are resolved by the caller
+(``nlp.redact``), which also finds person names from token context.
+
+Everything here is deliberately conservative about numbers that are not PII: amounts (``£49.99``),
+dates (``04/11/2026``), sizes (``EU 42``), versions (``8.4``) and short quantities never match,
+because every numeric pattern needs a length, a grouping or a context word that they lack.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAS_DIGIT = re.compile(r"\d")
+# (start, end, label)
+CharSpan = tuple[int, int, str]
+
+
+def find_pattern_spans(text: str) -> list[CharSpan]:
+    """Candidate PII spans of ``text`` found by the character patterns (may overlap)."""
+    spans: list[CharSpan] = []
+    for m in _EMAIL.finditer(text):
+        spans.append((m.start(), m.end(), "EMAIL"))
+    for m in _SPOKEN_EMAIL.finditer(text):
+        spans.append((m.start(), m.end(), "EMAIL"))
+    if not _HAS_DIGIT.search(text):
+        spans.extend(_spoken_numbers(text))
+        spans.extend((m.start(1), m.end(1), "NAME") for m in _AGENT_NAME.finditer(text))
+        # house numbers read out in calls: "twenty seven albert road"
+        spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
+        return spans
+    spans.extend(_cards(text))
+    for pattern in _ORDER_PATTERNS:
+        for m in pattern.finditer(text):
+            spans.append((m.start(1), m.end(1), "ORDER_ID"))
+    for pattern in _TRACKING_PATTERNS:
+        for m in pattern.finditer(text):
+            spans.append((m.start(1), m.end(1), "TRACKING_ID"))
+    for m in _CODE.finditer(text):
+        code = m.group()
+        if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 2:
+            spans.append((m.start(), m.end(), "TRACKING_ID"))
+    for m in _TRACKING_CONTEXT.finditer(text):
+        if _count_digits(m.group(1)) >= 4:
+            spans.append((m.start(1), m.end(1), "TRACKING_ID"))
+    for m in _ORDER_CONTEXT.finditer(text):
+        if _count_digits(m.group(1)) >= 5:
+            spans.append((m.start(1), m.end(1), "ORDER_ID"))
+    spans.extend(_phones(text))
+    spans.extend(_spoken_numbers(text))
+    for pattern in _ADDRESS_PATTERNS:
+        for m in pattern.finditer(text):
+            spans.append((m.start(), _trim_end(text, m.start(), m.end()), "ADDRESS"))
+    for m in _LONG_NUMBER.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e, _ in spans):
+            continue
+        phone = _PHONE_CONTEXT.search(text, max(0, m.start() - 30), m.start())
+        spans.append((m.start(), m.end(), "PHONE" if phone else "ORDER_ID"))
+    for m in _AGENT_NAME.finditer(text):
+        spans.append((m.start(1), m.end(1), "NAME"))
+    return spans
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a digit string passes the Luhn checksum that every payment card number carries."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# e-mail
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
+# ASR spells addresses out: "john dot smith at gmail dot com".
+_SPOKEN_EMAIL = re.compile(
+    r"\b[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+)*\s+at\s+[a-z0-9]+"
+    r"(?:\s+dot\s+(?:com|co|uk|de|fr|es|it|nl|at|ch|be|net|org|io|info|eu|me))+\b",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------------------
+# cards
+
+_CARD_CANDIDATE = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,22}(?![\d.,]\d)")
+_CARD_CONTEXT = re.compile(r"\b(?:card|visa|mastercard|amex|debit|credit)\b", re.IGNORECASE)
+
+
+def _cards(text: str) -> list[CharSpan]:
+    """Digit runs of 13-19 digits in a card grouping that pass Luhn (or sit next to the word card)."""
+    out: list[CharSpan] = []
+    for m in _CARD_CANDIDATE.finditer(text):
+        groups = [(g.start() + m.start(), g.end() + m.start()) for g in re.finditer(r"\d+", m.group())]
+        best: CharSpan | None = None
+        for i in range(len(groups)):
+            for j in range(len(groups), i, -1):
+                sizes = [e - s for s, e in groups[i:j]]
+                n = sum(sizes)
+                if not 13 <= n <= 19 or not _card_grouping(sizes):
+                    continue
+                digits = "".join(text[s:e] for s, e in groups[i:j])
+                context = _CARD_CONTEXT.search(text, max(0, groups[i][0] - 40), groups[i][0])
+                if luhn_valid(digits) or (context and sizes in ([4, 4, 4, 4], [16])):
+                    span = (groups[i][0], groups[j - 1][1], "CARD")
+                    if best is None or span[1] - span[0] > best[1] - best[0]:
+                        best = span
+        if best:
+            out.append(best)
+    return out
+
+
+def _card_grouping(sizes: list[int]) -> bool:
+    if len(sizes) == 1:
+        return True
+    if sizes in ([4, 6, 5], [4, 6, 4]):
+        return True
+    return all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4
+
+
+# ---------------------------------------------------------------------------------------------------
+# order and tracking ids
+
+# ASR fillers between a context word and the id ("tracking you know h9713b...")
+_FILLER_WORDS = r"um|uh|erm|like|so|yeah|you[ \t]know|i[ \t]mean"
+_ID = r"(#?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){4,39})"
+_ORDER_PATTERNS = [
+    re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"),
+    re.compile(
+        r"(?<![\w-])((?:ORDER[-_#]?|(?:ORD|INV|RMA|RET|PO|BK|TKT)[-_# ]?|(?:REF|SO|CS)[-_#]?)"
+        r"\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<![\w-])([A-Z]{2,5}-\d{5,}(?:-[A-Z0-9]{2,})*)(?![\w-])"),
+    re.compile(r"(?<![\w&])(#\d{5,})(?!\w)"),
+]
+_ORDER_CONTEXT = re.compile(
+    r"\b(?:order|purchase|invoice|reference|ref|booking|confirmation|return|rma|transaction|receipt|"
+    r"account|customer|case|ticket|bestellung|commande)s?\b"
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|is|was|" + _FILLER_WORDS + r"|:|#|nummer|numéro|n°)){0,3}"
+    r"[ \t]*[:#]?[ \t]*" + _ID,
+    re.IGNORECASE,
+)
+_TRACKING_PATTERNS = [
+    re.compile(r"(?<![\w-])(1Z[0-9A-Z]{16})(?![\w-])", re.IGNORECASE),
+    re.compile(r"(?<![\w-])(J?JD\d{10,20})(?![\w-])", re.IGNORECASE),
+    re.compile(r"(?<![\w-])([A-Z]{2}\d{9}[A-Z]{2})(?![\w-])"),
+    re.compile(r"(?<![\w-])(9[2-5]\d{18,20})(?![\w-])"),
+    re.compile(r"(?<![\w-])(TBA\d{12})(?![\w-])", re.IGNORECASE),
+    # any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
+]
+# any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
+_CODE = re.compile(r"(?<![\w-])[A-Z0-9]{10,30}(?![\w-])")
+_TRACKING_CONTEXT = re.compile(
+    r"\b(?:tracking|track|trace|waybill|consignment|parcel|package|shipment|sendung|colis|"
+    r"ups|dhl|fedex|usps|hermes|evri|dpd|gls|royal[ \t]mail|colissimo|chronopost|la[ \t]poste)\b"
+    r"(?:[ \t]*(?:number|no\.?|nr\.?|num|id|code|ref|reference|is|was|"
+    + _FILLER_WORDS
+    + r"|:|#|nummer|numéro|n°))"
+    r"{0,3}"
+    r"[ \t]*[:#]?[ \t]*" + _ID,
+    re.IGNORECASE,
+)
+# A bare run of 8+ digits (not a card, phone or known id) is an identifier of some kind.
+_LONG_NUMBER = re.compile(r"(?<![\w.,£$€-])\d{8,}(?![\w.,]\d|\w)")
+
+# ---------------------------------------------------------------------------------------------------
+# phones
+
+_PHONE_CANDIDATE = re.compile(r"(?<![\w@£$€.,/+-])(?:\+[ \t]?|00)?\(?\d[\d \t().\-/]{5,24}\d(?![\w/]|[.,]\d)")
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}[./-]\d{1,2}")
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:call|phone|mobile|cell|tel|telephone|number|reach|text|ring|whatsapp|contact|sms)\b",
+    re.IGNORECASE,
+)
+
+
+def _phones(text: str) -> list[CharSpan]:
+    """Phone numbers: + or 00 international, 0-leading national (UK/DE/FR), US 3-3-4."""
+    out: list[CharSpan] = []
+    for m in _PHONE_CANDIDATE.finditer(text):
+        raw = m.group()
+        if "  " in raw or "\t" in raw:
+            raw = re.split(r"  |\t", raw)[0]
+        groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", raw)]
+        sizes = [e - s for s, e in groups]
+        end = _phone_prefix(raw, sizes)
+        if end is None:
+            continue
+        candidate = raw[: groups[end - 1][1]]
+        if _DATE.fullmatch(candidate.strip("()")) or re.fullmatch(r"\d+\.\d+", candidate):
+            continue
+        if candidate.endswith(")"):
+            candidate = candidate[:-1]
+        out.append((m.start(), m.start() + len(candidate), "PHONE"))
+    return out
+
+
+_COUNTRY_CODES = frozenset(
+    {"1", "31", "32", "33", "34", "39", "41", "43", "44", "45", "46", "47", "48", "49"}
+)
+
+
+def _phone_prefix(raw: str, sizes: list[int]) -> int | None:
+    """How many digit groups of ``raw`` form a plausible phone number (longest), or None."""
+    best = None
+    total = 0
+    for k, size in enumerate(sizes, start=1):
+        total += size
+        if raw.startswith(("+", "00")):
+            ok = 8 <= total <= 15
+        elif raw.startswith("(") and sizes[0] == 3:
+            ok = total == 10
+        elif raw.lstrip("(").startswith("0"):
+            ok = 9 <= total <= 12 and (k > 1 or total >= 10)
+        elif raw.startswith("1") and sizes[:4] == [1, 3, 3, 4][:k] and k == 4:
+            ok = True
+        elif k >= 3 and 11 <= total <= 13 and raw[: sizes[0]] in _COUNTRY_CODES:
+            ok = True  # international number whose "+" the transcript lost: "44 7705 059589"
+        elif raw[0] in "6789" and sizes[:k] == [3, 2, 2, 2]:
+            ok = True  # Spanish 9-digit numbers: 612 34 56 78
+        else:
+            ok = sizes[:k] == [3, 3, 4]
+        if ok:
+            best = k
+        if total > 15:
+            break
+    return best
+
+
+_DIGIT_WORDS = {
+    "zero": 1,
+    "oh": 1,
+    "o": 1,
+    "one": 1,
+    "two": 1,
+    "three": 1,
+    "four": 1,
+    "five": 1,
+    "six": 1,
+    "seven": 1,
+    "eight": 1,
+    "nine": 1,
+}
+_SPOKEN_DIGITS = re.compile(
+    r"\b(?:(?:double|triple)[ \t]+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)"
+    r"(?:[ \t]+(?:(?:double|triple)[ \t]+)?"
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)){5,}\b",
+    re.IGNORECASE,
+)
+
+
+def _spoken_numbers(text: str) -> list[CharSpan]:
+    """Numbers read out digit by digit in call transcripts ("oh seven seven double nine ...")."""
+    out: list[CharSpan] = []
+    for m in _SPOKEN_DIGITS.finditer(text):
+        digits = 0
+        for word in m.group().lower().split():
+            if word.isdigit():
+                digits += len(word)
+            elif word == "double":
+                digits += 1
+            elif word == "triple":
+                digits += 2
+            elif word in _DIGIT_WORDS:
+                digits += 1
+        if digits < 7:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()].lower()
+        label = "PHONE"
+        if re.search(r"\b(?:tracking|track|parcel|waybill)\b", before):
+            label = "TRACKING_ID"
+        elif re.search(r"\b(?:order|reference|ref|invoice|return|booking)\b", before):
+            label = "ORDER_ID"
+        elif re.search(r"\bcard\b", before):
+            label = "CARD"
+        out.append((m.start(), m.end(), label))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# street addresses
+
+_SUFFIX_TITLE = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Boulevard|Blvd|Crescent|Cres|Terrace|Gardens|Gdns|Mews|"
+    r"Parade|Highway|Hwy|Parkway|Pkwy|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Close|Way|Grove|Hill|Row|"
+    r"Walk|Park|Green|View|Rise|Circle|Cir|Trail|Embankment|Broadway|Wharf|Yard|Quay)"
+)
+_SUFFIX_LOWER = r"(?:street|road|avenue|lane|boulevard|crescent|terrace|gardens|close|drive|way|court|place)"
+_HOUSE = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+_UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*\w{1,5},?[ \t]+)?"
+_UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})"
+_CITY = (
+    r"(?!(?:The|I|My|We|It|This|That|Thanks|Thank|Regards|Best|Cheers|Please|And|But|So|Also|Hi|Hello|"
+    r"Order|Your|Can|Could|When|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+(?:[ \t-](?:upon|am|sur|[A-ZÄÖÜÉ][a-zäöüßéèàçáíóúñı'-]+)){0,2}"
+)
+_TAIL = (
+    r"(?:(?:,[ \t]*|[ \t]+)(?:"
+    + _UK_POSTCODE
+    + r"|\d{5}(?:-\d{4})?|[A-Z]{2}(?=[ \t]+\d{5})|"
+    + _CITY
+    + r")){0,4}"
+)
+_TAIL_LOWER = r"(?:,?[ \t]+\d{5}(?:[ \t]+[a-zäöüßéèàçáíóúñ]+(?![\w]))?)?"
+_STREET_WORD = r"[A-Z][a-zA-Z'.-]+"
+_LOWER_WORD = (
+    r"(?!(?:the|a|an|my|your|on|in|at|of|to|for|and|or|is|was|it|this|that|more|other|same|next|last|"
+    r"first|day|days|hour|hours|minute|minutes|week|weeks|month|months|year|years|mile|miles|item|items|"
+    r"pair|pairs|time|times|way|box|boxes|order|orders)\b)[a-z]+"
+)
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
+)
+_NUMBER_WORDS = r"\b" + _NUMBER_WORD + r"(?:[ \t-](?:and[ \t])?" + _NUMBER_WORD + r"){0,3}"
+_ADDRESS_PATTERNS = [
+    # English-style: "14 Baker Street, London NW1 6XE", "221B Baker St", "1600 Pennsylvania Ave NW, ..."
+    re.compile(
+        r"(?<![\w£$€.,])"
+        + _UNIT
+        + _HOUSE
+        + r",?[ \t]+(?:"
+        + _STREET_WORD
+        + r"[ \t]+){1,3}"
+        + _SUFFIX_TITLE
+        + r"\b(?:[ \t]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+        + r"(?:,?[ \t]+(?:Apt\.?|Apartment|Flat|Unit|Suite|#)[ \t]*\w{1,5})?"
+        + _TAIL
+    ),
+    # lower case (ASR): "14 baker street"
+    re.compile(
+        r"(?<![\w£$€.,])(?:"
+        + _HOUSE
+        + "|"
+        + _NUMBER_WORDS
+        + r")[ \t]+(?:"
+        + _LOWER_WORD
+        + r"[ \t]+){1,3}"
+        + _SUFFIX_LOWER
+        + r"\b"
+        r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w))?"
+    ),
+    # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
+    re.compile(
+        r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*"
+        r"(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad)"
+        r"|[A-ZÄÖÜ][a-zäöüß]+[ \t]+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm))"
+        r"[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL
+    ),
+    # French: "5 rue de Rivoli, 75001 Paris"
+    re.compile(
+        r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
+        r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)[ \t]+"
+        r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+"
+        r"(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}" + _TAIL
+    ),
+    # French, lower case (ASR), needs the postcode: "134 rue jean jaurès 59000 lille"
+    re.compile(
+        r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?[ \t]+"
+        r"(?:rue|avenue|boulevard|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+"
+        r"(?:[a-zéèàçâêîôûëïü'-]+[ \t]+){1,5}?\d{5}(?:[ \t]+[a-zéèàçâêîôûëïü-]+)?(?![\w])"
+    ),
+    # Spanish: "Calle de Alcalá 16, 29015 Málaga", "Plaza de España 5", "calle del sol 63 08007 barcelona"
+    re.compile(
+        r"(?<![\w])(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrera|ronda|travesía|carretera)[ \t]+"
+        r"(?:(?i:de|del|de la|de los|de las|la|las|los|el)[ \t]+)?"
+        r"[\wÁÉÍÓÚÑáéíóúñ'-]+(?:[ \t]+(?!\d)[\wÁÉÍÓÚÑáéíóúñ'-]+){0,3}?,?[ \t]+\d{1,4}[a-zA-Z]?(?![\w])"
+        + _TAIL_LOWER
+        + _TAIL
+    ),
+    # German without a street suffix: "Am Markt 10, 01067 Dresden" (needs the postcode)
+    re.compile(
+        r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?"
+        r",?[ \t]+\d{5}" + _TAIL
+    ),
+    # German, lower case (ASR): "bahnhofstraße 17 50667 köln"
+    re.compile(
+        r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
+    ),
+    # a UK postcode on its own is enough to locate a household
+    re.compile(r"(?<![\w-])" + _UK_POSTCODE + r"(?![\w-])"),
+]
+
+# Chat transcripts name the agent in the role prefix: "Agent (Sarah): ..."
+_AGENT_NAME = re.compile(r"(?m)^(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?Agent[ \t]*\(([^)\n]{1,40})\)")
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    """Drop trailing separators a greedy address pattern may have taken."""
+    while end > start and text[end - 1] in " \t,":
+        end -= 1
+    return end
+
+
+def _count_digits(s: str) -> int:
+    return sum(ch.isdigit() for ch in s)
