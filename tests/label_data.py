@@ -7,6 +7,7 @@ needs_review), so the code paths are the real ones.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,11 @@ TOPICS = {
 def unit(rng: np.random.Generator, dim: int = DIM) -> np.ndarray:
     v = rng.normal(size=dim).astype(np.float32)
     return v / np.linalg.norm(v)
+
+
+def centroid_of(theme_id: int) -> np.ndarray:
+    """Theme ``theme_id``'s centroid, the same in every run (as discovery's stable ids promise)."""
+    return unit(np.random.default_rng(1000 + theme_id))
 
 
 def make_contacts(seed: int = 0) -> pd.DataFrame:
@@ -67,15 +73,19 @@ def make_themes_dir(
     seed: int = 0,
     sizes: dict[int, int] | None = None,
     new: set[int] | None = None,
+    only: set[int] | None = None,
 ) -> Path:
     """Write ``folder/themes.parquet`` and ``folder/assignments.parquet`` for ``contacts``.
 
+    ``sizes`` overrides theme sizes, ``new`` flags themes new, ``only`` keeps just those themes.
     Theme 0's exemplars carry a script payload, an image payload and a formula payload.
     """
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     themes = []
     for theme_id, (words, _cause, n) in TOPICS.items():
+        if only is not None and theme_id not in only:
+            continue
         exemplars = [f"{words} example {k}" for k in range(5)]
         if theme_id == 0:
             exemplars = [
@@ -94,7 +104,7 @@ def make_themes_dir(
                 "exemplars": exemplars,
                 "is_new": theme_id in (new or set()),
                 "label": None,
-                "centroid": unit(rng).tolist(),
+                "centroid": centroid_of(theme_id).tolist(),
             }
         )
     pd.DataFrame(themes).to_parquet(folder / "themes.parquet", index=False)
@@ -120,9 +130,15 @@ def register_keyword_model(tracking_uri: str, artifacts: Path, name: str = "root
     if mlflow.get_experiment_by_name(experiment) is None:
         mlflow.create_experiment(experiment, artifact_location=artifacts.as_uri())
     mlflow.set_experiment(experiment)
+
+    class KeywordModel(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+            return KeywordRules().predict(model_input)
+
     example = pd.DataFrame({"text": ["my refund never arrived"]})
     model = KeywordModel()
-    with mlflow.start_run():
+    with mlflow.start_run(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Add type hints", category=UserWarning)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=model,
@@ -136,15 +152,7 @@ def register_keyword_model(tracking_uri: str, artifacts: Path, name: str = "root
     return f"models:/{name}@champion"
 
 
-try:
-    import mlflow.pyfunc as _pyfunc
-
-    _Base = _pyfunc.PythonModel
-except Exception:  # mlflow missing: the tests that need it are skipped
-    _Base = object  # type: ignore[assignment,misc]
-
-
-class KeywordModel(_Base):  # type: ignore[misc,valid-type]
+class KeywordRules:
     """A rule-based stand-in for the champion: keywords -> root cause, with a made-up confidence."""
 
     RULES = (
@@ -153,7 +161,7 @@ class KeywordModel(_Base):  # type: ignore[misc,valid-type]
         ("size", "wrong_size_fit", "return", 0.7),
     )
 
-    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+    def predict(self, model_input: pd.DataFrame) -> pd.DataFrame:
         rows = []
         for text in model_input["text"]:
             low = str(text).lower()

@@ -308,6 +308,8 @@ class Catalogue:
             "created_at",
         ]
         out = pd.DataFrame.from_records(records, columns=columns)
+        for col in ("label", "merged_into", "centroid"):  # None stays None, not NaN
+            out[col] = pd.Series([r[col] for r in records], index=out.index, dtype=object)
         out["theme_id"] = out["theme_id"].astype("int64")
         out["version"] = out["version"].astype("int64")
         return out

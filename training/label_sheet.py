@@ -425,28 +425,26 @@ def validate_theme_sheet(
             problems.append(Problem(row, "label", f"{action} takes no label; clear the label or use accept"))
         parsed[theme_id] = (row, action, label or None, target, rec.get("notes", ""))
 
-    decisions: list[ThemeDecision] = []
-    for theme_id, (row, action, label, target, notes) in parsed.items():
+    labels: dict[int, str | None] = {}
+    for theme_id, (row, action, label, target, _notes) in parsed.items():
         if action == "merge_into":
             label = _merge_label(theme_id, row, label, target, parsed, known, current, taxonomy, problems)
-        info = known.get(theme_id)
-        if info is None:
-            continue
-        decisions.append(
-            ThemeDecision(
-                theme_id=theme_id,
-                action=action,
-                label=label if action in ("accept", "merge_into") else None,
-                merged_into=target,
-                centroid=_centroid(info.get("centroid")),
-                size=_as_int(info.get("size")),
-                keywords=_join(info.get("keywords"), "; "),
-                notes=notes,
-            )
-        )
+        labels[theme_id] = label if action in ("accept", "merge_into") else None
     if problems:
         raise SheetError(sheet.path, problems)
-    return decisions
+    return [
+        ThemeDecision(
+            theme_id=theme_id,
+            action=action,
+            label=labels[theme_id],
+            merged_into=target,
+            centroid=_centroid(known[theme_id].get("centroid")),
+            size=_as_int(known[theme_id].get("size")),
+            keywords=_join(known[theme_id].get("keywords"), "; "),
+            notes=notes,
+        )
+        for theme_id, (_row, action, _label, target, notes) in parsed.items()
+    ]
 
 
 def _merge_label(

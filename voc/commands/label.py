@@ -230,9 +230,10 @@ def dataset(
     """Write a training set from the catalogue's labels for a discovery run's contacts.
 
     Members of labelled themes get the theme's label with weight = membership probability;
-    per-contact corrections override them (weight 1). Columns: contact_id, text (the original text, so `voc train` prepares and redacts it itself;
-    keep the file in the workspace), label, weight, source (theme | correction), theme_id,
-    catalogue_version. `voc train OUT --label-column label` reads it directly.
+    per-contact corrections override them (weight 1). Columns: contact_id, text, label, weight,
+    source (theme | correction), theme_id, catalogue_version, channel. `text` is the original
+    contact text, so that `voc train` prepares and redacts it itself: keep the file in the
+    workspace. `voc train OUT --label-column label` reads it directly.
     """
     from training.label_dataset import DatasetConfig, build_training_set
     from training.theme_review import load_assignments
