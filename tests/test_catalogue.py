@@ -6,10 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from label_data import centroid_of
+from label_data import centroid_of, make_contacts, make_themes_dir
 
 from training import catalogue as catalogue_module
-from training.catalogue import Catalogue, ContactLabel, ImportInfo, ThemeDecision, catalogue_url
+from training.catalogue import (
+    Catalogue,
+    ContactLabel,
+    ImportInfo,
+    ThemeDecision,
+    catalogue_url,
+    previous_themes,
+)
 
 
 def accept(theme_id: int, label: str) -> ThemeDecision:
@@ -136,3 +143,21 @@ def test_labels_survive_next_weeks_themes(tmp_path: Path) -> None:
     matched = labelled["label"].to_numpy()[similarity.argmax(axis=1)]
     assert matched.tolist() == ["wrong_size_fit", "refund_not_received", "shipping_delay"]
     assert similarity.max(axis=1).min() > 0.9
+
+
+def test_previous_themes_reads_a_run_folder_or_a_catalogue(tmp_path: Path) -> None:
+    run = make_themes_dir(tmp_path / "run", make_contacts())
+    from_run = previous_themes(run)
+    assert from_run.columns.tolist() == ["theme_id", "centroid", "label"]
+    assert from_run["theme_id"].tolist() == [0, 1, 2, 3] and from_run["label"].isna().all()
+    np.testing.assert_array_equal(from_run["centroid"].iloc[2], centroid_of(2))
+
+    cat = Catalogue(tmp_path / "labels.db")
+    cat.record_theme_decisions([accept(1, "shipping_delay")], ImportInfo())
+    for target in (tmp_path / "labels.db", f"sqlite:///{tmp_path / 'labels.db'}"):
+        from_catalogue = previous_themes(target)
+        assert from_catalogue[["theme_id", "label"]].to_dict("records") == [
+            {"theme_id": 1, "label": "shipping_delay"}
+        ]
+    with pytest.raises(FileNotFoundError):
+        previous_themes(tmp_path / "nothing-here")

@@ -143,6 +143,48 @@ class ContactLabelRow(_Base):
     weight: Mapped[float] = mapped_column(Float, default=1.0)
 
 
+def previous_themes(target: str | Path) -> pd.DataFrame:
+    """What discovery's ``--previous`` matches against: a previous run or a label catalogue.
+
+    Parameters
+    ----------
+    target : str or Path
+        A discovery output folder (holding ``themes.parquet``), a catalogue file (``.db``) or a
+        SQLAlchemy URL.
+
+    Returns
+    -------
+    DataFrame with ``theme_id`` (int), ``centroid`` (float32 ndarray of shape ``(dim,)``) and
+    ``label`` (str or None): every theme of a previous run (labels as that run carried them), or
+    the catalogue's labelled themes.
+    """
+    text = str(target)
+    folder = Path(text)
+    if "://" not in text and folder.is_dir():
+        themes_file = folder / "themes.parquet"
+        if not themes_file.is_file():
+            raise FileNotFoundError(f"{folder}: no themes.parquet; pass a discovery folder or a catalogue")
+        raw = pd.read_parquet(themes_file, columns=None)
+        labels = raw["label"] if "label" in raw else pd.Series([None] * len(raw))
+        out = pd.DataFrame(
+            {
+                "theme_id": raw["theme_id"].astype("int64"),
+                "centroid": pd.Series(
+                    [np.asarray(c, dtype=np.float32) for c in raw["centroid"]], dtype=object
+                ),
+                "label": pd.Series([None if pd.isna(v) else str(v) for v in labels], dtype=object),
+            }
+        )
+        return out[out["theme_id"] != -1].reset_index(drop=True)
+    if "://" not in text and not folder.is_file():
+        raise FileNotFoundError(f"{target}: neither a discovery folder nor a catalogue file")
+    catalogue = Catalogue(text)
+    try:
+        return catalogue.labelled_themes()[["theme_id", "centroid", "label"]]
+    finally:
+        catalogue.close()
+
+
 def current_user() -> str:
     """The OS user name, or ``"unknown"`` where there is none (some containers)."""
     try:
