@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +31,54 @@ def accept(theme_id: int, label: str) -> ThemeDecision:
     )
 
 
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on a unix socket (skipped where there is none)."""
+    pytest.importorskip("psycopg", reason="psycopg (the PostgreSQL driver) is not installed")
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    prefix: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="voc-pg-"))
+    if os.geteuid() == 0:  # postgres refuses to run as root: run it as the postgres user
+        runuser = shutil.which("runuser")
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
+        if runuser is None:
+            pytest.skip("running as root and runuser is missing")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        prefix = [runuser, "-u", "postgres", "--"]
+    data = root / "data"
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"], **run)
+    options = f"-c listen_addresses='' -k {root} -c fsync=off"
+    subprocess.run(
+        [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"], **run
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={root}"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_versions_keep_history_and_the_latest_decision_wins(tmp_path: Path) -> None:
-    cat = Catalogue(tmp_path / "labels.db")
+    versions_scenario(Catalogue(tmp_path / "labels.db"))
+    again = Catalogue(catalogue_url(tmp_path / "labels.db"))  # next week, another process
+    assert again.labelled_themes()["theme_id"].tolist() == [0, 1, 5]
+
+
+def test_a_postgresql_catalogue_works_the_same(postgres_url: str) -> None:
+    cat = Catalogue(postgres_url)
+    versions_scenario(cat)
+    cat.record_contact_labels([ContactLabel("C1", "partial_refund")], ImportInfo(who="carol"))
+    assert cat.contact_labels()["label"].tolist() == ["partial_refund"]
+    assert cat.history()["version"].tolist() == [1, 2, 3]
+
+
+def versions_scenario(cat: Catalogue) -> None:
     v1 = cat.record_theme_decisions(
         [accept(0, "refund_not_received"), accept(1, "shipping_delay"), accept(2, "wrong_size_fit")],
         ImportInfo(who="alice", source="week47.xlsx", taxonomy_version="2026.11.1"),
@@ -69,10 +121,7 @@ def test_versions_keep_history_and_the_latest_decision_wins(tmp_path: Path) -> N
         {"version": 1, "label": "shipping_delay", "who": "alice"},
         {"version": 2, "label": "lost_parcel", "who": "bob"},
     ]
-    # A reopened catalogue (next week, another process) holds the same state.
     cat.close()
-    again = Catalogue(catalogue_url(tmp_path / "labels.db"))
-    assert again.labelled_themes()["theme_id"].tolist() == [0, 1, 5]
 
 
 def test_an_import_that_fails_midway_leaves_nothing_behind(
