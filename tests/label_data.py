@@ -7,8 +7,8 @@ needs_review), so the code paths are the real ones.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,6 +87,8 @@ def make_themes_dir(
         if only is not None and theme_id not in only:
             continue
         exemplars = [f"{words} example {k}" for k in range(5)]
+        if theme_id == 1:  # control characters, which xlsx cannot hold, and a leading tab
+            exemplars[3:] = ["\x1b[31mangry\x00 customer\x0b", "\tindented with a tab"]
         if theme_id == 0:
             exemplars = [
                 SCRIPT_PAYLOAD,
@@ -131,14 +133,14 @@ def register_keyword_model(tracking_uri: str, artifacts: Path, name: str = "root
         mlflow.create_experiment(experiment, artifact_location=artifacts.as_uri())
     mlflow.set_experiment(experiment)
 
+    example = pd.DataFrame({"text": ["my refund never arrived"]})
+
     class KeywordModel(mlflow.pyfunc.PythonModel):
-        def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+        def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
             return KeywordRules().predict(model_input)
 
-    example = pd.DataFrame({"text": ["my refund never arrived"]})
     model = KeywordModel()
-    with mlflow.start_run(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Add type hints", category=UserWarning)
+    with mlflow.start_run():
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=model,

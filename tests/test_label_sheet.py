@@ -27,7 +27,6 @@ from voc.cli import main
 from voc.contracts import validate_contacts
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-pytestmark = pytest.mark.filterwarnings("ignore:Add type hints:UserWarning")
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +111,8 @@ def test_export_xlsx_is_ready_for_analysts_and_safe(
     # Formula payloads are text, neutralised; no cell of any sheet is a formula.
     exemplars = sheet.loc[sheet["theme_id"] == 0, ["exemplar_1", "exemplar_3", "exemplar_4"]].iloc[0]
     assert exemplars.tolist() == [SCRIPT_PAYLOAD, "'" + FORMULA_PAYLOAD, "'-1 star, @support never answered"]
+    theme1 = sheet.loc[sheet["theme_id"] == 1, ["exemplar_4", "exemplar_5"]].iloc[0].tolist()
+    assert theme1 == ["[31mangry customer", "'\tindented with a tab"]
     for sheet_ws in book.worksheets:
         for row in sheet_ws.iter_rows():
             for cell in row:

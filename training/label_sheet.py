@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -271,7 +272,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (list, tuple, np.ndarray)):
         value = "; ".join(str(v) for v in value)
     if isinstance(value, str):
-        return spreadsheet_safe(value)
+        # Control characters (a NUL, an ANSI colour code) cannot be stored in xlsx: drop them.
+        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
