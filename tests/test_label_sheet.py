@@ -373,6 +373,11 @@ def test_dataset_spreads_theme_labels_and_corrections_override(
     np.testing.assert_allclose(themed["weight"], probability.loc[themed.index])
     assert data.loc["C0002", "text"] == truth.loc["C0002", "text"]  # original text, for voc train to prepare
 
+    # Labels with too few rows for training can be left out.
+    thin = tmp_path / "thin.parquet"
+    assert voc(world, "label", "dataset", *args[:-1], thin, "--min-per-label", "3") == 0
+    assert set(pd.read_parquet(thin)["label"]) == {"refund_not_received", "shipping_delay"}
+
     # The contacts contract (what `voc train` reads) accepts it whole and keeps the extra columns.
     result = validate_contacts(out)
     assert result.counts.quarantined == 0 and len(result.accepted) == len(data)

@@ -27,13 +27,19 @@ class DatasetConfig:
     min_probability : float
         Theme members with a membership probability at or below this are left out (0 keeps
         every member with a positive probability).
+    min_per_label : int
+        Labels with fewer rows are left out (and logged): a classifier cannot split a label with a
+        handful of examples into train and test. 1 keeps every label.
     """
 
     min_probability: float = 0.0
+    min_per_label: int = 1
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_probability < 1.0:
             raise ValueError(f"min_probability must be in [0, 1), got {self.min_probability}")
+        if self.min_per_label < 1:
+            raise ValueError(f"min_per_label must be at least 1, got {self.min_per_label}")
 
 
 def build_training_set(
@@ -61,7 +67,7 @@ def build_training_set(
     -------
     DataFrame with :data:`DATASET_COLUMNS` (``source`` is ``theme`` or ``correction``) plus
     ``channel`` when the contacts have it; one row per contact, contacts missing from ``contacts``
-    dropped (and counted in the log).
+    dropped (and counted in the log); labels with fewer than ``config.min_per_label`` rows dropped.
     """
     config = config or DatasetConfig()
     themes = labelled_themes.set_index("theme_id")
@@ -102,5 +108,14 @@ def build_training_set(
     missing = len(labels) - len(out)
     if missing:
         log.warning("%d labelled contacts are not in the contacts file and were left out", missing)
+    counts = out["label"].value_counts()
+    rare = counts[counts < config.min_per_label]
+    if len(rare):
+        log.warning(
+            "left out labels with fewer than %d rows: %s; label more of them (voc label suggest)",
+            config.min_per_label,
+            ", ".join(f"{k} ({v})" for k, v in rare.items()),
+        )
+        out = out[~out["label"].isin(rare.index)]
     extra = ["channel"] if "channel" in out else []
     return out[[*DATASET_COLUMNS, *extra]].sort_values("contact_id").reset_index(drop=True)

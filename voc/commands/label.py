@@ -225,6 +225,9 @@ def dataset(
     min_probability: Annotated[
         float, typer.Option(help="Leave out theme members at or below this membership probability.")
     ] = 0.0,
+    min_per_label: Annotated[
+        int, typer.Option(help="Leave out labels with fewer rows (voc train needs a few per label).")
+    ] = 1,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Write a training set from the catalogue's labels for a discovery run's contacts.
@@ -251,7 +254,7 @@ def dataset(
         read_contacts(contacts),
         labelled,
         corrections,
-        DatasetConfig(min_probability=min_probability),
+        DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
     )
     if table.empty:
         raise InputError(
@@ -259,6 +262,14 @@ def dataset(
             "is the catalogue from the same themes?"
         )
     write_table(table, out)
+    counts = table["label"].value_counts()
+    thin = counts[counts < 5]
+    if len(thin):
+        typer.echo(
+            f"note: labels with fewer than 5 rows: {', '.join(f'{k} ({v})' for k, v in thin.items())}; "
+            "label more with `voc label suggest`, or leave them out with --min-per-label 5",
+            err=True,
+        )
     by_source = table["source"].value_counts()
     typer.echo(
         f"{len(table):,} labelled contacts ({', '.join(f'{n:,} {s}' for s, n in by_source.items())}), "
