@@ -98,7 +98,7 @@ def export(
         with console.status(f"preparing {len(frame):,} member contacts"):
             prepared = prepare_contacts(frame)
         clean = dict(zip(prepared["contact_id"].astype(str), prepared["clean_text"], strict=True))
-        sample = sample[sample["contact_id"].isin(clean)]
+        sample = sample[sample["contact_id"].isin(set(clean))]
         sample = sample.assign(clean_text=[clean[c] for c in sample["contact_id"]])
         for theme_id, group in sample.groupby("theme_id"):
             texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
@@ -160,7 +160,8 @@ def import_(
     theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
     """
     from training.catalogue import ImportInfo, current_user
-    from training.label_sheet import read_sheet, validate_contact_sheet, validate_theme_sheet
+    from training.label_sheet import read_sheet
+    from training.label_validation import validate_contact_sheet, validate_theme_sheet
     from training.theme_review import load_themes
     from voc.taxonomy import load_taxonomy
 
