@@ -61,9 +61,10 @@ def _root(
 
 
 def _register() -> None:
-    from voc.commands import data
+    from voc.commands import data, label
 
     app.add_typer(data.app, name="data")
+    app.add_typer(label.app, name="label")
 
     from voc.commands import report as report_command
 

@@ -1,0 +1,111 @@
+"""The theme browser: a static page that shows themes and never runs what customers wrote."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from label_data import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_contacts, make_themes_dir
+
+from reports.theme_browser import BrowserConfig, csp_hash, render_theme_browser
+from training.theme_review import load_themes, review_table
+from voc.cli import main
+
+BREAKOUT = "</script><script>document.title='PWNED2'</script><!--"
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The browser `voc label export` writes beside the sheet, members included."""
+    root = tmp_path_factory.mktemp("browser")
+    contacts = make_contacts()
+    contacts.loc[contacts["contact_id"] == "C1000", "text"] = (
+        f"Customer: late parcel {BREAKOUT} {IMG_PAYLOAD}"
+    )
+    contacts.drop(columns=["root_cause", "theme_id"]).to_parquet(root / "contacts.parquet", index=False)
+    run = make_themes_dir(root / "run", contacts, new={3})
+    out = root / "review.xlsx"
+    args = ["--themes", run, "--contacts", root / "contacts.parquet", "--out", out, "--members", "50"]
+    assert main(["--workspace", str(root / "ws"), "label", "export", *map(str, args)]) == 0
+    return out.with_suffix(".html")
+
+
+def chromium(url: str, *args: str, tmp: Path) -> str:
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp / 'chromium-profile'}",
+            *args,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_every_text_is_escaped_and_only_our_script_may_run(page: Path) -> None:
+    html = page.read_text(encoding="utf-8")
+    for payload in (SCRIPT_PAYLOAD, IMG_PAYLOAD, BREAKOUT, "<img src=x"):
+        assert payload not in html
+    assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in html
+    assert "&lt;/script&gt;&lt;script&gt;document.title=&#39;PWNED2&#39;" in html
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    assert len(scripts) == 1  # the page's own, nothing from the data
+    assert f"script-src '{csp_hash(scripts[0])}'" in html
+    assert "http://" not in html.replace("http://evil.example", "") and "https://" not in html  # no assets
+    assert "example.com" not in html and "[EMAIL]" in html  # members are redacted clean_text
+
+
+def test_render_without_members_or_changes(tmp_path: Path) -> None:
+    themes = load_themes(make_themes_dir(tmp_path / "run", make_contacts()))
+    html = render_theme_browser(review_table(themes), config=BrowserConfig(title="Week <47>"))
+    assert "<title>Week &lt;47&gt;</title>" in html
+    assert html.count('<article class="theme"') == 4 and "<details>" not in html
+    with pytest.raises(ValueError, match="max_members"):
+        BrowserConfig(max_members=-1)
+
+
+@needs_chromium
+def test_page_in_headless_chromium_shows_themes_and_runs_no_payload(page: Path, tmp_path: Path) -> None:
+    dom = chromium(page.as_uri(), "--dump-dom", tmp=tmp_path)
+    assert 'data-ready="1"' in dom  # our inline script ran (allowed by its CSP hash)
+    assert "<title>Themes to review</title>" in dom  # the payloads did not retitle the page
+    assert "PWNED" not in re.search(r"<title>.*?</title>", dom).group(0)  # type: ignore[union-attr]
+    assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]
+    assert re.search(r"<body[^>]*>", dom) and 'data-pwned="1"' not in dom
+    assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in dom  # shown as text
+    assert dom.count('<article class="theme"') == 4
+    for theme_id, keyword in ((0, "refund"), (1, "parcel"), (2, "size"), (3, "cancel")):
+        assert f'id="theme-{theme_id}"' in dom and f"<li>{keyword}</li>" in dom
+    assert "4 of 4 themes shown" in dom
+    assert '<span class="badge new">new</span>' in dom
+
+    # The search box filters (a search can be given in the URL: page.html#q=...).
+    searched = chromium(page.as_uri() + "#q=parcel%20late", "--dump-dom", tmp=tmp_path)
+    assert "1 of 4 themes shown" in searched
+    visible = re.findall(r'<article class="theme" id="theme-(\d+)"[^>]*?(hidden="")?>', searched)
+    assert [t for t, hidden in visible if not hidden] == ["1"]
+
+    shot = tmp_path / "theme_browser.png"
+    chromium(page.as_uri(), f"--screenshot={shot}", "--window-size=1280,1600", tmp=tmp_path)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000

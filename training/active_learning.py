@@ -1,0 +1,197 @@
+"""Active learning: ask analysts about the contacts the classifier is least sure of.
+
+:func:`pick_uncertain` ranks contacts by the champion's confidence (lowest first, or by the margin
+between its two best classes when the model returns one) and spreads the picks over themes
+round-robin, so a sheet of 200 contacts is not 200 variants of one confusing theme. The same
+prediction helpers give the review sheet its per-theme suggestion (:func:`theme_suggestions`).
+
+Models are MLflow pyfuncs (``models:/NAME@champion``) whose ``predict`` takes a DataFrame with a
+``text`` column and returns ``root_cause``, ``family``, ``confidence``, ``needs_review``. We always
+pass redacted ``clean_text`` as ``text``: the model's own preparation is idempotent on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from training.label_sheet import CONTACT_SHEET_COLUMNS
+from voc.errors import InputError
+
+log = logging.getLogger(__name__)
+
+UNASSIGNED = -1
+
+
+@dataclass(frozen=True)
+class SuggestConfig:
+    """Settings of ``voc label suggest``.
+
+    n : int
+        Contacts to put in the sheet.
+    per_theme : int or None
+        At most this many per theme (``None``: no cap beyond the round-robin).
+    uncertainty : {"confidence", "margin"}
+        Rank by the model's confidence, or by the margin between its two best classes when the
+        model returns a ``margin`` column (falls back to confidence otherwise).
+    include_unassigned : bool
+        Also pick contacts no theme holds (they form one more group in the round-robin).
+    batch_size : int
+        Texts per ``predict`` call.
+    """
+
+    n: int = 200
+    per_theme: int | None = None
+    uncertainty: Literal["confidence", "margin"] = "confidence"
+    include_unassigned: bool = True
+    batch_size: int = 512
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"n must be at least 1, got {self.n}")
+        if self.per_theme is not None and self.per_theme < 1:
+            raise ValueError(f"per_theme must be at least 1 or None, got {self.per_theme}")
+        if self.uncertainty not in ("confidence", "margin"):
+            raise ValueError(f"uncertainty must be 'confidence' or 'margin', not {self.uncertainty!r}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+
+
+def load_classifier(uri: str, tracking_uri: str | None = None) -> Any:
+    """Load the MLflow pyfunc at ``uri`` (``models:/NAME@champion``, ``runs:/...``, a path).
+
+    Raises :class:`InputError` naming the URI when it cannot be loaded (no such model or alias).
+    """
+    import mlflow
+
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+    try:
+        return mlflow.pyfunc.load_model(uri)
+    except Exception as exc:
+        raise InputError(f"model {uri}: cannot load it ({type(exc).__name__}: {exc})") from exc
+
+
+def predict(model: Any, texts: Sequence[str], batch_size: int = 512, progress: bool = True) -> pd.DataFrame:
+    """Run ``model.predict`` over redacted ``texts`` in batches.
+
+    Returns
+    -------
+    DataFrame of shape ``(len(texts), k)`` with ``root_cause`` (str), ``confidence`` (float) and
+    ``needs_review`` (bool), plus ``margin`` when the model returns it.
+    """
+    parts: list[pd.DataFrame] = []
+    starts = range(0, len(texts), batch_size)
+    for start in tqdm(starts, desc="predicting", unit="batch", disable=not progress or len(starts) < 2):
+        batch = pd.DataFrame({"text": list(texts[start : start + batch_size])})
+        result = model.predict(batch)
+        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
+        parts.append(frame.reset_index(drop=True))
+    if not parts:
+        return pd.DataFrame({"root_cause": [], "confidence": [], "needs_review": []})
+    out = pd.concat(parts, ignore_index=True)
+    if "root_cause" not in out:
+        raise InputError(f"the model's predictions lack root_cause (columns: {', '.join(map(str, out))})")
+    if "confidence" not in out:
+        out["confidence"] = np.nan
+    if "needs_review" not in out:
+        out["needs_review"] = False
+    keep = ["root_cause", "confidence", "needs_review"] + (["margin"] if "margin" in out else [])
+    out = out[keep].copy()
+    out["confidence"] = out["confidence"].astype(float)
+    return out
+
+
+def theme_suggestions(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The model's majority root cause per theme.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        One row per member contact: ``theme_id``, ``root_cause``, ``confidence``.
+
+    Returns
+    -------
+    DataFrame with ``theme_id``, ``suggested_root_cause`` (the most frequent prediction),
+    ``suggested_share`` (its share of the members, 0-1) and ``suggested_confidence`` (the mean
+    confidence over the members), rounded for reading.
+    """
+    members = predictions[predictions["theme_id"] != UNASSIGNED]
+    rows = []
+    for theme_id, group in members.groupby("theme_id", sort=True):
+        counts = group["root_cause"].value_counts()
+        rows.append(
+            {
+                "theme_id": int(theme_id),  # type: ignore[arg-type]
+                "suggested_root_cause": str(counts.index[0]),
+                "suggested_share": round(float(counts.iloc[0]) / len(group), 3),
+                "suggested_confidence": round(float(group["confidence"].mean()), 3),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["theme_id", "suggested_root_cause", "suggested_share", "suggested_confidence"]
+    )
+
+
+def pick_uncertain(
+    predictions: pd.DataFrame, config: SuggestConfig | None = None, exclude: set[str] | None = None
+) -> pd.DataFrame:
+    """Pick ``config.n`` contacts the model is least sure of, spread over themes round-robin.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        One row per contact: ``contact_id``, ``theme_id`` (-1 = unassigned), ``root_cause``,
+        ``confidence`` and optionally ``margin`` and ``clean_text``.
+    exclude : set of str, optional
+        Contact ids already labelled (e.g. in the catalogue), never picked again.
+
+    Returns
+    -------
+    The picked rows, in pick order (round 1 = the least sure contact of every theme, themes in
+    order of their least sure contact; then round 2 ...), with a ``rank`` column from 1.
+    """
+    config = config or SuggestConfig()
+    pool = predictions
+    if exclude:
+        pool = pool[~pool["contact_id"].astype(str).isin(exclude)]
+    if not config.include_unassigned:
+        pool = pool[pool["theme_id"] != UNASSIGNED]
+    if pool.empty:
+        return pool.assign(rank=pd.Series(dtype="int64"))
+    score_col = "margin" if config.uncertainty == "margin" and "margin" in pool else "confidence"
+    score = pool[score_col].astype(float).fillna(-np.inf)  # unknown confidence: ask first
+    ranked = pool.assign(_score=score.to_numpy()).sort_values(["_score", "contact_id"], kind="stable")
+    ranked["_round"] = ranked.groupby("theme_id", sort=False).cumcount()
+    if config.per_theme is not None:
+        ranked = ranked[ranked["_round"] < config.per_theme]
+    # Within a round, themes go in the order of their least sure contact.
+    first = ranked.groupby("theme_id", sort=False)["_score"].transform("min")
+    ranked = ranked.assign(_first=first.to_numpy())
+    picked = ranked.sort_values(["_round", "_first", "theme_id"], kind="stable").head(config.n)
+    picked = picked.drop(columns=["_score", "_round", "_first"]).reset_index(drop=True)
+    picked["rank"] = np.arange(1, len(picked) + 1)
+    return picked
+
+
+def contact_sheet_frame(picked: pd.DataFrame) -> pd.DataFrame:
+    """The contacts review sheet (:data:`CONTACT_SHEET_COLUMNS`) from :func:`pick_uncertain`'s rows."""
+    out = pd.DataFrame(
+        {
+            "contact_id": picked["contact_id"].astype(str),
+            "theme_id": picked["theme_id"].astype("int64"),
+            "clean_text": picked["clean_text"],
+            "suggested_root_cause": picked["root_cause"],
+            "confidence": picked["confidence"].astype(float).round(3),
+            "label": None,
+            "notes": None,
+        }
+    )
+    return out[CONTACT_SHEET_COLUMNS]

@@ -1,0 +1,444 @@
+"""The label catalogue: analysts' theme labels and per-contact corrections, versioned, that last.
+
+The catalogue is a small relational database (SQLAlchemy 2): a SQLite file in the workspace by
+default (``<workspace>/labels.db``), any SQLAlchemy URL otherwise (``postgresql+psycopg://...``).
+Each import of a review sheet is **one transaction** that adds one row to ``label_versions`` (who,
+when, which sheet, which taxonomy version) and the decisions it carries; nothing is ever updated in
+place, so the history of every theme and contact stays readable. The current state is the latest
+version's decision per theme (or per contact).
+
+What next week's discovery needs to keep labels is :meth:`Catalogue.labelled_themes`: one row per
+labelled theme with its stable ``theme_id``, ``centroid`` (normalised embedding) and ``label``.
+
+Tables
+------
+``label_versions``  version, who, created_at (UTC), kind (``themes`` or ``contacts``), source,
+                    taxonomy_version, n_decisions
+``theme_labels``    version, theme_id, action (``accept``, ``merge_into``, ``split``, ``noise``),
+                    merged_into, label, centroid (float32 bytes), dim, size, keywords, notes
+``contact_labels``  version, contact_id, label, theme_id, notes
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_FILE = "labels.db"
+THEME_ACTIONS = ("accept", "merge_into", "split", "noise")
+_THEME_COLUMNS = ["theme_id", "centroid", "label", "version"]
+
+
+@dataclass(frozen=True)
+class ThemeDecision:
+    """One analyst decision on one theme, as validated from a review sheet.
+
+    ``label`` is the taxonomy id the theme stands for: for ``accept`` the analyst's label, for
+    ``merge_into`` the label of the target theme (resolved at import), ``None`` for ``split`` and
+    ``noise``. ``centroid`` is the theme's normalised embedding, shape ``(dim,)``.
+    """
+
+    theme_id: int
+    action: str
+    label: str | None = None
+    merged_into: int | None = None
+    centroid: np.ndarray | None = None
+    size: int | None = None
+    keywords: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.action not in THEME_ACTIONS:
+            raise ValueError(f"theme {self.theme_id}: action {self.action!r} not in {THEME_ACTIONS}")
+        if self.action == "accept" and not self.label:
+            raise ValueError(f"theme {self.theme_id}: accept needs a label")
+        if self.action == "merge_into" and self.merged_into is None:
+            raise ValueError(f"theme {self.theme_id}: merge_into needs a target theme")
+
+
+@dataclass(frozen=True)
+class ContactLabel:
+    """An explicit per-contact label (a correction from an active-learning sheet)."""
+
+    contact_id: str
+    label: str
+    theme_id: int | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    """Who imported what, recorded with each catalogue version."""
+
+    who: str = field(default_factory=lambda: current_user())
+    source: str = ""
+    taxonomy_version: str = ""
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class LabelVersion(_Base):
+    __tablename__ = "label_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    who: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text, default="")
+    taxonomy_version: Mapped[str] = mapped_column(String(50), default="")
+    n_decisions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ThemeLabel(_Base):
+    __tablename__ = "theme_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(ForeignKey("label_versions.version"), index=True)
+    theme_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # float32 little-endian bytes: compact, exact, and the same on SQLite and PostgreSQL.
+    centroid: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    dim: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContactLabelRow(_Base):
+    __tablename__ = "contact_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(ForeignKey("label_versions.version"), index=True)
+    contact_id: Mapped[str] = mapped_column(String(200), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    theme_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+def previous_themes(target: str | Path) -> pd.DataFrame:
+    """What discovery's ``--previous`` matches against: a previous run or a label catalogue.
+
+    Parameters
+    ----------
+    target : str or Path
+        A discovery output folder (holding ``themes.parquet``), a catalogue file (``.db``) or a
+        SQLAlchemy URL.
+
+    Returns
+    -------
+    DataFrame with ``theme_id`` (int), ``centroid`` (float32 ndarray of shape ``(dim,)``) and
+    ``label`` (str or None): every theme of a previous run (labels as that run carried them), or
+    the catalogue's labelled themes.
+    """
+    text = str(target)
+    folder = Path(text)
+    if "://" not in text and folder.is_dir():
+        themes_file = folder / "themes.parquet"
+        if not themes_file.is_file():
+            raise FileNotFoundError(f"{folder}: no themes.parquet; pass a discovery folder or a catalogue")
+        raw = pd.read_parquet(themes_file, columns=None)
+        labels = raw["label"] if "label" in raw else pd.Series([None] * len(raw))
+        out = pd.DataFrame(
+            {
+                "theme_id": raw["theme_id"].astype("int64"),
+                "centroid": pd.Series(
+                    [np.asarray(c, dtype=np.float32) for c in raw["centroid"]], dtype=object
+                ),
+                "label": pd.Series([None if pd.isna(v) else str(v) for v in labels], dtype=object),
+            }
+        )
+        return out[out["theme_id"] != -1].reset_index(drop=True)
+    if "://" not in text and not folder.is_file():
+        raise FileNotFoundError(f"{target}: neither a discovery folder nor a catalogue file")
+    catalogue = Catalogue(text)
+    try:
+        return catalogue.labelled_themes()[["theme_id", "centroid", "label"]]
+    finally:
+        catalogue.close()
+
+
+def current_user() -> str:
+    """The OS user name, or ``"unknown"`` where there is none (some containers)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def catalogue_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for ``target``: a URL is returned as is, a file path becomes SQLite."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+class Catalogue:
+    """The label catalogue at a SQLAlchemy URL (or a SQLite file path); tables are created on use.
+
+    Parameters
+    ----------
+    url : str or Path
+        ``sqlite:///path/labels.db``, ``postgresql+psycopg://user@host/db``, or a plain file path.
+
+    Examples
+    --------
+    >>> cat = Catalogue("sqlite:///:memory:")
+    >>> cat.labelled_themes().columns.tolist()
+    ['theme_id', 'centroid', 'label', 'version']
+    """
+
+    def __init__(self, url: str | Path) -> None:
+        self.url = catalogue_url(url)
+        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self._engine: Engine = create_engine(self.url)
+        _Base.metadata.create_all(self._engine)
+
+    @classmethod
+    def in_workspace(cls, root: str | Path) -> Catalogue:
+        """The default catalogue, ``<root>/labels.db``."""
+        return cls(Path(root) / CATALOGUE_FILE)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def record_theme_decisions(self, decisions: Sequence[ThemeDecision], info: ImportInfo) -> int:
+        """Store ``decisions`` as one new version, in one transaction; return the version number."""
+        with Session(self._engine) as session, session.begin():
+            version = self._new_version(session, "themes", len(decisions), info)
+            session.add_all(
+                ThemeLabel(
+                    version=version,
+                    theme_id=int(d.theme_id),
+                    action=d.action,
+                    merged_into=d.merged_into,
+                    label=d.label,
+                    centroid=None if d.centroid is None else _to_bytes(d.centroid),
+                    dim=None if d.centroid is None else int(np.asarray(d.centroid).size),
+                    size=d.size,
+                    keywords=d.keywords,
+                    notes=d.notes,
+                )
+                for d in decisions
+            )
+        log.info("catalogue %s: version %d, %d theme decisions", self.url, version, len(decisions))
+        return version
+
+    def record_contact_labels(self, labels: Sequence[ContactLabel], info: ImportInfo) -> int:
+        """Store per-contact labels as one new version, in one transaction; return the version."""
+        with Session(self._engine) as session, session.begin():
+            version = self._new_version(session, "contacts", len(labels), info)
+            session.add_all(
+                ContactLabelRow(
+                    version=version,
+                    contact_id=str(c.contact_id),
+                    label=c.label,
+                    theme_id=c.theme_id,
+                    notes=c.notes,
+                )
+                for c in labels
+            )
+        log.info("catalogue %s: version %d, %d contact labels", self.url, version, len(labels))
+        return version
+
+    @staticmethod
+    def _new_version(session: Session, kind: str, n: int, info: ImportInfo) -> int:
+        row = LabelVersion(
+            who=info.who,
+            created_at=datetime.now(UTC),
+            kind=kind,
+            source=info.source,
+            taxonomy_version=info.taxonomy_version,
+            n_decisions=n,
+        )
+        session.add(row)
+        session.flush()  # assigns the version number inside the transaction
+        return int(row.version)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def labelled_themes(self) -> pd.DataFrame:
+        """Current labelled themes, what discovery needs to keep ids and labels next week.
+
+        Returns
+        -------
+        DataFrame with columns ``theme_id`` (int), ``centroid`` (float32 ndarray of shape
+        ``(dim,)``), ``label`` (taxonomy id) and ``version`` (the catalogue version that set it), one
+        row per theme whose latest decision carries a label (``accept`` or ``merge_into`` a labelled
+        theme) and a centroid. Themes whose latest decision is ``split`` or ``noise`` are left out.
+        """
+        current = self.theme_decisions()
+        current = current[current["label"].notna() & current["centroid"].notna()]
+        return current[_THEME_COLUMNS].reset_index(drop=True)
+
+    def theme_decisions(self) -> pd.DataFrame:
+        """Latest decision per theme: theme_id, action, label, merged_into, centroid, size,
+        keywords, notes, version, who, created_at."""
+        with Session(self._engine) as session:
+            latest = (
+                select(ThemeLabel.theme_id, func.max(ThemeLabel.version).label("version"))
+                .group_by(ThemeLabel.theme_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(ThemeLabel, LabelVersion.who, LabelVersion.created_at)
+                .join(
+                    latest,
+                    (ThemeLabel.theme_id == latest.c.theme_id) & (ThemeLabel.version == latest.c.version),
+                )
+                .join(LabelVersion, LabelVersion.version == ThemeLabel.version)
+                .order_by(ThemeLabel.theme_id)
+            ).all()
+        records = [
+            {
+                "theme_id": int(t.theme_id),
+                "action": t.action,
+                "label": t.label,
+                "merged_into": t.merged_into,
+                "centroid": None if t.centroid is None else _from_bytes(t.centroid),
+                "size": t.size,
+                "keywords": t.keywords,
+                "notes": t.notes,
+                "version": int(t.version),
+                "who": who,
+                "created_at": created_at,
+            }
+            for t, who, created_at in rows
+        ]
+        columns = [
+            "theme_id",
+            "action",
+            "label",
+            "merged_into",
+            "centroid",
+            "size",
+            "keywords",
+            "notes",
+            "version",
+            "who",
+            "created_at",
+        ]
+        out = pd.DataFrame.from_records(records, columns=columns)
+        for col in ("label", "merged_into", "centroid"):  # None stays None, not NaN
+            out[col] = pd.Series([r[col] for r in records], index=out.index, dtype=object)
+        out["theme_id"] = out["theme_id"].astype("int64")
+        out["version"] = out["version"].astype("int64")
+        return out
+
+    def contact_labels(self) -> pd.DataFrame:
+        """Latest explicit label per contact: contact_id, label, theme_id, notes, version."""
+        with Session(self._engine) as session:
+            latest = (
+                select(ContactLabelRow.contact_id, func.max(ContactLabelRow.version).label("version"))
+                .group_by(ContactLabelRow.contact_id)
+                .subquery()
+            )
+            rows = (
+                session.execute(
+                    select(ContactLabelRow)
+                    .join(
+                        latest,
+                        (ContactLabelRow.contact_id == latest.c.contact_id)
+                        & (ContactLabelRow.version == latest.c.version),
+                    )
+                    .order_by(ContactLabelRow.contact_id)
+                )
+                .scalars()
+                .all()
+            )
+        return pd.DataFrame.from_records(
+            [
+                {
+                    "contact_id": r.contact_id,
+                    "label": r.label,
+                    "theme_id": r.theme_id,
+                    "notes": r.notes,
+                    "version": int(r.version),
+                }
+                for r in rows
+            ],
+            columns=["contact_id", "label", "theme_id", "notes", "version"],
+        )
+
+    def history(self) -> pd.DataFrame:
+        """Every version: version, who, created_at, kind, source, taxonomy_version, n_decisions."""
+        with Session(self._engine) as session:
+            rows = session.execute(select(LabelVersion).order_by(LabelVersion.version)).scalars().all()
+        return pd.DataFrame.from_records(
+            [
+                {
+                    "version": r.version,
+                    "who": r.who,
+                    "created_at": r.created_at,
+                    "kind": r.kind,
+                    "source": r.source,
+                    "taxonomy_version": r.taxonomy_version,
+                    "n_decisions": r.n_decisions,
+                }
+                for r in rows
+            ],
+            columns=["version", "who", "created_at", "kind", "source", "taxonomy_version", "n_decisions"],
+        )
+
+    def theme_history(self, theme_id: int) -> pd.DataFrame:
+        """Every decision ever taken on ``theme_id``, oldest first."""
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(ThemeLabel, LabelVersion.who, LabelVersion.created_at)
+                .join(LabelVersion, LabelVersion.version == ThemeLabel.version)
+                .where(ThemeLabel.theme_id == int(theme_id))
+                .order_by(ThemeLabel.version)
+            ).all()
+        return pd.DataFrame.from_records(
+            [
+                {
+                    "version": t.version,
+                    "action": t.action,
+                    "label": t.label,
+                    "merged_into": t.merged_into,
+                    "who": who,
+                    "created_at": at,
+                }
+                for t, who, at in rows
+            ],
+            columns=["version", "action", "label", "merged_into", "who", "created_at"],
+        )
+
+
+def _to_bytes(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(np.asarray(vector, dtype="<f4").ravel()).tobytes()
+
+
+def _from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4").copy()

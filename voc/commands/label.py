@@ -1,0 +1,399 @@
+"""``voc label ...``: analysts name themes (review sheets, theme browser, label catalogue).
+
+``export`` writes a review sheet (xlsx or csv) and a theme browser beside it; ``import`` validates
+a filled sheet whole and stores it in the label catalogue as one version; ``dataset`` turns the
+catalogue into a training set for ``voc train``; ``suggest`` makes an active-learning sheet of the
+contacts the model is least sure of; ``history`` lists the catalogue's versions.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from voc.errors import InputError
+from voc.workspace import Workspace
+
+app = typer.Typer(help="Label themes: review sheets, theme browser, label catalogue.", no_args_is_help=True)
+console = Console(stderr=True)
+log = logging.getLogger(__name__)
+
+CatalogueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--catalogue",
+        envvar="VOC_LABEL_CATALOGUE",
+        help="Label catalogue: a SQLAlchemy URL or a SQLite file. Default: <workspace>/labels.db.",
+    ),
+]
+TaxonomyOpt = Annotated[
+    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the bundled data/taxonomy.yaml).")
+]
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  voc label export --themes workspace/themes/2026-W47 --out review.xlsx\n\n"
+    "  voc label export --themes run/ --contacts contacts.parquet --previous run_last_week/ "
+    "--model models:/root-cause@champion --out review.xlsx\n\n"
+    "  voc label export --themes run/ --out review.csv\n\n"
+    "Also writes the theme browser beside the sheet (review.html)."
+)
+def export(
+    ctx: typer.Context,
+    themes: Annotated[Path, typer.Option("--themes", help="Folder written by `voc discover --out`.")],
+    out: Annotated[Path, typer.Option("--out", help="Sheet to write: .xlsx or .csv.")],
+    contacts: Annotated[
+        Path | None, typer.Option(help="Contacts file: member samples and model suggestions need it.")
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="The previous run's folder, for the change in size.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Classifier URI for suggestions, e.g. models:/NAME@champion.")
+    ] = None,
+    members: Annotated[int, typer.Option(help="Members shown per theme in the browser.")] = 20,
+    suggest_sample: Annotated[int, typer.Option(help="Members per theme the model looks at.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the member samples.")] = 0,
+    taxonomy: TaxonomyOpt = None,
+) -> None:
+    """Write a review sheet (one row per theme) and a theme browser beside it.
+
+    The sheet has theme_id, size, change since the previous run, keywords, 5 exemplars, the model's
+    suggested root cause (majority over a sample of members, with its share and mean confidence)
+    and empty label, action and notes columns for the analyst. Only redacted text is written.
+    """
+    from nlp.prepare import prepare_contacts
+    from reports.theme_browser import BrowserConfig, write_theme_browser
+    from training.active_learning import load_classifier, predict, theme_suggestions
+    from training.label_sheet import theme_sheet_frame, write_sheet
+    from training.theme_review import load_assignments, load_themes, review_table, sample_members
+    from voc.contracts import read_contacts
+    from voc.taxonomy import load_taxonomy
+
+    ws: Workspace = ctx.obj or Workspace.resolve()
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise InputError(f"{out}: --out must end in .xlsx or .csv")
+    tax = _taxonomy(load_taxonomy, taxonomy)
+    found = load_themes(themes)
+    before = load_themes(previous) if previous else None
+    notes: list[str] = []
+    texts: dict[int, list[str]] = {}
+    suggestions = None
+    if contacts is None:
+        notes.append("no --contacts: no member samples and no model suggestions")
+    else:
+        assignments = load_assignments(themes)
+        per_theme = max(members, suggest_sample if model else 0)
+        sample = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
+        wanted = set(sample["contact_id"])
+        frame = read_contacts(contacts)
+        frame = frame[frame["contact_id"].astype(str).isin(wanted)]
+        with console.status(f"preparing {len(frame):,} member contacts"):
+            prepared = prepare_contacts(frame)
+        clean = dict(zip(prepared["contact_id"].astype(str), prepared["clean_text"], strict=True))
+        sample = sample[sample["contact_id"].isin(set(clean))]
+        sample = sample.assign(clean_text=[clean[c] for c in sample["contact_id"]])
+        for theme_id, group in sample.groupby("theme_id"):
+            texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
+        if model:
+            classifier = _classifier_or_note(load_classifier, model, ws, notes)
+            if classifier is not None:
+                predicted = predict(classifier, list(sample["clean_text"]))
+                suggestions = theme_suggestions(predicted.assign(theme_id=sample["theme_id"].to_numpy()))
+    if model is None:
+        notes.append("no --model: suggestion columns left empty")
+    review = review_table(found, before, suggestions)
+    meta = {
+        "themes_dir": str(themes.resolve()),
+        "previous": str(previous.resolve()) if previous else "",
+        "contacts": str(contacts.resolve()) if contacts else "",
+        "model": model or "",
+        "notes": "; ".join(notes),
+    }
+    sheet_path = write_sheet(theme_sheet_frame(review), out, kind="themes", taxonomy=tax, meta=meta)
+    page = write_theme_browser(
+        out.with_suffix(".html"),
+        review,
+        members=texts,
+        config=BrowserConfig(max_members=members),
+        previous=str(previous) if previous else None,
+        model=model if suggestions is not None else None,
+    )
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"{len(review)} themes -> {sheet_path}; browser -> {page}")
+
+
+@app.command(
+    "import",
+    epilog="Examples:\n\n  voc label import review.xlsx\n\n"
+    "  voc label import review.csv --themes workspace/themes/2026-W47 --who alice\n\n"
+    "  voc label import uncertain.xlsx --contacts contacts.parquet\n\n"
+    "  voc label import review.xlsx --catalogue postgresql+psycopg://voc@db/labels",
+)
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A filled review sheet (.xlsx or .csv).")],
+    themes: Annotated[
+        Path | None,
+        typer.Option(help="The discovery folder the sheet was made from (default: recorded in the xlsx)."),
+    ] = None,
+    contacts: Annotated[
+        Path | None, typer.Option(help="Contacts file to check a contacts sheet's ids against.")
+    ] = None,
+    who: Annotated[str | None, typer.Option(help="Who labelled (default: the OS user).")] = None,
+    catalogue: CatalogueOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; store nothing.")] = False,
+) -> None:
+    """Validate a filled sheet whole, then store its labels in the catalogue as one version.
+
+    The kind of sheet (themes or contacts) is told by its columns. Every problem (unknown label or
+    theme, bad action, a theme decided twice, accept without label, merge into a missing or merged
+    theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
+    """
+    from training.catalogue import ImportInfo, current_user
+    from training.label_sheet import read_sheet
+    from training.label_validation import validate_contact_sheet, validate_theme_sheet
+    from training.theme_review import load_themes
+    from voc.taxonomy import load_taxonomy
+
+    ws: Workspace = ctx.obj or Workspace.resolve()
+    tax = _taxonomy(load_taxonomy, taxonomy)
+    sheet = read_sheet(file)
+    if sheet.meta.get("taxonomy_version") and sheet.meta["taxonomy_version"] != tax.version:
+        typer.echo(
+            f"note: the sheet was made with taxonomy v{sheet.meta['taxonomy_version']}, "
+            f"checking against v{tax.version}",
+            err=True,
+        )
+    cat = _catalogue(catalogue, ws)
+    info = ImportInfo(who=who or current_user(), source=str(file.resolve()), taxonomy_version=tax.version)
+    if sheet.kind == "themes":
+        folder = themes or (Path(sheet.meta["themes_dir"]) if sheet.meta.get("themes_dir") else None)
+        if folder is None:
+            raise InputError(f"{file}: pass --themes DIR, the discovery folder this sheet was made from")
+        decisions = validate_theme_sheet(sheet, load_themes(folder), tax, cat.theme_decisions())
+        if not decisions:
+            typer.echo(f"{file}: no decisions (every label and action is empty); nothing imported")
+            return
+        counts = pd.Series([d.action for d in decisions]).value_counts()
+        summary = ", ".join(f"{n} {a}" for a, n in counts.items())
+        if dry_run:
+            typer.echo(
+                f"{file}: valid, {len(decisions)} theme decisions ({summary}); dry run, nothing stored"
+            )
+            return
+        version = cat.record_theme_decisions(decisions, info)
+        typer.echo(f"{file}: {len(decisions)} theme decisions ({summary}) -> {cat.url} version {version}")
+    else:
+        known = None
+        source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
+        if source is not None and source.is_file():
+            from voc.contracts import read_contacts
+
+            known = set(read_contacts(source)["contact_id"].astype(str))
+        labels = validate_contact_sheet(sheet, tax, known)
+        if not labels:
+            typer.echo(f"{file}: no labels filled in; nothing imported")
+            return
+        if dry_run:
+            typer.echo(f"{file}: valid, {len(labels)} contact labels; dry run, nothing stored")
+            return
+        version = cat.record_contact_labels(labels, info)
+        typer.echo(f"{file}: {len(labels)} contact labels -> {cat.url} version {version}")
+    cat.close()
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  voc label dataset --themes workspace/themes/2026-W47 --contacts contacts.parquet "
+    "--out workspace/data/processed/labelled.parquet\n\n"
+    "  voc train workspace/data/processed/labelled.parquet --label-column label"
+)
+def dataset(
+    ctx: typer.Context,
+    themes: Annotated[Path, typer.Option("--themes", help="Folder written by `voc discover --out`.")],
+    contacts: Annotated[Path, typer.Option("--contacts", help="The contacts that run was made from.")],
+    out: Annotated[Path, typer.Option("--out", help="Training set: .parquet (recommended), .csv or .jsonl.")],
+    min_probability: Annotated[
+        float, typer.Option(help="Leave out theme members at or below this membership probability.")
+    ] = 0.0,
+    min_per_label: Annotated[
+        int, typer.Option(help="Leave out labels with fewer rows (voc train needs a few per label).")
+    ] = 1,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Write a training set from the catalogue's labels for a discovery run's contacts.
+
+    Members of labelled themes get the theme's label with weight = membership probability;
+    per-contact corrections override them (weight 1). Columns: contact_id, text, label, weight,
+    source (theme | correction), theme_id, catalogue_version, channel. `text` is the original
+    contact text, so that `voc train` prepares and redacts it itself: keep the file in the
+    workspace. `voc train OUT --label-column label` reads it directly.
+    """
+    from training.label_dataset import DatasetConfig, build_training_set
+    from training.theme_review import load_assignments
+    from voc.contracts import read_contacts
+    from voc.files import write_table
+
+    ws: Workspace = ctx.obj or Workspace.resolve()
+    cat = _catalogue(catalogue, ws)
+    labelled = cat.labelled_themes()
+    corrections = cat.contact_labels()
+    if labelled.empty and corrections.empty:
+        raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
+    table = build_training_set(
+        load_assignments(themes),
+        read_contacts(contacts),
+        labelled,
+        corrections,
+        DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
+    )
+    if table.empty:
+        raise InputError(
+            f"{themes}: no contact of this run is in a labelled theme or corrected; "
+            "is the catalogue from the same themes?"
+        )
+    write_table(table, out)
+    counts = table["label"].value_counts()
+    thin = counts[counts < 5]
+    if len(thin):
+        typer.echo(
+            f"note: labels with fewer than 5 rows: {', '.join(f'{k} ({v})' for k, v in thin.items())}; "
+            "label more with `voc label suggest`, or leave them out with --min-per-label 5",
+            err=True,
+        )
+    by_source = table["source"].value_counts()
+    typer.echo(
+        f"{len(table):,} labelled contacts ({', '.join(f'{n:,} {s}' for s, n in by_source.items())}), "
+        f"{table['label'].nunique()} labels -> {out}"
+    )
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  voc label suggest --model models:/root-cause@champion --contacts contacts.parquet "
+    "--themes run/ --n 200 --out uncertain.xlsx\n\n"
+    "  voc label import uncertain.xlsx"
+)
+def suggest(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", help="Classifier URI, e.g. models:/NAME@champion.")],
+    contacts: Annotated[Path, typer.Option("--contacts", help="Contacts to choose from.")],
+    out: Annotated[Path, typer.Option("--out", help="Sheet to write: .xlsx or .csv.")],
+    themes: Annotated[
+        Path | None, typer.Option(help="Discovery folder: spread the picks over its themes.")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", help="Contacts to pick.")] = 200,
+    per_theme: Annotated[int | None, typer.Option(help="At most this many per theme.")] = None,
+    pool: Annotated[int, typer.Option(help="Score at most this many contacts (a random sample).")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the pool sample.")] = 0,
+    catalogue: CatalogueOpt = None,
+    taxonomy: TaxonomyOpt = None,
+) -> None:
+    """Write an active-learning sheet of the contacts the model is least sure of.
+
+    Picks the lowest-confidence contacts, spread over themes round-robin, into a sheet with
+    contact_id, theme_id, clean_text, the suggested root cause, its confidence and an empty label.
+    Contacts already labelled in the catalogue are skipped; import the filled sheet with
+    `voc label import`."""
+    from nlp.prepare import prepare_contacts
+    from training.active_learning import (
+        SuggestConfig,
+        contact_sheet_frame,
+        load_classifier,
+        pick_uncertain,
+        predict,
+    )
+    from training.label_sheet import write_sheet
+    from training.theme_review import load_assignments
+    from voc.contracts import read_contacts
+    from voc.taxonomy import load_taxonomy
+
+    ws: Workspace = ctx.obj or Workspace.resolve()
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise InputError(f"{out}: --out must end in .xlsx or .csv")
+    config = SuggestConfig(n=n, per_theme=per_theme)
+    tax = _taxonomy(load_taxonomy, taxonomy)
+    classifier = load_classifier(model, ws.tracking_uri)
+    cat = _catalogue(catalogue, ws)
+    done = set(cat.contact_labels()["contact_id"].astype(str))
+    frame = read_contacts(contacts)
+    frame = frame[~frame["contact_id"].astype(str).isin(done)]
+    if len(frame) > pool:
+        frame = frame.sample(n=pool, random_state=seed)
+    if frame.empty:
+        raise InputError(f"{contacts}: no contacts left to suggest (all are labelled already)")
+    with console.status(f"preparing {len(frame):,} contacts"):
+        prepared = prepare_contacts(frame)
+    prepared = prepared.assign(contact_id=prepared["contact_id"].astype(str)).reset_index(drop=True)
+    if themes is not None:
+        theme_of = load_assignments(themes).set_index("contact_id")["theme_id"]
+        prepared["theme_id"] = prepared["contact_id"].map(theme_of).fillna(-1).astype("int64")
+    else:
+        prepared["theme_id"] = -1
+    predicted = predict(classifier, list(prepared["clean_text"]), batch_size=config.batch_size)
+    scored = pd.concat([prepared[["contact_id", "theme_id", "clean_text"]], predicted], axis=1)
+    picked = pick_uncertain(scored, config)
+    meta = {
+        "contacts": str(contacts.resolve()),
+        "themes_dir": str(themes.resolve()) if themes else "",
+        "model": model,
+    }
+    path = write_sheet(contact_sheet_frame(picked), out, kind="contacts", taxonomy=tax, meta=meta)
+    typer.echo(
+        f"{len(picked)} contacts from {picked['theme_id'].nunique()} themes "
+        f"(confidence {picked['confidence'].min():.2f}-{picked['confidence'].max():.2f}) -> {path}"
+    )
+
+
+@app.command(epilog="Examples:\n\n  voc label history\n\n  voc label history --catalogue labels.db")
+def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
+    """List the catalogue's versions: who imported what, when."""
+    ws: Workspace = ctx.obj or Workspace.resolve()
+    cat = _catalogue(catalogue, ws)
+    versions = cat.history()
+    table = Table(title=f"label catalogue {cat.url}")
+    for col in ("version", "created_at", "who", "kind", "n_decisions", "source"):
+        table.add_column(col)
+    for rec in versions.to_dict("records"):
+        table.add_row(
+            str(rec["version"]),
+            f"{rec['created_at']:%Y-%m-%d %H:%M}",
+            str(rec["who"]),
+            str(rec["kind"]),
+            str(rec["n_decisions"]),
+            str(rec["source"]),
+        )
+    Console().print(table)
+    typer.echo(f"{len(cat.labelled_themes())} labelled themes, {len(cat.contact_labels())} contact labels")
+
+
+def _catalogue(url: str | None, ws: Workspace) -> Any:
+    from training.catalogue import Catalogue
+
+    return Catalogue(url) if url else Catalogue.in_workspace(ws.root)
+
+
+def _taxonomy(loader: Any, path: Path | None) -> Any:
+    try:
+        return loader(path)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def _classifier_or_note(loader: Any, uri: str, ws: Workspace, notes: list[str]) -> Any:
+    """The model at ``uri``, or ``None`` with a note (the sheet is still useful without it)."""
+    try:
+        return loader(uri, ws.tracking_uri)
+    except InputError as exc:
+        notes.append(f"suggestion columns left empty: {exc}")
+        return None
