@@ -61,9 +61,12 @@ def _root(
 
 
 def _register() -> None:
-    from voc.commands import data
+    from voc.commands import data, models, tag, train
 
     app.add_typer(data.app, name="data")
+    app.command(epilog=train.EPILOG)(train.train)
+    app.command(epilog=tag.EPILOG)(tag.tag)
+    app.add_typer(models.app, name="models")
 
 
 def main(argv: list[str] | None = None) -> int:
