@@ -58,6 +58,8 @@ class TrainConfig:
         Precision wanted on the predictions that are not flagged ``needs_review``.
     test_size, validation_size : float
         Held-out share for the final test, then share of the rest used for validation.
+    embedding_weight : float
+        Scale of the unit-length embedding block next to the TF-IDF blocks (``both``).
     min_examples_per_label : int
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
@@ -65,8 +67,9 @@ class TrainConfig:
     """
 
     features: FeatureChoice = "auto"
-    model: Model = "logreg"
-    C: tuple[float, ...] = (2.0, 8.0, 32.0)
+    model: Model = "svm"
+    C: tuple[float, ...] = (0.3, 1.0, 3.0)
+    embedding_weight: float = 2.0
     precision_target: float = 0.90
     test_size: float = 0.2
     validation_size: float = 0.2
@@ -80,6 +83,8 @@ class TrainConfig:
             raise ValueError(f"model must be logreg or svm, got {self.model!r}")
         if not self.C or any(c <= 0 for c in self.C):
             raise ValueError(f"C must be a non-empty tuple of positive numbers, got {self.C!r}")
+        if self.embedding_weight <= 0:
+            raise ValueError(f"embedding_weight must be > 0, got {self.embedding_weight}")
         if not 0.0 < self.precision_target <= 1.0:
             raise ValueError(f"precision_target must be in (0, 1], got {self.precision_target}")
         for name in ("test_size", "validation_size"):
@@ -125,9 +130,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         features: Features = "both",
-        model: Model = "logreg",
-        C: float = 8.0,
-        embedding_weight: float = 1.0,
+        model: Model = "svm",
+        C: float = 1.0,
+        embedding_weight: float = 2.0,
         threshold: float = 0.0,
         embedder: Any = None,
     ) -> None:
@@ -309,7 +314,13 @@ def train_classifier(
     start = time.perf_counter()
     for feature_set in features:
         for c in config.C:
-            candidate = RootCauseClassifier(features=feature_set, model=config.model, C=c, embedder=embedder)
+            candidate = RootCauseClassifier(
+                features=feature_set,
+                model=config.model,
+                C=c,
+                embedding_weight=config.embedding_weight,
+                embedder=embedder,
+            )
             candidate.fit(train["clean_text"], train["label"])
             predicted = candidate.predict(validation["clean_text"])
             score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
@@ -325,13 +336,19 @@ def train_classifier(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
     final = RootCauseClassifier(
-        features=chosen.features, model=config.model, C=chosen.C, threshold=threshold, embedder=embedder
+        features=chosen.features,
+        model=config.model,
+        C=chosen.C,
+        embedding_weight=config.embedding_weight,
+        threshold=threshold,
+        embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"])
     params = {
         "features": chosen.features,
         "model": config.model,
         "C": chosen.C,
+        "embedding_weight": config.embedding_weight,
         "C_candidates": ",".join(f"{c:g}" for c in config.C),
         "feature_candidates": ",".join(features),
         "precision_target": config.precision_target,
