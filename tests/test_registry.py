@@ -47,8 +47,18 @@ def test_first_model_is_champion_a_worse_one_is_not_promoted_and_people_can_prom
     import mlflow
 
     code = main(
-        ["train", str(labelled_csv), "--label-column", "label", "--taxonomy", "data/taxonomy.yaml"]
-        + ["--features", "tfidf", "--register-as", "rc"]
+        [
+            "train",
+            str(labelled_csv),
+            "--label-column",
+            "label",
+            "--taxonomy",
+            "data/taxonomy.yaml",
+            "--features",
+            "tfidf",
+            "--register-as",
+            "rc",
+        ]
     )
     assert code == 0
     assert "no champion yet; v1 becomes champion" in capsys.readouterr().out
