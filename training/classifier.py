@@ -60,6 +60,9 @@ class TrainConfig:
         Held-out share for the final test, then share of the rest used for validation.
     embedding_weight : float
         Scale of the unit-length embedding block next to the TF-IDF blocks (``both``).
+    novelty_quantile : float
+        Out of scope: contacts less similar to every class centroid than this share of the
+        validation contacts are flagged ``needs_review`` (embedding features only; 0 turns it off).
     min_examples_per_label : int
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
@@ -70,6 +73,7 @@ class TrainConfig:
     model: Model = "svm"
     C: tuple[float, ...] = (0.3, 1.0, 3.0)
     embedding_weight: float = 2.0
+    novelty_quantile: float = 0.05
     precision_target: float = 0.90
     test_size: float = 0.2
     validation_size: float = 0.2
@@ -85,6 +89,8 @@ class TrainConfig:
             raise ValueError(f"C must be a non-empty tuple of positive numbers, got {self.C!r}")
         if self.embedding_weight <= 0:
             raise ValueError(f"embedding_weight must be > 0, got {self.embedding_weight}")
+        if not 0.0 <= self.novelty_quantile < 0.5:
+            raise ValueError(f"novelty_quantile must be in [0, 0.5), got {self.novelty_quantile}")
         if not 0.0 < self.precision_target <= 1.0:
             raise ValueError(f"precision_target must be in (0, 1], got {self.precision_target}")
         for name in ("test_size", "validation_size"):
@@ -111,6 +117,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     threshold : float
         Confidence below which :meth:`decide` sets ``needs_review``; usually set from validation
         data with :meth:`set_threshold`.
+    similarity_floor : float
+        Contacts whose embedding has cosine similarity below this to every class centroid are
+        flagged ``needs_review`` too (out of scope); ``-1`` disables the rule.
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` builds the default (bundled MiniLM, no cache) on first use. It is not
         pickled: a loaded model gets a fresh one.
@@ -125,6 +134,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         Unit-length mean embedding per class (for out-of-scope checks).
     threshold_ : float
         Abstention threshold in use.
+    similarity_floor_ : float
+        Out-of-scope floor in use (``-1`` when off or without embeddings).
     """
 
     def __init__(
@@ -134,6 +145,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         C: float = 1.0,
         embedding_weight: float = 2.0,
         threshold: float = 0.0,
+        similarity_floor: float = -1.0,
         embedder: Any = None,
     ) -> None:
         self.features = features
@@ -141,6 +153,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.embedding_weight = embedding_weight
         self.threshold = threshold
+        self.similarity_floor = similarity_floor
         self.embedder = embedder
 
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> RootCauseClassifier:
@@ -161,7 +174,30 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             centroids = np.stack([embeddings[labels == c].mean(axis=0) for c in self.classes_])
             self.centroids_ = centroids / np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
         self.threshold_ = float(self.threshold)
+        self.similarity_floor_ = float(self.similarity_floor)
         return self
+
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities (n_contacts, n_classes) and the highest centroid similarity (n_contacts,).
+
+        The similarity is ``None`` for a TF-IDF-only model.
+        """
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.classes_))), None
+        embeddings = self._embeddings(texts)
+        proba = np.asarray(self.estimator_.predict_proba(self._stack(texts, embeddings)))
+        similarity = None
+        if embeddings is not None and self.centroids_ is not None:
+            similarity = np.asarray((embeddings @ self.centroids_.T).max(axis=1))
+        return proba, similarity
+
+    def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
+        """Flag of shape (n_contacts,): confidence below ``threshold_`` or far from every class."""
+        flags = proba.max(axis=1) < self.threshold_ if len(proba) else np.zeros(0, dtype=bool)
+        if similarity is not None and self.similarity_floor_ > -1.0:
+            flags = flags | (similarity < self.similarity_floor_)
+        return np.asarray(flags, dtype=bool)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities of shape (n_contacts, n_classes), columns in ``classes_`` order."""
@@ -176,13 +212,18 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def decide(self, texts: Sequence[str]) -> pd.DataFrame:
         """``root_cause`` (best guess), ``confidence`` (top probability), ``needs_review``."""
-        proba = self.predict_proba(texts)
-        return decisions(proba, self.classes_, self.threshold_)
+        proba, similarity = self.scores(texts)
+        out = decisions(proba, self.classes_, self.threshold_)
+        out["needs_review"] = self.needs_review(proba, similarity)
+        return out
 
-    def set_threshold(self, threshold: float) -> RootCauseClassifier:
-        """Use ``threshold`` for ``needs_review`` from now on; returns self."""
+    def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
+        """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self."""
         self.threshold = float(threshold)
         self.threshold_ = float(threshold)
+        if similarity_floor is not None:
+            self.similarity_floor = float(similarity_floor)
+            self.similarity_floor_ = float(similarity_floor)
         return self
 
     def __getstate__(self) -> dict[str, Any]:
@@ -330,17 +371,21 @@ def train_classifier(
                 best = (score, candidate)
     assert best is not None
     chosen = best[1]
-    proba = chosen.predict_proba(validation["clean_text"])
+    proba, similarity = chosen.scores(validation["clean_text"])
     guess = chosen.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
+    floor = -1.0
+    if similarity is not None and config.novelty_quantile > 0:
+        floor = float(np.quantile(similarity, config.novelty_quantile))
     final = RootCauseClassifier(
         features=chosen.features,
         model=config.model,
         C=chosen.C,
         embedding_weight=config.embedding_weight,
         threshold=threshold,
+        similarity_floor=floor,
         embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"])
@@ -353,6 +398,8 @@ def train_classifier(
         "feature_candidates": ",".join(features),
         "precision_target": config.precision_target,
         "threshold": threshold,
+        "novelty_quantile": config.novelty_quantile,
+        "similarity_floor": floor,
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,

@@ -47,8 +47,9 @@ def evaluate(model: Any, frame: pd.DataFrame, families: dict[str, str] | None = 
     families : dict, optional
         Label -> family, for family-level accuracy.
     """
-    proba = model.predict_proba(frame["clean_text"])
-    return evaluate_proba(proba, np.asarray(model.classes_), frame, model.threshold_, families)
+    proba, similarity = model.scores(frame["clean_text"])
+    flagged = model.needs_review(proba, similarity)
+    return evaluate_proba(proba, np.asarray(model.classes_), frame, model.threshold_, families, flagged)
 
 
 def evaluate_proba(
@@ -57,14 +58,18 @@ def evaluate_proba(
     frame: pd.DataFrame,
     threshold: float,
     families: dict[str, str] | None = None,
+    needs_review: np.ndarray | None = None,
 ) -> Evaluation:
-    """Like :func:`evaluate` from precomputed probabilities of shape (n_contacts, n_classes)."""
+    """Like :func:`evaluate` from precomputed probabilities of shape (n_contacts, n_classes).
+
+    ``needs_review`` (n_contacts,) overrides the ``confidence < threshold`` rule when given.
+    """
     truth = frame["label"].astype(str).to_numpy()
     best = proba.argmax(axis=1)
     predicted = np.asarray(classes, dtype=object)[best]
     confidence = proba[np.arange(len(proba)), best]
     correct = predicted == truth
-    kept = confidence >= threshold
+    kept = confidence >= threshold if needs_review is None else ~np.asarray(needs_review, dtype=bool)
     labels = sorted(set(truth) | set(classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0
