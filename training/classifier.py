@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 Features = Literal["embedding", "tfidf", "both"]
 FeatureChoice = Literal["auto", "embedding", "tfidf", "both"]
 Model = Literal["logreg", "svm"]
+ModelChoice = Literal["auto", "logreg", "svm"]
+# Measured on BANKING77: with ~10 examples per label logistic regression is better (86.4% vs 84.8%),
+# with ~130 the calibrated linear SVM is better and faster. ``auto`` switches at this median.
+FEW_SHOT_MEDIAN = 30
 FEATURE_SETS: tuple[Features, ...] = ("embedding", "tfidf", "both")
 
 
@@ -50,8 +54,9 @@ class TrainConfig:
     ----------
     features : {"auto", "embedding", "tfidf", "both"}
         ``auto`` tries all three and keeps the best macro-F1 on validation.
-    model : {"logreg", "svm"}
-        Multinomial logistic regression, or a linear SVM calibrated with Platt scaling.
+    model : {"auto", "logreg", "svm"}
+        Multinomial logistic regression, or a linear SVM calibrated with Platt scaling; ``auto``
+        takes logistic regression when the median label has fewer than 30 training rows.
     C : tuple of float
         Regularisation strengths to try (the best on validation is kept).
     precision_target : float
@@ -70,7 +75,7 @@ class TrainConfig:
     """
 
     features: FeatureChoice = "auto"
-    model: Model = "svm"
+    model: ModelChoice = "auto"
     C: tuple[float, ...] = (0.3, 1.0, 3.0)
     embedding_weight: float = 2.0
     novelty_quantile: float = 0.05
@@ -83,8 +88,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.features not in ("auto", *FEATURE_SETS):
             raise ValueError(f"features must be auto, embedding, tfidf or both, got {self.features!r}")
-        if self.model not in ("logreg", "svm"):
-            raise ValueError(f"model must be logreg or svm, got {self.model!r}")
+        if self.model not in ("auto", "logreg", "svm"):
+            raise ValueError(f"model must be auto, logreg or svm, got {self.model!r}")
         if not self.C or any(c <= 0 for c in self.C):
             raise ValueError(f"C must be a non-empty tuple of positive numbers, got {self.C!r}")
         if self.embedding_weight <= 0:
@@ -350,14 +355,19 @@ def train_classifier(
         random_state=config.random_state,
     )
     features = FEATURE_SETS if config.features == "auto" else (config.features,)
+    model: Model = config.model if config.model != "auto" else "svm"
+    c_values = config.C
+    if config.model == "auto" and train["label"].value_counts().median() < FEW_SHOT_MEDIAN:
+        # Logistic regression wants weaker regularisation than the SVM on the same features.
+        model, c_values = "logreg", tuple(10 * c for c in config.C)
     selection: list[dict[str, Any]] = []
     best: tuple[float, RootCauseClassifier] | None = None
     start = time.perf_counter()
     for feature_set in features:
-        for c in config.C:
+        for c in c_values:
             candidate = RootCauseClassifier(
                 features=feature_set,
-                model=config.model,
+                model=model,
                 C=c,
                 embedding_weight=config.embedding_weight,
                 embedder=embedder,
@@ -381,7 +391,7 @@ def train_classifier(
         floor = float(np.quantile(similarity, config.novelty_quantile))
     final = RootCauseClassifier(
         features=chosen.features,
-        model=config.model,
+        model=model,
         C=chosen.C,
         embedding_weight=config.embedding_weight,
         threshold=threshold,
@@ -391,10 +401,10 @@ def train_classifier(
     final.fit(train_val["clean_text"], train_val["label"])
     params = {
         "features": chosen.features,
-        "model": config.model,
+        "model": model,
         "C": chosen.C,
         "embedding_weight": config.embedding_weight,
-        "C_candidates": ",".join(f"{c:g}" for c in config.C),
+        "C_candidates": ",".join(f"{c:g}" for c in c_values),
         "feature_candidates": ",".join(features),
         "precision_target": config.precision_target,
         "threshold": threshold,

@@ -39,7 +39,9 @@ def train(
         float, typer.Option(help="Precision wanted on predictions not flagged needs_review.")
     ] = 0.90,
     features: Annotated[str, typer.Option(help="auto, embedding, tfidf or both.")] = "auto",
-    model: Annotated[str, typer.Option(help="svm (linear SVM, Platt-calibrated) or logreg.")] = "svm",
+    model: Annotated[
+        str, typer.Option(help="auto, svm (linear SVM, Platt-calibrated) or logreg (auto: by data size).")
+    ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the stratified splits.")] = 0,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
