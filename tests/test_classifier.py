@@ -169,3 +169,18 @@ def test_classifier_pickles_without_its_embedder(embedder) -> None:
     assert restored.embedder is None
     restored.embedder = embedder
     assert list(restored.predict(texts[:3])) == list(model.predict(texts[:3]))
+
+
+@pytest.mark.parametrize(
+    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 0.7}]
+)
+def test_train_config_rejects_bad_settings(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
+
+
+def test_few_labelled_rows_choose_logistic_regression() -> None:
+    training = build_training_set(labelled_contacts(per_class=12, pii=False))
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
+    assert result.params["model"] == "logreg"
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 3)
