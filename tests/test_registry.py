@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,6 @@ def test_champion_pyfunc_loads_in_a_fresh_process(workspace: Workspace, labelled
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "['root_cause', 'family', 'confidence', 'needs_review']" in done.stdout
-    rows = pd.read_json(done.stdout.splitlines()[-1])
+    rows = pd.read_json(io.StringIO(done.stdout.splitlines()[-1]))
     assert rows.loc[0, "root_cause"] == "damaged_in_transit"
     assert rows.loc[0, "family"] == "other"  # trained without a taxonomy
