@@ -184,3 +184,12 @@ def test_few_labelled_rows_choose_logistic_regression() -> None:
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
     assert result.params["model"] == "logreg"
     assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 3)
+
+
+def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "intents.csv"
+    labelled_contacts(per_class=6, pii=False).drop(columns=["contact_id"]).to_csv(path, index=False)
+
+    training = load_training_set(path, label_column="label")
+    assert training.frame["contact_id"].iloc[0] == "row-1"
+    assert len(training.frame) == 24

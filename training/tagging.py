@@ -17,7 +17,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp.prepare import prepare_contacts
-from voc.contracts import ContractConfig, Counts, validate_contacts
+from training.dataset import validate_with_row_ids
+from voc.contracts import ContractConfig, Counts
 from voc.files import write_table
 
 TAG_COLUMNS = (
@@ -119,10 +120,11 @@ def tag_file(
     """Validate ``input``, tag the accepted contacts and write ``out`` (.parquet, .csv or .jsonl).
 
     Quarantined rows go to ``<out stem>.quarantine.parquet`` and a spreadsheet-safe ``.csv`` next to
-    ``out``. Raises :class:`~voc.errors.InputError` when the file cannot be read.
+    ``out``. A file without ``contact_id`` gets row-number ids (``row-<n>``). Raises
+    :class:`~voc.errors.InputError` when the file cannot be read.
     """
     out = Path(out)
-    result = validate_contacts(input, config)
+    result = validate_with_row_ids(input, config)
     tagged = tag(result.accepted, model_uri)
     name, version = model_name_version(model_uri)
     write_table(tagged, out)
