@@ -61,13 +61,14 @@ def _root(
 
 
 def _register() -> None:
-    from voc.commands import data, label
-
-    app.add_typer(data.app, name="data")
-    app.add_typer(label.app, name="label")
-
+    from voc.commands import data, label, models, tag, train
     from voc.commands import report as report_command
 
+    app.add_typer(data.app, name="data")
+    app.command(epilog=train.EPILOG)(train.train)
+    app.command(epilog=tag.EPILOG)(tag.tag)
+    app.add_typer(models.app, name="models")
+    app.add_typer(label.app, name="label")
     app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
 
 

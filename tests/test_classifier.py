@@ -1,0 +1,195 @@
+"""Root-cause classifier: training set checks, abstention threshold, training on tiny labelled data."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.classifier import RootCauseClassifier, TrainConfig, choose_threshold, train_classifier
+from training.dataset import build_training_set, load_training_set
+from training.evaluate import evaluate, expected_calibration_error
+from voc.errors import InputError
+from voc.taxonomy import load_taxonomy
+
+PLANTED_EMAIL = "jane.doe.4471@example.com"
+PLANTED_PHONE = "+44 7700 900123"
+
+_PHRASES = {
+    "found_cheaper": [
+        "I found the same item cheaper on another site",
+        "the price dropped right after I bought it",
+        "another seller has it for half the price",
+        "I saw a better deal elsewhere so please cancel",
+        "it is much cheaper at the shop down the road",
+    ],
+    "damaged_in_transit": [
+        "the box arrived crushed and the item is broken",
+        "the parcel was damaged in transit, the glass is shattered",
+        "courier dropped it, the screen is cracked",
+        "package came soaked and dented, the product is smashed",
+        "it arrived broken because the packaging was torn open",
+    ],
+    "wrong_size_fit": [
+        "the shoes are too small, I need a bigger size",
+        "the jacket does not fit, it is too tight on the shoulders",
+        "the dress is way too large, I want to return it for a smaller size",
+        "these trousers are too short for me",
+        "size chart was wrong, the shirt does not fit",
+    ],
+    "refund_not_received": [
+        "I returned the item weeks ago and still have no refund",
+        "where is my money, the refund never arrived",
+        "you confirmed the refund but nothing is on my card",
+        "still waiting for my refund after two weeks",
+        "my refund has not been credited to my account yet",
+    ],
+}
+_OPENERS = ["", "Hello, ", "Hi team, ", "Please help: ", "Honestly ", "Hey, "]
+_CLOSERS = ["", " Thanks.", " What can you do?", " Please sort this out.", " This is annoying.", "!"]
+
+
+def labelled_contacts(per_class: int = 30, seed: int = 0, pii: bool = True) -> pd.DataFrame:
+    """Tiny labelled contacts, four root causes; some texts carry a planted email and phone."""
+    rng = random.Random(seed)
+    rows = []
+    for label, phrases in _PHRASES.items():
+        for i in range(per_class):
+            text = rng.choice(_OPENERS) + rng.choice(phrases) + rng.choice(_CLOSERS)
+            if pii and i % 7 == 0:
+                text += f" Reach me at {PLANTED_EMAIL} or {PLANTED_PHONE}."
+            rows.append({"text": text, "label": label, "channel": rng.choice(["email", "app", "review"])})
+    rng.shuffle(rows)
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "contact_id", [f"c{i:04d}" for i in range(len(frame))])
+    return frame
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory: pytest.TempPathFactory):
+    """The real MiniLM, loaded once per test session, with a throwaway cache."""
+    from nlp.embed import EmbedConfig, Embedder
+
+    model = Embedder(EmbedConfig(cache_dir=tmp_path_factory.mktemp("emb"), show_progress=False))
+    model.encode(["warm up"])
+    return model
+
+
+@pytest.fixture
+def labelled_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "labelled.csv"
+    frame = labelled_contacts()
+    frame.loc[3, "label"] = ""  # one unlabelled row: skipped and counted
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_training_set_skips_unlabelled_rows_redacts_and_adds_families(labelled_csv: Path) -> None:
+    training = load_training_set(labelled_csv, label_column="label", taxonomy=load_taxonomy())
+
+    assert training.unlabelled == 1
+    assert len(training.frame) == 119
+    assert training.families["damaged_in_transit"] == "delivery"
+    assert training.families["refund_not_received"] == "refund"
+    joined = " ".join(training.frame["clean_text"])
+    assert PLANTED_EMAIL not in joined
+    assert "[EMAIL]" in joined
+    assert "text" not in training.frame.columns
+
+
+def test_unknown_taxonomy_label_is_an_input_error_listing_it(tmp_path: Path) -> None:
+    frame = labelled_contacts(per_class=6, pii=False)
+    frame.loc[:2, "label"] = "alien_abduction"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+
+    with pytest.raises(InputError, match=r"'alien_abduction' \(3 rows\)"):
+        load_training_set(path, label_column="label", taxonomy=load_taxonomy())
+
+
+def test_missing_label_column_names_the_file(labelled_csv: Path) -> None:
+    with pytest.raises(InputError, match="no label column 'cause'"):
+        load_training_set(labelled_csv, label_column="cause")
+
+
+def test_threshold_is_the_lowest_that_meets_the_precision_target() -> None:
+    confidence = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
+    correct = np.array([True, True, True, True, False, True, False])
+
+    assert choose_threshold(confidence, correct, 0.80) == pytest.approx(0.6)
+    assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.8)
+    assert choose_threshold(confidence, np.zeros(7, dtype=bool), 0.9) > 1.0
+
+
+def test_ece_is_zero_for_perfectly_calibrated_bins() -> None:
+    confidence = np.array([0.75] * 4)
+    assert expected_calibration_error(confidence, np.array([True, True, True, False])) == pytest.approx(0)
+    assert expected_calibration_error(confidence, np.zeros(4, dtype=bool)) == pytest.approx(0.75)
+
+
+def test_too_few_examples_of_a_label_is_an_input_error() -> None:
+    frame = labelled_contacts(per_class=8, pii=False)
+    frame = pd.concat([frame, frame.iloc[:2].assign(label="rare_cause", contact_id=["x1", "x2"])])
+    training = build_training_set(frame)
+    with pytest.raises(InputError, match="'rare_cause' \\(2 rows\\)"):
+        train_classifier(training, TrainConfig(features="tfidf", C=(4.0,)))
+
+
+@pytest.mark.slow
+def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> None:
+    training = build_training_set(labelled_contacts(per_class=30), taxonomy=load_taxonomy())
+    result = train_classifier(training, TrainConfig(C=(4.0, 16.0)), embedder=embedder)
+    scores = evaluate(result.model, result.test, training.families)
+
+    assert {row["features"] for row in result.selection} == {"embedding", "tfidf", "both"}
+    assert scores.metrics["accuracy"] >= 0.9
+    assert 0 < result.model.threshold_ <= 1.0
+    decided = result.model.decide(
+        ["the box arrived crushed and the glass is broken", "what time is it on Mars", "ok"]
+    )
+    assert list(decided.columns) == ["root_cause", "confidence", "needs_review"]
+    assert decided.loc[0, "root_cause"] == "damaged_in_transit"
+    assert not decided.loc[0, "needs_review"]
+    # A gibberish text is still given a best guess, but flagged for review.
+    assert decided.loc[1:, "needs_review"].all()
+    assert decided["root_cause"].notna().all()
+
+
+def test_classifier_pickles_without_its_embedder(embedder) -> None:
+    import pickle
+
+    texts = [t for phrases in _PHRASES.values() for t in phrases]
+    labels = [lab for lab, phrases in _PHRASES.items() for _ in phrases]
+    model = RootCauseClassifier(features="both", C=4.0, embedder=embedder).fit(texts, labels)
+    restored = pickle.loads(pickle.dumps(model))
+
+    assert restored.embedder is None
+    restored.embedder = embedder
+    assert list(restored.predict(texts[:3])) == list(model.predict(texts[:3]))
+
+
+@pytest.mark.parametrize(
+    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 0.7}]
+)
+def test_train_config_rejects_bad_settings(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
+
+
+def test_few_labelled_rows_choose_logistic_regression() -> None:
+    training = build_training_set(labelled_contacts(per_class=12, pii=False))
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
+    assert result.params["model"] == "logreg"
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 3)
+
+
+def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "intents.csv"
+    labelled_contacts(per_class=6, pii=False).drop(columns=["contact_id"]).to_csv(path, index=False)
+
+    training = load_training_set(path, label_column="label")
+    assert training.frame["contact_id"].iloc[0] == "row-1"
+    assert len(training.frame) == 24

@@ -1,0 +1,88 @@
+"""``voc tag``: validated contacts in, root cause + report columns out, quarantine beside the output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_classifier import PLANTED_EMAIL, labelled_contacts
+
+from training.classifier import TrainConfig, train_classifier
+from training.dataset import build_training_set
+from training.evaluate import evaluate
+from training.registry import configure, log_and_register
+from training.tagging import PASSTHROUGH_COLUMNS, TAG_COLUMNS, tag
+from voc.cli import main
+from voc.taxonomy import load_taxonomy
+from voc.workspace import Workspace
+
+
+@pytest.fixture
+def registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A TF-IDF root-cause model registered as ``rc`` (champion v1) in a tmp workspace."""
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    training = build_training_set(labelled_contacts(per_class=20), taxonomy=load_taxonomy())
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
+    configure(Workspace.resolve())
+    log_and_register(result, evaluate(result.model, result.test, training.families), training, "rc")
+    return "models:/rc@champion"
+
+
+@pytest.mark.slow
+def test_voc_tag_writes_causes_report_columns_and_quarantine(
+    registered: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contacts = labelled_contacts(per_class=3).drop(columns=["label"])
+    contacts["created_at"] = "2026-11-02T10:00:00Z"
+    contacts["market"] = "DE"
+    contacts["csat"] = 2
+    contacts.loc[1, "text"] = ""  # quarantined: empty_text
+    source = tmp_path / "new.csv"
+    contacts.to_csv(source, index=False)
+    out = tmp_path / "tagged" / "contacts.parquet"
+
+    assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
+
+    printed = capsys.readouterr().out
+    assert "read 12 = accepted 11 + quarantined 1" in printed
+    tagged = pd.read_parquet(out)
+    assert list(tagged.columns[: len(TAG_COLUMNS)]) == list(TAG_COLUMNS)
+    assert set(PASSTHROUGH_COLUMNS) <= set(tagged.columns)
+    assert "text" not in tagged.columns
+    assert len(tagged) == 11
+    assert set(tagged["model_version"]) == {"1"} and set(tagged["model_name"]) == {"rc"}
+    assert tagged["family"].isin(["cancellation", "delivery", "return", "refund"]).all()
+    assert not tagged["clean_text"].str.contains(PLANTED_EMAIL, regex=False).any()
+    quarantine = pd.read_csv(out.with_name("contacts.quarantine.csv"))
+    assert quarantine["reason"].tolist() == ["empty_text"]
+
+
+@pytest.mark.slow
+def test_unclear_contacts_are_flagged_for_review(registered: str) -> None:
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["a", "b", "c"],
+            "text": [
+                "another seller has it for half the price so please cancel",
+                "qwerty zxcv",
+                "ok",
+            ],
+        }
+    )
+    tagged = tag(contacts, registered, progress=False)
+
+    assert tagged.loc[0, "root_cause"] == "found_cheaper"
+    assert not tagged.loc[0, "needs_review"]
+    assert tagged.loc[1:, "needs_review"].all()
+    assert tagged["root_cause"].notna().all()
+
+
+def test_bad_model_uri_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    source = tmp_path / "new.csv"
+    labelled_contacts(per_class=1).to_csv(source, index=False)
+    code = main(["tag", str(source), "--model", "models:/nope@champion", "--out", str(tmp_path / "o.csv")])
+    assert code == 2

@@ -1,0 +1,170 @@
+"""Labels -> training set: validated, prepared (redacted) contacts with a root-cause label each.
+
+``load_training_set(path, label_column=...)`` reads a contacts file through the contract
+(:mod:`voc.contracts`), skips rows without a label (counted), prepares the text with
+:func:`nlp.prepare.prepare_contacts` (customer words, PII redacted) and, with a taxonomy, checks every
+label against it and attaches its family. Only ``clean_text`` (redacted) goes on from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.prepare import prepare_contacts
+from voc.contracts import (
+    SOURCE_ROW,
+    ContactValidator,
+    ContractConfig,
+    Counts,
+    ValidationResult,
+    read_raw_chunks,
+)
+from voc.errors import InputError
+from voc.taxonomy import Taxonomy
+
+# Columns of a training frame: everything later stages may see (no raw text).
+TRAINING_COLUMNS = ("contact_id", "clean_text", "label", "family", "channel")
+DEFAULT_FAMILY = "other"
+
+
+@dataclass
+class TrainingSet:
+    """Prepared, labelled contacts.
+
+    Attributes
+    ----------
+    frame : DataFrame of shape (n_labelled, 5)
+        ``contact_id``, ``clean_text`` (redacted), ``label``, ``family``, ``channel``.
+    counts : Counts
+        What the contract did with the input rows.
+    unlabelled : int
+        Accepted rows skipped because their label was empty.
+    families : dict
+        Label -> family (``other`` without a taxonomy).
+    taxonomy_version : str or None
+        Version of the taxonomy the labels were checked against.
+    """
+
+    frame: pd.DataFrame
+    counts: Counts = field(default_factory=Counts)
+    unlabelled: int = 0
+    families: dict[str, str] = field(default_factory=dict)
+    taxonomy_version: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the redacted texts and labels in order: identifies the training data."""
+        return frame_digest(self.frame)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.frame):,} labelled contacts, {self.frame['label'].nunique()} labels"
+            f" ({self.unlabelled:,} without a label skipped; {self.counts.summary()})"
+        )
+
+
+def load_training_set(
+    path: str | Path,
+    label_column: str,
+    text_column: str = "text",
+    id_column: str = "contact_id",
+    taxonomy: Taxonomy | None = None,
+) -> TrainingSet:
+    """Read, validate and prepare a labelled contacts file.
+
+    Raises
+    ------
+    InputError
+        When the file fails the contract, the label column is missing, no row has a label, or
+        (with a taxonomy) a label is unknown; the message lists the labels and their row counts.
+    """
+    result = validate_with_row_ids(path, ContractConfig(text_column=text_column, id_column=id_column))
+    accepted = result.accepted
+    if label_column not in accepted.columns:
+        available = ", ".join(str(c) for c in accepted.columns)
+        raise InputError(f"{path}: no label column {label_column!r} (columns: {available})")
+    training = build_training_set(accepted, label_column, taxonomy=taxonomy, source=str(path))
+    training.counts = result.counts
+    return training
+
+
+def build_training_set(
+    contacts: pd.DataFrame,
+    label_column: str = "label",
+    taxonomy: Taxonomy | None = None,
+    source: str = "input",
+) -> TrainingSet:
+    """Training set from already-validated contacts (``contact_id``, ``text``, ``label_column``)."""
+    labels = contacts[label_column].astype("string").str.strip()
+    has_label = labels.notna() & (labels != "")
+    labelled = contacts.loc[has_label].copy()
+    labelled["label"] = labels[has_label].astype(str)
+    if labelled.empty:
+        raise InputError(f"{source}: column {label_column!r} has no labels")
+    families: dict[str, str] = {}
+    if taxonomy is not None:
+        counts = labelled["label"].value_counts()
+        unknown = [(lab, int(n)) for lab, n in counts.items() if lab not in taxonomy]
+        if unknown:
+            listed = ", ".join(f"{lab!r} ({n} rows)" for lab, n in unknown)
+            raise InputError(
+                f"{source}: column {label_column!r} has labels not in taxonomy {taxonomy.name} "
+                f"v{taxonomy.version}: {listed}. Fix the labels or pass the right --taxonomy."
+            )
+        families = {lab: taxonomy.family_of(lab) for lab in counts.index}
+    else:
+        families = {lab: DEFAULT_FAMILY for lab in labelled["label"].unique()}
+    if "channel" not in labelled:
+        labelled["channel"] = None
+    prepared = prepare_contacts(labelled[["contact_id", "text", "channel"]].reset_index(drop=True))
+    frame = pd.DataFrame(
+        {
+            "contact_id": prepared["contact_id"].astype(str),
+            "clean_text": prepared["clean_text"].astype(str),
+            "label": labelled["label"].to_numpy(),
+            "family": [families[lab] for lab in labelled["label"]],
+            "channel": prepared["channel"].astype(object),
+        }
+    )
+    return TrainingSet(
+        frame=frame,
+        unlabelled=int((~has_label).sum()),
+        families=families,
+        taxonomy_version=taxonomy.version if taxonomy is not None else None,
+    )
+
+
+def validate_with_row_ids(path: str | Path, config: ContractConfig | None = None) -> ValidationResult:
+    """Like :func:`voc.contracts.validate_contacts`, but a file without a ``contact_id`` column is
+    accepted: each row gets ``row-<n>`` (its 1-based row number), as public intent datasets have no ids.
+
+    An id column named explicitly (``id_column`` other than ``contact_id``) must exist.
+    """
+    config = config or ContractConfig()
+    validator = ContactValidator(config)
+    accepted, quarantined = [], []
+    for raw in read_raw_chunks(path, config, required=("text",)):
+        if "contact_id" not in raw.columns:
+            if config.id_column != "contact_id":
+                raise InputError(f"{path}: missing id column {config.id_column!r}; check --id-column")
+            raw = raw.assign(contact_id=[f"row-{n}" for n in raw[SOURCE_ROW]])
+        ok, bad = validator.validate(raw)
+        accepted.append(ok)
+        quarantined.append(bad)
+    return ValidationResult(
+        accepted=pd.concat(accepted, ignore_index=True) if accepted else validator.empty_accepted(),
+        quarantine=pd.concat(quarantined, ignore_index=True) if quarantined else pd.DataFrame(),
+        counts=validator.counts,
+    )
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """sha256 over ``clean_text`` and ``label`` (redacted values only)."""
+    digest = hashlib.sha256()
+    for text, label in zip(frame["clean_text"], frame["label"], strict=True):
+        digest.update(f"{text}\x00{label}\x01".encode())
+    return digest.hexdigest()

