@@ -64,6 +64,9 @@ def _register() -> None:
     from voc.commands import data
 
     app.add_typer(data.app, name="data")
+    from voc.commands import discover
+
+    app.command("discover", epilog=discover.EPILOG)(discover.discover)
 
 
 def main(argv: list[str] | None = None) -> int:
