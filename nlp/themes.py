@@ -1,9 +1,10 @@
 """Theme discovery: reduce -> HDBSCAN -> themes with keywords, exemplars, a hierarchy and stable ids.
 
 ``ThemeModel`` is a scikit-learn style estimator. Its sub-models are passed in (``reducer``,
-``clusterer``) and ``None`` means the default: PCA to 50 dimensions, then UMAP to 5 (cosine,
-``min_dist=0``), then ``hdbscan.HDBSCAN``. Contacts HDBSCAN leaves as noise join the nearest theme
-when their cosine similarity to its centroid reaches ``outlier_threshold``; the rest stay ``-1``.
+``clusterer``) and ``None`` means the default: UMAP to 5 dimensions (cosine, ``min_dist=0``) on an
+exact k-nearest-neighbour graph (:class:`nlp.reduce.KnnUMAP`), then ``hdbscan.HDBSCAN``.
+Contacts HDBSCAN leaves as noise join the nearest theme when their cosine similarity to its
+centroid reaches ``outlier_threshold``; the rest stay ``-1``.
 Large inputs are fitted on a random sample of ``fit_sample`` contacts and the others are assigned
 by nearest centroid, so time and memory stay bounded.
 
@@ -77,7 +78,8 @@ class ThemeModel:
     Parameters
     ----------
     reducer : estimator with ``fit_transform`` or None
-        Dimension reduction before clustering; ``None``: PCA(50) then UMAP(5, cosine, min_dist 0).
+        Dimension reduction before clustering; ``None``: :class:`nlp.reduce.KnnUMAP` (UMAP to
+        ``n_components`` on the exact cosine ``n_neighbors`` graph, ``min_dist=0``).
         ``"none"`` clusters the embeddings themselves.
     clusterer : estimator with ``fit_predict`` or None
         ``None``: ``hdbscan.HDBSCAN(min_cluster_size=min_theme_size, min_samples=min_samples,
@@ -129,7 +131,7 @@ class ThemeModel:
         min_theme_size: int = 10,
         min_samples: int | None = None,
         selection: Literal["eom", "leaf"] = "eom",
-        n_neighbors: int = 30,
+        n_neighbors: int = 15,
         n_components: int = 5,
         outlier_threshold: float = 0.5,
         n_keywords: int = 10,
@@ -256,20 +258,11 @@ class ThemeModel:
             return None
         if self.reducer is not None:
             return clone(self.reducer)
-        from sklearn.decomposition import PCA
-        from sklearn.pipeline import make_pipeline
-        from umap import UMAP
+        from nlp.reduce import KnnUMAP
 
-        n_pca = min(50, sample.shape[1], len(sample) - 1)
-        umap = UMAP(
-            n_neighbors=min(self.n_neighbors, len(sample) - 1),
-            n_components=self.n_components,
-            min_dist=0.0,
-            metric="cosine",
-            random_state=self.random_state,
-            n_jobs=1,
+        return KnnUMAP(
+            n_neighbors=self.n_neighbors, n_components=self.n_components, random_state=self.random_state
         )
-        return make_pipeline(PCA(n_components=n_pca, random_state=self.random_state), umap)
 
     def _make_clusterer(self) -> Any:
         from sklearn.base import clone
