@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 MODULES = ("themes", "classifier", "redaction", "tagging")
+# Run only when named with --only (slow or one-off measurements).
+OPT_IN = ("backends",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,11 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         help="folder with BANKING77 train.csv and test.csv (read in place)",
     )
     parser.add_argument(
-        "--only", action="append", choices=MODULES, help="run only this benchmark (repeatable)"
+        "--only", action="append", choices=MODULES + OPT_IN, help="run only this benchmark (repeatable)"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write all results to this JSON file")
     modules = {}
-    for name in MODULES:
+    for name in MODULES + OPT_IN:
         try:
             modules[name] = importlib.import_module(f"benchmarks.{name}")
         except ModuleNotFoundError as exc:

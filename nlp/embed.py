@@ -119,15 +119,21 @@ class Embedder:
             return self._encode(texts)
         cache = EmbeddingCache(self.config.cache_dir, self.model_id)
         keys = [cache.key(t) for t in texts]
-        found = cache.get_many(keys)
-        missing = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
-        if missing:
-            vectors = self._encode([texts[i] for i in missing])
-            fresh = {keys[i]: v for i, v in zip(missing, vectors, strict=True)}
-            cache.put_many(fresh)
-            found.update(fresh)
-        log.info("embeddings: %d texts, %d from cache", len(texts), len(texts) - len(missing))
-        return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+        vectors, found = cache.lookup(keys)
+        first: dict[str, int] = {}  # each missing text is encoded once, however often it repeats
+        for i in np.flatnonzero(~found):
+            first.setdefault(keys[i], int(i))
+        if first:
+            fresh = self._encode([texts[i] for i in first.values()])
+            cache.put_many(dict(zip(first, fresh, strict=True)))
+            position = {k: j for j, k in enumerate(first)}
+            missing = np.flatnonzero(~found)
+            if vectors is None:
+                vectors = np.empty((len(texts), fresh.shape[1]), dtype=np.float32)
+            vectors[missing] = fresh[[position[keys[i]] for i in missing]]
+        log.info("embeddings: %d texts, %d from cache", len(texts), int(found.sum()))
+        assert vectors is not None
+        return vectors
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(
@@ -161,19 +167,43 @@ class EmbeddingCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors of ``keys`` (those found), as ``{key: float32 array of shape (dim,)}``."""
-        wanted = {bytes.fromhex(k): k for k in keys}
-        found: dict[str, np.ndarray] = {}
+        vectors, found = self.lookup(keys)
+        if vectors is None:
+            return {}
+        return {keys[int(i)]: vectors[i] for i in np.flatnonzero(found)}
+
+    def lookup(self, keys: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray]:
+        """Vectors of ``keys`` in order, and which were found.
+
+        Returns
+        -------
+        vectors : ndarray of float32, shape (len(keys), dim), or None when the cache is empty
+            Rows of keys not found are left uninitialised.
+        found : ndarray of bool, shape (len(keys),)
+        """
+        import pandas as pd
+
+        wanted = pd.Index([bytes.fromhex(k) for k in keys])
+        found = np.zeros(len(keys), dtype=bool)
+        vectors: np.ndarray | None = None
         for keys_file, vectors_file in self._shards():
-            shard_keys = np.load(keys_file)
-            rows = [i for i, k in enumerate(shard_keys.tolist()) if k in wanted]
-            if not rows:
+            shard = pd.Index(np.load(keys_file).tolist())
+            if not shard.is_unique:
+                shard = shard.drop_duplicates()  # pragma: no cover - only after a crash mid-compaction
+            rows = shard.get_indexer(wanted)
+            hit = (rows >= 0) & ~found
+            if not hit.any():
                 continue
-            vectors = np.load(vectors_file, mmap_mode="r")[rows]
-            for row, vector in zip(rows, vectors, strict=True):
-                found[wanted.pop(shard_keys[row].tobytes())] = np.array(vector)
-            if not wanted:
+            stored = np.load(vectors_file, mmap_mode="r")
+            if vectors is None:
+                vectors = np.empty((len(keys), stored.shape[1]), dtype=np.float32)
+            order = np.argsort(rows[hit], kind="stable")  # ascending reads from the memory map
+            targets = np.flatnonzero(hit)[order]
+            vectors[targets] = stored[rows[hit][order]]
+            found |= hit
+            if found.all():
                 break
-        return found
+        return vectors, found
 
     def put_many(self, vectors: dict[str, np.ndarray]) -> None:
         """Store ``{key: vector}`` as one new shard (atomically), then compact if needed."""
