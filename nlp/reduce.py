@@ -8,6 +8,7 @@ faster, exact, and deterministic. UMAP then only builds the fuzzy graph and opti
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -69,8 +70,12 @@ class KnnUMAP(TransformerMixin, BaseEstimator):
             n_epochs=self.n_epochs,
             random_state=self.random_state,
             precomputed_knn=(indices, distances, None),
+            n_jobs=1,  # a seeded UMAP is single-threaded anyway; saying so silences its warning
         )
-        self.embedding_ = np.asarray(umap.fit_transform(X), dtype=np.float32)
+        with warnings.catch_warnings():
+            # No search index is kept: new contacts are assigned by centroid, never transformed.
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
+            self.embedding_ = np.asarray(umap.fit_transform(X), dtype=np.float32)
         return self
 
     def fit_transform(self, X: np.ndarray, y: Any = None, **fit_params: Any) -> np.ndarray:

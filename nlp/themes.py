@@ -86,6 +86,9 @@ class ThemeModel:
         cluster_selection_method=selection)``. Its label ``-1`` means noise.
     min_theme_size : int
         Smallest theme (HDBSCAN ``min_cluster_size``).
+    min_theme_share : float
+        ...and at least this share of the contacts fitted on (0.25% by default: themes an analyst
+        can name in a week stay in the tens, not the hundreds, at 20k contacts).
     min_samples : int or None
         HDBSCAN ``min_samples`` (how conservative the density estimate is); ``None``: as
         ``min_theme_size``.
@@ -107,6 +110,8 @@ class ThemeModel:
 
     Attributes
     ----------
+    min_theme_size_ : int
+        The HDBSCAN ``min_cluster_size`` used: ``max(min_theme_size, min_theme_share * n_fitted)``.
     labels_ : ndarray of shape (n_contacts,)
         Theme id of each contact, ``-1`` when unassigned.
     probabilities_ : ndarray of shape (n_contacts,)
@@ -129,6 +134,7 @@ class ThemeModel:
         clusterer: Any = None,
         *,
         min_theme_size: int = 10,
+        min_theme_share: float = 0.0025,
         min_samples: int | None = None,
         selection: Literal["eom", "leaf"] = "eom",
         n_neighbors: int = 15,
@@ -143,6 +149,7 @@ class ThemeModel:
         self.reducer = reducer
         self.clusterer = clusterer
         self.min_theme_size = min_theme_size
+        self.min_theme_share = min_theme_share
         self.min_samples = min_samples
         self.selection = selection
         self.n_neighbors = n_neighbors
@@ -179,6 +186,7 @@ class ThemeModel:
 
         self.reducer_ = self._make_reducer(sample)
         reduced = sample if self.reducer_ is None else self.reducer_.fit_transform(sample)
+        self.min_theme_size_ = max(self.min_theme_size, int(np.ceil(self.min_theme_share * len(sample))))
         self.clusterer_ = self._make_clusterer()
         fit_labels = np.asarray(self.clusterer_.fit_predict(reduced))
         fit_probs = np.asarray(getattr(self.clusterer_, "probabilities_", np.ones(len(sample))))
@@ -248,6 +256,8 @@ class ThemeModel:
             raise ValueError(f"selection must be 'eom' or 'leaf', got {self.selection!r}")
         if self.n_exemplars < 0 or self.n_keywords < 0:
             raise ValueError("n_exemplars and n_keywords must be >= 0")
+        if not 0.0 <= self.min_theme_share < 0.5:
+            raise ValueError(f"min_theme_share must be in [0, 0.5), got {self.min_theme_share}")
         if self.fit_sample < 2 * self.min_theme_size:
             raise ValueError(f"fit_sample must be >= 2 * min_theme_size, got {self.fit_sample}")
 
@@ -272,7 +282,7 @@ class ThemeModel:
         import hdbscan
 
         return hdbscan.HDBSCAN(
-            min_cluster_size=self.min_theme_size,
+            min_cluster_size=self.min_theme_size_,
             min_samples=self.min_samples,
             cluster_selection_method=self.selection,
             core_dist_n_jobs=1,
