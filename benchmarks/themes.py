@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("themes")
     group.add_argument("--scale", action="store_true", help="themes: also time 10k/50k/200k contacts")
     group.add_argument("--tune", action="store_true", help="themes: parameter grid on train samples")
+    group.add_argument("--cache-speedup", action="store_true", help="themes: time 1,000 texts cold vs cached")
     group.add_argument("--no-bertopic", action="store_true", help="themes: skip the BERTopic peer")
     group.add_argument("--cache", type=Path, default=None, help="embedding cache (default: workspace)")
 
@@ -66,6 +67,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if getattr(args, "tune", False):
         result["extra_tables"]["tuning on train samples (3 x 3,080 texts)"] = tune(args)
+    if getattr(args, "cache_speedup", False):
+        result["extra_tables"]["embedding cache (1,000 test texts, fresh cache)"] = [
+            _cache_speedup(test["text"].tolist()[:1000])
+        ]
     if getattr(args, "scale", False):
         train = _read(args.banking77, "train")
         _, X_train = _embed(train["text"].tolist(), args)
@@ -91,16 +96,32 @@ def tune(args: argparse.Namespace) -> list[dict[str, Any]]:
     rng = np.random.default_rng(123)
     samples = [rng.choice(len(X), 3080, replace=False) for _ in range(3)]
     rows = []
-    for min_theme_size, min_samples in itertools.product((8, 10, 15), (None, 5)):
+    grid = itertools.product((15, 25), (10, 15), (None, 5), ("eom", "leaf"))
+    for n_neighbors, min_theme_size, min_samples, selection in grid:
         scores = []
         for seed, rows_ in enumerate(samples):
-            model = ThemeModel(min_theme_size=min_theme_size, min_samples=min_samples, random_state=seed)
+            model = ThemeModel(
+                n_neighbors=n_neighbors,
+                min_theme_size=min_theme_size,
+                min_samples=min_samples,
+                selection=selection,  # type: ignore[arg-type]
+                random_state=seed,
+            )
             labels = model.fit_predict(X[rows_])
             scores.append(
                 (normalized_mutual_info_score(gold[rows_], labels), adjusted_rand_score(gold[rows_], labels))
             )
         nmi, ari = np.mean(scores, axis=0)
-        rows.append({"min_theme_size": min_theme_size, "min_samples": min_samples, "nmi": nmi, "ari": ari})
+        rows.append(
+            {
+                "n_neighbors": n_neighbors,
+                "min_theme_size": min_theme_size,
+                "min_samples": min_samples,
+                "selection": selection,
+                "nmi": nmi,
+                "ari": ari,
+            }
+        )
     return rows
 
 
@@ -155,6 +176,24 @@ def _bertopic(texts: list[str], X: np.ndarray, embedder: Any, gold: np.ndarray) 
     started = time.perf_counter()
     topics, _ = BERTopic(embedding_model=embedder.model).fit_transform(texts, embeddings=X)
     return _score("BERTopic 0.17 defaults", gold, np.asarray(topics), time.perf_counter() - started)
+
+
+def _cache_speedup(texts: list[str]) -> dict[str, Any]:
+    import tempfile
+
+    from nlp.embed import EmbedConfig, Embedder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        embedder = Embedder(EmbedConfig(cache_dir=Path(tmp), show_progress=False))
+        _ = embedder.model  # loading the weights is not part of either timing
+        started = time.perf_counter()
+        first = embedder.encode(texts)
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        second = Embedder(EmbedConfig(cache_dir=Path(tmp), show_progress=False)).encode(texts)
+        warm = time.perf_counter() - started
+    assert np.array_equal(first, second)
+    return {"texts": len(texts), "cold_s": cold, "cached_s": warm, "speedup": cold / warm}
 
 
 def _scale_in_subprocess(base: np.ndarray, texts: list[str], n: int) -> dict[str, Any]:

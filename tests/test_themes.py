@@ -161,9 +161,9 @@ def week(templates, n_per_theme, seed):
 def test_two_weeks_share_theme_ids_and_the_incident_is_new(embedder):
     week1, kinds1 = week(WEEK_TEMPLATES, 40, seed=1)
     week2, kinds2 = week({**WEEK_TEMPLATES, "incident": INCIDENT}, 40, seed=2)
-    m1 = ThemeModel(min_theme_size=15, random_state=0).fit(embedder.encode(week1), week1)
+    m1 = ThemeModel(min_theme_size=20, random_state=0).fit(embedder.encode(week1), week1)
     first = match_previous(m1.themes_, None)
-    m2 = ThemeModel(min_theme_size=15, random_state=0).fit(embedder.encode(week2), week2)
+    m2 = ThemeModel(min_theme_size=20, random_state=0).fit(embedder.encode(week2), week2)
     second = match_previous(m2.themes_, first.themes, threshold=0.7)
     labels1 = relabel(m1.labels_, first.id_map)
     labels2 = relabel(m2.labels_, second.id_map)

@@ -36,7 +36,7 @@ def discover(
             "label): matching themes keep their ids and labels."
         ),
     ] = None,
-    min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 10,
+    min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 15,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and input give the same themes.")] = 0,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = EXPERIMENT,
 ) -> None:
