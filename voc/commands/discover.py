@@ -57,7 +57,7 @@ def discover(
     previous_themes = load_previous(previous) if previous is not None else None
     result = run_discovery(input, out, config, workspace, text_column, id_column, previous_themes, experiment)
     typer.echo(
-        f"{result['n_themes']} themes ({result['n_new']} new), coverage {result['coverage']:.1%} "
+        f"{int(result['n_themes'])} themes ({int(result['n_new'])} new), coverage {result['coverage']:.1%} "
         f"-> {out / 'themes.csv'}; MLflow run {result['run_id']}"
     )
 
