@@ -61,14 +61,15 @@ def _root(
 
 
 def _register() -> None:
-    from voc.commands import data, label, models, tag, train
+    from voc.commands import data, discover, label, models, tag, train
     from voc.commands import report as report_command
 
     app.add_typer(data.app, name="data")
-    app.command(epilog=train.EPILOG)(train.train)
-    app.command(epilog=tag.EPILOG)(tag.tag)
-    app.add_typer(models.app, name="models")
+    app.command("discover", epilog=discover.EPILOG)(discover.discover)
     app.add_typer(label.app, name="label")
+    app.command(epilog=train.EPILOG)(train.train)
+    app.add_typer(models.app, name="models")
+    app.command(epilog=tag.EPILOG)(tag.tag)
     app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
 
 

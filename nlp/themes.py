@@ -1,0 +1,461 @@
+"""Theme discovery: reduce -> HDBSCAN -> themes with keywords, exemplars, a hierarchy and stable ids.
+
+``ThemeModel`` is a scikit-learn style estimator. Its sub-models are passed in (``reducer``,
+``clusterer``) and ``None`` means the default: UMAP to 5 dimensions (cosine, ``min_dist=0``) on an
+exact k-nearest-neighbour graph (:class:`nlp.reduce.KnnUMAP`), then ``hdbscan.HDBSCAN``.
+Contacts HDBSCAN leaves as noise join the nearest theme when their cosine similarity to its
+centroid reaches ``outlier_threshold``; the rest stay ``-1``.
+Large inputs are fitted on a random sample of ``fit_sample`` contacts and the others are assigned
+by nearest centroid, so time and memory stay bounded.
+
+``match_previous`` gives themes the ids (and labels) of a previous run's or a catalogue's themes
+they match by centroid similarity, one to one; the others get fresh ids and ``is_new=True``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from nlp.keywords import ctfidf_keywords
+
+THEME_COLUMNS = ("theme_id", "parent_id", "size", "keywords", "exemplars", "centroid", "is_new", "label")
+NO_THEME = -1
+
+
+@dataclass(frozen=True)
+class ThemeConfig:
+    """Settings of the discovery stage (what ``voc discover`` exposes).
+
+    Parameters
+    ----------
+    min_theme_size : int
+        Smallest group of contacts that makes a theme (HDBSCAN ``min_cluster_size``).
+    outlier_threshold : float
+        Cosine similarity to a theme centroid above which a noise contact joins that theme.
+    fit_sample : int
+        Fit on at most this many contacts; the rest are assigned by nearest centroid.
+    match_threshold : float
+        Centroid cosine similarity above which a theme keeps a previous theme's id.
+    seed : int
+        Random seed; the same seed and input give the same themes.
+    """
+
+    min_theme_size: int = 15
+    outlier_threshold: float = 0.5
+    fit_sample: int = 20_000
+    match_threshold: float = 0.8
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.min_theme_size < 2:
+            raise ValueError(f"min_theme_size must be >= 2, got {self.min_theme_size}")
+        if not -1.0 <= self.outlier_threshold <= 1.0:
+            raise ValueError(f"outlier_threshold must be in [-1, 1], got {self.outlier_threshold}")
+        if self.fit_sample < 100:
+            raise ValueError(f"fit_sample must be >= 100, got {self.fit_sample}")
+        if not -1.0 <= self.match_threshold <= 1.0:
+            raise ValueError(f"match_threshold must be in [-1, 1], got {self.match_threshold}")
+
+    def model(self) -> ThemeModel:
+        """A :class:`ThemeModel` with these settings and default sub-models."""
+        return ThemeModel(
+            min_theme_size=self.min_theme_size,
+            outlier_threshold=self.outlier_threshold,
+            fit_sample=self.fit_sample,
+            random_state=self.seed,
+        )
+
+
+class ThemeModel:
+    """Discover themes in contact embeddings.
+
+    The defaults were chosen on random 3,080-text samples of the BANKING77 *train* split (NMI + ARI
+    against its intents; ``python -m benchmarks --only themes --tune``), never on the test split.
+
+    Parameters
+    ----------
+    reducer : estimator with ``fit_transform`` or None
+        Dimension reduction before clustering; ``None``: :class:`nlp.reduce.KnnUMAP` (UMAP to
+        ``n_components`` on the exact cosine ``n_neighbors`` graph, ``min_dist=0``).
+        ``"none"`` clusters the embeddings themselves.
+    clusterer : estimator with ``fit_predict`` or None
+        ``None``: ``hdbscan.HDBSCAN(min_cluster_size=min_theme_size, min_samples=min_samples,
+        cluster_selection_method=selection)``. Its label ``-1`` means noise.
+    min_theme_size : int
+        Smallest theme (HDBSCAN ``min_cluster_size``).
+    min_theme_share : float
+        ...and at least this share of the contacts fitted on (0.25% by default: themes an analyst
+        can name in a week stay in the tens, not the hundreds, at 20k contacts).
+    min_samples : int or None
+        HDBSCAN ``min_samples`` (how conservative the density estimate is); ``None``: as
+        ``min_theme_size``.
+    selection : {"eom", "leaf"}
+        HDBSCAN cluster selection: ``leaf`` gives more, finer themes.
+    n_neighbors, n_components : int
+        UMAP settings of the default reducer.
+    outlier_threshold : float
+        Noise contacts whose cosine similarity to the nearest centroid reaches this join that theme.
+    n_keywords, n_exemplars : int
+        Keywords and representative texts per theme.
+    n_groups : int or None
+        Parent groups of the two-level hierarchy; ``None``: about the square root of the number of
+        themes.
+    fit_sample : int
+        Fit on a random sample of at most this many contacts and assign the rest.
+    random_state : int
+        Seed of the sample, the reducer and the hierarchy.
+
+    Attributes
+    ----------
+    min_theme_size_ : int
+        The HDBSCAN ``min_cluster_size`` used: ``max(min_theme_size, min_theme_share * n_fitted)``.
+    labels_ : ndarray of shape (n_contacts,)
+        Theme id of each contact, ``-1`` when unassigned.
+    probabilities_ : ndarray of shape (n_contacts,)
+        HDBSCAN membership strength, or the centroid similarity for contacts assigned by
+        similarity; ``0`` when unassigned.
+    themes_ : DataFrame
+        One row per theme: ``theme_id, parent_id, size, keywords, exemplars, centroid, is_new,
+        label``, largest theme first.
+    centroids_ : ndarray of shape (n_themes, dim)
+        Normalised mean embedding of each theme's HDBSCAN members, in ``themes_`` order.
+    theme_ids_ : ndarray of shape (n_themes,)
+        Theme id of each row of ``centroids_``.
+    sample_index_ : ndarray of shape (n_fitted,)
+        Rows of ``X`` the reducer and clusterer were fitted on.
+    """
+
+    def __init__(
+        self,
+        reducer: Any = None,
+        clusterer: Any = None,
+        *,
+        min_theme_size: int = 15,
+        min_theme_share: float = 0.0025,
+        min_samples: int | None = 5,
+        selection: Literal["eom", "leaf"] = "leaf",
+        n_neighbors: int = 25,
+        n_components: int = 5,
+        outlier_threshold: float = 0.5,
+        n_keywords: int = 10,
+        n_exemplars: int = 5,
+        n_groups: int | None = None,
+        fit_sample: int = 20_000,
+        random_state: int = 0,
+    ) -> None:
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.min_theme_size = min_theme_size
+        self.min_theme_share = min_theme_share
+        self.min_samples = min_samples
+        self.selection = selection
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.outlier_threshold = outlier_threshold
+        self.n_keywords = n_keywords
+        self.n_exemplars = n_exemplars
+        self.n_groups = n_groups
+        self.fit_sample = fit_sample
+        self.random_state = random_state
+
+    # ---------------------------------------------------------------------------------------
+    def fit(self, X: np.ndarray, texts: Sequence[str] | None = None) -> ThemeModel:
+        """Learn themes from embeddings ``X`` of shape ``(n_contacts, dim)``.
+
+        ``texts`` (redacted, same order) are used for keywords and exemplars only; without them
+        those columns are empty lists. Raises ``ValueError`` for fewer than ``2 * min_theme_size``
+        contacts or texts of the wrong length.
+        """
+        self._check_params()
+        X = _normalise(np.asarray(X, dtype=np.float32))
+        if X.ndim != 2 or len(X) < 2 * self.min_theme_size:
+            raise ValueError(
+                f"need a 2-d array of at least {2 * self.min_theme_size} embeddings, got shape {X.shape}"
+            )
+        if texts is not None and len(texts) != len(X):
+            raise ValueError(f"{len(texts)} texts for {len(X)} embeddings")
+        rng = np.random.default_rng(self.random_state)
+        if len(X) > self.fit_sample:
+            self.sample_index_ = np.sort(rng.choice(len(X), self.fit_sample, replace=False))
+        else:
+            self.sample_index_ = np.arange(len(X))
+        sample = X[self.sample_index_]
+
+        self.reducer_ = self._make_reducer(sample)
+        reduced = sample if self.reducer_ is None else self.reducer_.fit_transform(sample)
+        self.min_theme_size_ = max(self.min_theme_size, int(np.ceil(self.min_theme_share * len(sample))))
+        self.clusterer_ = self._make_clusterer()
+        fit_labels = np.asarray(self.clusterer_.fit_predict(reduced))
+        fit_probs = np.asarray(getattr(self.clusterer_, "probabilities_", np.ones(len(sample))))
+
+        # Themes numbered by size, largest first, so ids do not depend on HDBSCAN's order.
+        found, counts = np.unique(fit_labels[fit_labels >= 0], return_counts=True)
+        order = found[np.lexsort((found, -counts))]
+        renumber = {int(old): new for new, old in enumerate(order)}
+        centroids = (
+            np.stack([sample[fit_labels == old].mean(axis=0) for old in order]) if len(order) else None
+        )
+        self.centroids_ = _normalise(centroids) if centroids is not None else np.zeros((0, X.shape[1]), "f4")
+        self.theme_ids_ = np.arange(len(order))
+
+        labels, probs = self.assign(X)  # noise and unsampled contacts: nearest similar centroid
+        members = fit_labels >= 0
+        labels[self.sample_index_[members]] = [renumber[int(v)] for v in fit_labels[members]]
+        probs[self.sample_index_[members]] = fit_probs[members]
+        self.labels_, self.probabilities_ = labels, probs
+        self.themes_ = self._describe(X, labels, texts)
+        return self
+
+    def fit_predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(X, texts).labels_
+
+    def assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Themes of new contacts by nearest centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_contacts, dim)
+
+        Returns
+        -------
+        labels : ndarray of int64, shape (n_contacts,)
+            Theme id, or ``-1`` when the best cosine similarity is below ``outlier_threshold``.
+        similarity : ndarray of float32, shape (n_contacts,)
+            Cosine similarity to the chosen centroid; ``0`` when unassigned.
+        """
+        X = _normalise(np.asarray(X, dtype=np.float32))
+        labels = np.full(len(X), NO_THEME, dtype=np.int64)
+        sims = np.zeros(len(X), dtype=np.float32)
+        if not len(self.centroids_):
+            return labels, sims
+        for start in range(0, len(X), 50_000):  # bounded memory for large batches
+            block = X[start : start + 50_000] @ self.centroids_.T
+            best = block.argmax(axis=1)
+            score = block[np.arange(len(best)), best]
+            ok = score >= self.outlier_threshold
+            labels[start : start + len(best)][ok] = self.theme_ids_[best[ok]]
+            sims[start : start + len(best)][ok] = score[ok]
+        return labels, sims
+
+    def set_theme_ids(self, id_map: Mapping[int, int]) -> ThemeModel:
+        """Rename themes (e.g. to the stable ids of :func:`match_previous`) everywhere."""
+        self.theme_ids_ = np.array([id_map[int(t)] for t in self.theme_ids_], dtype=np.int64)
+        self.labels_ = relabel(self.labels_, id_map)
+        self.themes_ = self.themes_.assign(theme_id=self.themes_["theme_id"].map(id_map))
+        return self
+
+    # ---------------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.min_theme_size < 2:
+            raise ValueError(f"min_theme_size must be >= 2, got {self.min_theme_size}")
+        if self.selection not in ("eom", "leaf"):
+            raise ValueError(f"selection must be 'eom' or 'leaf', got {self.selection!r}")
+        if self.n_exemplars < 0 or self.n_keywords < 0:
+            raise ValueError("n_exemplars and n_keywords must be >= 0")
+        if not 0.0 <= self.min_theme_share < 0.5:
+            raise ValueError(f"min_theme_share must be in [0, 0.5), got {self.min_theme_share}")
+        if self.fit_sample < 2 * self.min_theme_size:
+            raise ValueError(f"fit_sample must be >= 2 * min_theme_size, got {self.fit_sample}")
+
+    def _make_reducer(self, sample: np.ndarray) -> Any:
+        from sklearn.base import clone
+
+        if isinstance(self.reducer, str) and self.reducer == "none":
+            return None
+        if self.reducer is not None:
+            return clone(self.reducer)
+        from nlp.reduce import KnnUMAP
+
+        return KnnUMAP(
+            n_neighbors=self.n_neighbors, n_components=self.n_components, random_state=self.random_state
+        )
+
+    def _make_clusterer(self) -> Any:
+        from sklearn.base import clone
+
+        if self.clusterer is not None:
+            return clone(self.clusterer)
+        import hdbscan
+
+        return hdbscan.HDBSCAN(
+            min_cluster_size=self.min_theme_size_,
+            min_samples=self.min_samples,
+            cluster_selection_method=self.selection,
+            core_dist_n_jobs=1,
+        )
+
+    def _describe(self, X: np.ndarray, labels: np.ndarray, texts: Sequence[str] | None) -> pd.DataFrame:
+        ids = [int(t) for t in self.theme_ids_]
+        sizes = {
+            int(k): int(v) for k, v in zip(*np.unique(labels[labels >= 0], return_counts=True), strict=True)
+        }
+        keywords: dict[int, list[str]] = {t: [] for t in ids}
+        exemplars: dict[int, list[str]] = {t: [] for t in ids}
+        if texts is not None and ids:
+            keywords = ctfidf_keywords(texts, labels, ids, self.n_keywords)
+            for t, centroid in zip(ids, self.centroids_, strict=True):
+                rows = np.flatnonzero(labels == t)
+                ranked = rows[np.argsort(-(X[rows] @ centroid), kind="stable")]
+                exemplars[t] = _distinct(
+                    [texts[i] for i in ranked[: 20 * self.n_exemplars]], self.n_exemplars
+                )
+        parents = _parent_groups(self.centroids_, self.n_groups, self.random_state)
+        return pd.DataFrame(
+            {
+                "theme_id": pd.Series(ids, dtype="int64"),
+                "parent_id": pd.Series(parents, dtype="int64"),
+                "size": pd.Series([sizes.get(t, 0) for t in ids], dtype="int64"),
+                "keywords": [keywords[t] for t in ids],
+                "exemplars": [exemplars[t] for t in ids],
+                "centroid": [c.astype(np.float32) for c in self.centroids_],
+                "is_new": pd.Series([True] * len(ids), dtype=bool),
+                "label": pd.Series([None] * len(ids), dtype=object),
+            },
+            columns=list(THEME_COLUMNS),
+        )
+
+
+class ThemeMatch(NamedTuple):
+    """Result of :func:`match_previous`: the themes with stable ids, and fitted id -> stable id."""
+
+    themes: pd.DataFrame
+    id_map: dict[int, int]
+
+
+def match_previous(
+    themes: pd.DataFrame, previous_themes: pd.DataFrame | None, threshold: float = 0.8
+) -> ThemeMatch:
+    """Give ``themes`` the ids and labels of the ``previous_themes`` they match.
+
+    Matching is one to one (Hungarian assignment on centroid cosine similarity); a pair counts only
+    when its similarity reaches ``threshold``. Matched themes keep the previous ``theme_id`` and
+    ``label`` and get ``is_new=False``; the others get ids above every previous id (also above
+    ``previous_themes.attrs["next_theme_id"]`` when present, so retired ids are never reused) and
+    ``is_new=True``.
+
+    Parameters
+    ----------
+    themes : DataFrame
+        New themes with ``theme_id`` and ``centroid`` (arrays of shape (dim,)).
+    previous_themes : DataFrame or None
+        A previous run's themes or a catalogue of labelled themes: ``theme_id``, ``centroid`` and
+        optionally ``label``. ``None`` or empty: every theme is new.
+    threshold : float
+        Minimum cosine similarity of a match.
+
+    Returns
+    -------
+    ThemeMatch
+        ``themes`` (a copy with stable ``theme_id``, ``label``, ``is_new`` and ``match_similarity``,
+        sorted by size) and ``id_map`` from the old to the stable ids.
+    """
+    out = themes.copy()
+    if "label" not in out:
+        out["label"] = None
+    out["label"] = out["label"].astype(object)
+    out["match_similarity"] = np.nan
+    new_ids = out["theme_id"].astype(int).tolist()
+    is_new = [True] * len(out)
+    next_id = 0
+    if previous_themes is not None and len(previous_themes):
+        prev_ids = previous_themes["theme_id"].astype(int).to_numpy()
+        next_id = max(int(prev_ids.max()) + 1, int(previous_themes.attrs.get("next_theme_id", 0)))
+        if len(out):
+            from scipy.optimize import linear_sum_assignment
+
+            sims = _normalise(_stack(out["centroid"])) @ _normalise(_stack(previous_themes["centroid"])).T
+            rows, cols = linear_sum_assignment(-sims)
+            prev_labels = previous_themes.get("label")
+            for r, c in zip(rows, cols, strict=True):
+                if sims[r, c] >= threshold:
+                    new_ids[r] = int(prev_ids[c])
+                    is_new[r] = False
+                    out.at[out.index[r], "match_similarity"] = float(sims[r, c])
+                    if prev_labels is not None and _present(prev_labels.iloc[c]):
+                        out.at[out.index[r], "label"] = prev_labels.iloc[c]
+    fresh = [i for i, new in enumerate(is_new) if new]
+    for offset, i in enumerate(fresh):
+        new_ids[i] = next_id + offset
+    id_map = {int(old): new for old, new in zip(out["theme_id"], new_ids, strict=True)}
+    out["theme_id"] = pd.Series(new_ids, index=out.index, dtype="int64")
+    out["is_new"] = pd.Series(is_new, index=out.index, dtype=bool)
+    out.attrs["next_theme_id"] = max([next_id + len(fresh), *[i + 1 for i in new_ids]])
+    return ThemeMatch(out.sort_values("size", ascending=False, kind="stable").reset_index(drop=True), id_map)
+
+
+def relabel(labels: np.ndarray, id_map: Mapping[int, int]) -> np.ndarray:
+    """``labels`` with each theme id replaced through ``id_map``; ``-1`` stays ``-1``."""
+    labels = np.asarray(labels)
+    out = labels.copy()
+    for old, new in id_map.items():
+        out[labels == old] = new
+    return out
+
+
+def cluster_quality(X: np.ndarray, labels: np.ndarray, sample: int = 5_000, random_state: int = 0) -> float:
+    """Cosine silhouette of the assigned contacts (a sample of at most ``sample``); NaN if < 2 themes.
+
+    Ranges from -1 to 1; higher means themes are tighter and better separated.
+    """
+    from sklearn.metrics import silhouette_score
+
+    labels = np.asarray(labels)
+    rows = np.flatnonzero(labels >= 0)
+    if len(np.unique(labels[rows])) < 2:
+        return float("nan")
+    if len(rows) > sample:
+        rows = np.sort(np.random.default_rng(random_state).choice(rows, sample, replace=False))
+    if len(np.unique(labels[rows])) < 2:
+        return float("nan")
+    return float(silhouette_score(np.asarray(X)[rows], labels[rows], metric="cosine"))
+
+
+# -------------------------------------------------------------------------------------------
+def _parent_groups(centroids: np.ndarray, n_groups: int | None, random_state: int) -> list[int]:
+    """Parent group of each theme: average-linkage clustering of centroids (cosine)."""
+    k = len(centroids)
+    if k < 3:
+        return [0] * k
+    n = n_groups if n_groups is not None else max(2, round(np.sqrt(k)))
+    n = min(max(n, 1), k)
+    from sklearn.cluster import AgglomerativeClustering
+
+    raw = AgglomerativeClustering(n_clusters=n, metric="cosine", linkage="average").fit_predict(centroids)
+    first_seen: dict[int, int] = {}
+    for g in raw:  # parents numbered by their largest theme (themes come largest first)
+        first_seen.setdefault(int(g), len(first_seen))
+    return [first_seen[int(g)] for g in raw]
+
+
+def _distinct(texts: Sequence[str], n: int) -> list[str]:
+    """First ``n`` texts that differ after lower-casing and squeezing spaces and punctuation."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        key = re.sub(r"[\W_]+", " ", str(text).lower()).strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(str(text))
+            if len(out) == n:
+                break
+    return out
+
+
+def _normalise(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=-1, keepdims=True)
+    return (X / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def _stack(column: pd.Series) -> np.ndarray:
+    return np.stack([np.asarray(v, dtype=np.float32) for v in column])
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value) != ""

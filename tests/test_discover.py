@@ -1,0 +1,87 @@
+"""``voc discover`` end to end: outputs, stable ids with --previous, no PII in anything written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nlp.embed import Embedder
+from voc.cli import main
+
+TEMPLATES = [
+    "my parcel is {d} days late, call me on 07700 900{d:03d}",
+    "I returned the shoes {d} days ago and still have no refund, email me at ann{d}@example.com",
+    "the discount code was rejected at checkout {d} times",
+    "please cancel order {d} before it ships",
+]
+PII = ["07700 900", "@example.com"]
+
+
+def contacts(n_per_template: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    texts = [t.format(d=int(rng.integers(1, 60))) for t in TEMPLATES for _ in range(n_per_template)]
+    df = pd.DataFrame({"contact_id": [f"c{seed}-{i}" for i in range(len(texts))], "text": texts})
+    bad = pd.DataFrame({"contact_id": ["", "x1"], "text": ["no id here", ""]})
+    return pd.concat([df, bad], ignore_index=True)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch, embedder: Embedder):
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # Reuse the session's loaded model instead of loading MiniLM again.
+    loaded = embedder.model
+    monkeypatch.setattr(Embedder, "model", property(lambda self: loaded))
+    return tmp_path / "ws"
+
+
+@pytest.mark.slow
+def test_discover_writes_themes_keeps_ids_and_leaks_no_pii(tmp_path, workspace, capsys):
+    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
+    contacts(25, seed=1).to_csv(week1, index=False)
+    contacts(25, seed=2).to_csv(week2, index=False)
+
+    assert main(["discover", str(week1), "--out", str(tmp_path / "out1"), "--min-theme-size", "8"]) == 0
+    err = capsys.readouterr().err
+    assert "read 102 = accepted 100 + quarantined 2" in err
+    out1 = tmp_path / "out1"
+    assignments = pd.read_parquet(out1 / "assignments.parquet")
+    themes = pd.read_parquet(out1 / "themes.parquet")
+    sheet = pd.read_csv(out1 / "themes.csv")
+    assert list(assignments.columns) == ["contact_id", "theme_id", "probability"]
+    assert len(assignments) == 100 and (assignments["theme_id"] >= 0).mean() >= 0.95
+    assert set(assignments["theme_id"]) - {-1} == set(themes["theme_id"])
+    assert {"theme_id", "parent_id", "size", "keywords", "exemplars", "is_new", "label"} <= set(sheet.columns)
+    assert "centroid" in themes and "centroid" not in sheet
+    assert len(themes) == 4 and themes["is_new"].all()
+
+    assert main(["discover", str(week2), "--out", str(tmp_path / "out2"), "--previous", str(out1)]) == 0
+    themes2 = pd.read_parquet(tmp_path / "out2" / "themes.parquet")
+    assert sorted(themes2["theme_id"]) == sorted(themes["theme_id"]) and not themes2["is_new"].any()
+
+    written = [f for f in (tmp_path / "out1").rglob("*") if f.is_file()]
+    written += [f for f in workspace.rglob("*") if f.is_file() and f.suffix != ".db"]
+    for file in written:
+        data = file.read_bytes()
+        for secret in PII:
+            assert secret.encode() not in data, f"{secret!r} in {file}"
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{workspace / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["voc-themes"])
+    assert len(runs) == 2 and runs["metrics.n_themes"].eq(4).all()
+    assert (workspace / "mlartifacts").is_dir()
+
+
+def test_discover_rejects_a_missing_text_column(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    file = tmp_path / "c.csv"
+    pd.DataFrame({"contact_id": ["1"], "body": ["hello"]}).to_csv(file, index=False)
+    assert main(["discover", str(file), "--out", str(tmp_path / "out")]) == 2
+    assert "text" in capsys.readouterr().err
+
+
+def test_discover_help_has_examples(capsys):
+    assert main(["discover", "--help"]) == 0
+    assert "voc discover week2.csv --out themes/week2 --previous themes/week1" in capsys.readouterr().out
