@@ -27,7 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from voc.workspace import Workspace
 
 CAUSES = {
     "late_delivery": (
@@ -115,7 +118,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     results: dict[str, Any] = {"n": args.n}
     work = Path(tempfile.mkdtemp(prefix="voc-bench-tagging-"))
-    os.environ.setdefault("VOC_WORKSPACE", str(work / "workspace"))
     contacts = synthetic_contacts(args.n, seed=args.seed)
     source = work / "contacts.parquet"
     contacts.to_parquet(source, index=False)
@@ -131,6 +133,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             variant: _child(["engine", str(source), str(work), variant, str(args.chunk_size)], work)
             for variant in ("plain", "fast")
         }
+    if args.memory:
+        results["memory"] = memory_scaling(args.memory, work, args.chunk_size)
     if args.spark:
         results["spark"] = _child(["spark", str(source), str(work), "fast", str(args.chunk_size)], work)
     print(format_table(results))
@@ -146,6 +150,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--spark", action="store_true", help="also run the Spark engine on local[2]")
     p.add_argument("--skip-engine", action="store_true", help="encoder and accuracy only")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--memory",
+        type=int,
+        nargs="*",
+        default=[],
+        help="input sizes for the peak-RSS scaling check with a cheap predictor, e.g. 20000 200000",
+    )
     return p
 
 
@@ -191,7 +202,7 @@ def train_reference(path: Path, n: int = 800) -> Path:
 def log_reference_model(
     bundle: Path, tracking_uri: str, artifacts: Path, name: str, backend: str = "torch"
 ) -> str:
-    """Log :mod:`benchmarks.tagging_model` with ``bundle`` and register it; return ``models:/NAME/VERSION``."""
+    """Log :mod:`benchmarks.tagging_model` with ``bundle``, register it; return ``models:/NAME/VERSION``."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -220,7 +231,7 @@ def log_reference_model(
     return f"models:/{name}/{info.registered_model_version}"
 
 
-def encoder_speed(texts: list[str], bundle_path: Path) -> dict[str, Any]:
+def encoder_speed(texts: list[str], bundle_path: Path, rounds: int = 3) -> dict[str, Any]:
     """Texts/s of embedding + classifier: plain SentenceTransformer vs the ONNX backends."""
     import joblib
 
@@ -242,32 +253,37 @@ def encoder_speed(texts: list[str], bundle_path: Path) -> dict[str, Any]:
         ).encode,
         "onnx-int8+dedupe": OnnxEncoder(default_model_path(), FastEncoderConfig(precision="int8")).encode,
     }
-    out: dict[str, Any] = {}
-    for name, encode in encoders.items():
+    for encode in encoders.values():
         encode(texts[:64])  # warm up (and export/quantize on first use, outside the timing)
-        start = time.perf_counter()
-        classifier.predict_proba(encode(texts))
-        out[name] = len(texts) / (time.perf_counter() - start)
+    # Interleaved rounds, best of each: the machine is shared, so load changes between peers.
+    out: dict[str, float] = dict.fromkeys(encoders, 0.0)
+    for _ in range(rounds):
+        for name, encode in encoders.items():
+            start = time.perf_counter()
+            classifier.predict_proba(encode(texts))
+            out[name] = max(out[name], len(texts) / (time.perf_counter() - start))
     return {"texts": len(texts), "per_s": out}
 
 
 def banking77_accuracy(folder: Path) -> dict[str, float]:
     """BANKING77 test accuracy of a classifier trained on fp32 (SentenceTransformer) train vectors."""
-    from sentence_transformers import SentenceTransformer
     from sklearn.linear_model import LogisticRegression
 
-    from nlp.embed import default_model_path
+    from nlp.embed import EmbedConfig, Embedder, default_model_path
     from nlp.onnx_encoder import FastEncoderConfig, OnnxEncoder
 
     train, test = pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")
-    st = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
-    X_train = st.encode(train["text"].tolist(), normalize_embeddings=True, batch_size=128)
+    # fp32 vectors come from SentenceTransformer through the workspace's embedding cache (reruns are quick)
+    fp32 = Embedder(EmbedConfig(cache_dir=Workspace.resolve().embedding_cache, device="cpu"))
+    X_train = fp32.encode(train["text"].tolist())
     classifier = LogisticRegression(max_iter=3_000, C=10.0).fit(X_train, train["category"])
-    reference = st.encode(test["text"].tolist(), normalize_embeddings=True, batch_size=128)
+    reference = fp32.encode(test["text"].tolist())
     out = {"fp32": float((classifier.predict(reference) == test["category"]).mean())}
     for precision in ("fp32", "int8"):
         encoder = OnnxEncoder(default_model_path(), FastEncoderConfig(precision=precision))
+        start = time.perf_counter()
         vectors = encoder.encode(test["text"].tolist())
+        print(f"BANKING77 test, onnx-{precision}: {len(test) / (time.perf_counter() - start):,.0f} texts/s")
         out[f"onnx-{precision}"] = float((classifier.predict(vectors) == test["category"]).mean())
         out[f"onnx-{precision}_min_cosine"] = float((vectors * reference).sum(axis=1).min())
     return out
@@ -276,7 +292,8 @@ def banking77_accuracy(folder: Path) -> dict[str, float]:
 def format_table(results: dict[str, Any]) -> str:
     """The numbers as a plain-text table with ratios to the plain path."""
     lines = [
-        f"tagging benchmark: {results['n']:,} synthetic contacts ({results['unique_texts']:.0%} distinct texts)"
+        f"tagging benchmark: {results['n']:,} synthetic contacts "
+        f"({results['unique_texts']:.0%} distinct texts)"
     ]
     enc = results["encode"]["per_s"]
     lines.append(
@@ -290,6 +307,12 @@ def format_table(results: dict[str, Any]) -> str:
     runs = {**{f"engine-{k}": v for k, v in results.get("engine", {}).items()}}
     if "spark" in results:
         runs["spark-local[2]"] = results["spark"]
+    if "memory" in results:
+        lines.append("\nlocal engine, cheap predictor: input size -> peak RSS, contacts/s:")
+        lines += [
+            f"  {n:>9,} contacts  {v['peak_rss_mb']:>7,.0f} MB  {v['per_s']:>9,.0f}/s"
+            for n, v in results["memory"].items()
+        ]
     if runs:
         base = runs.get("engine-plain", next(iter(runs.values())))["per_s"]
         lines.append("\nend to end (validate, prepare, embed, classify, write), contacts/s, peak RSS:")
@@ -298,6 +321,32 @@ def format_table(results: dict[str, Any]) -> str:
             for k, v in runs.items()
         ]
     return "\n".join(lines)
+
+
+def memory_scaling(sizes: list[int], work: Path, chunk_size: int) -> dict[int, dict[str, float]]:
+    """Peak RSS of the local engine (cheap keyword predictor) per input size: should stay flat."""
+    out = {}
+    for n in sizes:
+        source = work / f"memory-{n}.csv"
+        synthetic_contacts(n, seed=n).to_csv(source, index=False)
+        out[n] = _child(["memory", str(source), str(work), "cheap", str(chunk_size)], work)
+        source.unlink()
+    return out
+
+
+class _Keyword:
+    """A cheap predictor for the memory check: no model, so RSS is the engine's own."""
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        late = df["text"].str.contains("late").to_numpy()
+        return pd.DataFrame(
+            {
+                "root_cause": np.where(late, "late_delivery", "other"),
+                "family": np.where(late, "delivery", "other"),
+                "confidence": np.where(late, 0.9, 0.4),
+                "needs_review": ~late,
+            }
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +401,12 @@ def _child_main(argv: list[str]) -> None:
     bundle = work / "classifier.joblib"
     out = work / f"{mode}-{variant}.parquet"
     start = time.perf_counter()
-    if mode == "engine":
+    if mode == "memory":
+        from training.streaming import TagConfig, tag_file
+
+        config = TagConfig(chunk_size=chunk, show_progress=False)
+        read = tag_file(source, _Keyword(), out, model_name="kw", model_version="1", tag_config=config).read
+    elif mode == "engine":
         from training.streaming import TagConfig, tag_file
 
         if variant == "plain":
