@@ -224,7 +224,7 @@ def log_reference_model(
             name="model",
             python_model=str(Path(__file__).with_name("tagging_model.py")),
             artifacts={"classifier": str(bundle)},
-            model_config={"backend": backend},
+            model_config={"embed_backend": backend},
             signature=infer_signature(example, output),
             registered_model_name=name,
         )

@@ -27,7 +27,7 @@ class ReferenceRootCauseModel(PythonModel):
         self.classifier = bundle["classifier"]
         self.families: dict[str, str] = bundle["families"]
         self.threshold = float(bundle["threshold"])
-        backend = (context.model_config or {}).get("backend", "torch")
+        backend = (context.model_config or {}).get("embed_backend", "torch")
         self.embedder = Embedder(EmbedConfig(backend=backend, show_progress=False, device="cpu"))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:

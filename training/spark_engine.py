@@ -95,12 +95,14 @@ def tag_file_spark(
     quarantine_out: str | Path | None = None,
     staging_dir: str | Path | None = None,
     input_columns: tuple[str, ...] = ("text", "channel"),
+    model_config: dict[str, Any] | None = None,
 ) -> TagSummary:
     """Tag ``input`` with the pyfunc at ``model_uri`` on Spark; write ``out`` like the local engine.
 
     Parameters are those of :func:`training.streaming.tag_file` plus ``model_uri`` (loaded on the
     executors), ``spark_config`` and ``staging_dir`` (default: a hidden folder beside ``out``;
-    must be shared storage on a cluster). No resume: a failed Spark job is rerun whole (Spark
+    must be shared storage on a cluster) and ``model_config`` (passed to ``spark_udf``, as for
+    :func:`training.streaming.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
     itself retries failed tasks).
 
     Returns
@@ -145,7 +147,8 @@ def tag_file_spark(
 
     scored = staging / "scored"
     if offset:
-        _score(staging / "accepted", scored, model_uri, input_columns, spark_config or SparkConfig())
+        spark = spark_config or SparkConfig()
+        _score(staging / "accepted", scored, model_uri, input_columns, spark, model_config)
         parts = sorted(scored.glob("part-*.parquet"))
     else:
         parts = []
@@ -202,7 +205,12 @@ def spark_session(config: SparkConfig) -> Any:
 
 
 def _score(
-    accepted: Path, scored: Path, model_uri: str, input_columns: tuple[str, ...], config: SparkConfig
+    accepted: Path,
+    scored: Path,
+    model_uri: str,
+    input_columns: tuple[str, ...],
+    config: SparkConfig,
+    model_config: dict[str, Any] | None,
 ) -> None:
     import mlflow.pyfunc
     from pyspark.sql import functions as F
@@ -210,7 +218,9 @@ def _score(
     spark = spark_session(config)
     contacts = spark.read.parquet(str(accepted))
     columns = [c for c in input_columns if c in contacts.columns]
-    predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=_RESULT_TYPE, env_manager="local")
+    predict = mlflow.pyfunc.spark_udf(
+        spark, model_uri, result_type=_RESULT_TYPE, env_manager="local", model_config=model_config
+    )
     result = contacts.withColumn("_prediction", predict(*[F.col(c) for c in columns]))
     keep = [F.col(f"_prediction.{c}").alias(c) for c in PREDICTION_COLUMNS]
     passthrough = [F.col(c) for c in PASSTHROUGH_COLUMNS]

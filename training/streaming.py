@@ -562,9 +562,13 @@ def resolve_model(uri: str) -> ModelRef:
         raise InputError(f"{uri}: cannot find this model in the registry: {exc.message}") from exc
 
 
-def load_predictor(uri: str) -> tuple[Any, ModelRef]:
-    """Load ``uri`` as an MLflow pyfunc and resolve the name and version to stamp on rows."""
+def load_predictor(uri: str, model_config: dict[str, Any] | None = None) -> tuple[Any, ModelRef]:
+    """Load ``uri`` as an MLflow pyfunc and resolve the name and version to stamp on rows.
+
+    ``model_config`` overrides the logged model config at load time (e.g. ``{"embed_backend":
+    "onnx-int8"}`` for a pyfunc that reads it in ``load_context``).
+    """
     import mlflow.pyfunc
 
     ref = resolve_model(uri)
-    return mlflow.pyfunc.load_model(ref.uri), ref
+    return mlflow.pyfunc.load_model(ref.uri, model_config=model_config), ref
