@@ -193,3 +193,15 @@ def _accepted_rows(source: Path) -> list[int]:
     frame["row"] = range(1, len(frame) + 1)
     valid = frame[frame["text"].str.strip() != ""]
     return list(valid.drop_duplicates("contact_id")["row"])
+
+
+def test_engine_options_that_do_not_fit_are_refused(tmp_path: Path) -> None:
+    from training.streaming import tag_with_engine
+
+    out = tmp_path / "tags.parquet"
+    with pytest.raises(InputError, match="--engine"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, engine="dask")
+    with pytest.raises(InputError, match="--resume"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, engine="spark", resume=True)
+    with pytest.raises(InputError, match="--master"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, master="yarn")

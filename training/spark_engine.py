@@ -123,7 +123,8 @@ def tag_file_spark(
         raise InputError(f"{target}: unsupported output format {target.suffix!r}; use .parquet or .csv")
     contract = ContractConfig(**{**asdict(config or ContractConfig()), "chunk_size": chunk_size})
     quarantine_target = Path(quarantine_out) if quarantine_out else default_quarantine_path(target)
-    staging = Path(staging_dir) if staging_dir else target.with_name(f".{target.name}.spark")
+    # Always a run-specific subfolder: it is wiped before and after the run.
+    staging = (Path(staging_dir) if staging_dir else target.parent) / f".{target.name}.spark"
     if staging.exists():
         shutil.rmtree(staging)
     (staging / "accepted").mkdir(parents=True)

@@ -572,3 +572,57 @@ def load_predictor(uri: str, model_config: dict[str, Any] | None = None) -> tupl
 
     ref = resolve_model(uri)
     return mlflow.pyfunc.load_model(ref.uri, model_config=model_config), ref
+
+
+def tag_with_engine(
+    input: str | Path,
+    model_uri: str,
+    out: str | Path,
+    *,
+    engine: str = "local",
+    resume: bool = False,
+    chunk_size: int = 10_000,
+    master: str | None = None,
+    config: ContractConfig | None = None,
+    model_config: dict[str, Any] | None = None,
+    show_progress: bool = True,
+) -> TagSummary:
+    """What ``voc tag`` runs: resolve ``model_uri`` (set the MLflow tracking URI first), then tag
+    ``input`` into ``out`` with the local engine (streaming, resumable) or on Spark.
+
+    Raises :class:`InputError` for bad input or options that do not fit the engine.
+    """
+    if engine not in ("local", "spark"):
+        raise InputError(f"--engine must be local or spark, got {engine!r}")
+    if engine == "spark":
+        if resume:
+            raise InputError(
+                "--resume works with --engine local; on Spark rerun the job (Spark retries tasks)"
+            )
+        from training.spark_engine import SparkConfig, tag_file_spark
+
+        ref = resolve_model(model_uri)
+        return tag_file_spark(
+            input,
+            ref.uri,
+            out,
+            model_name=ref.name,
+            model_version=ref.version,
+            chunk_size=chunk_size,
+            config=config,
+            spark_config=SparkConfig(master=master),
+            model_config=model_config,
+        )
+    if master:
+        raise InputError("--master applies to --engine spark only")
+    predictor, ref = load_predictor(model_uri, model_config)
+    return tag_file(
+        input,
+        predictor,
+        out,
+        model_name=ref.name,
+        model_version=ref.version,
+        resume=resume,
+        config=config,
+        tag_config=TagConfig(chunk_size=chunk_size, show_progress=show_progress),
+    )
