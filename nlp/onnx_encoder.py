@@ -262,7 +262,7 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
         export_onnx(model_path, fp32)
     if precision == "fp32":
         return fp32
-    int8 = Path(cache_dir) / f"{stem}-int8.onnx"
+    int8 = Path(cache_dir) / f"{stem}-int8pc.onnx"  # pc: per-channel weight scales
     if not int8.is_file():
         quantize(fp32, int8)
     return int8
@@ -310,14 +310,18 @@ def export_onnx(model_path: Path, target: Path) -> Path:
 
 
 def quantize(source: Path, target: Path) -> Path:
-    """Dynamic int8 quantization of an ONNX model's weights (activations quantized at run time)."""
+    """Dynamic int8 quantization of an ONNX model's weights (activations quantized at run time).
+
+    Per-channel scales: with one scale per tensor, BANKING77 accuracy dropped 1.0 point (92.95 ->
+    91.92); per channel it stays within 0.1 point (92.89).
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from voc.files import atomic_path
 
     log.info("quantizing %s to int8", source.name)
     with atomic_path(target) as tmp:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
     return target
 
 

@@ -48,9 +48,11 @@ def test_onnx_vectors_match_sentence_transformers(
     got = encoder.encode(TEXTS)
     assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32
     cosine = (got * expected).sum(axis=1)
-    assert cosine.min() >= 0.99, cosine
+    # fp32 is the same network. int8 (per-channel) is an approximation: mean 0.993, min 0.98 over
+    # BANKING77's test set with accuracy within 0.1 point; very short texts (here "") drift most.
+    assert cosine.min() >= (0.9999 if precision == "fp32" else 0.97), cosine
     np.testing.assert_array_equal(got[1], got[3])  # duplicates share one vector, order kept
-    assert len(list(Path(cache).glob(f"*-{precision}.onnx"))) == 1  # exported once, then reused
+    assert len(list(Path(cache).glob(f"*-{precision}*.onnx"))) == 1  # exported once, then reused
 
 
 @pytest.mark.slow
