@@ -440,8 +440,19 @@ def _child_main(argv: list[str]) -> None:
             chunk_size=chunk,
         ).read
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"per_s": read / seconds, "seconds": seconds, "peak_rss_mb": peak}))
+    print(json.dumps({"per_s": read / seconds, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries the forking parent's peak into
+    the child's ru_maxrss across exec, which would make every child look as big as the parent."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> None:
