@@ -152,7 +152,7 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None
         out = tmp_path / f"tags{attempt}.parquet"
         parts = staging_folder(out)
         proc = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, str(source), str(out), "0", "0.04"],
+            [sys.executable, "-c", SCRIPT, str(source), str(out), "0", "0.06"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
