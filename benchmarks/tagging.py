@@ -129,10 +129,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.banking77 and Path(args.banking77, "train.csv").is_file():
         results["banking77"] = banking77_accuracy(Path(args.banking77))
     if not args.skip_engine:
-        results["engine"] = {
-            variant: _child(["engine", str(source), str(work), variant, str(args.chunk_size)], work)
-            for variant in ("plain", "fast")
-        }
+        # Alternate the peers over rounds and keep each one's best: load on a shared machine varies.
+        engine: dict[str, dict[str, float]] = {}
+        for _ in range(args.rounds):
+            for variant in ("plain", "fast"):
+                got = _child(["engine", str(source), str(work), variant, str(args.chunk_size)], work)
+                if got["per_s"] > engine.get(variant, {"per_s": 0.0})["per_s"]:
+                    engine[variant] = got
+        results["engine"] = engine
     if args.memory:
         results["memory"] = memory_scaling(args.memory, work, args.chunk_size)
     if args.spark:
@@ -150,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--spark", action="store_true", help="also run the Spark engine on local[2]")
     p.add_argument("--skip-engine", action="store_true", help="encoder and accuracy only")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--rounds", type=int, default=2, help="alternating rounds of the engine peers (best kept)")
     p.add_argument(
         "--memory",
         type=int,
@@ -420,6 +425,7 @@ def _child_main(argv: list[str]) -> None:
             )
             predictor = mlflow.pyfunc.load_model(uri)
             config = TagConfig(chunk_size=chunk, show_progress=False)
+        predictor.predict(pd.DataFrame({"text": ["warm up"], "channel": ["chat"]}))  # load lazily built parts
         start = time.perf_counter()
         summary = tag_file(source, predictor, out, model_name="bench", model_version="1", tag_config=config)
         read = summary.read
