@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 Device = Literal["auto", "cpu", "cuda"]
 # Raw SHA-256 digests; a void dtype keeps trailing zero bytes that "S32" would strip.
 _KEY_DTYPE = np.dtype("V32")
+Backend = Literal["torch", "onnx", "onnx-int8"]
 
 
 def default_model_path() -> Path:
@@ -48,6 +49,9 @@ class EmbedConfig:
         L2-normalise the vectors (cosine similarity becomes a dot product).
     show_progress : bool
         Progress bar while encoding.
+    backend : {"torch", "onnx", "onnx-int8"}
+        ``torch`` is SentenceTransformer; ``onnx``/``onnx-int8`` the fast encoder of
+        :mod:`nlp.onnx_encoder` (ONNX Runtime on CPU, torch fp16 on CUDA).
     """
 
     model: str | None = None
@@ -56,8 +60,11 @@ class EmbedConfig:
     cache_dir: Path | None = None
     normalize: bool = True
     show_progress: bool = True
+    backend: Backend = "torch"
 
     def __post_init__(self) -> None:
+        if self.backend not in ("torch", "onnx", "onnx-int8"):
+            raise ValueError(f"backend must be torch, onnx or onnx-int8, got {self.backend!r}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -83,7 +90,8 @@ class Embedder:
             file = path / name
             if file.is_file():
                 digest.update(file.read_bytes())
-        return f"{path.name}-{digest.hexdigest()[:12]}"
+        suffix = "" if self.config.backend == "torch" else f"-{self.config.backend}"
+        return f"{path.name}-{digest.hexdigest()[:12]}{suffix}"
 
     @property
     def device(self) -> str:
@@ -100,6 +108,13 @@ class Embedder:
 
             path = self.config.model or str(default_model_path())
             log.info("loading embedding model %s on %s", Path(path).name, self.device)
+            if self.config.backend != "torch":
+                from nlp.onnx_encoder import FastEncoderConfig, fast_encoder
+
+                int8 = self.config.backend == "onnx-int8"
+                fast = FastEncoderConfig(precision="int8" if int8 else "fp32")
+                self._model = fast_encoder(path, self.device, fast)
+                return self._model
             self._model = SentenceTransformer(path, device=self.device, local_files_only=True)
             if self.device == "cuda":
                 # fp16 halves memory and doubles throughput on GPUs; cosine ranks are unchanged.

@@ -1,0 +1,51 @@
+"""A small root-cause pyfunc (MLflow "model from code") standing in for ``training/pyfunc.py``.
+
+Preparation + redaction (``nlp.prepare``), MiniLM embeddings (``nlp.embed.Embedder``; backend from the
+model config, ``torch`` by default) and a scikit-learn classifier loaded from the ``classifier``
+artifact (a joblib dict with ``classifier``, ``families`` and ``threshold``). Used by the tagging
+benchmark and the Spark equality test until the classifier's pyfunc is merged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow.pyfunc import PythonModel
+
+
+class ReferenceRootCauseModel(PythonModel):
+    """``predict(DataFrame[text, channel?]) -> DataFrame[root_cause, family, confidence, needs_review]``."""
+
+    def load_context(self, context: Any) -> None:
+        import joblib
+
+        from nlp.embed import EmbedConfig, Embedder
+
+        bundle = joblib.load(context.artifacts["classifier"])
+        self.classifier = bundle["classifier"]
+        self.families: dict[str, str] = bundle["families"]
+        self.threshold = float(bundle["threshold"])
+        backend = (context.model_config or {}).get("embed_backend", "torch")
+        self.embedder = Embedder(EmbedConfig(backend=backend, show_progress=False, device="cpu"))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        from nlp.prepare import prepare_contacts
+
+        prepared = prepare_contacts(model_input.reset_index(drop=True))
+        proba = self.classifier.predict_proba(self.embedder.encode(prepared["clean_text"].tolist()))
+        best = proba.argmax(axis=1)
+        labels = self.classifier.classes_[best]
+        confidence = proba.max(axis=1).astype("float64")
+        return pd.DataFrame(
+            {
+                "root_cause": [str(x) for x in labels],
+                "family": [self.families.get(str(x), "other") for x in labels],
+                "confidence": confidence,
+                "needs_review": confidence < self.threshold,
+            }
+        )
+
+
+mlflow.models.set_model(ReferenceRootCauseModel())

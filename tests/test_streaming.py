@@ -1,0 +1,207 @@
+"""Local tagging engine: streaming, quarantine, atomic output, resume after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from training.streaming import TagConfig, staging_folder, tag_file
+from voc.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A predictor that a subprocess can build: slow enough to be killed in the middle of a run.
+SCRIPT = """
+import json, sys, time
+import pandas as pd
+from training.streaming import TagConfig, tag_file
+
+class Slow:
+    def predict(self, df):
+        time.sleep(float(sys.argv[4]))
+        text = df["text"].astype(str)
+        return pd.DataFrame({
+            "root_cause": ["late_delivery" if "late" in t else "wrong_item" for t in text],
+            "family": ["delivery" if "late" in t else "return" for t in text],
+            "confidence": [len(t) / 100 for t in text],
+            "needs_review": [len(t) % 3 == 0 for t in text],
+        })
+
+s = tag_file(sys.argv[1], Slow(), sys.argv[2], model_name="root-cause", model_version="7",
+             resume=sys.argv[3] == "1", tag_config=TagConfig(chunk_size=100, show_progress=False))
+print(json.dumps({"read": s.read, "tagged": s.tagged, "quarantined": s.quarantined,
+                  "resumed": s.chunks_resumed, "chunks": s.chunks}))
+"""
+
+
+class Echo:
+    """Fast predictor: root cause from a keyword, counts its calls."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        self.rows += len(df)
+        text = df["text"].astype(str)
+        return pd.DataFrame(
+            {
+                "root_cause": ["late_delivery" if "late" in t else "wrong_item" for t in text],
+                "family": ["delivery" if "late" in t else "return" for t in text],
+                "confidence": [len(t) / 100 for t in text],
+                "needs_review": [len(t) % 3 == 0 for t in text],
+            }
+        )
+
+
+def make_contacts(path: Path, n: int, seed: int = 0) -> set[str]:
+    """Write ``n`` contacts with some bad rows; return the ids that must be accepted."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        cid = f"c{i:06d}"
+        text = rng.choice(["parcel is late again", "wrong size sent", "late refund, call 555-123-4567"])
+        text = f"{text} #{i % 50}"
+        bad = rng.random()
+        if bad < 0.03:
+            text = ""
+        elif bad < 0.05 and i > 10:
+            cid = f"c{rng.randrange(i):06d}"  # a duplicate, often of a row in an earlier chunk
+        rows.append({"contact_id": cid, "text": text, "channel": rng.choice(["chat", "email", "app"])})
+    frame = pd.DataFrame(rows)
+    # the accepted set by the contract's rule: the first valid row with an id wins
+    valid = frame[frame["text"] != ""]
+    accepted = set(valid.drop_duplicates("contact_id")["contact_id"])
+    frame.to_csv(path, index=False)
+    return accepted
+
+
+def test_tag_file_writes_every_accepted_row_once_with_model_stamp(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    accepted = make_contacts(source, 700)
+    out = tmp_path / "tags.parquet"
+    predictor = Echo()
+    summary = tag_file(
+        source, predictor, out, model_name="rc", model_version=3, tag_config=TagConfig(chunk_size=128)
+    )
+    tags = pd.read_parquet(out)
+    quarantine = pd.read_parquet(tmp_path / "tags.quarantine.parquet")
+    assert sorted(tags["contact_id"]) == sorted(accepted)
+    assert summary.read == 700 == summary.tagged + summary.quarantined
+    assert len(quarantine) == summary.quarantined and set(quarantine["reason"]) <= {
+        "empty_text",
+        "duplicate_id",
+    }
+    assert set(tags["model_name"]) == {"rc"} and set(tags["model_version"]) == {"3"}
+    assert "[PHONE]" in " ".join(tags["clean_text"]) or "555-123-4567" not in " ".join(tags["clean_text"])
+    assert predictor.rows < summary.tagged  # identical (text, channel) pairs predicted once
+    assert not staging_folder(out).exists()
+    assert "read 700 = tagged" in summary.summary()
+
+
+def test_csv_output_is_spreadsheet_safe_and_complete(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.jsonl"
+    pd.DataFrame({"contact_id": ["a", "b", "c"], "text": ["=cmd late", "fine", " "]}).to_json(
+        source, orient="records", lines=True
+    )
+    summary = tag_file(
+        source, Echo(), tmp_path / "tags.csv", model_name="rc", model_version="1", chunk_size=2
+    )
+    tags = pd.read_csv(tmp_path / "tags.csv")
+    assert list(tags["contact_id"]) == ["a", "b"]
+    assert summary.quarantined == 1
+    assert tags["clean_text"][0].startswith("'=")
+
+
+def test_resume_refuses_other_model_or_input(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    make_contacts(source, 300)
+    out = tmp_path / "tags.parquet"
+    folder = staging_folder(out)
+
+    class Dies(Echo):
+        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+            if self.rows:
+                raise KeyboardInterrupt
+            return super().predict(df)
+
+    with pytest.raises(KeyboardInterrupt):
+        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=100)
+    assert (folder / "manifest.json").is_file() and not out.exists()
+    with pytest.raises(InputError, match="model_version"):
+        tag_file(source, Echo(), out, model_name="rc", model_version="2", chunk_size=100, resume=True)
+    make_contacts(source, 300, seed=1)
+    with pytest.raises(InputError, match="input_fingerprint"):
+        tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=100, resume=True)
+
+
+def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    accepted = make_contacts(source, 2_000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rng = random.Random(5)
+    for attempt in range(3):
+        out = tmp_path / f"tags{attempt}.parquet"
+        parts = staging_folder(out)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(source), str(out), "0", "0.06"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not list(parts.glob("tags-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.6))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        finished = json.loads((parts / "manifest.json").read_text())["chunks"]
+        assert 1 <= len(finished) < 20, f"killed too late: {len(finished)} chunks done"
+
+        resumed = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(source), str(out), "1", "0"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        counts = json.loads(resumed.stdout.strip().splitlines()[-1])
+        tags = pd.read_parquet(out)
+        quarantine = pd.read_parquet(out.with_name(f"{out.stem}.quarantine.parquet"))
+        assert counts["resumed"] >= len(finished) >= 1
+        assert tags["contact_id"].is_unique
+        assert set(tags["contact_id"]) == accepted
+        assert counts["read"] == 2_000 == counts["tagged"] + counts["quarantined"]
+        assert counts["tagged"] == len(tags) and counts["quarantined"] == len(quarantine)
+        assert sorted(quarantine["source_row"]) == sorted(set(range(1, 2_001)) - set(_accepted_rows(source)))
+        assert set(tags["model_version"]) == {"7"}
+        assert not parts.exists()
+
+
+def _accepted_rows(source: Path) -> list[int]:
+    frame = pd.read_csv(source, keep_default_na=False)
+    frame["row"] = range(1, len(frame) + 1)
+    valid = frame[frame["text"].str.strip() != ""]
+    return list(valid.drop_duplicates("contact_id")["row"])
+
+
+def test_engine_options_that_do_not_fit_are_refused(tmp_path: Path) -> None:
+    from training.streaming import tag_with_engine
+
+    out = tmp_path / "tags.parquet"
+    with pytest.raises(InputError, match="--engine"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, engine="dask")
+    with pytest.raises(InputError, match="--resume"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, engine="spark", resume=True)
+    with pytest.raises(InputError, match="--master"):
+        tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, master="yarn")
