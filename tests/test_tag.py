@@ -46,7 +46,7 @@ def test_voc_tag_writes_causes_report_columns_and_quarantine(
     assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
 
     printed = capsys.readouterr().out
-    assert "read 12 = accepted 11 + quarantined 1" in printed
+    assert "read 12 = tagged 11 + quarantined 1" in printed
     tagged = pd.read_parquet(out)
     assert list(tagged.columns[: len(TAG_COLUMNS)]) == list(TAG_COLUMNS)
     assert set(PASSTHROUGH_COLUMNS) <= set(tagged.columns)
@@ -55,7 +55,7 @@ def test_voc_tag_writes_causes_report_columns_and_quarantine(
     assert set(tagged["model_version"]) == {"1"} and set(tagged["model_name"]) == {"rc"}
     assert tagged["family"].isin(["cancellation", "delivery", "return", "refund"]).all()
     assert not tagged["clean_text"].str.contains(PLANTED_EMAIL, regex=False).any()
-    quarantine = pd.read_csv(out.with_name("contacts.quarantine.csv"))
+    quarantine = pd.read_parquet(out.with_name("contacts.quarantine.parquet"))
     assert quarantine["reason"].tolist() == ["empty_text"]
 
 

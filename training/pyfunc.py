@@ -74,7 +74,10 @@ class RootCauseModel(PythonModel):
         from nlp.embed import EmbedConfig, Embedder
 
         if self.classifier.features != "tfidf":
-            self.classifier.embedder = Embedder(EmbedConfig(show_progress=False))
+            # `voc tag --backend` passes the embedding backend at load time (onnx-int8 is ~3x faster
+            # on CPU for 0.06 point of BANKING77 accuracy); training and serving default to torch.
+            backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
+            self.classifier.embedder = Embedder(EmbedConfig(show_progress=False, backend=backend))
 
     def predict(self, context, model_input, params=None):
         """Root cause of each row of ``model_input`` (a DataFrame with ``text``, optional ``channel``)."""

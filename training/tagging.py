@@ -1,25 +1,19 @@
 """Batch tagging: every contact gets a root cause, family, confidence and ``needs_review``.
 
-``tag(contacts, model_uri)`` tags a DataFrame of validated contacts; ``tag_file(input, model_uri,
-out)`` validates a file (quarantine written next to ``out``), tags the accepted rows and writes
-``out``. The output keeps the contract columns a weekly report needs and ``clean_text`` (redacted,
-for verbatims); the raw text is never written. (A simple in-memory version; streaming, resume and
-Spark are a later issue.)
+``tag(contacts, model_uri)`` tags a DataFrame of validated contacts in memory (for notebooks and
+small jobs). The output keeps the contract columns a weekly report needs and ``clean_text``
+(redacted, for verbatims); the raw text is never written. Files go through
+:mod:`training.streaming` (``voc tag``): streaming, resumable, or on Spark.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
 from nlp.prepare import prepare_contacts
-from training.dataset import validate_with_row_ids
-from voc.contracts import ContractConfig, Counts
-from voc.files import write_table
 
 TAG_COLUMNS = (
     "contact_id",
@@ -41,26 +35,6 @@ PASSTHROUGH_COLUMNS = (
     "escalated",
     "clean_text",
 )
-
-
-@dataclass
-class TagSummary:
-    """Counts and paths of one :func:`tag_file` run."""
-
-    counts: Counts
-    tagged: int
-    needs_review: int
-    out: Path
-    quarantine: Path
-    model_name: str
-    model_version: str
-
-    def summary(self) -> str:
-        share = self.needs_review / self.tagged if self.tagged else 0.0
-        return (
-            f"{self.counts.summary()}; tagged {self.tagged:,} with {self.model_name} "
-            f"v{self.model_version}, {self.needs_review:,} ({share:.1%}) need review"
-        )
 
 
 def tag(
@@ -109,37 +83,6 @@ def tag(
         if col in prepared:
             out[col] = prepared[col].to_numpy()
     return out
-
-
-def tag_file(
-    input: str | Path,
-    model_uri: str,
-    out: str | Path,
-    config: ContractConfig | None = None,
-) -> TagSummary:
-    """Validate ``input``, tag the accepted contacts and write ``out`` (.parquet, .csv or .jsonl).
-
-    Quarantined rows go to ``<out stem>.quarantine.parquet`` and a spreadsheet-safe ``.csv`` next to
-    ``out``. A file without ``contact_id`` gets row-number ids (``row-<n>``). Raises
-    :class:`~voc.errors.InputError` when the file cannot be read.
-    """
-    out = Path(out)
-    result = validate_with_row_ids(input, config)
-    tagged = tag(result.accepted, model_uri)
-    name, version = model_name_version(model_uri)
-    write_table(tagged, out)
-    quarantine = out.with_name(f"{out.stem}.quarantine.parquet")
-    write_table(result.quarantine, quarantine)
-    write_table(result.quarantine, quarantine.with_suffix(".csv"))
-    return TagSummary(
-        counts=result.counts,
-        tagged=len(tagged),
-        needs_review=int(tagged["needs_review"].sum()) if len(tagged) else 0,
-        out=out,
-        quarantine=quarantine,
-        model_name=name,
-        model_version=version,
-    )
 
 
 def model_name_version(model_uri: str) -> tuple[str, str]:

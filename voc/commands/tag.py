@@ -1,7 +1,8 @@
-"""``voc tag``: tag contacts with the registered root-cause model."""
+"""``voc tag``: tag contacts with the registered root-cause model (streaming, resumable, or Spark)."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,36 +15,73 @@ EPILOG = (
     "  voc tag workspace/data/interim/contacts.parquet --model models:/root-cause@champion "
     "--out workspace/data/processed/tagged.parquet\n\n"
     "  voc tag export.csv --text-column body --id-column ticket_id --model models:/root-cause/3 "
-    "--out tagged.csv"
+    "--out tagged.csv\n\n"
+    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --resume   "
+    "(continue a killed run)\n\n"
+    "  voc tag big.parquet --model models:/root-cause@champion --out /shared/tags.parquet "
+    "--engine spark --master spark://host:7077"
 )
+
+
+class Engine(enum.StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+class Backend(enum.StrEnum):
+    torch = "torch"
+    onnx = "onnx"
+    onnx_int8 = "onnx-int8"
 
 
 def tag(
     ctx: typer.Context,
     input: Annotated[Path, typer.Argument(help="Contacts: .csv, .parquet or .jsonl.")],
-    out: Annotated[Path, typer.Option("--out", help="Tagged contacts (.parquet, .csv or .jsonl).")],
+    out: Annotated[Path, typer.Option("--out", help="Tagged contacts (.parquet or .csv).")],
     model: Annotated[str, typer.Option("--model", help="MLflow model URI.")] = "models:/root-cause@champion",
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a killed run: finished chunks are kept.")
+    ] = False,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Contacts per chunk; memory grows with it.")
+    ] = 10_000,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local (streaming, resumable) or spark (spark_udf).")
+    ] = Engine.local,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master: local[4], spark://host:7077, yarn.")
+    ] = None,
+    backend: Annotated[
+        Backend,
+        typer.Option("--backend", help="Embedding backend on CPU: torch, onnx or onnx-int8 (fastest)."),
+    ] = Backend.onnx_int8,
 ) -> None:
     """Validate contacts and tag each with root_cause, family, confidence and needs_review.
 
-    Quarantined rows are written next to OUT (OUT-stem.quarantine.parquet and .csv). The output also
-    keeps created_at, channel, market, category, order_stage, csat, nps, escalated and the redacted
-    clean_text, so a weekly report can be built from it; the raw text is not written.
+    Streams the input in chunks (bounded memory, progress with contacts/s); each finished chunk is
+    kept in a staging folder beside OUT, so after a crash `--resume` finishes the run with no row lost
+    or duplicated. Quarantined rows go to OUT-stem.quarantine.<ext>. The output also keeps created_at,
+    channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
+    weekly report; the raw text is never written. Every row carries the model's name and version.
     """
-    import mlflow
-
     from training.registry import configure_uri
-    from training.tagging import tag_file
+    from training.streaming import tag_with_engine
     from voc.contracts import ContractConfig
-    from voc.errors import InputError
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     configure_uri(workspace)
-    try:
-        summary = tag_file(input, model, out, ContractConfig(text_column=text_column, id_column=id_column))
-    except mlflow.exceptions.MlflowException as exc:
-        raise InputError(f"--model {model}: {exc.message}") from exc
+    summary = tag_with_engine(
+        input,
+        model,
+        out,
+        engine=engine.value,
+        resume=resume,
+        chunk_size=chunk_size,
+        master=master,
+        config=ContractConfig(text_column=text_column, id_column=id_column),
+        model_config={"embed_backend": backend.value},
+    )
     typer.echo(f"{input}: {summary.summary()}")
-    typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine.with_suffix('.csv')}")
+    typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine_out}")
