@@ -32,10 +32,31 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 setup: $(VENV)/.installed ## Create .venv with the pinned dependencies (CPU torch, offline MiniLM)
 
-demo: setup ## Run the pipeline end to end on synthetic data in $(WORKSPACE)
-	$(VOC) data synth --weeks $(DEMO_WEEKS) --contacts $(DEMO_CONTACTS) --seed $(SEED) --out $(VOC_WORKSPACE)/data/raw
-	$(VOC) data validate $(VOC_WORKSPACE)/data/raw/contacts.parquet --out $(VOC_WORKSPACE)/data/interim
-	$(VOC) data summary $(VOC_WORKSPACE)/data/interim/contacts.parquet
+RAW := $(VOC_WORKSPACE)/data/raw
+INTERIM := $(VOC_WORKSPACE)/data/interim
+PROCESSED := $(VOC_WORKSPACE)/data/processed
+THEMES := $(VOC_WORKSPACE)/themes
+SHEET := $(VOC_WORKSPACE)/labels/review.xlsx
+MODEL_NAME ?= root-cause
+DEMO_WEEK ?= 2026-W47
+
+demo: setup ## Whole pipeline on synthetic data: synth, validate, discover, label, train, tag, report
+	$(VOC) data synth --weeks $(DEMO_WEEKS) --contacts $(DEMO_CONTACTS) --seed $(SEED) --out $(RAW)
+	$(VOC) data validate $(RAW)/contacts.parquet --out $(INTERIM)
+	$(VOC) data summary $(INTERIM)/contacts.parquet
+	$(VOC) discover $(INTERIM)/contacts.parquet --out $(THEMES) --seed $(SEED)
+	$(VOC) label export --themes $(THEMES) --contacts $(INTERIM)/contacts.parquet --out $(SHEET)
+	@echo "Demo shortcut for the analysts' step: the sheet is filled from the synthetic ground truth."
+	$(VOC) data demo-label $(SHEET) --themes $(THEMES) --ground-truth $(RAW)/ground_truth.parquet
+	$(VOC) label import $(SHEET) --themes $(THEMES) --who demo
+	$(VOC) label dataset --themes $(THEMES) --contacts $(INTERIM)/contacts.parquet --out $(PROCESSED)/labelled.parquet --min-per-label 5
+	$(VOC) train $(PROCESSED)/labelled.parquet --label-column label --taxonomy data/taxonomy.yaml --register-as $(MODEL_NAME)
+	$(VOC) tag $(INTERIM)/contacts.parquet --model models:/$(MODEL_NAME)@champion --out $(PROCESSED)/tagged.parquet
+	$(VOC) report --tagged $(PROCESSED)/tagged.parquet --themes $(THEMES) --orders $(RAW)/orders.parquet --week $(DEMO_WEEK) --out $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)
+	@echo
+	@echo "Weekly report:  $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)/pain_points.html (also .md, .csv, .parquet)"
+	@echo "Theme browser:  $(basename $(SHEET)).html   review sheet: $(SHEET)"
+	@echo "MLflow UI:      $(BIN)/mlflow ui --backend-store-uri sqlite:///$(VOC_WORKSPACE)/mlflow.db  (then open http://127.0.0.1:5000)"
 
 test: setup ## Run the whole test suite (slow tests included)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

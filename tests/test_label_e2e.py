@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from training.catalogue import Catalogue
 from voc.cli import main
+from voc.synth.demo_labels import fill_contact_sheet, fill_theme_sheet, majority_labels
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,7 +42,6 @@ CONTACTS = 12_000
 SUGGEST = 300
 MIN_MACRO_F1 = 0.85
 MODEL = "voc-label-e2e"
-OUT_OF_SCOPE = "__out_of_scope__"
 
 
 def voc(ws: Path, *args: object) -> None:
@@ -74,8 +73,8 @@ def test_labels_from_a_sheet_train_a_model_that_generalises(tmp_path: Path) -> N
     sheet = tmp_path / "review.xlsx"
     voc(ws, "label", "export", "--themes", themes, "--contacts", paths["earlier"], "--out", sheet)
     assert sheet.with_suffix(".html").is_file()
-    majority = _majority_labels(themes, truth)
-    _fill(sheet, majority)
+    majority = majority_labels(pd.read_parquet(themes / "assignments.parquet"), truth)
+    fill_theme_sheet(sheet, majority)
     catalogue = ws / "labels.db"
     voc(ws, "label", "import", sheet, "--who", "e2e")
     labelled = Catalogue(catalogue).labelled_themes()
@@ -104,7 +103,7 @@ def test_labels_from_a_sheet_train_a_model_that_generalises(tmp_path: Path) -> N
         "--out",
         uncertain,
     )
-    _fill_contacts(uncertain, truth)
+    fill_contact_sheet(uncertain, truth)
     voc(ws, "label", "import", uncertain, "--who", "e2e")
     assert len(Catalogue(catalogue).contact_labels()) > 0.5 * SUGGEST
     voc(ws, *make_dataset, "--out", dataset, "--min-per-label", 5)
@@ -123,7 +122,7 @@ def test_labels_from_a_sheet_train_a_model_that_generalises(tmp_path: Path) -> N
     carried = carried[carried["label"].notna()]
     # a single week is smaller than the weeks labelled, so not every theme comes back
     assert len(carried) >= 0.3 * len(labelled), f"{len(carried)} of {len(labelled)} labelled themes came back"
-    again = _majority_labels(themes2, truth)
+    again = majority_labels(pd.read_parquet(themes2 / "assignments.parquet"), truth)
     agree = (carried["label"] == carried["theme_id"].map(again)).mean()
     assert agree >= 0.8, f"only {agree:.0%} of the carried labels match next week's members"
 
@@ -151,47 +150,3 @@ def _one(folder: Path, stem: str) -> Path:
     )
     assert found, f"no {stem}.* in {folder}"
     return found[0]
-
-
-def _majority_labels(themes: Path, truth: pd.Series) -> dict[int, str | None]:
-    """Theme id -> the majority root cause of its members; None (noise) when under 40% or when
-    most members are outside the taxonomy."""
-    assignments = pd.read_parquet(themes / "assignments.parquet")
-    members = assignments[assignments["theme_id"] != -1]
-    causes = members["contact_id"].astype(str).map(truth).fillna(OUT_OF_SCOPE)
-    out: dict[int, str | None] = {}
-    for theme_id, group in causes.groupby(members["theme_id"]):
-        counts = group.value_counts(normalize=True)
-        top = str(counts.index[0])
-        keep = top != OUT_OF_SCOPE and counts.iloc[0] >= 0.4
-        out[int(theme_id)] = top if keep else None  # type: ignore[arg-type]
-    return out
-
-
-def _fill(sheet: Path, labels: dict[int, str | None]) -> None:
-    book = load_workbook(sheet)
-    ws = book["themes"]
-    header = [c.value for c in ws[1]]
-    col = {name: header.index(name) + 1 for name in ("theme_id", "label", "action")}
-    for row in range(2, ws.max_row + 1):
-        theme_id = ws.cell(row=row, column=col["theme_id"]).value
-        label = labels.get(int(theme_id)) if theme_id is not None else None
-        if label:
-            ws.cell(row=row, column=col["label"]).value = label
-            ws.cell(row=row, column=col["action"]).value = "accept"
-        elif theme_id is not None:
-            ws.cell(row=row, column=col["action"]).value = "noise"
-    book.save(sheet)
-
-
-def _fill_contacts(sheet: Path, truth: pd.Series) -> None:
-    """Label an active-learning sheet from the ground truth (out-of-taxonomy rows left empty)."""
-    book = load_workbook(sheet)
-    ws = book["contacts"]
-    header = [c.value for c in ws[1]]
-    id_col, label_col = header.index("contact_id") + 1, header.index("label") + 1
-    for row in range(2, ws.max_row + 1):
-        cause = truth.get(str(ws.cell(row=row, column=id_col).value))
-        if isinstance(cause, str):
-            ws.cell(row=row, column=label_col).value = cause
-    book.save(sheet)

@@ -138,3 +138,34 @@ def synth(
             f"{incident['first_week']}..{incident['last_week']}"
         )
     typer.echo(f"-> {paths['contacts'].parent}")
+
+
+@app.command(
+    name="demo-label",
+    epilog="Examples:\n\n  voc data demo-label workspace/labels/review.xlsx --themes workspace/themes "
+    "--ground-truth workspace/data/raw/ground_truth.parquet",
+)
+def demo_label(
+    sheet: Annotated[Path, typer.Argument(help="A theme sheet from `voc label export` (.xlsx).")],
+    themes: Annotated[Path, typer.Option("--themes", help="The `voc discover` folder the sheet came from.")],
+    ground_truth: Annotated[
+        Path, typer.Option("--ground-truth", help="ground_truth.parquet of `voc data synth`.")
+    ],
+    min_share: Annotated[float, typer.Option(help="A theme whose top cause holds less is noise.")] = 0.4,
+) -> None:
+    """Demo only: fill a theme sheet as an analyst would, from the synthetic ground truth.
+
+    Each theme gets the majority true root cause of its members (or `noise`). This stands in for the
+    analysts' step in `make demo`; with real data, people fill the sheet in a spreadsheet.
+    """
+    import pandas as pd
+
+    from voc.synth.demo_labels import fill_theme_sheet, majority_labels
+
+    for path in (sheet, themes / "assignments.parquet", ground_truth):
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    truth = pd.read_parquet(ground_truth).set_index("contact_id")["root_cause"]
+    labels = majority_labels(pd.read_parquet(themes / "assignments.parquet"), truth, min_share)
+    labelled, noise = fill_theme_sheet(sheet, labels)
+    typer.echo(f"{sheet}: {labelled} themes labelled, {noise} marked noise (from the synthetic ground truth)")
