@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 def print_result(name: str, result: dict[str, Any], seconds: float) -> None:
     """Print one benchmark's tables (``rows`` and any ``extra_tables``) and notes."""
     print(f"\n== {result.get('title', name)} ({seconds:.0f} s)")
+    if "rows" not in result and "extra_tables" not in result:
+        print(json.dumps(result, indent=2, default=str))
+        return
     for title, rows in [("", result.get("rows", [])), *result.get("extra_tables", {}).items()]:
         if title:
             print(f"\n-- {title}")

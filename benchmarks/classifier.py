@@ -141,6 +141,8 @@ def out_of_scope(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--banking77", default=str(DEFAULT_DIR), help="folder with train.csv and test.csv")
+    parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     add_arguments(parser)
     args = parser.parse_args(argv)
     results = run(args)
@@ -151,11 +153,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--banking77", default=str(DEFAULT_DIR), help="folder with train.csv and test.csv")
-    parser.add_argument("--shots", type=int, default=10, help="examples per intent in the few-shot run")
-    parser.add_argument("--held-out", type=int, default=10, help="intents held out for out of scope")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    """Options of this benchmark; the harness adds ``--banking77`` and ``--json`` itself."""
+    group = parser.add_argument_group("classifier")
+    group.add_argument("--shots", type=int, default=10, help="classifier: examples per intent, few-shot run")
+    group.add_argument("--held-out", type=int, default=10, help="classifier: intents held out (OOS)")
+    group.add_argument("--seed", type=int, default=0)
 
 
 def format_results(results: dict[str, Any]) -> str:

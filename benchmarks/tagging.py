@@ -113,8 +113,21 @@ DAYS = ["yesterday", "on monday", "last week", "two days ago", "on friday"]
 CHANNELS = ["chat", "email", "app", "review"]
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options under the ``python -m benchmarks`` harness (which has ``--banking77`` already)."""
+    group = parser.add_argument_group("tagging")
+    group.add_argument("--tagging-n", type=int, default=20_000, help="tagging: synthetic contacts per engine")
+    group.add_argument("--encode-n", type=int, default=2_000, help="tagging: texts, encoder comparison")
+    group.add_argument("--spark", action="store_true", help="tagging: also run Spark local[2]")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the benchmark described by ``args`` (see :func:`parser`); return the numbers."""
+    defaults = vars(parser().parse_args([]))
+    if hasattr(args, "tagging_n"):  # called by the harness: map its options onto ours
+        defaults.update(n=args.tagging_n, encode_n=args.encode_n, spark=args.spark)
+        defaults["banking77"] = str(args.banking77)
+        args = argparse.Namespace(**defaults)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     results: dict[str, Any] = {"n": args.n}
     work = Path(tempfile.mkdtemp(prefix="voc-bench-tagging-"))
