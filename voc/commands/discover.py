@@ -19,6 +19,7 @@ EXPERIMENT = "voc-themes"
 EPILOG = (
     "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
     "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
+    "  voc discover week2.csv --out themes/week2 --previous workspace/labels.db   (keep analysts' labels)\n\n"
     "  voc discover export.jsonl --text-column body --id-column ticket_id --min-theme-size 20 --out t/"
 )
 
@@ -30,10 +31,10 @@ def discover(
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
     previous: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="A previous run's folder (or a themes/catalogue .parquet with theme_id, centroid, "
-            "label): matching themes keep their ids and labels."
+            help="A previous run's folder, a themes .parquet (theme_id, centroid, label), or the label "
+            "catalogue (labels.db or a SQLAlchemy URL): matching themes keep their ids and labels."
         ),
     ] = None,
     min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 15,
@@ -148,21 +149,34 @@ def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:
     return sheet
 
 
-def load_previous(path: Path) -> pd.DataFrame:
-    """Themes of a previous run (its folder or a .parquet): ``theme_id``, ``centroid``, ``label``."""
-    file = path / "themes.parquet" if path.is_dir() else path
-    if not file.is_file():
-        raise InputError(f"{file}: no previous themes found (expected a run folder or a .parquet file)")
-    try:
-        previous = pd.read_parquet(file)
-    except Exception as exc:
-        raise InputError(f"{file}: cannot read previous themes: {exc}") from exc
+def load_previous(target: str | Path) -> pd.DataFrame:
+    """Themes to match against: ``theme_id``, ``centroid``, ``label``.
+
+    ``target`` is a previous run's folder, a themes ``.parquet``, or a label catalogue (a ``.db``
+    file or a SQLAlchemy URL, whose labelled themes then keep their labels next week).
+    """
+    text = str(target)
+    path = Path(text)
+    if "://" in text or path.is_dir() or path.suffix == ".db":
+        from training.catalogue import previous_themes
+
+        try:
+            previous = previous_themes(text)
+        except (FileNotFoundError, ValueError) as exc:
+            raise InputError(f"--previous {text}: {exc}") from exc
+    else:
+        if not path.is_file():
+            raise InputError(f"{path}: no previous themes (expected a run folder, .parquet or catalogue)")
+        try:
+            previous = pd.read_parquet(path)
+        except Exception as exc:
+            raise InputError(f"{path}: cannot read previous themes: {exc}") from exc
     missing = [c for c in ("theme_id", "centroid") if c not in previous]
     if missing:
-        raise InputError(f"{file}: missing column(s) {', '.join(missing)}; need theme_id and centroid")
+        raise InputError(f"{text}: missing column(s) {', '.join(missing)}; need theme_id and centroid")
     bad = [i for i, c in enumerate(previous["centroid"]) if c is None or len(c) == 0]
     if bad:
-        raise InputError(f"{file}: row {bad[0] + 1}: empty centroid")
+        raise InputError(f"{text}: row {bad[0] + 1}: empty centroid")
     return previous
 
 
