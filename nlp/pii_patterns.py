@@ -13,6 +13,7 @@ because every numeric pattern needs a length, a grouping or a context word that 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _HAS_DIGIT = re.compile(r"\d")
 # (start, end, label)
@@ -43,10 +44,10 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         code = m.group()
         if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 2:
             spans.append((m.start(), m.end(), "TRACKING_ID"))
-    for m in _TRACKING_CONTEXT.finditer(text):
+    for m in _overlapping(_TRACKING_CONTEXT, text):
         if _count_digits(m.group(1)) >= 4:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
-    for m in _ORDER_CONTEXT.finditer(text):
+    for m in _overlapping(_ORDER_CONTEXT, text):
         if _count_digits(m.group(1)) >= 5:
             spans.append((m.start(1), m.end(1), "ORDER_ID"))
     spans.extend(_phones(text))
@@ -171,6 +172,17 @@ _TRACKING_CONTEXT = re.compile(
     r"[ \t]*[:#]?[ \t]*" + _ID,
     re.IGNORECASE,
 )
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match of ``pattern``, also those starting inside an earlier one: in "parcel tracking
+    H0769..." the match at "parcel" swallows "tracking" as its id, and the real id follows it."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
 # A bare run of 8+ digits (not a card, phone or known id) is an identifier of some kind.
 _LONG_NUMBER = re.compile(r"(?<![\w.,£$€-])\d{8,}(?![\w.,]\d|\w)")
 
@@ -296,7 +308,12 @@ _SUFFIX_TITLE = (
     r"Parade|Highway|Hwy|Parkway|Pkwy|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Close|Way|Grove|Hill|Row|"
     r"Walk|Park|Green|View|Rise|Circle|Cir|Trail|Embankment|Broadway|Wharf|Yard|Quay)"
 )
-_SUFFIX_LOWER = r"(?:street|road|avenue|lane|boulevard|crescent|terrace|gardens|close|drive|way|court|place)"
+_SUFFIX_LOWER = (
+    r"(?:street|road|avenue|ave|lane|boulevard|blvd|crescent|terrace|gardens|close|drive|way|court|place|"
+    r"grove|mews|parade|square|parkway|highway)"
+)
+# lower-case UK postcode as ASR writes it: "m14 5rt"
+_UK_POSTCODE_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]?\d[abd-hjlnp-uw-z]{2}"
 _HOUSE = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*\w{1,5},?[ \t]+)?"
 _UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})"
@@ -349,7 +366,8 @@ _ADDRESS_PATTERNS = [
         + r"[ \t]+){1,3}"
         + _SUFFIX_LOWER
         + r"\b"
-        r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w))?"
+        r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w)"
+        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w))?"
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
     re.compile(

@@ -135,3 +135,17 @@ def test_measurement_counts_misses_and_over_redaction() -> None:
     assert m["recall_by_type"] == {"name": 0.0, "phone": 1.0}
     assert m["over_redaction"] == 0.0
     assert m["non_pii_tokens"] == 4 + 3
+
+
+def test_an_id_after_two_context_words_is_redacted() -> None:
+    # "parcel" starts a context match that swallows "tracking"; the id after it must still go
+    text = "customer: so yeah somethings wrong with my parcel tracking h0769h9980736799 just says in transit"
+    redacted = Redactor().redact(text)
+    assert "h0769h9980736799" not in redacted and "[TRACKING_ID]" in redacted
+    assert "return order [ORDER_ID]" in Redactor().redact("my return order ORD-20261104-58213 is late")
+
+
+def test_a_spoken_address_with_a_lower_case_postcode_is_redacted() -> None:
+    redacted = Redactor().redact("need it sent to 179 elm grove manchester m14 5rt instead")
+    assert redacted == "need it sent to [ADDRESS] instead"
+    assert Redactor().redact("i ordered 2 dark green jumpers") == "i ordered 2 dark green jumpers"
