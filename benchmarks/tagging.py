@@ -225,6 +225,7 @@ def log_reference_model(
     from mlflow.models import infer_signature
 
     mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)  # else a registry set earlier in the process gets the model
     if mlflow.get_experiment_by_name("tagging-reference") is None:
         mlflow.create_experiment("tagging-reference", artifact_location=artifacts.as_uri())
     mlflow.set_experiment("tagging-reference")
