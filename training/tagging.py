@@ -14,6 +14,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from nlp.prepare import prepare_contacts
+from training.streaming import PASSTHROUGH_COLUMNS
 
 TAG_COLUMNS = (
     "contact_id",
@@ -23,17 +24,6 @@ TAG_COLUMNS = (
     "needs_review",
     "model_name",
     "model_version",
-)
-PASSTHROUGH_COLUMNS = (
-    "created_at",
-    "channel",
-    "market",
-    "category",
-    "order_stage",
-    "csat",
-    "nps",
-    "escalated",
-    "clean_text",
 )
 
 

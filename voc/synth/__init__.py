@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from voc.contracts import CONTACT_COLUMNS as CONTRACT_COLUMNS
 from voc.files import write_table, write_text
 from voc.synth.calendar import (
     CONTACT_WEEKDAY,
@@ -52,19 +53,8 @@ from voc.taxonomy import load_taxonomy
 __all__ = ["SynthConfig", "SynthData", "generate", "write"]
 K = TypeVar("K")
 
-CONTACT_COLUMNS = [
-    "contact_id",
-    "text",
-    "created_at",
-    "channel",
-    "order_id",
-    "market",
-    "category",
-    "order_stage",
-    "csat",
-    "nps",
-    "escalated",
-]
+# the contract minus `label`: the ground truth lives in its own file
+CONTACT_COLUMNS = [c for c in CONTRACT_COLUMNS if c != "label"]
 GROWTH_MARKET = "DE"
 # Extra incident contacts per week of the growth, in multiples of the cause's baseline there.
 _GROWTH_EXTRA = (2.0, 3.0, 3.5)
