@@ -107,7 +107,7 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             path = self.config.model or str(default_model_path())
-            log.info("loading embedding model %s on %s", Path(path).name, self.device)
+            log.info("loading embedding model %s (%s) on %s", path, self.config.backend, self.device)
             if self.config.backend != "torch":
                 from nlp.onnx_encoder import FastEncoderConfig, fast_encoder
 

@@ -28,6 +28,7 @@ import hashlib
 import logging
 import queue
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,7 +296,11 @@ def export_onnx(model_path: Path, target: Path) -> Path:
 
     ids = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
-    with atomic_path(target) as tmp, torch.no_grad():
+    # The TorchScript exporter warns about tracing details that do not apply to this graph (index
+    # ops with non-negative indices, a bool cast of the sequence length); it was checked against
+    # SentenceTransformer.encode in tests/test_onnx_encoder.py.
+    with atomic_path(target) as tmp, torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             LastHiddenState(transformer),
             (ids, torch.ones_like(ids), torch.zeros_like(ids)),
@@ -320,8 +325,15 @@ def quantize(source: Path, target: Path) -> Path:
     from voc.files import atomic_path
 
     log.info("quantizing %s to int8", source.name)
-    with atomic_path(target) as tmp:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    root = logging.getLogger()
+    level = root.level
+    # the quantizer logs one INFO line per tensor, and a pre-processing hint, to the root logger
+    root.setLevel(max(level, logging.ERROR))
+    try:
+        with atomic_path(target) as tmp:
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
     return target
 
 

@@ -19,6 +19,7 @@ from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, Schema
 
 OUTPUT_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
+DEFAULT_MODEL_CONFIG = {"embed_backend": "torch"}
 
 # A synthetic, PII-free example shown in the MLflow UI and used to check the served model.
 INPUT_EXAMPLE = pd.DataFrame(
@@ -79,7 +80,9 @@ class RootCauseModel(PythonModel):
             backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
             self.classifier.embedder = Embedder(EmbedConfig(show_progress=False, backend=backend))
 
-    def predict(self, context, model_input, params=None):
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
         """Root cause of each row of ``model_input`` (a DataFrame with ``text``, optional ``channel``)."""
         from nlp.prepare import prepare_contacts
 
@@ -105,6 +108,9 @@ def log_pyfunc(classifier: Any, families: dict[str, str], name: str = "model") -
         signature=SIGNATURE,
         input_example=INPUT_EXAMPLE,
         pip_requirements=requirements(),
+        # Declared so that a load-time `model_config={"embed_backend": ...}` (voc tag --backend,
+        # spark_udf) is honoured: MLflow drops keys a model was not logged with.
+        model_config=dict(DEFAULT_MODEL_CONFIG),
     )
 
 
