@@ -2,7 +2,7 @@
 
 :func:`build_report` turns tagged contacts (one row per contact with its predicted ``root_cause``),
 optional theme assignments and an orders table into a :class:`WeeklyReport`: a ranked table, the
-week's headline numbers, breakdowns by market, channel, order stage and family, and 8-week trends.
+week's headline numbers, breakdowns by market, category, channel, order stage and family, and 8-week trends.
 
 Pain points
 -----------
@@ -585,14 +585,20 @@ def _breakdowns(
     week_orders: pd.Series,
     config: ReportConfig,
 ) -> dict[str, pd.DataFrame]:
-    """Contacts and CPO by market, share by channel and order stage, CPO by family (with baseline)."""
-    week_mkt = orders[orders["week_start"] == week_start].groupby("market")["orders"].sum()
-    by_market = this.groupby(this["market"].fillna("unknown"))["contact_id"].count().rename("contacts")
-    market = pd.concat([by_market, week_mkt.rename("orders")], axis=1).fillna(0)
-    market["cpo"] = np.where(
-        market["orders"] > 0, 1000 * market["contacts"] / market["orders"].clip(lower=1), np.nan
-    )
-    market = market.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
+    """Contacts and CPO by market and by category, share by channel and order stage, CPO by family."""
+    week = orders[orders["week_start"] == week_start]
+
+    def per_orders(col: str) -> pd.DataFrame:
+        """Contacts and orders of the week per value of ``col``, and their CPO (NaN without orders)."""
+        source = this[col] if col in this else pd.Series("unknown", index=this.index)
+        counts = this.groupby(source.fillna("unknown"))["contact_id"].count().rename("contacts")
+        frame = pd.concat([counts, week.groupby(col)["orders"].sum().rename("orders")], axis=1).fillna(0)
+        frame["cpo"] = np.where(
+            frame["orders"] > 0, 1000 * frame["contacts"] / frame["orders"].clip(lower=1), np.nan
+        )
+        return frame.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
+
+    market, category = per_orders("market"), per_orders("category")
 
     def shares(col: str) -> pd.DataFrame:
         counts = this[col].fillna("unknown").value_counts().rename("contacts").to_frame()
@@ -609,8 +615,14 @@ def _breakdowns(
     family["cpo"] = 1000 * family["contacts"] / o_now
     family["baseline_cpo"] = 1000 * family["baseline"] / o_base if o_base > 0 else np.nan
     family = family.astype({"contacts": int, "baseline": int}).sort_values("cpo", ascending=False)
-    for frame, name in ((market, "market"), (family, "family")):
+    for frame, name in ((market, "market"), (category, "category"), (family, "family")):
         frame.index.name = name
     channel, stage = shares("channel"), shares("order_stage")
     channel.index.name, stage.index.name = "channel", "order_stage"
-    return {"market": market, "channel": channel, "order_stage": stage, "family": family}
+    return {
+        "market": market,
+        "category": category,
+        "channel": channel,
+        "order_stage": stage,
+        "family": family,
+    }

@@ -39,7 +39,7 @@ def render_html(report: WeeklyReport, max_rows: int = 20) -> str:
 
 
 def render_markdown(report: WeeklyReport, max_rows: int = 10) -> str:
-    """The top ``max_rows`` pain points, the movers and the new themes as Markdown."""
+    """The top ``max_rows`` pain points, movers, CPO by family/market/category and new themes."""
     env = _environment(autoescape=False, finalize=_markdown_escape)
     return env.get_template("report.md.j2").render(**_context(report, max_rows, html=False))
 
@@ -186,16 +186,21 @@ def _movers(report: WeeklyReport) -> list[dict[str, Any]]:
 
 def _breakdowns(report: WeeklyReport) -> dict[str, list[dict[str, str]]]:
     b = report.breakdowns
-    return {
-        "market": [
+
+    def per_orders(name: str) -> list[dict[str, str]]:
+        return [
             {
                 "name": str(k),
                 "contacts": f"{int(r.contacts):,}",
                 "orders": f"{int(r.orders):,}",
                 "cpo": _num(r.cpo),
             }
-            for k, r in b["market"].iterrows()
-        ],
+            for k, r in b[name].iterrows()
+        ]
+
+    return {
+        "market": per_orders("market"),
+        "category": per_orders("category"),
         "channel": [
             {"name": str(k), "contacts": f"{int(r.contacts):,}", "share": _pct(100 * r.share, signed=False)}
             for k, r in b["channel"].iterrows()

@@ -203,7 +203,7 @@ def test_cpo_on_a_hand_checkable_case() -> None:
         start = monday - pd.Timedelta(weeks=7 - w)
         tagged += [
             {"contact_id": f"{w}-{i}", "root_cause": "defective", "created_at": start + pd.Timedelta(hours=i),
-             "clean_text": f"broken {i}", "market": "DE"}
+             "clean_text": f"broken {i}", "market": "DE", "category": "x"}
             for i in range(n)
         ]  # fmt: skip
         orders += [{"date": start + pd.Timedelta(days=d), "market": "DE", "category": "x", "orders": o // 7}
@@ -221,6 +221,7 @@ def test_cpo_on_a_hand_checkable_case() -> None:
     assert row["expected"] == pytest.approx(20.0)
     assert result.summary.previous_cpo == pytest.approx(5.0)
     assert result.breakdowns["market"].loc["DE", "cpo"] == pytest.approx(7.5)
+    assert result.breakdowns["category"].loc["x", ["contacts", "orders", "cpo"]].tolist() == [30, 4000, 7.5]
     assert row["trend_cpo"] == pytest.approx([0, 0, 0, 5, 5, 5, 5, 7.5])
     assert row["family"] == "return" and not row["significant"]  # 30 vs 20 expected: p ~ 0.04
 
@@ -293,6 +294,7 @@ def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
     markdown = render_markdown(report)
     assert any(ch in markdown for ch in "▁▂▃▅▇")
     assert "New and emerging themes" in markdown and "voucher" in markdown
+    assert "| Category | Contacts | Orders | CPO |" in markdown
 
 
 @pytest.mark.slow  # the first MLflow run creates the SQLite store (~15 s)
