@@ -193,3 +193,39 @@ def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:
     training = load_training_set(path, label_column="label")
     assert training.frame["contact_id"].iloc[0] == "row-1"
     assert len(training.frame) == 24
+
+
+def test_sample_weights_outvote_many_low_weight_rows(tmp_path: Path) -> None:
+    # Every 'found_cheaper' text is also present three times as 'damaged_in_transit', as unsure theme
+    # members (weight 0.05) would be: counted, the wrong label wins; weighted, the right one does.
+    clean = labelled_contacts(per_class=15, pii=False)
+    clean["weight"] = 1.0
+    cheaper = clean[clean["label"] == "found_cheaper"]
+    noisy = pd.concat([cheaper.assign(label="damaged_in_transit", weight=0.05)] * 3)
+    frame = pd.concat([clean, noisy], ignore_index=True)
+    frame["contact_id"] = [f"c{i}" for i in range(len(frame))]
+    path = tmp_path / "labelled.csv"
+    frame.to_csv(path, index=False)
+    probe = ["another seller has it for half the price"]
+
+    def fit(weight_column: str | None) -> str:
+        training = load_training_set(path, label_column="label", weight_column=weight_column)
+        tr = training.frame
+        model = RootCauseClassifier(features="tfidf", model="logreg", C=10.0)
+        model.fit(tr["clean_text"], tr["label"], tr["weight"])
+        return str(model.predict(probe)[0])
+
+    assert fit("weight") == "found_cheaper"
+    assert fit(None) == "damaged_in_transit"
+
+
+@pytest.mark.parametrize("bad", ["-1", "0", "heavy"])
+def test_bad_sample_weights_are_an_input_error(tmp_path: Path, bad: str) -> None:
+    frame = labelled_contacts(per_class=6, pii=False)
+    frame["weight"] = "1"
+    frame.loc[4, "weight"] = bad
+    path = tmp_path / "weighted.csv"
+    frame.to_csv(path, index=False)
+
+    with pytest.raises(InputError, match="'weight' must hold sample weights"):
+        load_training_set(path, label_column="label")

@@ -162,8 +162,12 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.similarity_floor = similarity_floor
         self.embedder = embedder
 
-    def fit(self, texts: Sequence[str], y: Sequence[str]) -> RootCauseClassifier:
-        """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self."""
+    def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
+        """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
+
+        ``sample_weight`` (n_contacts,) weighs each example in the loss and in the class centroids
+        (e.g. theme membership probabilities); ``None`` weighs them all 1.
+        """
         if self.features not in FEATURE_SETS:
             raise ValueError(f"features must be one of {FEATURE_SETS}, got {self.features!r}")
         texts = [str(t) for t in texts]
@@ -173,11 +177,19 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             self.vectorizer_ = _tfidf_union().fit(texts)
         embeddings = self._embeddings(texts)
         X = self._stack(texts, embeddings)
-        self.estimator_ = self._new_estimator(labels).fit(X, labels)
+        weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+        if weights.shape != labels.shape:
+            raise ValueError(f"sample_weight has shape {weights.shape}, labels {labels.shape}")
+        self.estimator_ = self._new_estimator(labels).fit(X, labels, sample_weight=weights)
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         self.centroids_: np.ndarray | None = None
         if embeddings is not None:
-            centroids = np.stack([embeddings[labels == c].mean(axis=0) for c in self.classes_])
+            centroids = np.stack(
+                [
+                    np.average(embeddings[labels == c], axis=0, weights=weights[labels == c])
+                    for c in self.classes_
+                ]
+            )
             self.centroids_ = centroids / np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
         self.threshold_ = float(self.threshold)
         self.similarity_floor_ = float(self.similarity_floor)
@@ -374,7 +386,7 @@ def train_classifier(
             embedding_weight=config.embedding_weight,
             embedder=embedder,
         )
-        candidate.fit(train["clean_text"], train["label"])
+        candidate.fit(train["clean_text"], train["label"], _weights(train))
         predicted = candidate.predict(validation["clean_text"])
         score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
         selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
@@ -411,7 +423,7 @@ def train_classifier(
         similarity_floor=floor,
         embedder=embedder,
     )
-    final.fit(train_val["clean_text"], train_val["label"])
+    final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
     params = {
         "features": chosen.features,
         "model": model,
@@ -430,6 +442,7 @@ def train_classifier(
         "n_validation": len(validation),
         "n_test": len(test),
         "n_labels": len(counts),
+        "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
     }
     return TrainResult(
         model=final,
@@ -440,6 +453,10 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
+
+
+def _weights(frame: pd.DataFrame) -> np.ndarray | None:
+    return frame["weight"].to_numpy(dtype=float) if "weight" in frame else None
 
 
 def _tfidf_union() -> FeatureUnion:

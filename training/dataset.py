@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from nlp.prepare import prepare_contacts
@@ -37,8 +38,9 @@ class TrainingSet:
 
     Attributes
     ----------
-    frame : DataFrame of shape (n_labelled, 5)
-        ``contact_id``, ``clean_text`` (redacted), ``label``, ``family``, ``channel``.
+    frame : DataFrame of shape (n_labelled, 6)
+        ``contact_id``, ``clean_text`` (redacted), ``label``, ``family``, ``channel``, ``weight``
+        (the input's weight column, e.g. theme membership from ``voc label dataset``; else 1.0).
     counts : Counts
         What the contract did with the input rows.
     unlabelled : int
@@ -73,8 +75,9 @@ def load_training_set(
     text_column: str = "text",
     id_column: str = "contact_id",
     taxonomy: Taxonomy | None = None,
+    weight_column: str | None = "weight",
 ) -> TrainingSet:
-    """Read, validate and prepare a labelled contacts file.
+    """Read, validate and prepare a labelled contacts file (``weight_column``: sample weights, if present).
 
     Raises
     ------
@@ -87,7 +90,9 @@ def load_training_set(
     if label_column not in accepted.columns:
         available = ", ".join(str(c) for c in accepted.columns)
         raise InputError(f"{path}: no label column {label_column!r} (columns: {available})")
-    training = build_training_set(accepted, label_column, taxonomy=taxonomy, source=str(path))
+    training = build_training_set(
+        accepted, label_column, taxonomy=taxonomy, source=str(path), weight_column=weight_column
+    )
     training.counts = result.counts
     return training
 
@@ -97,14 +102,20 @@ def build_training_set(
     label_column: str = "label",
     taxonomy: Taxonomy | None = None,
     source: str = "input",
+    weight_column: str | None = "weight",
 ) -> TrainingSet:
-    """Training set from already-validated contacts (``contact_id``, ``text``, ``label_column``)."""
+    """Training set from already-validated contacts (``contact_id``, ``text``, ``label_column``).
+
+    When ``weight_column`` is a column of ``contacts`` its values become sample weights (they must
+    be numbers in (0, 1e6]); otherwise every row weighs 1.
+    """
     labels = contacts[label_column].astype("string").str.strip()
     has_label = labels.notna() & (labels != "")
     labelled = contacts.loc[has_label].copy()
     labelled["label"] = labels[has_label].astype(str)
     if labelled.empty:
         raise InputError(f"{source}: column {label_column!r} has no labels")
+    weights = _weights(labelled, weight_column, source)
     families: dict[str, str] = {}
     if taxonomy is not None:
         counts = labelled["label"].value_counts()
@@ -128,6 +139,7 @@ def build_training_set(
             "label": labelled["label"].to_numpy(),
             "family": [families[lab] for lab in labelled["label"]],
             "channel": prepared["channel"].astype(object),
+            "weight": weights,
         }
     )
     return TrainingSet(
@@ -160,6 +172,20 @@ def validate_with_row_ids(path: str | Path, config: ContractConfig | None = None
         quarantine=pd.concat(quarantined, ignore_index=True) if quarantined else pd.DataFrame(),
         counts=validator.counts,
     )
+
+
+def _weights(labelled: pd.DataFrame, column: str | None, source: str) -> np.ndarray:
+    if column is None or column not in labelled:
+        return np.ones(len(labelled))
+    values = pd.to_numeric(labelled[column], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values) | (values <= 0) | (values > 1e6)
+    if bad.any():
+        examples = ", ".join(repr(v) for v in labelled.loc[bad, column].head(3).tolist())
+        raise InputError(
+            f"{source}: column {column!r} must hold sample weights in (0, 1e6]; {int(bad.sum())} "
+            f"labelled rows do not (e.g. {examples}). Fix them or drop the column."
+        )
+    return values.to_numpy(dtype=float)
 
 
 def frame_digest(frame: pd.DataFrame) -> str:

@@ -43,10 +43,15 @@ def train(
         str, typer.Option(help="auto, svm (linear SVM, Platt-calibrated) or logreg (auto: by data size).")
     ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the stratified splits.")] = 0,
+    weight_column: Annotated[
+        str,
+        typer.Option(help="Sample weights, used when the column exists (voc label dataset writes it)."),
+    ] = "weight",
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
 
-    Rows without a label are skipped (counted). The data is split (stratified) into train,
+    Rows without a label are skipped (counted). A `weight` column (theme membership, written by
+    `voc label dataset`) weighs each row in training. The data is split (stratified) into train,
     validation and test; features and C are chosen on validation, and so is the confidence
     threshold below which predictions are flagged needs_review. With --register-as the model becomes
     a new version with alias challenger, and alias champion moves to it only when its macro-F1 on the
@@ -75,7 +80,12 @@ def train(
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     training = load_training_set(
-        input, label_column=label_column, text_column=text_column, id_column=id_column, taxonomy=tax
+        input,
+        label_column=label_column,
+        text_column=text_column,
+        id_column=id_column,
+        taxonomy=tax,
+        weight_column=weight_column or None,
     )
     typer.echo(f"{input}: {training.summary()}")
     embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
