@@ -2,8 +2,9 @@
 
 Preparation + redaction (``nlp.prepare``), MiniLM embeddings (``nlp.embed.Embedder``; backend from the
 model config, ``torch`` by default) and a scikit-learn classifier loaded from the ``classifier``
-artifact (a joblib dict with ``classifier``, ``families`` and ``threshold``). Used by the tagging
-benchmark and the Spark equality test until the classifier's pyfunc is merged.
+artifact (a joblib dict with ``classifier``, ``families`` and ``threshold``). The tagging benchmark
+and the Spark equality test use it because it is logged in seconds from a fitted scikit-learn
+model, with no training run; `voc train` logs the real one (``training/pyfunc.py``).
 """
 
 from __future__ import annotations

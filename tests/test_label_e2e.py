@@ -1,7 +1,6 @@
 """End to end: synth -> discover -> export -> analysts label -> import -> dataset -> train -> F1.
 
-Needs the synthetic generator (``voc data synth``), theme discovery (``voc discover``) and the
-classifier (``voc train``), built on other branches; skipped with a reason until they are merged.
+Through the real CLI: ``voc data synth``, ``voc discover``, ``voc label`` and ``voc train``.
 The "analyst" fills the review sheet from the synthetic ground truth: each theme gets the majority
 root cause of its members (noise when no cause holds 40% of them, or most members are outside the
 taxonomy), as a person reading the exemplars would; then one active-learning round labels the
@@ -11,7 +10,6 @@ its contacts inside the taxonomy), and next week's discovery must carry the labe
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -21,21 +19,7 @@ from training.catalogue import Catalogue
 from voc.cli import main
 from voc.synth.demo_labels import fill_contact_sheet, fill_theme_sheet, majority_labels
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-    *[
-        pytest.mark.skipif(
-            importlib.util.find_spec(module) is None,
-            reason=f"{module} is not here yet ({what}, branch {branch}); runs once merged",
-        )
-        for module, what, branch in (
-            ("voc.synth", "the synthetic generator behind `voc data synth`", "synth"),
-            ("nlp.themes", "theme discovery behind `voc discover`", "themes"),
-            ("training.classifier", "the classifier behind `voc train`", "classifier"),
-        )
-    ],
-]
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 WEEKS = 6
 CONTACTS = 12_000

@@ -60,6 +60,34 @@ def test_voc_tag_writes_causes_report_columns_and_quarantine(
 
 
 @pytest.mark.slow
+def test_each_contact_is_prepared_once(
+    registered: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pyfunc returns the clean_text it made (return_clean_text), so redaction, the slowest CPU
+    # step after the encoder, is not run a second time for the output column.
+    import nlp.prepare
+
+    prepared: list[int] = []
+    real = nlp.prepare.prepare_contacts
+
+    def counting(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+        prepared.append(len(frame))
+        return real(frame, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nlp.prepare, "prepare_contacts", counting)
+    contacts = labelled_contacts(per_class=3).drop(columns=["label"])
+    source = tmp_path / "new.csv"
+    contacts.to_csv(source, index=False)
+    out = tmp_path / "tagged.parquet"
+
+    assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
+    assert sum(prepared) == contacts[["text", "channel"]].drop_duplicates().shape[0]
+    tagged = pd.read_parquet(out).set_index("contact_id")
+    expected = real(contacts).set_index("contact_id")["clean_text"]
+    assert tagged["clean_text"].to_dict() == expected.to_dict()
+
+
+@pytest.mark.slow
 def test_unclear_contacts_are_flagged_for_review(registered: str) -> None:
     contacts = pd.DataFrame(
         {

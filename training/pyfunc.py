@@ -16,7 +16,7 @@ import mlflow.pyfunc
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
-from mlflow.types import ColSpec, Schema
+from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
 OUTPUT_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
 DEFAULT_MODEL_CONFIG = {"embed_backend": "torch"}
@@ -32,8 +32,12 @@ INPUT_EXAMPLE = pd.DataFrame(
     }
 )
 
+# `return_clean_text`: also return the prepared, redacted text, so a caller that stores it (the
+# tagging engine) does not prepare every contact a second time.
+RETURN_CLEAN_TEXT = "return_clean_text"
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "text"), ColSpec("string", "channel", required=False)]),
+    params=ParamSchema([ParamSpec(RETURN_CLEAN_TEXT, "boolean", False)]),
     outputs=Schema(
         [
             ColSpec("string", "root_cause"),
@@ -83,7 +87,10 @@ class RootCauseModel(PythonModel):
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        """Root cause of each row of ``model_input`` (a DataFrame with ``text``, optional ``channel``)."""
+        """Root cause of each row of ``model_input`` (a DataFrame with ``text``, optional ``channel``).
+
+        With ``params={"return_clean_text": True}`` the redacted ``clean_text`` is returned too.
+        """
         from nlp.prepare import prepare_contacts
 
         frame = pd.DataFrame(model_input)
@@ -97,6 +104,9 @@ class RootCauseModel(PythonModel):
         out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
         out["root_cause"] = out["root_cause"].astype(str)
         out["needs_review"] = out["needs_review"].astype(bool)
+        if (params or {}).get(RETURN_CLEAN_TEXT):
+            out["clean_text"] = clean
+            return out[[*OUTPUT_COLUMNS, "clean_text"]]
         return out[list(OUTPUT_COLUMNS)]
 
 
