@@ -244,7 +244,7 @@ def log_reference_model(
             python_model=str(Path(__file__).with_name("tagging_model.py")),
             artifacts={"classifier": str(bundle)},
             model_config={"embed_backend": backend},
-            signature=infer_signature(example, output),
+            signature=infer_signature(example, output, params={"return_clean_text": False}),
             registered_model_name=name,
         )
     return f"models:/{name}/{info.registered_model_version}"

@@ -39,7 +39,7 @@ class ReferenceRootCauseModel(PythonModel):
         best = proba.argmax(axis=1)
         labels = self.classifier.classes_[best]
         confidence = proba.max(axis=1).astype("float64")
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "root_cause": [str(x) for x in labels],
                 "family": [self.families.get(str(x), "other") for x in labels],
@@ -47,6 +47,9 @@ class ReferenceRootCauseModel(PythonModel):
                 "needs_review": confidence < self.threshold,
             }
         )
+        if (params or {}).get("return_clean_text"):  # as training/pyfunc.py: the engine prepares once
+            out["clean_text"] = prepared["clean_text"].to_numpy()
+        return out
 
 
 mlflow.models.set_model(ReferenceRootCauseModel())
