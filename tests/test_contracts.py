@@ -139,6 +139,27 @@ def test_column_remapping(tmp_path: Path) -> None:
         validate_contacts(path)
 
 
+@pytest.mark.parametrize("ext", ["csv", "parquet", "jsonl"])
+def test_a_file_without_ids_gets_row_numbers_when_allowed(tmp_path: Path, ext: str) -> None:
+    # Public intent datasets (text, category) have no ids: discover/train/tag number the rows.
+    rows = [{"text": "card not arrived", "category": "card_arrival"}, {"text": "", "category": "x"}]
+    rows.append({"text": "top up failed", "category": "top_up_failed"})
+    path = tmp_path / f"intents.{ext}"
+    frame = pd.DataFrame(rows)
+    if ext == "jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    else:
+        frame.to_csv(path, index=False) if ext == "csv" else frame.to_parquet(path, index=False)
+
+    result = validate_contacts(path, ContractConfig(row_ids=True, chunk_size=2))
+    assert list(result.accepted["contact_id"]) == ["row-1", "row-3"]
+    assert list(result.quarantine["reason"]) == ["empty_text"]
+    with pytest.raises(InputError, match="missing required column 'contact_id'"):
+        validate_contacts(path)  # the plain contract still wants ids
+    with pytest.raises(InputError, match="missing required column 'ticket'"):
+        validate_contacts(path, ContractConfig(row_ids=True, id_column="ticket"))
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

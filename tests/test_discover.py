@@ -74,6 +74,17 @@ def test_discover_writes_themes_keeps_ids_and_leaks_no_pii(tmp_path, workspace, 
     assert (workspace / "mlartifacts").is_dir()
 
 
+@pytest.mark.slow
+def test_discover_numbers_the_rows_of_a_file_without_ids(tmp_path, workspace):
+    # A public intent dataset: text and gold label, no contact_id.
+    path = tmp_path / "intents.csv"
+    contacts(10, seed=3).iloc[:40].drop(columns=["contact_id"]).assign(intent="x").to_csv(path, index=False)
+
+    assert main(["discover", str(path), "--out", str(tmp_path / "out"), "--min-theme-size", "5"]) == 0
+    assignments = pd.read_parquet(tmp_path / "out" / "assignments.parquet")
+    assert sorted(assignments["contact_id"]) == sorted(f"row-{n}" for n in range(1, 41))
+
+
 def test_discover_rejects_a_missing_text_column(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     file = tmp_path / "c.csv"

@@ -16,19 +16,10 @@ import numpy as np
 import pandas as pd
 
 from nlp.prepare import prepare_contacts
-from voc.contracts import (
-    SOURCE_ROW,
-    ContactValidator,
-    ContractConfig,
-    Counts,
-    ValidationResult,
-    read_raw_chunks,
-)
+from voc.contracts import ContractConfig, Counts, validate_contacts
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 
-# Columns of a training frame: everything later stages may see (no raw text).
-TRAINING_COLUMNS = ("contact_id", "clean_text", "label", "family", "channel")
 DEFAULT_FAMILY = "other"
 
 
@@ -85,7 +76,8 @@ def load_training_set(
         When the file fails the contract, the label column is missing, no row has a label, or
         (with a taxonomy) a label is unknown; the message lists the labels and their row counts.
     """
-    result = validate_with_row_ids(path, ContractConfig(text_column=text_column, id_column=id_column))
+    config = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True)
+    result = validate_contacts(path, config)
     accepted = result.accepted
     if label_column not in accepted.columns:
         available = ", ".join(str(c) for c in accepted.columns)
@@ -147,30 +139,6 @@ def build_training_set(
         unlabelled=int((~has_label).sum()),
         families=families,
         taxonomy_version=taxonomy.version if taxonomy is not None else None,
-    )
-
-
-def validate_with_row_ids(path: str | Path, config: ContractConfig | None = None) -> ValidationResult:
-    """Like :func:`voc.contracts.validate_contacts`, but a file without a ``contact_id`` column is
-    accepted: each row gets ``row-<n>`` (its 1-based row number), as public intent datasets have no ids.
-
-    An id column named explicitly (``id_column`` other than ``contact_id``) must exist.
-    """
-    config = config or ContractConfig()
-    validator = ContactValidator(config)
-    accepted, quarantined = [], []
-    for raw in read_raw_chunks(path, config, required=("text",)):
-        if "contact_id" not in raw.columns:
-            if config.id_column != "contact_id":
-                raise InputError(f"{path}: missing id column {config.id_column!r}; check --id-column")
-            raw = raw.assign(contact_id=[f"row-{n}" for n in raw[SOURCE_ROW]])
-        ok, bad = validator.validate(raw)
-        accepted.append(ok)
-        quarantined.append(bad)
-    return ValidationResult(
-        accepted=pd.concat(accepted, ignore_index=True) if accepted else validator.empty_accepted(),
-        quarantine=pd.concat(quarantined, ignore_index=True) if quarantined else pd.DataFrame(),
-        counts=validator.counts,
     )
 
 

@@ -85,12 +85,18 @@ class ContractConfig:
         Longer texts are quarantined as ``text_too_long``.
     chunk_size : int
         Rows per chunk when streaming a file.
+    row_ids : bool
+        A file with no ``contact_id`` column (and no ``id_column`` named) is accepted and each row
+        gets the id ``row-<n>``, its 1-based row number (line number for JSONL): public intent
+        datasets have no ids. ``voc discover``, ``train`` and ``tag`` allow it; ``voc data validate``
+        does not.
     """
 
     text_column: str = "text"
     id_column: str = "contact_id"
     max_text_length: int = 20_000
     chunk_size: int = 50_000
+    row_ids: bool = False
 
     def __post_init__(self) -> None:
         if self.max_text_length < 1:
@@ -350,13 +356,18 @@ def read_raw_chunks(
     rename = {config.text_column: "text", config.id_column: "contact_id"}
     rename = {k: v for k, v in rename.items() if k != v}
     reader = {"csv": _csv_chunks, "parquet": _parquet_chunks, "jsonl": _jsonl_chunks}[kind]
+    row_ids = config.row_ids and config.id_column == "contact_id"
+    required = tuple(c for c in required if not (row_ids and c == "contact_id"))
     first = True
     try:
         for chunk in reader(source, config.chunk_size):
             if first and (kind != "jsonl" or chunk.attrs.get("header")):
-                _check_columns(source, chunk, rename, tuple(required), config)
+                _check_columns(source, chunk, rename, required, config)
                 first = False
-            yield chunk.rename(columns=rename)
+            chunk = chunk.rename(columns=rename)
+            if row_ids and "contact_id" not in chunk.columns:
+                chunk["contact_id"] = "row-" + chunk[SOURCE_ROW].astype(str)
+            yield chunk
     except InputError:
         raise
     except (OSError, ValueError, csv.Error) as exc:

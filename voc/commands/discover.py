@@ -29,7 +29,9 @@ def discover(
     input: Annotated[Path, typer.Argument(help="Contacts file: .csv, .parquet or .jsonl.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for assignments and themes.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
-    id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    id_column: Annotated[
+        str, typer.Option(help="Column holding the contact id; a file without contact_id gets row-<n>.")
+    ] = "contact_id",
     previous: Annotated[
         str | None,
         typer.Option(
@@ -81,7 +83,8 @@ def run_discovery(
     from voc.files import write_table
 
     started = time.perf_counter()
-    validated = validate_contacts(input, ContractConfig(text_column=text_column, id_column=id_column))
+    contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True)
+    validated = validate_contacts(input, contract)
     typer.echo(f"{input}: {validated.counts.summary()}", err=True)
     quarantine = quarantine_summary(validated.quarantine, id_column)
     write_table(quarantine, out / "quarantine.parquet")

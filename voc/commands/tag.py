@@ -40,7 +40,9 @@ def tag(
     out: Annotated[Path, typer.Option("--out", help="Tagged contacts (.parquet or .csv).")],
     model: Annotated[str, typer.Option("--model", help="MLflow model URI.")] = "models:/root-cause@champion",
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
-    id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    id_column: Annotated[
+        str, typer.Option(help="Column holding the contact id; a file without contact_id gets row-<n>.")
+    ] = "contact_id",
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a killed run: finished chunks are kept.")
     ] = False,
@@ -80,7 +82,7 @@ def tag(
         resume=resume,
         chunk_size=chunk_size,
         master=master,
-        config=ContractConfig(text_column=text_column, id_column=id_column),
+        config=ContractConfig(text_column=text_column, id_column=id_column, row_ids=True),
         model_config={"embed_backend": backend.value},
     )
     typer.echo(f"{input}: {summary.summary()}")

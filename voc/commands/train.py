@@ -27,7 +27,9 @@ def train(
     input: Annotated[Path, typer.Argument(help="Labelled contacts: .csv, .parquet or .jsonl.")],
     label_column: Annotated[str, typer.Option(help="Column holding the root-cause label.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
-    id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    id_column: Annotated[
+        str, typer.Option(help="Column holding the contact id; a file without contact_id gets row-<n>.")
+    ] = "contact_id",
     taxonomy: Annotated[
         Path | None, typer.Option(help="Taxonomy YAML: labels are checked and get their family.")
     ] = None,
