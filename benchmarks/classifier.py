@@ -103,7 +103,7 @@ def out_of_scope(
     """Hold ``held_out`` intents out of training; how many of their test contacts are flagged?
 
     The threshold is chosen on a validation split of the in-scope TRAIN rows (precision target
-    0.90). A second rule also flags contacts whose embedding is far from every class centroid
+    0.90). A second rule also flags contacts whose embedding is far from every training example
     (similarity below the 5th / 10th percentile of in-scope validation contacts).
     """
     from training.classifier import RootCauseClassifier, choose_threshold
@@ -129,7 +129,7 @@ def out_of_scope(
         model.set_threshold(threshold, similarity_floor=floor)
         flagged = model.needs_review(test_proba, test_similarity)
         kept = ~flagged[~is_oos]
-        rule = "confidence" if not quantile else f"confidence + centroid q{quantile:.2f} ({floor:.3f})"
+        rule = "confidence" if not quantile else f"confidence + nearest-example q{quantile:.2f} ({floor:.3f})"
         out["rules"][rule] = {
             "oos_flagged": float(flagged[is_oos].mean()),
             "in_scope_accuracy": float(in_scope_correct.mean()),

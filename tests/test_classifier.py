@@ -158,6 +158,29 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     assert decided["root_cause"].notna().all()
 
 
+def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
+    contacts = labelled_contacts(per_class=12, pii=False)
+    model = RootCauseClassifier(features="embedding", model="logreg", max_references_per_class=5)
+    model.embedder = embedder
+    kept = (
+        contacts.groupby("label").cumcount() % 2 == 1
+    ).to_numpy()  # 6 of each class; weight 0 for the rest
+    model.fit(contacts["text"], contacts["label"], kept.astype(float))
+
+    assert model.references_ is not None and model.references_.shape == (4 * 5, 384)
+    assert model.references_.dtype == np.float16
+    reference_text = contacts["text"][kept].iloc[0]
+    _, similarity = model.scores([reference_text, "what is the capital of France"])
+    assert similarity is not None
+    # A text seen in training is its own nearest neighbour; a class centroid would be below 1.
+    assert similarity[0] > 0.99 and similarity[1] < 0.5
+    model.set_threshold(0.0, similarity_floor=0.6)
+    assert model.decide([reference_text, "what is the capital of France"])["needs_review"].tolist() == [
+        False,
+        True,
+    ]
+
+
 def test_classifier_pickles_without_its_embedder(embedder) -> None:
     import pickle
 

