@@ -110,6 +110,12 @@ class RootCauseModel(PythonModel):
         return out[list(OUTPUT_COLUMNS)]
 
 
+def returns_clean_text(signature: Any) -> bool:
+    """Whether a model ``signature`` declares the ``return_clean_text`` param (ours do)."""
+    params = getattr(signature, "params", None)
+    return params is not None and any(p.name == RETURN_CLEAN_TEXT for p in params.params)
+
+
 def log_pyfunc(classifier: Any, families: dict[str, str], name: str = "model") -> Any:
     """Log the model to the active MLflow run; returns mlflow's ``ModelInfo``."""
     return mlflow.pyfunc.log_model(

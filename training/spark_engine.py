@@ -130,6 +130,13 @@ def tag_file_spark(
     (staging / "accepted").mkdir(parents=True)
     summary = TagSummary(target, quarantine_target, str(model_name), str(model_version))
 
+    # A model that hands back its clean_text is prepared on the executors only; otherwise the driver
+    # prepares each chunk for the clean_text column (the model prepares again on the executors).
+    from mlflow.models import get_model_info
+
+    from training.pyfunc import returns_clean_text
+
+    on_executors = returns_clean_text(get_model_info(model_uri).signature)
     validator = ContactValidator(contract)
     quarantine_parts, offset = [], 0
     for index, raw in enumerate(read_raw_chunks(source, contract)):
@@ -139,7 +146,8 @@ def tag_file_spark(
         quarantine_parts.append(part)
         if len(accepted):
             pq.write_table(
-                _accepted_table(accepted, offset), staging / "accepted" / f"part-{index:06d}.parquet"
+                _accepted_table(accepted, offset, prepare=not on_executors),
+                staging / "accepted" / f"part-{index:06d}.parquet",
             )
             offset += len(accepted)
         summary.chunks += 1
@@ -149,7 +157,7 @@ def tag_file_spark(
     scored = staging / "scored"
     if offset:
         spark = spark_config or SparkConfig()
-        _score(staging / "accepted", scored, model_uri, input_columns, spark, model_config)
+        _score(staging / "accepted", scored, model_uri, input_columns, spark, model_config, on_executors)
         parts = sorted(scored.glob("part-*.parquet"))
     else:
         parts = []
@@ -212,6 +220,7 @@ def _score(
     input_columns: tuple[str, ...],
     config: SparkConfig,
     model_config: dict[str, Any] | None,
+    clean_text_from_model: bool,
 ) -> None:
     import mlflow.pyfunc
     from pyspark.sql import functions as F
@@ -220,20 +229,34 @@ def _score(
     contacts = spark.read.parquet(str(accepted))
     columns = [c for c in input_columns if c in contacts.columns]
     predict = mlflow.pyfunc.spark_udf(
-        spark, model_uri, result_type=_RESULT_TYPE, env_manager="local", model_config=model_config
+        spark,
+        model_uri,
+        result_type=_RESULT_TYPE + (", clean_text string" if clean_text_from_model else ""),
+        env_manager="local",
+        model_config=model_config,
+        params={"return_clean_text": True} if clean_text_from_model else None,
     )
     result = contacts.withColumn("_prediction", predict(*[F.col(c) for c in columns]))
     keep = [F.col(f"_prediction.{c}").alias(c) for c in PREDICTION_COLUMNS]
-    passthrough = [F.col(c) for c in PASSTHROUGH_COLUMNS]
+    passthrough = [
+        F.col("_prediction.clean_text").alias(c) if c == "clean_text" and clean_text_from_model else F.col(c)
+        for c in PASSTHROUGH_COLUMNS
+    ]
     result = result.select(F.col(_ROW), F.col("contact_id"), *keep, *passthrough)
     # A global sort by row number: part files in name order are then in input order.
     result.orderBy(_ROW).write.mode("overwrite").parquet(str(scored))
 
 
-def _accepted_table(accepted: Any, offset: int) -> pa.Table:
-    from nlp.prepare import prepare_contacts
+def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
+    if prepare:
+        from nlp.prepare import prepare_contacts
 
-    prepared = prepare_contacts(accepted.reset_index(drop=True))
+        prepared = prepare_contacts(accepted.reset_index(drop=True))
+    else:
+        prepared = accepted.reset_index(drop=True).assign(clean_text=None)
+    for col in PASSTHROUGH_COLUMNS:
+        if col not in prepared:
+            prepared[col] = None
     frame = prepared[["contact_id", "text", *PASSTHROUGH_COLUMNS]].copy()
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False

@@ -403,7 +403,9 @@ class Staging:
 
 
 def _predict(predictor: Predictor, features: pd.DataFrame) -> pd.DataFrame:
-    if _returns_clean_text(predictor):
+    from training.pyfunc import returns_clean_text
+
+    if returns_clean_text(getattr(getattr(predictor, "metadata", None), "signature", None)):
         result = predictor.predict(features, params={"return_clean_text": True})  # type: ignore[call-arg]
     else:
         result = predictor.predict(features)
@@ -414,12 +416,6 @@ def _predict(predictor: Predictor, features: pd.DataFrame) -> pd.DataFrame:
     if len(frame) != len(features):
         raise ValueError(f"the model returned {len(frame)} predictions for {len(features)} contacts")
     return frame.reset_index(drop=True)
-
-
-def _returns_clean_text(predictor: Predictor) -> bool:
-    """Whether the model's signature declares ``return_clean_text`` (the root-cause pyfunc does)."""
-    params = getattr(getattr(getattr(predictor, "metadata", None), "signature", None), "params", None)
-    return params is not None and any(p.name == "return_clean_text" for p in params.params)
 
 
 def _output_table(df: pd.DataFrame) -> pa.Table:
