@@ -1,9 +1,10 @@
-"""Batch tagging: every contact gets a root cause, family, confidence and ``needs_review``.
+"""Batch tagging in memory: every contact gets a root cause, family, confidence and ``needs_review``.
 
-``tag(contacts, model_uri)`` tags a DataFrame of validated contacts in memory (for notebooks and
-small jobs). The output keeps the contract columns a weekly report needs and ``clean_text``
-(redacted, for verbatims); the raw text is never written. Files go through
-:mod:`training.streaming` (``voc tag``): streaming, resumable, or on Spark.
+``tag(contacts, model_uri)`` tags a DataFrame of validated contacts (for notebooks and small jobs)
+with the same per-chunk code as ``voc tag`` (:func:`training.streaming.tag_chunk`). The output
+keeps the contract columns a weekly report needs and ``clean_text`` (redacted, for verbatims); the
+raw text is never kept. Files go through :mod:`training.streaming` (``voc tag``): streaming,
+resumable, or on Spark.
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from nlp.prepare import prepare_contacts
-from training.streaming import PASSTHROUGH_COLUMNS
+from training.streaming import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, resolve_model, tag_chunk
 
-TAG_COLUMNS = (
-    "contact_id",
-    "root_cause",
-    "family",
-    "confidence",
-    "needs_review",
-    "model_name",
-    "model_version",
-)
+TAG_COLUMNS = ("contact_id", *PREDICTION_COLUMNS, "model_name", "model_version")
+__all__ = ["PASSTHROUGH_COLUMNS", "TAG_COLUMNS", "tag"]
 
 
 def tag(
@@ -40,56 +33,26 @@ def tag(
     ----------
     contacts : DataFrame of shape (n_contacts, ...)
     model_uri : str
-        An MLflow model URI, e.g. ``models:/root-cause@champion``.
+        An MLflow model URI, e.g. ``models:/root-cause@champion`` (set the tracking URI first).
     model : mlflow.pyfunc.PyFuncModel, optional
         An already-loaded model (skips loading ``model_uri``).
 
     Returns
     -------
     DataFrame of shape (n_contacts, ...)
-        :data:`TAG_COLUMNS` followed by the :data:`PASSTHROUGH_COLUMNS` present in the input.
+        :data:`TAG_COLUMNS` followed by :data:`PASSTHROUGH_COLUMNS` (``None`` where the input has
+        no such column), in input order.
     """
     import mlflow.pyfunc
 
-    name, version = model_name_version(model_uri)
-    model = model or mlflow.pyfunc.load_model(model_uri)
-    prepared = prepare_contacts(contacts.reset_index(drop=True))
-    parts = []
-    starts = range(0, len(prepared), batch_size)
-    for start in tqdm(starts, desc="tagging", unit="batch", disable=not progress or len(starts) < 2):
-        # The model gets the already prepared, redacted words: raw text never leaves preparation.
-        batch = pd.DataFrame({"text": prepared["clean_text"].iloc[start : start + batch_size].astype(str)})
-        parts.append(pd.DataFrame(model.predict(batch)).reset_index(drop=True))
-    columns = ["root_cause", "family", "confidence", "needs_review"]
-    predicted = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    out = pd.DataFrame({"contact_id": prepared["contact_id"].astype(str)})
-    for col in columns:
-        out[col] = predicted[col].to_numpy() if len(predicted) else pd.Series(dtype=object)
-    out["confidence"] = out["confidence"].astype(float)
-    out["needs_review"] = out["needs_review"].astype(bool)
-    out["model_name"] = name
-    out["model_version"] = version
-    for col in PASSTHROUGH_COLUMNS:
-        if col in prepared:
-            out[col] = prepared[col].to_numpy()
-    return out
-
-
-def model_name_version(model_uri: str) -> tuple[str, str]:
-    """Registered name and version behind ``models:/NAME@alias`` or ``models:/NAME/VERSION``.
-
-    Other URIs (``runs:/...``, paths) give ``("", "")``.
-    """
-    if not model_uri.startswith("models:/"):
-        return "", ""
-    import mlflow
-
-    ref = model_uri.removeprefix("models:/").strip("/")
-    client = mlflow.MlflowClient()
-    if "@" in ref:
-        name, alias = ref.split("@", 1)
-        return name, str(client.get_model_version_by_alias(name, alias).version)
-    name, _, version = ref.rpartition("/")
-    if name and version.isdigit():
-        return name, version
-    return ref, ""
+    ref = resolve_model(model_uri)
+    model = model or mlflow.pyfunc.load_model(ref.uri)
+    frame = contacts.reset_index(drop=True)
+    starts = range(0, len(frame), batch_size)
+    parts = [
+        tag_chunk(frame.iloc[start : start + batch_size], model, ref.name, ref.version)
+        for start in tqdm(starts, desc="tagging", unit="batch", disable=not progress or len(starts) < 2)
+    ]
+    if not parts:
+        return tag_chunk(frame, model, ref.name, ref.version)
+    return pd.concat(parts, ignore_index=True)
