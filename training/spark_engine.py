@@ -253,10 +253,7 @@ def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
 
         prepared = prepare_contacts(accepted.reset_index(drop=True))
     else:
-        prepared = accepted.reset_index(drop=True).assign(clean_text=None)
-    for col in PASSTHROUGH_COLUMNS:
-        if col not in prepared:
-            prepared[col] = None
+        prepared = accepted.reset_index(drop=True).assign(clean_text=None)  # filled by the model
     frame = prepared[["contact_id", "text", *PASSTHROUGH_COLUMNS]].copy()
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False
