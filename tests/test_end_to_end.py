@@ -9,12 +9,11 @@ writes after redaction, and a `<script>` in a customer's words is shown as text.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import chromium, needs_chromium
 
 from voc.cli import main
 
@@ -152,30 +151,12 @@ def test_script_in_a_contact_is_shown_as_text(flow: dict[str, Path]) -> None:
     assert SCRIPT not in browser
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+@needs_chromium
 def test_report_renders_in_a_real_browser(flow: dict[str, Path], tmp_path: Path) -> None:
     page = flow["report"] / "pain_points.html"
-    args = [
-        "chromium",
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    dom = subprocess.run(
-        [*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    ).stdout
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
     assert "PWNED" not in dom.split("<title>")[1].split("</title>")[0]
     assert "<svg" in dom and "<table" in dom and WEEK in dom
     shot = tmp_path / "report.png"
-    subprocess.run(
-        [*args, f"--screenshot={shot}", "--window-size=1400,2000", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-    )
+    chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,2000", page.as_uri())
     assert shot.is_file() and shot.stat().st_size > 30_000

@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium, needs_chromium
 from test_report import GROWER, make_inputs
 
 from voc.cli import main
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)"
-)
-
-
-def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +27,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_the_table_and_the_charts(page: Path, tmp_path: Path) -> None:
-    dom = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
     text = re.sub(r"<[^>]+>", " ", dom)
     assert "Ranked pain points" in text and "Weekly pain points" in text
     assert "Damaged in transit" in text and "voucher" in text
@@ -63,7 +43,7 @@ def test_the_page_shows_the_table_and_the_charts(page: Path, tmp_path: Path) -> 
 
 def test_screenshot_is_a_real_page(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
-    _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,2000", page.as_uri())
+    chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,2000", page.as_uri())
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])

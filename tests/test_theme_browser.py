@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium, needs_chromium
 from label_data import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_contacts, make_themes_dir
 
 from reports.theme_browser import BrowserConfig, csp_hash, render_theme_browser
@@ -15,10 +14,6 @@ from training.theme_review import load_themes, review_table
 from voc.cli import main
 
 BREAKOUT = "</script><script>document.title='PWNED2'</script><!--"
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -35,32 +30,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     args = ["--themes", run, "--contacts", root / "contacts.parquet", "--out", out, "--members", "50"]
     assert main(["--workspace", str(root / "ws"), "label", "export", *map(str, args)]) == 0
     return out.with_suffix(".html")
-
-
-def chromium(url: str, *args: str, tmp: Path) -> str:
-    assert CHROMIUM is not None
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            f"--user-data-dir={tmp / 'chromium-profile'}",
-            *args,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 def test_every_text_is_escaped_and_only_our_script_may_run(page: Path) -> None:
@@ -87,7 +56,7 @@ def test_render_without_members_or_changes(tmp_path: Path) -> None:
 
 @needs_chromium
 def test_page_in_headless_chromium_shows_themes_and_runs_no_payload(page: Path, tmp_path: Path) -> None:
-    dom = chromium(page.as_uri(), "--dump-dom", tmp=tmp_path)
+    dom = chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
     assert 'data-ready="1"' in dom  # our inline script ran (allowed by its CSP hash)
     assert "<title>Themes to review</title>" in dom  # the payloads did not retitle the page
     assert "PWNED" not in re.search(r"<title>.*?</title>", dom).group(0)  # type: ignore[union-attr]
@@ -101,11 +70,11 @@ def test_page_in_headless_chromium_shows_themes_and_runs_no_payload(page: Path, 
     assert '<span class="badge new">new</span>' in dom
 
     # The search box filters (a search can be given in the URL: page.html#q=...).
-    searched = chromium(page.as_uri() + "#q=parcel%20late", "--dump-dom", tmp=tmp_path)
+    searched = chromium(tmp_path / "profile", "--dump-dom", page.as_uri() + "#q=parcel%20late")
     assert "1 of 4 themes shown" in searched
     visible = re.findall(r'<article class="theme" id="theme-(\d+)"[^>]*?(hidden="")?>', searched)
     assert [t for t, hidden in visible if not hidden] == ["1"]
 
     shot = tmp_path / "theme_browser.png"
-    chromium(page.as_uri(), f"--screenshot={shot}", "--window-size=1280,1600", tmp=tmp_path)
+    chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,1600", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
