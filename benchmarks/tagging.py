@@ -421,12 +421,12 @@ def _child_main(argv: list[str]) -> None:
     out = work / f"{mode}-{variant}.parquet"
     start = time.perf_counter()
     if mode == "memory":
-        from training.streaming import TagConfig, tag_file
+        from training.tagging.engine import TagConfig, tag_file
 
         config = TagConfig(chunk_size=chunk, show_progress=False)
         read = tag_file(source, _Keyword(), out, model_name="kw", model_version="1", tag_config=config).read
     elif mode == "engine":
-        from training.streaming import TagConfig, tag_file
+        from training.tagging.engine import TagConfig, tag_file
 
         if variant == "plain":
             predictor: Any = _Plain(bundle)
@@ -444,7 +444,7 @@ def _child_main(argv: list[str]) -> None:
         summary = tag_file(source, predictor, out, model_name="bench", model_version="1", tag_config=config)
         read = summary.read
     else:
-        from training.spark_engine import SparkConfig, tag_file_spark
+        from training.tagging.spark import SparkConfig, tag_file_spark
 
         uri = log_reference_model(
             bundle, f"sqlite:///{work}/mlflow.db", work / "mlartifacts", "bench-spark", "onnx-int8"

@@ -60,7 +60,7 @@ def render_theme_browser(
     Parameters
     ----------
     review : DataFrame
-        One row per theme from :func:`training.theme_review.review_table` (``theme_id``, ``size``,
+        One row per theme from :func:`training.labelling.review.review_table` (``theme_id``, ``size``,
         ``change``, ``keywords`` and ``exemplars`` as lists, optional suggestion columns).
     members : mapping of theme id to list of str, optional
         Redacted member texts to show per theme (at most ``config.max_members`` are shown).

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from label_data import centroid_of, make_contacts, make_themes_dir
 
-from training import catalogue as catalogue_module
-from training.catalogue import (
+from training.labelling import catalogue as catalogue_module
+from training.labelling.catalogue import (
     Catalogue,
     ContactLabel,
     ImportInfo,

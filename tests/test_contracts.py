@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voc.cli import main
+from cli.main import main
 from voc.contracts import (
     ContactValidator,
     ContractConfig,

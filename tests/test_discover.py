@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli.main import main
 from nlp.embed import Embedder
-from voc.cli import main
 
 TEMPLATES = [
     "my parcel is {d} days late, call me on 07700 900{d:03d}",

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from browser import chromium, needs_chromium
 
-from voc.cli import main
+from cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from training.catalogue import Catalogue
-from voc.cli import main
+from cli.main import main
+from training.labelling.catalogue import Catalogue
 from voc.synth.demo_labels import fill_contact_sheet, fill_theme_sheet, majority_labels
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]

@@ -20,10 +20,10 @@ from label_data import (
 )
 from openpyxl import load_workbook
 
-from training.active_learning import SuggestConfig, pick_uncertain, predict, theme_suggestions
-from training.catalogue import Catalogue
-from training.label_sheet import CONTACT_SHEET_COLUMNS, THEME_SHEET_COLUMNS, read_sheet
-from voc.cli import main
+from cli.main import main
+from training.labelling.active_learning import SuggestConfig, pick_uncertain, predict, theme_suggestions
+from training.labelling.catalogue import Catalogue
+from training.labelling.sheets import CONTACT_SHEET_COLUMNS, THEME_SHEET_COLUMNS, read_sheet
 from voc.contracts import validate_contacts
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_classifier import labelled_contacts
 
-from voc.cli import main
+from cli.main import main
 
 pytestmark = pytest.mark.slow
 

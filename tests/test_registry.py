@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from test_classifier import PLANTED_EMAIL, PLANTED_PHONE, labelled_contacts
 
+from cli.main import main
 from training.classifier import RootCauseClassifier, TrainConfig, train_classifier
 from training.dataset import build_training_set
 from training.evaluate import evaluate
 from training.registry import CHALLENGER, CHAMPION, configure, list_models, log_and_register
-from voc.cli import main
 from voc.taxonomy import load_taxonomy
 from voc.workspace import Workspace
 

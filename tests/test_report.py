@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli.main import main
 from reports.pain_points import build_report, last_complete_week, parse_week
 from reports.render import render_html, render_markdown
-from voc.cli import main
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
 

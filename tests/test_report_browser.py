@@ -10,7 +10,7 @@ import pytest
 from browser import chromium, needs_chromium
 from test_report import GROWER, make_inputs
 
-from voc.cli import main
+from cli.main import main
 
 pytestmark = needs_chromium
 

@@ -14,8 +14,8 @@ pytest.importorskip("pyspark")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.tagging import log_reference_model, synthetic_contacts, train_reference
-from training.spark_engine import SparkConfig, tag_file_spark
-from training.streaming import TagConfig, load_predictor, tag_file
+from training.tagging.engine import TagConfig, load_predictor, tag_file
+from training.tagging.spark import SparkConfig, tag_file_spark
 
 
 @pytest.mark.slow

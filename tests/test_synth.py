@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from voc.cli import main
+from cli.main import main
 from voc.contracts import validate_contacts, validate_orders
 from voc.synth import CONTACT_COLUMNS, SynthConfig, SynthData, generate, write
 from voc.synth.calendar import iso_week

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from test_classifier import PLANTED_EMAIL, labelled_contacts
 
+from cli.main import main
 from training.classifier import TrainConfig, train_classifier
 from training.dataset import build_training_set
 from training.evaluate import evaluate
 from training.registry import configure, log_and_register
-from training.tagging import PASSTHROUGH_COLUMNS, TAG_COLUMNS, tag
-from voc.cli import main
+from training.tagging.memory import PASSTHROUGH_COLUMNS, TAG_COLUMNS, tag
 from voc.taxonomy import load_taxonomy
 from voc.workspace import Workspace
 

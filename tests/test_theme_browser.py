@@ -9,9 +9,9 @@ import pytest
 from browser import chromium, needs_chromium
 from label_data import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_contacts, make_themes_dir
 
+from cli.main import main
 from reports.theme_browser import BrowserConfig, csp_hash, render_theme_browser
-from training.theme_review import load_themes, review_table
-from voc.cli import main
+from training.labelling.review import load_themes, review_table
 
 BREAKOUT = "</script><script>document.title='PWNED2'</script><!--"
 

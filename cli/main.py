@@ -1,6 +1,6 @@
 """The ``voc`` command line: a thin layer that parses options and calls the stages.
 
-Each command group lives in ``voc/commands/<group>.py`` and is registered below. Exit codes:
+Each command group lives in ``cli/<group>.py`` and is registered below. Exit codes:
 0 ok, 1 failure, 2 bad input (an :class:`~voc.errors.InputError` or a usage error).
 """
 
@@ -61,8 +61,8 @@ def _root(
 
 
 def _register() -> None:
-    from voc.commands import data, discover, label, models, tag, train
-    from voc.commands import report as report_command
+    from cli import data, discover, label, models, tag, train
+    from cli import report as report_command
 
     app.add_typer(data.app, name="data")
     app.command("discover", epilog=discover.EPILOG)(discover.discover)

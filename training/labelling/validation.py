@@ -1,7 +1,7 @@
 """Validation of filled review sheets: every problem found at once, with its row, or decisions.
 
 :func:`validate_theme_sheet` and :func:`validate_contact_sheet` check a whole sheet read by
-:func:`training.label_sheet.read_sheet` and either return what to store in the label catalogue or
+:func:`training.labelling.sheets.read_sheet` and either return what to store in the label catalogue or
 raise one :class:`SheetError` listing every problem (row numbers as the spreadsheet shows them,
 header = row 1), so that a sheet is never half-applied.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from training.catalogue import ContactLabel, ThemeDecision
-from training.label_sheet import ReviewSheet, as_int, as_vector, join_values
+from training.labelling.catalogue import ContactLabel, ThemeDecision
+from training.labelling.sheets import ReviewSheet, as_int, as_vector, join_values
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from training.label_sheet import CONTACT_SHEET_COLUMNS
+from training.labelling.sheets import CONTACT_SHEET_COLUMNS
 from voc.errors import InputError
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 """Batch tagging in memory: every contact gets a root cause, family, confidence and ``needs_review``.
 
 ``tag(contacts, model_uri)`` tags a DataFrame of validated contacts (for notebooks and small jobs)
-with the same per-chunk code as ``voc tag`` (:func:`training.streaming.tag_chunk`). The output
+with the same per-chunk code as ``voc tag`` (:func:`training.tagging.engine.tag_chunk`). The output
 keeps the contract columns a weekly report needs and ``clean_text`` (redacted, for verbatims); the
-raw text is never kept. Files go through :mod:`training.streaming` (``voc tag``): streaming,
+raw text is never kept. Files go through :mod:`training.tagging.engine` (``voc tag``): streaming,
 resumable, or on Spark.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from training.streaming import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, resolve_model, tag_chunk
+from training.tagging.engine import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, resolve_model, tag_chunk
 
 TAG_COLUMNS = ("contact_id", *PREDICTION_COLUMNS, "model_name", "model_version")
 __all__ = ["PASSTHROUGH_COLUMNS", "TAG_COLUMNS", "tag"]

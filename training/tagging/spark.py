@@ -1,7 +1,7 @@
 """Distributed batch tagging on Spark: the registered pyfunc through ``mlflow.pyfunc.spark_udf``.
 
 ``tag_file_spark(input, model_uri, out)`` gives the same output as the local engine
-(:func:`training.streaming.tag_file`) on the same input: same rows in the same order, same columns,
+(:func:`training.tagging.engine.tag_file`) on the same input: same rows in the same order, same columns,
 same quarantine. How the work is split:
 
 1. **Driver, streaming**: the input is read and validated in chunks with the contacts contract
@@ -33,7 +33,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from training.streaming import (
+from training.tagging.engine import (
     OUTPUT_SCHEMA,
     PASSTHROUGH_COLUMNS,
     PREDICTION_COLUMNS,
@@ -99,10 +99,10 @@ def tag_file_spark(
 ) -> TagSummary:
     """Tag ``input`` with the pyfunc at ``model_uri`` on Spark; write ``out`` like the local engine.
 
-    Parameters are those of :func:`training.streaming.tag_file` plus ``model_uri`` (loaded on the
+    Parameters are those of :func:`training.tagging.engine.tag_file` plus ``model_uri`` (loaded on the
     executors), ``spark_config`` and ``staging_dir`` (default: a hidden folder beside ``out``;
     must be shared storage on a cluster) and ``model_config`` (passed to ``spark_udf``, as for
-    :func:`training.streaming.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
+    :func:`training.tagging.engine.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
     itself retries failed tasks).
 
     Returns

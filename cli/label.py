@@ -71,9 +71,9 @@ def export(
     """
     from nlp.prepare import prepare_contacts
     from reports.theme_browser import BrowserConfig, write_theme_browser
-    from training.active_learning import load_classifier, predict, theme_suggestions
-    from training.label_sheet import theme_sheet_frame, write_sheet
-    from training.theme_review import load_assignments, load_themes, review_table, sample_members
+    from training.labelling.active_learning import load_classifier, predict, theme_suggestions
+    from training.labelling.review import load_assignments, load_themes, review_table, sample_members
+    from training.labelling.sheets import theme_sheet_frame, write_sheet
     from voc.contracts import read_contacts
     from voc.taxonomy import load_taxonomy
 
@@ -159,10 +159,10 @@ def import_(
     theme, bad action, a theme decided twice, accept without label, merge into a missing or merged
     theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
     """
-    from training.catalogue import ImportInfo, current_user
-    from training.label_sheet import read_sheet
-    from training.label_validation import validate_contact_sheet, validate_theme_sheet
-    from training.theme_review import load_themes
+    from training.labelling.catalogue import ImportInfo, current_user
+    from training.labelling.review import load_themes
+    from training.labelling.sheets import read_sheet
+    from training.labelling.validation import validate_contact_sheet, validate_theme_sheet
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -239,8 +239,8 @@ def dataset(
     contact text, so that `voc train` prepares and redacts it itself: keep the file in the
     workspace. `voc train OUT --label-column label` reads it directly.
     """
-    from training.label_dataset import DatasetConfig, build_training_set
-    from training.theme_review import load_assignments
+    from training.labelling.dataset import DatasetConfig, build_training_set
+    from training.labelling.review import load_assignments
     from voc.contracts import read_contacts
     from voc.files import write_table
 
@@ -306,15 +306,15 @@ def suggest(
     Contacts already labelled in the catalogue are skipped; import the filled sheet with
     `voc label import`."""
     from nlp.prepare import prepare_contacts
-    from training.active_learning import (
+    from training.labelling.active_learning import (
         SuggestConfig,
         contact_sheet_frame,
         load_classifier,
         pick_uncertain,
         predict,
     )
-    from training.label_sheet import write_sheet
-    from training.theme_review import load_assignments
+    from training.labelling.review import load_assignments
+    from training.labelling.sheets import write_sheet
     from voc.contracts import read_contacts
     from voc.taxonomy import load_taxonomy
 
@@ -378,7 +378,7 @@ def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
 
 
 def _catalogue(url: str | None, ws: Workspace) -> Any:
-    from training.catalogue import Catalogue
+    from training.labelling.catalogue import Catalogue
 
     return Catalogue(url) if url else Catalogue.in_workspace(ws.root)
 

@@ -99,7 +99,7 @@ def review_table(
         not there). Without it ``change`` is ``"new"`` for themes discovery flagged new, else empty.
     suggestions : DataFrame, optional
         ``theme_id, suggested_root_cause, suggested_share, suggested_confidence`` from
-        :func:`training.active_learning.theme_suggestions`.
+        :func:`training.labelling.active_learning.theme_suggestions`.
 
     Returns
     -------

@@ -69,7 +69,7 @@ def tag(
     weekly report; the raw text is never written. Every row carries the model's name and version.
     """
     from training.registry import configure_uri
-    from training.streaming import tag_with_engine
+    from training.tagging.engine import tag_with_engine
     from voc.contracts import ContractConfig
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()

@@ -161,7 +161,7 @@ def load_previous(target: str | Path) -> pd.DataFrame:
     text = str(target)
     path = Path(text)
     if "://" in text or path.is_dir() or path.suffix == ".db":
-        from training.catalogue import previous_themes
+        from training.labelling.catalogue import previous_themes
 
         try:
             previous = previous_themes(text)

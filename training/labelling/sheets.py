@@ -10,7 +10,7 @@ Two kinds of sheet, told apart by their columns:
 
 Every text cell is written through :func:`voc.files.spreadsheet_safe` (a leading ``= + - @``, tab or
 carriage return gets an apostrophe) and read back without it by :func:`read_sheet`; the checks of a
-filled sheet live in :mod:`training.label_validation`.
+filled sheet live in :mod:`training.labelling.validation`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def theme_sheet_frame(review: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     review : DataFrame
-        One row per theme, from :func:`training.theme_review.review_table`: ``theme_id``,
+        One row per theme, from :func:`training.labelling.review.review_table`: ``theme_id``,
         ``size``, ``keywords`` (list of str), ``exemplars`` (list of str) and any of the other
         sheet columns; analyst columns come out empty.
     """

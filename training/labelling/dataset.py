@@ -59,9 +59,9 @@ def build_training_set(
         Validated contacts with ``contact_id`` and the original ``text`` (``channel`` and other
         columns are kept when present).
     labelled_themes : DataFrame
-        :meth:`training.catalogue.Catalogue.labelled_themes` (``theme_id, label, version``).
+        :meth:`training.labelling.catalogue.Catalogue.labelled_themes` (``theme_id, label, version``).
     corrections : DataFrame, optional
-        :meth:`training.catalogue.Catalogue.contact_labels` (``contact_id, label, version``).
+        :meth:`training.labelling.catalogue.Catalogue.contact_labels` (``contact_id, label, version``).
 
     Returns
     -------

@@ -604,7 +604,7 @@ def tag_with_engine(
             raise InputError(
                 "--resume works with --engine local; on Spark rerun the job (Spark retries tasks)"
             )
-        from training.spark_engine import SparkConfig, tag_file_spark
+        from training.tagging.spark import SparkConfig, tag_file_spark
 
         ref = resolve_model(model_uri)
         return tag_file_spark(

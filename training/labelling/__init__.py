@@ -1,0 +1,1 @@
+"""Labelling: review sheets, their validation, the label catalogue, training sets, active learning."""
