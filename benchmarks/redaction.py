@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> dict:
     synth = getattr(args, "synth", None)
     if not synth:
         # default: a fresh synthetic marketplace, so `make bench` measures on realistic contacts
-        from voc.synth import SynthConfig, generate, write
+        from voc.synth.export import write
+        from voc.synth.generate import SynthConfig, generate
 
         synth = tempfile.mkdtemp(prefix="voc-bench-redaction-")
         write(generate(SynthConfig(contacts=5000, seed=7)), synth)

@@ -109,7 +109,8 @@ def synth(
     Writes OUT/contacts.parquet (the contact contract, no labels), OUT/ground_truth.parquet,
     OUT/pii.parquet, OUT/orders.parquet, OUT/incidents.json and OUT/README.md.
     """
-    from voc.synth import SynthConfig, generate, write  # deferred: keeps `voc --help` fast
+    from voc.synth.export import write  # deferred: keeps `voc --help` fast
+    from voc.synth.generate import SynthConfig, generate
 
     try:
         config = SynthConfig(

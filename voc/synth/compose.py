@@ -10,15 +10,15 @@ from typing import Any
 
 from voc.synth import phrases as P
 from voc.synth.channels import Story, render
-from voc.synth.phrases_post import POST
-from voc.synth.phrases_pre import PRE
+from voc.synth.phrases_after_delivery import AFTER_DELIVERY
+from voc.synth.phrases_before_delivery import BEFORE_DELIVERY
 from voc.synth.pii import Customer, PiiBag, has_token, luhn_card, make_tracking_id
 from voc.synth.profiles import CAUSES
 from voc.synth.topics import APP_CRASH, CARRIER_SWITCH_DETAIL, NEW_CARRIER, OFF_TAXONOMY
 
 APP_CRASH_ID = "app_release_8_4_crash"
 CARRIER_INCIDENT = "_carrier_switch_damage"  # id is "<market>_carrier_switch_damage"
-PHRASES: dict[str, P.Phrases] = {**PRE, **POST, **OFF_TAXONOMY, APP_CRASH_ID: APP_CRASH}
+PHRASES: dict[str, P.Phrases] = {**BEFORE_DELIVERY, **AFTER_DELIVERY, **OFF_TAXONOMY, APP_CRASH_ID: APP_CRASH}
 
 _SIZE_VERBS = [
     "comes up tiny",

@@ -4,9 +4,9 @@ A contact's customer text is built from independent parts: an opener, the situat
 that carry the root cause), supporting details, the desired outcome and an emotion, with slots
 (``{product}``, ``{carrier}``, ``{amount}``, ``{days}``, ``{seller}``, ``{size}``, ``{colour}``,
 PII slots such as ``{order}``) filled per contact. The per-cause parts live in
-:mod:`voc.synth.phrases_pre` (cancellation, payment, delivery), :mod:`voc.synth.phrases_post`
-(returns, refunds, sellers, warranty) and :mod:`voc.synth.topics` (off-taxonomy topics and
-incidents); this module holds what they share.
+:mod:`voc.synth.phrases_before_delivery` (cancellation, payment, delivery),
+:mod:`voc.synth.phrases_after_delivery` (returns, refunds, sellers, warranty) and
+:mod:`voc.synth.topics` (off-taxonomy topics and incidents); this module holds what they share.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voc.synth.phrases import Phrases, phrases
 
-PRE: dict[str, Phrases] = {
+BEFORE_DELIVERY: dict[str, Phrases] = {
     "changed_mind": phrases(
         situation=[
             "I've changed my mind and don't need the {product} any more.",

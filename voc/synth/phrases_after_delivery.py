@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voc.synth.phrases import Phrases, phrases
 
-POST: dict[str, Phrases] = {
+AFTER_DELIVERY: dict[str, Phrases] = {
     "wrong_size_fit": phrases(
         situation=[
             "The {product} doesn't fit, {size_issue}.",
