@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from voc.errors import InputError
+from voc.outputs import os_error_message
 from voc.workspace import Workspace
 
 app = typer.Typer(
@@ -40,7 +44,11 @@ def _root(
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected failure (exit 1).")
+    ] = False,
 ) -> None:
+    _STATE["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -57,7 +65,11 @@ def _root(
         "sentence_transformers",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = Workspace.resolve(workspace)
+    workspace_root = Workspace.resolve(workspace)
+    if workspace_root.root.exists() and not workspace_root.root.is_dir():
+        raise InputError(f"{workspace_root.root}: the workspace is a file, not a folder; choose a folder")
+    _STATE["workspace"] = workspace_root
+    ctx.obj = workspace_root
 
 
 def _register() -> None:
@@ -73,6 +85,9 @@ def _register() -> None:
     app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
 
 
+_STATE: dict[str, Any] = {"debug": False, "workspace": None}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``voc`` console script; returns the exit code."""
     # Offline by design: the embedding model is loaded from its installed package, never a hub.
@@ -83,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="voc", standalone_mode=False)
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
+        return 2
+    except OSError as exc:
+        # paths, permissions, a full disk, a file-size limit: the user can fix these
+        typer.echo(f"error: {os_error_message(exc)}", err=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
@@ -97,7 +116,40 @@ def main(argv: list[str] | None = None) -> int:
         else:
             typer.echo(f"error: {exc}", err=True)
         return int(getattr(exc, "exit_code", 1))
+    except Exception as exc:  # a bug: one line here, the traceback in a log file or with --debug
+        return _unexpected(exc)
     return 0
+
+
+def _unexpected(exc: Exception) -> int:
+    trace = traceback.format_exc()
+    if _STATE["debug"]:
+        typer.echo(trace, err=True)
+        typer.echo(f"error: unexpected failure ({type(exc).__name__}); this is a bug", err=True)
+        return 1
+    where = _write_crash_log(trace)
+    typer.echo(
+        f"error: unexpected failure ({type(exc).__name__}: {str(exc)[:200]}); this is a bug. "
+        f"Traceback: {where} (or rerun with --debug)",
+        err=True,
+    )
+    return 1
+
+
+def _write_crash_log(trace: str) -> str:
+    workspace = _STATE["workspace"]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folders = [workspace.root / "logs"] if workspace is not None else []
+    folders.append(Path(tempfile.gettempdir()))
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"voc-crash-{stamp}-{os.getpid()}.log"
+            path.write_text(trace, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "not written"
 
 
 if __name__ == "__main__":

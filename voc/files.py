@@ -7,6 +7,7 @@ target folder and renamed over the target, so a crash never leaves a half-writte
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import tempfile
 from collections.abc import Iterator
@@ -67,13 +68,30 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def spreadsheet_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``df`` whose text cells and column names are :func:`spreadsheet_safe`."""
+    """Return a copy of ``df`` whose text cells and column names are :func:`spreadsheet_safe`.
+
+    Every column that can hold text (object, string or categorical) is checked cell by cell;
+    numeric, boolean and date columns cannot hold a formula.
+    """
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(spreadsheet_safe)
+        series = out[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
     return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as RFC 4180 CSV: CRLF rows, every field holding CR, LF, a quote or a comma quoted.
+
+    With pandas' default ``\\n`` row end a bare carriage return inside a value was written unquoted,
+    and readers split the row there; with ``\\r\\n`` the csv module quotes any field containing
+    either character.
+    """
+    df.to_csv(path, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
@@ -90,7 +108,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         if suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         elif suffix == ".csv":
-            spreadsheet_safe_frame(df).to_csv(tmp, index=False)
+            write_csv(spreadsheet_safe_frame(df), tmp)
         else:
             df.to_json(tmp, orient="records", lines=True, date_format="iso", force_ascii=False)
     return target

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,12 @@ CONTACT_SHEET_COLUMNS = [
     "notes",
 ]
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Columns without which a sheet's decisions cannot be read whole.
+REQUIRED_COLUMNS = {"themes": ("theme_id", "label", "action"), "contacts": ("contact_id", "label")}
+# Excel's own limit for a cell; longer text was silently cut by spreadsheet programs.
+MAX_CELL_CHARS = 32_767
+# A review sheet of thousands of themes is a few MiB; far more is not a sheet (or a zip bomb).
+MAX_UNPACKED_BYTES = 200 * 2**20
 _WIDTHS = {
     "theme_id": 9,
     "parent_id": 9,
@@ -271,20 +278,33 @@ def read_sheet(path: str | Path) -> ReviewSheet:
     else:
         raise InputError(f"{source}: a review sheet must be .xlsx or .csv")
     header = [_restore(str(h or "")).strip() for h in header]
-    if "contact_id" in header and "label" in header:
-        kind = "contacts"
-    elif "theme_id" in header and ("label" in header or "action" in header):
-        kind = "themes"
+    if "contact_id" in header:
+        kind, required = "contacts", REQUIRED_COLUMNS["contacts"]
+    elif "theme_id" in header:
+        kind, required = "themes", REQUIRED_COLUMNS["themes"]
     else:
         raise InputError(
             f"{source}: not a review sheet: expected columns theme_id, label, action (a themes sheet) "
             f"or contact_id, label (a contacts sheet); found {', '.join(h for h in header if h)}"
+        )
+    missing = [c for c in required if c not in header]
+    if missing:
+        # Importing the decisions of the remaining columns would apply part of what the analyst meant.
+        raise InputError(
+            f"{source}: the {kind} sheet has no column {', '.join(missing)}; nothing was imported. "
+            f"Restore the column (export a fresh sheet to see the layout) and import again"
         )
     rows = []
     for number, values in records:
         cells = [_restore(_text(v)).strip() for v in values]
         if not any(cells):
             continue
+        for col, cell in zip(header, cells, strict=False):
+            if len(cell) > MAX_CELL_CHARS:
+                raise InputError(
+                    f"{source}: row {number}, column {col or '?'}: {len(cell):,} characters, more than "
+                    f"the {MAX_CELL_CHARS:,} a cell may hold; shorten it and import again"
+                )
         cells += [""] * (len(header) - len(cells))
         row = {h: c for h, c in zip(header, cells, strict=False) if h}
         rows.append({"row": number, **row})
@@ -296,6 +316,7 @@ def read_sheet(path: str | Path) -> ReviewSheet:
 
 
 def _read_xlsx(source: Path) -> tuple[list[Any], list[tuple[int, list[Any]]], dict[str, str]]:
+    _check_workbook_size(source)
     try:
         # data_only=False: a formula typed into a cell comes back as its text and fails validation.
         book = load_workbook(source, data_only=False)
@@ -315,7 +336,27 @@ def _read_xlsx(source: Path) -> tuple[list[Any], list[tuple[int, list[Any]]], di
     return list(rows[0]), [(i, list(r)) for i, r in enumerate(rows[1:], start=2)], meta
 
 
+def _check_workbook_size(source: Path) -> None:
+    """Refuse a workbook that would unpack to more than :data:`MAX_UNPACKED_BYTES` (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{source}: not an .xlsx workbook ({exc}); save the sheet as .xlsx or .csv") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{source}: the workbook unpacks to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MiB a review sheet may hold; this is not a review sheet"
+        )
+
+
 def _read_csv(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    size = source.stat().st_size
+    if size > MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{source}: {size / 2**20:,.0f} MiB, more than the {MAX_UNPACKED_BYTES / 2**20:,.0f} MiB "
+            "a review sheet may hold; this is not a review sheet"
+        )
     raw = source.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
