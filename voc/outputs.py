@@ -182,9 +182,9 @@ def _lock(path: Path, command: str) -> Iterator[None]:
             break
         os.close(fd)
     try:
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": _now()}
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": _now()}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):
