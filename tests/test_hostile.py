@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -55,8 +56,7 @@ hostile_file = st.one_of(
     st.builds(
         lambda b, enc: (
             "\n".join(
-                '{"contact_id": %s, "text": %s}' % (repr(r[0]) if r else "null", repr(r[-1]) if r else '""')
-                for r in b
+                json.dumps({"contact_id": r[0] if r else None, "text": r[-1] if r else ""}) for r in b
             ).encode(enc, errors="replace"),
             ".jsonl",
         ),
