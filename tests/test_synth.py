@@ -12,9 +12,9 @@ import pytest
 from cli.main import main
 from voc.contracts import validate_contacts, validate_orders
 from voc.synth import CONTACT_COLUMNS, SynthConfig, SynthData, generate, write
-from voc.synth.calendar import iso_week
 from voc.synth.pii import PII_TYPES, luhn_ok
 from voc.taxonomy import load_taxonomy
+from voc.weeks import iso_week
 
 
 @pytest.fixture(scope="module")
