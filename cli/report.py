@@ -47,8 +47,8 @@ def report(
     from rich.console import Console
 
     from reports.inputs import load_orders, load_tagged, load_themes
-    from reports.pain_points import build_report
     from reports.publish import log_report, write_report
+    from reports.ranking import build_report
     from voc.taxonomy import load_taxonomy
 
     console = Console(stderr=True)

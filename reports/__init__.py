@@ -1,1 +1,2 @@
-"""Weekly pain-point reports: ranking (pain_points) and rendering (render, templates/)."""
+"""Weekly pain-point reports: ranking (with breakdowns, verbatims, significance), rendering (render,
+charts, templates/) and publishing (publish); the theme browser (theme_browser)."""

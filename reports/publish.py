@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from reports.pain_points import WeeklyReport
+from reports.ranking import WeeklyReport
 from reports.render import render_html, render_markdown, table_frame
 from voc.files import write_table, write_text
 

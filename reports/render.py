@@ -1,4 +1,4 @@
-"""Render a :class:`~reports.pain_points.WeeklyReport` as HTML, Markdown and a flat table.
+"""Render a :class:`~reports.ranking.WeeklyReport` as HTML, Markdown and a flat table.
 
 * :func:`render_html`: one self-contained page (inline CSS and SVG, no JavaScript, no web fonts),
   through jinja2 with autoescape, so customer text can never become markup.
@@ -20,7 +20,7 @@ import jinja2
 import pandas as pd
 
 from reports import charts
-from reports.pain_points import WEIGHTS, WeeklyReport
+from reports.ranking import WEIGHTS, WeeklyReport
 
 TOP_TREND = 5
 TABLE_COLUMNS = (

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cli.main import main
-from reports.pain_points import build_report, last_complete_week, parse_week
+from reports.ranking import build_report
 from reports.render import render_html, render_markdown
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
@@ -264,14 +264,15 @@ def test_a_rise_in_one_market_flags_the_cause_and_names_the_market() -> None:
     assert "rising in DE +200%" in render_html(result)
 
 
-def test_weeks_parse_and_default_to_the_last_complete_week() -> None:
-    assert parse_week("2026-W47") == pd.Timestamp("2026-11-16")
-    with pytest.raises(InputError, match="ISO week"):
-        parse_week("47")
-    sunday = pd.Series(pd.to_datetime(["2026-11-22 23:00"], utc=True))
-    tuesday = pd.Series(pd.to_datetime(["2026-11-24 08:00"], utc=True))
-    assert last_complete_week(sunday) == pd.Timestamp("2026-11-16")
-    assert last_complete_week(tuesday) == pd.Timestamp("2026-11-16")
+def test_a_bad_week_is_an_input_error_naming_the_option(inputs: dict[str, Path]) -> None:
+    from reports.inputs import load_orders, load_tagged
+
+    tagged, orders, taxonomy = load_tagged(inputs["tagged"]), load_orders(inputs["orders"]), load_taxonomy()
+    with pytest.raises(InputError, match=r"^--week '47' is not an ISO week such as 2026-W47$"):
+        build_report(tagged, orders, taxonomy, "47")
+    with pytest.raises(InputError, match=r"^--week '2025-W53' does not exist: 2025 has weeks 1 to 52$"):
+        build_report(tagged, orders, taxonomy, "2025-W53")
+    assert build_report(tagged, orders, taxonomy, "2026w47").summary.week == WEEK
 
 
 def test_script_is_escaped_in_html_and_markdown(report) -> None:
@@ -336,7 +337,9 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert logged == {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
 
 
-def test_bad_inputs_exit_2_naming_the_file(inputs: dict[str, Path], tmp_path: Path) -> None:
+def test_bad_inputs_exit_2_naming_the_file(
+    inputs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "tagged.csv"
     pd.DataFrame({"contact_id": ["a"], "created_at": ["2026-11-17"], "clean_text": ["x"]}).to_csv(broken)
     argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]),
@@ -345,3 +348,5 @@ def test_bad_inputs_exit_2_naming_the_file(inputs: dict[str, Path], tmp_path: Pa
     argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--week", "2025-W01", "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
+    assert main([*argv[:-2], "2025-W53", "--no-mlflow"]) == 2
+    assert "--week '2025-W53' does not exist" in capsys.readouterr().err

@@ -11,11 +11,11 @@ import pytest
 
 from cli.main import main
 from voc.contracts import validate_contacts, validate_orders
-from voc.synth.calendar import iso_week
 from voc.synth.export import write
 from voc.synth.generate import CONTACT_COLUMNS, SynthConfig, SynthData, generate
 from voc.synth.pii import PII_TYPES, luhn_ok
 from voc.taxonomy import load_taxonomy
+from voc.weeks import iso_week
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,17 @@
 """Weeks, days and the daily orders table of a synthetic period.
 
-Weeks are ISO weeks (Monday to Sunday) named like ``2026-W47``; the period ends with a fixed
-week rather than today, so a seed always gives the same data.
+Weeks are ISO weeks (Monday to Sunday) named like ``2026-W47`` (:mod:`voc.weeks`); the period
+ends with a fixed week rather than today, so a seed always gives the same data.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+from voc.weeks import weeks_ending
 
 # Contacts peak on Monday and Tuesday (weekend problems surface) and dip at the weekend.
 CONTACT_WEEKDAY = np.array([1.28, 1.16, 1.02, 0.97, 0.92, 0.76, 0.82])
@@ -28,27 +27,9 @@ _HOURS_SELF = np.array(
 UTC_OFFSET = {"UK": 0, "DE": 1, "FR": 1, "ES": 1, "US": -5}
 
 
-def parse_iso_week(week: str) -> date:
-    """Monday of ISO week ``YYYY-Www``; raises ``ValueError`` for anything else."""
-    match = _WEEK.match(week.strip())
-    if not match:
-        raise ValueError(f"week {week!r} is not an ISO week like 2026-W47")
-    try:
-        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError as exc:
-        raise ValueError(f"week {week!r} does not exist: {exc}") from exc
-
-
-def iso_week(day: date | datetime) -> str:
-    """ISO week name of ``day``, e.g. ``2026-W47``."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def period_days(end_week: str, weeks: int) -> list[date]:
     """Every day of the ``weeks`` ISO weeks that end with ``end_week``, oldest first."""
-    first = parse_iso_week(end_week) - timedelta(weeks=weeks - 1)
-    return [first + timedelta(days=i) for i in range(7 * weeks)]
+    return [monday + timedelta(days=d) for monday in weeks_ending(end_week, weeks) for d in range(7)]
 
 
 def hour_weights(channel: str, market: str) -> np.ndarray:

@@ -24,14 +24,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from voc.contracts import CONTACT_COLUMNS as CONTRACT_COLUMNS
-from voc.synth.calendar import (
-    CONTACT_WEEKDAY,
-    hour_weights,
-    iso_week,
-    orders_table,
-    parse_iso_week,
-    period_days,
-)
+from voc.synth.calendar import CONTACT_WEEKDAY, hour_weights, orders_table, period_days
 from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT, ContactPlan, compose
 from voc.synth.phrases import AGENTS
 from voc.synth.pii import make_customer, make_order_id
@@ -45,6 +38,7 @@ from voc.synth.profiles import (
     TOPICS,
 )
 from voc.taxonomy import load_taxonomy
+from voc.weeks import iso_week, parse_iso_week
 
 __all__ = ["SynthConfig", "SynthData", "generate"]
 K = TypeVar("K")

@@ -2,7 +2,9 @@
 
 :func:`build_report` turns tagged contacts (one row per contact with its predicted ``root_cause``),
 optional theme assignments and an orders table into a :class:`WeeklyReport`: a ranked table, the
-week's headline numbers, breakdowns by market, category, channel, order stage and family, and 8-week trends.
+week's headline numbers, breakdowns by market, category, channel, order stage and family
+(:mod:`reports.breakdowns`), customer quotes (:mod:`reports.verbatims`) and 8-week trends. A bad
+``week``, or a week without contacts or orders, raises :class:`~voc.errors.InputError`.
 
 Pain points
 -----------
@@ -49,7 +51,6 @@ friction deserves at least as much attention as the biggest old one.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -58,13 +59,70 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from reports.breakdowns import Summary, breakdowns, net_promoter_score, summarize
 from reports.significance import RateTest, weekly_test
+from reports.verbatims import verbatims
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
+from voc.weeks import iso_week, last_complete_week, parse_iso_week
+from voc.weeks import week_start as week_start_of
 
 WEIGHTS = {"volume": 0.40, "growth": 0.35, "experience": 0.15, "escalation": 0.10}
 UNASSIGNED_OWNER = "Unassigned (triage)"
-_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+def build_report(
+    tagged: pd.DataFrame,
+    orders: pd.DataFrame,
+    taxonomy: Taxonomy,
+    week: str | None = None,
+    themes: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    config: ReportConfig | None = None,
+) -> WeeklyReport:
+    """Rank the pain points of ``week`` (``"2026-W47"``; default the last complete week).
+
+    Parameters
+    ----------
+    tagged : DataFrame of shape (n_contacts, ...) with ``contact_id``, ``root_cause``,
+        ``created_at`` (UTC) and ``clean_text``; optional ``family``, ``confidence``,
+        ``needs_review``, ``channel``, ``market``, ``order_stage``, ``csat``, ``nps``, ``escalated``.
+    orders : DataFrame with ``date``, ``market``, ``category``, ``orders``.
+    taxonomy : names, families and owners of the root causes.
+    themes, assignments : the theme table and contact -> theme assignments (optional).
+
+    Raises
+    ------
+    InputError
+        When ``week`` is not an ISO week, or the week has no contacts or no orders.
+    """
+    config = config or ReportConfig()
+    contacts = _with_weeks(tagged)
+    contacts["family"] = contacts["family"].fillna(contacts["root_cause"].map(taxonomy.family_of))
+    orders = orders.assign(week_start=week_start_of(pd.to_datetime(orders["date"])))
+    week_start = _parse_week(week) if week else last_complete_week(contacts["created_at"])
+    # History: the trend plus enough weeks before it for every week's own baseline.
+    history = max(config.trend_weeks, config.baseline_weeks + config.sustained_weeks)
+    weeks = [week_start - pd.Timedelta(weeks=k) for k in range(history - 1, -1, -1)]
+    market_orders = orders.pivot_table("orders", "market", "week_start", aggfunc="sum", fill_value=0)
+    market_orders = market_orders.reindex(columns=weeks, fill_value=0)
+    # A week without a single contact is missing data (before the export began), not zero contacts:
+    # dropping its orders keeps it out of the baseline rate instead of making everything look new.
+    no_data = [w for w in weeks if w not in set(contacts["week_start"].unique())]
+    market_orders[no_data] = 0
+    week_orders = market_orders.sum(axis=0)
+    this = contacts[contacts["week_start"] == week_start]
+    if this.empty:
+        raise InputError(f"tagged contacts: no contacts in week {iso_week(week_start)}")
+    if week_orders.iloc[-1] <= 0:
+        raise InputError(f"orders: no orders in week {iso_week(week_start)}; the CPO needs them")
+
+    stats = _ItemStats(contacts, market_orders, weeks, taxonomy, themes, config)
+    table = _rank(contacts, themes, assignments, stats, config)
+    summary = summarize(contacts, this, week_orders, week_start, table)
+    by = breakdowns(contacts, this, orders, week_start, week_orders, config.baseline_weeks)
+    trend = [iso_week(w) for w in weeks[-config.trend_weeks :]]
+    return WeeklyReport(summary, table, by, trend, config)
 
 
 @dataclass(frozen=True)
@@ -115,27 +173,6 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
-class Summary:
-    """The week's headline numbers."""
-
-    week: str
-    week_start: dt.date
-    week_end: dt.date
-    contacts: int
-    orders: int
-    cpo: float
-    previous_contacts: int
-    previous_cpo: float
-    cpo_change_pct: float
-    csat: float
-    nps: float
-    escalation_rate: float
-    significant_movers: int
-    new_themes: int
-    model: str
-
-
-@dataclass(frozen=True)
 class WeeklyReport:
     """Everything the renderers need; ``table`` is the ranked pain points (one row each)."""
 
@@ -146,94 +183,18 @@ class WeeklyReport:
     config: ReportConfig = field(default_factory=ReportConfig)
 
 
-def build_report(
-    tagged: pd.DataFrame,
-    orders: pd.DataFrame,
-    taxonomy: Taxonomy,
-    week: str | None = None,
-    themes: pd.DataFrame | None = None,
-    assignments: pd.DataFrame | None = None,
-    config: ReportConfig | None = None,
-) -> WeeklyReport:
-    """Rank the pain points of ``week`` (``"2026-W47"``; default the last complete week).
-
-    Parameters
-    ----------
-    tagged : DataFrame of shape (n_contacts, ...) with ``contact_id``, ``root_cause``,
-        ``created_at`` (UTC) and ``clean_text``; optional ``family``, ``confidence``,
-        ``needs_review``, ``channel``, ``market``, ``order_stage``, ``csat``, ``nps``, ``escalated``.
-    orders : DataFrame with ``date``, ``market``, ``category``, ``orders``.
-    taxonomy : names, families and owners of the root causes.
-    themes, assignments : the theme table and contact -> theme assignments (optional).
-
-    Raises
-    ------
-    InputError
-        When the week has no contacts or no orders.
-    """
-    config = config or ReportConfig()
-    contacts = _with_weeks(tagged)
-    contacts["family"] = contacts["family"].fillna(contacts["root_cause"].map(taxonomy.family_of))
-    orders = orders.assign(week_start=_week_start(pd.to_datetime(orders["date"])))
-    week_start = parse_week(week) if week else last_complete_week(contacts["created_at"])
-    # History: the trend plus enough weeks before it for every week's own baseline.
-    history = max(config.trend_weeks, config.baseline_weeks + config.sustained_weeks)
-    weeks = [week_start - pd.Timedelta(weeks=k) for k in range(history - 1, -1, -1)]
-    market_orders = orders.pivot_table("orders", "market", "week_start", aggfunc="sum", fill_value=0)
-    market_orders = market_orders.reindex(columns=weeks, fill_value=0)
-    # A week without a single contact is missing data (before the export began), not zero contacts:
-    # dropping its orders keeps it out of the baseline rate instead of making everything look new.
-    no_data = [w for w in weeks if w not in set(contacts["week_start"].unique())]
-    market_orders[no_data] = 0
-    week_orders = market_orders.sum(axis=0)
-    this = contacts[contacts["week_start"] == week_start]
-    if this.empty:
-        raise InputError(f"tagged contacts: no contacts in week {iso_week(week_start)}")
-    if week_orders.iloc[-1] <= 0:
-        raise InputError(f"orders: no orders in week {iso_week(week_start)}; the CPO needs them")
-
-    stats = _ItemStats(contacts, market_orders, weeks, taxonomy, themes, config)
-    table = _rank(contacts, themes, assignments, stats, config)
-    summary = _summary(contacts, this, week_orders, week_start, table)
-    breakdowns = _breakdowns(contacts, this, orders, week_start, week_orders, config)
-    trend = [iso_week(w) for w in weeks[-config.trend_weeks :]]
-    return WeeklyReport(summary, table, breakdowns, trend, config)
-
-
-def parse_week(week: str) -> pd.Timestamp:
-    """Monday of an ISO week given as ``2026-W47``; raises InputError otherwise."""
-    match = _WEEK.match(week.strip())
-    if not match:
-        raise InputError(f"--week {week!r}: expected an ISO week such as 2026-W47")
+def _parse_week(week: str) -> pd.Timestamp:
+    """Monday of the ``--week`` option's ISO week; a bad week is the user's input error."""
     try:
-        monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        return pd.Timestamp(parse_iso_week(week))
     except ValueError as exc:
-        raise InputError(f"--week {week!r}: {exc}") from exc
-    return pd.Timestamp(monday)
-
-
-def iso_week(week_start: pd.Timestamp) -> str:
-    """``2026-W47`` for the Monday ``week_start``."""
-    year, number, _ = week_start.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
-def last_complete_week(created_at: pd.Series) -> pd.Timestamp:
-    """Monday of the last ISO week whose Sunday is on or before the latest contact's date."""
-    latest = created_at.max().tz_convert(None).normalize()
-    monday = latest - pd.Timedelta(days=latest.day_of_week)
-    return monday if latest.day_of_week == 6 else monday - pd.Timedelta(weeks=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Ranking
-# --------------------------------------------------------------------------------------------
+        raise InputError(f"--week {exc}") from exc
 
 
 def _with_weeks(tagged: pd.DataFrame) -> pd.DataFrame:
     df = tagged.copy()
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    df["week_start"] = _week_start(df["created_at"].dt.tz_convert(None))
+    df["week_start"] = week_start_of(df["created_at"].dt.tz_convert(None))
     defaults: dict[str, Any] = {
         "family": None,
         "confidence": 1.0,
@@ -256,11 +217,6 @@ def _with_weeks(tagged: pd.DataFrame) -> pd.DataFrame:
     df["clean_text"] = df["clean_text"].fillna("").astype(str)
     df["contact_id"] = df["contact_id"].astype(str)
     return df
-
-
-def _week_start(ts: pd.Series) -> pd.Series:
-    day = ts.dt.normalize()
-    return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
 
 
 def _memberships(
@@ -362,7 +318,7 @@ class _ItemStats:
         overall = contacts[contacts["week_start"] == weeks[-1]]
         self.week_contacts = len(overall)
         self.overall_csat = float(overall["csat"].mean())
-        self.overall_nps = _nps(overall["nps"], config.min_responses)
+        self.overall_nps = net_promoter_score(overall["nps"], config.min_responses)
         self.theme_info = themes.set_index("theme_id") if themes is not None else None
 
     def rows(self, long: pd.DataFrame) -> list[dict[str, object]]:
@@ -391,7 +347,7 @@ class _ItemStats:
             csat = (
                 float(group["csat"].mean()) if group["csat"].notna().sum() >= config.min_responses else np.nan
             )
-            nps = _nps(group["nps"], config.min_responses)
+            nps = net_promoter_score(group["nps"], config.min_responses)
             row: dict[str, object] = {
                 "key": key,
                 "kind": kinds[key],
@@ -419,7 +375,7 @@ class _ItemStats:
                 "nps": nps,
                 "escalation_rate": float(group["escalated"].mean()) if len(group) else np.nan,
                 "review_share": float(group["needs_review"].mean()) if len(group) else np.nan,
-                "verbatims": _verbatims(group, config),
+                "verbatims": verbatims(group, config.n_verbatims, config.verbatim_chars),
                 "drag_csat": _clip((self.overall_csat - csat) / 1.0),
                 "drag_nps": _clip((self.overall_nps - nps) / 50.0),
             }
@@ -502,127 +458,5 @@ def _keywords(value: object) -> list[str]:
     return [str(w) for w in list(value)]  # type: ignore[call-overload]
 
 
-def _verbatims(group: pd.DataFrame, config: ReportConfig) -> list[str]:
-    """The most representative (highest confidence/probability), then most recent, distinct quotes."""
-    if group.empty or config.n_verbatims == 0:
-        return []
-    ordered = group.assign(_w=group["weight"].fillna(0).round(2)).sort_values(
-        ["needs_review", "_w", "created_at"], ascending=[True, False, False]
-    )
-    quotes: list[str] = []
-    seen: set[str] = set()
-    for text in ordered["clean_text"]:
-        text = " ".join(str(text).split())
-        # Digits are ignored, so "order 123 is late" and "order 456 is late" count as one quote.
-        fingerprint = re.sub(r"[\W\d_]+", " ", text.lower()).strip()
-        if not fingerprint or fingerprint in seen:
-            continue
-        seen.add(fingerprint)
-        if len(text) > config.verbatim_chars:
-            text = text[: config.verbatim_chars - 1].rstrip() + "…"
-        quotes.append(text)
-        if len(quotes) == config.n_verbatims:
-            break
-    return quotes
-
-
-def _nps(scores: pd.Series, min_responses: int) -> float:
-    answered = scores.dropna()
-    if len(answered) < min_responses:
-        return float("nan")
-    return float(100 * ((answered >= 9).mean() - (answered <= 6).mean()))
-
-
 def _clip(value: float) -> float:
     return float("nan") if math.isnan(value) else min(1.0, max(0.0, value))
-
-
-# --------------------------------------------------------------------------------------------
-# Summary and breakdowns
-# --------------------------------------------------------------------------------------------
-
-
-def _summary(
-    contacts: pd.DataFrame,
-    this: pd.DataFrame,
-    week_orders: pd.Series,
-    week_start: pd.Timestamp,
-    table: pd.DataFrame,
-) -> Summary:
-    previous = contacts[contacts["week_start"] == week_start - pd.Timedelta(weeks=1)]
-    o_now, o_prev = int(week_orders.iloc[-1]), int(week_orders.iloc[-2]) if len(week_orders) > 1 else 0
-    cpo = 1000 * len(this) / o_now
-    prev_cpo = 1000 * len(previous) / o_prev if o_prev > 0 else float("nan")
-    models = this[["model_name", "model_version"]].dropna().astype(str) if "model_name" in this else None
-    model = ""
-    if models is not None and not models.empty:
-        model = "; ".join(sorted({f"{a} v{b}" for a, b in models.itertuples(index=False)}))
-    empty = table.empty
-    return Summary(
-        week=iso_week(week_start),
-        week_start=week_start.date(),
-        week_end=(week_start + pd.Timedelta(days=6)).date(),
-        contacts=len(this),
-        orders=o_now,
-        cpo=cpo,
-        previous_contacts=len(previous),
-        previous_cpo=prev_cpo,
-        cpo_change_pct=100 * (cpo / prev_cpo - 1) if prev_cpo and prev_cpo > 0 else float("nan"),
-        csat=float(this["csat"].mean()),
-        nps=_nps(this["nps"], 1),
-        escalation_rate=float(this["escalated"].mean()),
-        significant_movers=0 if empty else int(table["significant"].sum()),
-        new_themes=0 if empty else int((table["kind"] == "theme").sum()),
-        model=model,
-    )
-
-
-def _breakdowns(
-    contacts: pd.DataFrame,
-    this: pd.DataFrame,
-    orders: pd.DataFrame,
-    week_start: pd.Timestamp,
-    week_orders: pd.Series,
-    config: ReportConfig,
-) -> dict[str, pd.DataFrame]:
-    """Contacts and CPO by market and by category, share by channel and order stage, CPO by family."""
-    week = orders[orders["week_start"] == week_start]
-
-    def per_orders(col: str) -> pd.DataFrame:
-        """Contacts and orders of the week per value of ``col``, and their CPO (NaN without orders)."""
-        source = this[col] if col in this else pd.Series("unknown", index=this.index)
-        counts = this.groupby(source.fillna("unknown"))["contact_id"].count().rename("contacts")
-        frame = pd.concat([counts, week.groupby(col)["orders"].sum().rename("orders")], axis=1).fillna(0)
-        frame["cpo"] = np.where(
-            frame["orders"] > 0, 1000 * frame["contacts"] / frame["orders"].clip(lower=1), np.nan
-        )
-        return frame.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
-
-    market, category = per_orders("market"), per_orders("category")
-
-    def shares(col: str) -> pd.DataFrame:
-        counts = this[col].fillna("unknown").value_counts().rename("contacts").to_frame()
-        counts["share"] = counts["contacts"] / max(len(this), 1)
-        return counts
-
-    base_weeks = [week_start - pd.Timedelta(weeks=k) for k in range(1, config.baseline_weeks + 1)]
-    base = contacts[contacts["week_start"].isin(base_weeks)]
-    o_now, o_base = float(week_orders.iloc[-1]), float(week_orders.loc[base_weeks].sum())
-    family = pd.concat(
-        [this["family"].value_counts().rename("contacts"), base["family"].value_counts().rename("baseline")],
-        axis=1,
-    ).fillna(0)
-    family["cpo"] = 1000 * family["contacts"] / o_now
-    family["baseline_cpo"] = 1000 * family["baseline"] / o_base if o_base > 0 else np.nan
-    family = family.astype({"contacts": int, "baseline": int}).sort_values("cpo", ascending=False)
-    for frame, name in ((market, "market"), (category, "category"), (family, "family")):
-        frame.index.name = name
-    channel, stage = shares("channel"), shares("order_stage")
-    channel.index.name, stage.index.name = "channel", "order_stage"
-    return {
-        "market": market,
-        "category": category,
-        "channel": channel,
-        "order_stage": stage,
-        "family": family,
-    }
