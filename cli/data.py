@@ -13,6 +13,7 @@ from rich.table import Table
 from voc.contracts import ContractConfig, validate_contacts, validate_orders
 from voc.errors import InputError
 from voc.files import write_table
+from voc.outputs import Output, claim_outputs
 
 app = typer.Typer(help="Validate, generate and summarise contact data.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -41,16 +42,19 @@ def validate(
     """
     if output_format not in ("parquet", "csv", "jsonl"):
         raise typer.BadParameter(f"--format must be parquet, csv or jsonl, not {output_format!r}")
-    if orders:
-        result = validate_orders(input)
-        name = "orders"
-    else:
-        config = ContractConfig(text_column=text_column, id_column=id_column, max_text_length=max_text_length)
-        result = validate_contacts(input, config)
-        name = "contacts"
-    accepted_path = write_table(result.accepted, out / f"{name}.{output_format}")
-    write_table(result.quarantine, out / "quarantine.parquet")
-    write_table(result.quarantine, out / "quarantine.csv")
+    name = "orders" if orders else "contacts"
+    written = (f"{name}.{output_format}", "quarantine.parquet", "quarantine.csv")
+    with claim_outputs([Output.dir(out, *written)], [input], command=f"voc data validate {input}"):
+        if orders:
+            result = validate_orders(input)
+        else:
+            config = ContractConfig(
+                text_column=text_column, id_column=id_column, max_text_length=max_text_length
+            )
+            result = validate_contacts(input, config)
+        accepted_path = write_table(result.accepted, out / f"{name}.{output_format}")
+        write_table(result.quarantine, out / "quarantine.parquet")
+        write_table(result.quarantine, out / "quarantine.csv")
     assert result.counts.reconciles, result.counts
     typer.echo(f"{input}: {result.counts.summary()}")
     typer.echo(f"accepted -> {accepted_path}; quarantine -> {out / 'quarantine.csv'}")
@@ -124,8 +128,9 @@ def synth(
     except ValueError as exc:
         raise InputError(f"voc data synth: {exc}") from exc
     started = time.perf_counter()
-    data = generate(config)
-    paths = write(data, out)
+    with claim_outputs([Output.dir(out)], command="voc data synth"):
+        data = generate(config)
+        paths = write(data, out)
     seconds = time.perf_counter() - started
     truth = data.ground_truth
     typer.echo(

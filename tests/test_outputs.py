@@ -30,10 +30,11 @@ def test_output_equal_to_input_is_refused(tmp_path: Path) -> None:
 def test_output_folder_holding_the_input_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "contacts.parquet"
     source.write_text("x")
-    with (
-        pytest.raises(InputError, match="overwrite the input"),
-        claim_outputs([Output.dir(tmp_path)], [source]),
-    ):
+    written = Output.dir(tmp_path, "contacts.parquet", "quarantine.csv")
+    with pytest.raises(InputError, match="overwrite the input"), claim_outputs([written], [source]):
+        pass
+    # an input beside the outputs that none of them replaces is fine
+    with claim_outputs([Output.dir(tmp_path, "quarantine.csv")], [source]):
         pass
     with claim_outputs([Output.dir(tmp_path / "checked")], [source]):
         pass

@@ -35,18 +35,20 @@ from voc.errors import InputError
 
 @dataclass(frozen=True)
 class Output:
-    """A path a command will write: a file (default) or a folder it fills."""
+    """A path a command will write: a file (default) or a folder it fills with ``names``."""
 
     path: Path
     folder: bool = False
+    names: tuple[str, ...] = ()
 
     @classmethod
     def file(cls, path: str | Path) -> Output:
         return cls(Path(path), folder=False)
 
     @classmethod
-    def dir(cls, path: str | Path) -> Output:
-        return cls(Path(path), folder=True)
+    def dir(cls, path: str | Path, *names: str) -> Output:
+        """A folder output; ``names`` are the files the command writes in it (checked against inputs)."""
+        return cls(Path(path), folder=True, names=names)
 
 
 @contextlib.contextmanager
@@ -92,9 +94,10 @@ def check_not_input(out: Output, inputs: Sequence[Path]) -> None:
             raise InputError(f"{out.path}: this is the input file; write the output somewhere else")
         if source in target.parents:
             raise InputError(f"{out.path}: lies inside the input {source}; write the output elsewhere")
-        if out.folder and target in source.parents and _fills(target, source):
+        if out.folder and source.parent == target and source.name in out.names:
             raise InputError(
-                f"{out.path}: the output folder would overwrite the input {source}; choose another folder"
+                f"{out.path}: writing {source.name} here would overwrite the input {source}; "
+                "choose another folder"
             )
 
 
@@ -116,11 +119,6 @@ def check_writable(out: Output) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise InputError(f"{folder}: cannot write here ({_reason(exc)}); choose another output path") from exc
-
-
-def _fills(folder: Path, source: Path) -> bool:
-    # A command writes known names into its folder; an input sitting right in it may be overwritten.
-    return source.parent == folder
 
 
 def _same_file(a: Path, b: Path) -> bool:
