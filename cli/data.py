@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from voc.contracts import ContractConfig, validate_contacts, validate_orders
+from voc.contracts.contacts import validate_contacts
+from voc.contracts.orders import validate_orders
+from voc.contracts.reading import ContractConfig
 from voc.errors import InputError
 from voc.files import write_table
 

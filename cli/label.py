@@ -74,7 +74,7 @@ def export(
     from training.labelling.active_learning import load_classifier, predict, theme_suggestions
     from training.labelling.review import load_assignments, load_themes, review_table, sample_members
     from training.labelling.sheets import theme_sheet_frame, write_sheet
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -197,7 +197,7 @@ def import_(
         known = None
         source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
         if source is not None and source.is_file():
-            from voc.contracts import read_contacts
+            from voc.contracts.contacts import read_contacts
 
             known = set(read_contacts(source)["contact_id"].astype(str))
         labels = validate_contact_sheet(sheet, tax, known)
@@ -241,7 +241,7 @@ def dataset(
     """
     from training.labelling.dataset import DatasetConfig, build_training_set
     from training.labelling.review import load_assignments
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
     from voc.files import write_table
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -315,7 +315,7 @@ def suggest(
     )
     from training.labelling.review import load_assignments
     from training.labelling.sheets import write_sheet
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()

@@ -70,7 +70,7 @@ def tag(
     """
     from training.registry import configure_uri
     from training.tagging.engine import tag_with_engine
-    from voc.contracts import ContractConfig
+    from voc.contracts.reading import ContractConfig
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     configure_uri(workspace)

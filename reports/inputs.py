@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from voc.contracts import validate_orders
+from voc.contracts.orders import validate_orders
 from voc.errors import InputError
 
 TAGGED_REQUIRED = ("contact_id", "root_cause", "created_at", "clean_text")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from voc.contracts import CONTACT_COLUMNS as CONTRACT_COLUMNS
+from voc.contracts.contacts import CONTACT_COLUMNS as CONTRACT_COLUMNS
 from voc.synth.calendar import (
     CONTACT_WEEKDAY,
     hour_weights,
