@@ -163,12 +163,14 @@ def demo_label(
     """
     import pandas as pd
 
+    from voc.contracts.themes import read_assignments
     from voc.synth.demo_labels import fill_theme_sheet, majority_labels
 
-    for path in (sheet, themes / "assignments.parquet", ground_truth):
+    for path in (sheet, ground_truth):
         if not path.is_file():
             raise InputError(f"{path}: no such file")
+    assignments = read_assignments(themes)
     truth = pd.read_parquet(ground_truth).set_index("contact_id")["root_cause"]
-    labels = majority_labels(pd.read_parquet(themes / "assignments.parquet"), truth, min_share)
+    labels = majority_labels(assignments, truth, min_share)
     labelled, noise = fill_theme_sheet(sheet, labels)
     typer.echo(f"{sheet}: {labelled} themes labelled, {noise} marked noise (from the synthetic ground truth)")
