@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.main import main
-from voc.contracts.contacts import QUARANTINE_REASONS, ContactValidator, validate_contacts
+from voc.contracts.contacts import CHANNELS, QUARANTINE_REASONS, ContactValidator, validate_contacts
 from voc.contracts.orders import read_orders, validate_orders
 from voc.contracts.reading import ContractConfig
 from voc.contracts.tagged import read_tagged
@@ -269,6 +269,14 @@ def test_tagged_reader_names_the_bad_row(tmp_path: Path) -> None:
     path.write_text(header + "1,defective,2026-11-02,a\n1,defective,2026-11-02,b\n")
     with pytest.raises(InputError, match="'contact_id' row 2"):
         read_tagged(path)
+
+
+def test_the_generator_samples_only_contract_channels() -> None:
+    # Each profile's channel weights are its sampling order; the contract says which channels exist.
+    from voc.synth.profiles import APP_CRASH_PROFILE, CAUSES, TOPICS
+
+    for profile in [*CAUSES.values(), *TOPICS.values(), APP_CRASH_PROFILE]:
+        assert set(profile.channels) <= set(CHANNELS)
 
 
 # --------------------------------------------------------------------------------------------
