@@ -77,5 +77,5 @@ def report(
         typer.echo(f"{kind:>8}: {path.resolve()}")
     if not no_mlflow:
         with console.status("logging to MLflow"):
-            run_id = log_report(result, paths, workspace.tracking_uri, workspace.mlflow_artifacts, experiment)
+            run_id = log_report(result, paths, workspace, experiment)
         typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
