@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from voc.contracts import ContractConfig, validate_contacts, validate_orders
+from voc.contracts.contacts import validate_contacts
+from voc.contracts.orders import validate_orders
+from voc.contracts.reading import ContractConfig
 from voc.errors import InputError
 from voc.files import write_table
 from voc.outputs import Output, claim_outputs
@@ -166,12 +168,14 @@ def demo_label(
     """
     import pandas as pd
 
+    from voc.contracts.themes import read_assignments
     from voc.synth.demo_labels import fill_theme_sheet, majority_labels
 
-    for path in (sheet, themes / "assignments.parquet", ground_truth):
+    for path in (sheet, ground_truth):
         if not path.is_file():
             raise InputError(f"{path}: no such file")
+    assignments = read_assignments(themes)
     truth = pd.read_parquet(ground_truth).set_index("contact_id")["root_cause"]
-    labels = majority_labels(pd.read_parquet(themes / "assignments.parquet"), truth, min_share)
+    labels = majority_labels(assignments, truth, min_share)
     labelled, noise = fill_theme_sheet(sheet, labels)
     typer.echo(f"{sheet}: {labelled} themes labelled, {noise} marked noise (from the synthetic ground truth)")

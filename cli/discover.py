@@ -79,7 +79,8 @@ def run_discovery(
     from nlp.embed import EmbedConfig, Embedder
     from nlp.prepare import prepare_contacts
     from nlp.themes import cluster_quality, match_previous, relabel
-    from voc.contracts import ContractConfig, validate_contacts
+    from voc.contracts.contacts import validate_contacts
+    from voc.contracts.reading import ContractConfig
     from voc.files import write_table
 
     started = time.perf_counter()

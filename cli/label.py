@@ -72,24 +72,25 @@ def export(
     from nlp.prepare import prepare_contacts
     from reports.theme_browser import BrowserConfig, write_theme_browser
     from training.labelling.active_learning import load_classifier, predict, theme_suggestions
-    from training.labelling.review import load_assignments, load_themes, review_table, sample_members
+    from training.labelling.review import review_table, sample_members
     from training.labelling.sheets import theme_sheet_frame, write_sheet
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
+    from voc.contracts.themes import read_assignments, read_themes
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     tax = _taxonomy(load_taxonomy, taxonomy)
-    found = load_themes(themes)
-    before = load_themes(previous) if previous else None
+    found = read_themes(themes, required=("size",))
+    before = read_themes(previous, required=("size",)) if previous else None
     notes: list[str] = []
     texts: dict[int, list[str]] = {}
     suggestions = None
     if contacts is None:
         notes.append("no --contacts: no member samples and no model suggestions")
     else:
-        assignments = load_assignments(themes)
+        assignments = read_assignments(themes)
         per_theme = max(members, suggest_sample if model else 0)
         sample = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
         wanted = set(sample["contact_id"])
@@ -160,9 +161,9 @@ def import_(
     theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
     """
     from training.labelling.catalogue import ImportInfo, current_user
-    from training.labelling.review import load_themes
     from training.labelling.sheets import read_sheet
     from training.labelling.validation import validate_contact_sheet, validate_theme_sheet
+    from voc.contracts.themes import read_themes
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -180,7 +181,9 @@ def import_(
         folder = themes or (Path(sheet.meta["themes_dir"]) if sheet.meta.get("themes_dir") else None)
         if folder is None:
             raise InputError(f"{file}: pass --themes DIR, the discovery folder this sheet was made from")
-        decisions = validate_theme_sheet(sheet, load_themes(folder), tax, cat.theme_decisions())
+        decisions = validate_theme_sheet(
+            sheet, read_themes(folder, required=("size",)), tax, cat.theme_decisions()
+        )
         if not decisions:
             typer.echo(f"{file}: no decisions (every label and action is empty); nothing imported")
             return
@@ -197,7 +200,7 @@ def import_(
         known = None
         source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
         if source is not None and source.is_file():
-            from voc.contracts import read_contacts
+            from voc.contracts.contacts import read_contacts
 
             known = set(read_contacts(source)["contact_id"].astype(str))
         labels = validate_contact_sheet(sheet, tax, known)
@@ -240,8 +243,8 @@ def dataset(
     workspace. `voc train OUT --label-column label` reads it directly.
     """
     from training.labelling.dataset import DatasetConfig, build_training_set
-    from training.labelling.review import load_assignments
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
+    from voc.contracts.themes import read_assignments
     from voc.files import write_table
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -251,7 +254,7 @@ def dataset(
     if labelled.empty and corrections.empty:
         raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
     table = build_training_set(
-        load_assignments(themes),
+        read_assignments(themes),
         read_contacts(contacts),
         labelled,
         corrections,
@@ -313,9 +316,9 @@ def suggest(
         pick_uncertain,
         predict,
     )
-    from training.labelling.review import load_assignments
     from training.labelling.sheets import write_sheet
-    from voc.contracts import read_contacts
+    from voc.contracts.contacts import read_contacts
+    from voc.contracts.themes import read_assignments
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
@@ -336,7 +339,7 @@ def suggest(
         prepared = prepare_contacts(frame)
     prepared = prepared.assign(contact_id=prepared["contact_id"].astype(str)).reset_index(drop=True)
     if themes is not None:
-        theme_of = load_assignments(themes).set_index("contact_id")["theme_id"]
+        theme_of = read_assignments(themes).set_index("contact_id")["theme_id"]
         prepared["theme_id"] = prepared["contact_id"].map(theme_of).fillna(-1).astype("int64")
     else:
         prepared["theme_id"] = -1

@@ -16,7 +16,7 @@ console = Console()
 
 
 def _connect(ctx: typer.Context) -> None:
-    from training.registry import configure_uri
+    from voc.tracking import configure_uri
 
     workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     configure_uri(workspace)

@@ -46,9 +46,11 @@ def report(
     """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
     from rich.console import Console
 
-    from reports.inputs import load_orders, load_tagged, load_themes
     from reports.publish import log_report, write_report
     from reports.ranking import build_report
+    from voc.contracts.orders import read_orders
+    from voc.contracts.tagged import read_tagged
+    from voc.contracts.themes import read_assignments, read_themes
     from voc.taxonomy import load_taxonomy
 
     console = Console(stderr=True)
@@ -58,9 +60,10 @@ def report(
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     with console.status("reading inputs"):
-        contacts = load_tagged(tagged)
-        order_rows = load_orders(orders)
-        theme_table, assignments = load_themes(themes) if themes is not None else (None, None)
+        contacts = read_tagged(tagged)
+        order_rows = read_orders(orders)
+        theme_table = read_themes(themes, required=("label",)) if themes is not None else None
+        assignments = read_assignments(themes) if themes is not None else None
     with console.status("ranking pain points"):
         result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
     with console.status("writing the report"):
@@ -74,5 +77,5 @@ def report(
         typer.echo(f"{kind:>8}: {path.resolve()}")
     if not no_mlflow:
         with console.status("logging to MLflow"):
-            run_id = log_report(result, paths, workspace.tracking_uri, workspace.mlflow_artifacts, experiment)
+            run_id = log_report(result, paths, workspace, experiment)
         typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")

@@ -31,8 +31,6 @@ import pandas as pd
 
 from nlp.redact import RedactConfig, Redactor
 
-CHANNELS = ("chat", "email", "call", "review", "app")
-
 
 @dataclass(frozen=True)
 class PrepareConfig:

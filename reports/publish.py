@@ -7,7 +7,9 @@ from pathlib import Path
 
 from reports.ranking import WeeklyReport
 from reports.render import render_html, render_markdown, table_frame
+from voc import tracking
 from voc.files import write_table, write_text
+from voc.workspace import Workspace
 
 DEFAULT_EXPERIMENT = "voc-weekly-report"
 
@@ -32,26 +34,18 @@ def write_report(
 def log_report(
     report: WeeklyReport,
     paths: dict[str, Path],
-    tracking_uri: str,
-    artifact_root: Path,
+    workspace: Workspace,
     experiment: str = DEFAULT_EXPERIMENT,
 ) -> str:
-    """Log the files and the week's metrics to the run ``report-<week>``; returns the run id.
+    """Log the files and the week's metrics to the run ``report-<week>`` of the workspace's store.
 
-    A new experiment in a local store gets ``artifact_root/<experiment>`` as its artifact location
-    so nothing lands in the working directory.
+    The experiment is got or created by :func:`voc.tracking.experiment_id` (a new one in a local
+    store keeps its artifacts under the workspace). Returns the run id.
     """
     import mlflow  # heavy: imported only when a report is logged
 
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        location = (
-            None if tracking_uri.startswith("http") else (artifact_root / experiment).resolve().as_uri()
-        )
-        experiment_id = client.create_experiment(experiment, artifact_location=location)
-    else:
-        experiment_id = found.experiment_id
+    experiment_id = tracking.experiment_id(experiment, workspace)
+    client = mlflow.MlflowClient()
     s = report.summary
     run = client.create_run(
         experiment_id, run_name=f"report-{s.week}", tags={"voc.stage": "report", "week": s.week}

@@ -1,23 +1,30 @@
-"""The contact contract: every row ends up accepted or quarantined with the right reason."""
+"""The data contracts: every contact and order row ends up accepted or quarantined with the right
+reason; the tagged, themes and assignments tables read back in one shape for every stage."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.main import main
-from voc.contracts import (
-    ContactValidator,
-    ContractConfig,
-    InputError,
-    validate_contacts,
-    validate_orders,
+from voc.contracts.contacts import CHANNELS, QUARANTINE_REASONS, ContactValidator, validate_contacts
+from voc.contracts.orders import read_orders, validate_orders
+from voc.contracts.reading import ContractConfig
+from voc.contracts.tagged import read_tagged
+from voc.contracts.themes import (
+    THEME_COLUMNS,
+    read_assignments,
+    read_themes,
+    write_assignments,
+    write_themes,
 )
+from voc.errors import InputError
 
 HEADER = "contact_id,text,created_at,channel,order_stage,csat,nps,escalated"
 # One row per quarantine reason, plus two good rows. The expected reason is the last field.
@@ -56,6 +63,7 @@ def test_every_bad_row_lands_in_quarantine_with_its_reason(bad_csv: Path) -> Non
     expected[len(BAD_ROWS) + 1] = "undecodable_bytes"
     got = dict(zip(result.quarantine["source_row"], result.quarantine["reason"], strict=True))
     assert got == expected
+    assert set(got.values()) == set(QUARANTINE_REASONS)  # the fixture plants every reason
     assert sorted(result.accepted["contact_id"]) == ["1", "2"]
     assert result.counts.read == len(BAD_ROWS) + 1
     assert result.counts.read == result.counts.accepted + result.counts.quarantined
@@ -241,6 +249,119 @@ def test_orders_contract(tmp_path: Path) -> None:
     assert result.accepted["orders"].tolist() == [1200]
     assert list(result.quarantine["reason"]) == ["bad_orders", "bad_date", "missing_field"]
     assert result.counts.reconciles
+    assert read_orders(path)["orders"].tolist() == [1200]
+    path.write_text("date,market,category,orders\nnot a date,DE,home,10\n")
+    with pytest.raises(InputError, match="no usable orders rows"):
+        read_orders(path)
+
+
+def test_tagged_reader_names_the_bad_row(tmp_path: Path) -> None:
+    path = tmp_path / "tagged.csv"
+    header = "contact_id,root_cause,created_at,clean_text\n"
+    path.write_text(header + "007,,2026-11-02,late parcel\n8,defective,2026-11-03,broken\n")
+    tagged = read_tagged(path)
+    assert tagged["contact_id"].tolist() == ["007", "8"]  # ids stay text
+    assert tagged["root_cause"].tolist() == ["unknown", "defective"]
+    assert str(tagged["created_at"].dt.tz) == "UTC"
+    path.write_text(header + "1,defective,2026-11-02,a\n2,defective,yesterday,b\n")
+    with pytest.raises(InputError, match="'created_at' row 2"):
+        read_tagged(path)
+    path.write_text(header + "1,defective,2026-11-02,a\n1,defective,2026-11-02,b\n")
+    with pytest.raises(InputError, match="'contact_id' row 2"):
+        read_tagged(path)
+
+
+def test_the_generator_samples_only_contract_channels() -> None:
+    # Each profile's channel weights are its sampling order; the contract says which channels exist.
+    from voc.synth.profiles import APP_CRASH_PROFILE, CAUSES, TOPICS
+
+    for profile in [*CAUSES.values(), *TOPICS.values(), APP_CRASH_PROFILE]:
+        assert set(profile.channels) <= set(CHANNELS)
+
+
+# --------------------------------------------------------------------------------------------
+# A discovery run's themes and assignments: one reader and writer for every stage
+# --------------------------------------------------------------------------------------------
+
+
+def discovery_run(folder: Path) -> Path:
+    themes = pd.DataFrame(
+        {
+            "theme_id": [3, 0, -1],
+            "parent_id": [7, 7, -1],
+            "size": [12, 30, 5],
+            "keywords": [["late", "parcel"], ["refund"], []],
+            "exemplars": [["where is my parcel"], ["no refund yet", "still waiting"], []],
+            "is_new": [True, False, False],
+            "label": [None, " refund_not_received ", None],
+            "centroid": [np.array([0.6, 0.8], np.float32), np.array([1.0, 0.0], np.float32), None],
+        }
+    )
+    write_themes(themes, folder)
+    write_assignments(
+        pd.DataFrame({"contact_id": ["1", "2", "3"], "theme_id": [3, 0, -1], "probability": [0.9, 0.8, 0.0]}),
+        folder,
+    )
+    return folder
+
+
+def test_themes_round_trip_in_the_contract_types(tmp_path: Path) -> None:
+    folder = discovery_run(tmp_path / "run")
+    themes = read_themes(folder)
+    assert tuple(themes.columns) == THEME_COLUMNS
+    assert themes["theme_id"].tolist() == [3, 0]  # theme -1 (the unassigned) is not a theme
+    assert themes["size"].dtype == "int64" and themes["parent_id"].dtype == "Int64"
+    assert themes["keywords"].tolist() == [["late", "parcel"], ["refund"]]
+    assert themes["label"].tolist() == [None, "refund_not_received"]
+    assert themes["is_new"].tolist() == [True, False]
+    assert themes["centroid"].iloc[0].dtype == np.float32
+    np.testing.assert_array_equal(themes["centroid"].iloc[0], np.array([0.6, 0.8], np.float32))
+    # A themes file names the same table as its folder does.
+    pd.testing.assert_frame_equal(read_themes(folder / "themes.parquet"), themes)
+    assignments = read_assignments(folder)
+    assert assignments.to_dict("list") == {
+        "contact_id": ["1", "2", "3"],
+        "theme_id": [3, 0, -1],
+        "probability": [0.9, 0.8, 0.0],
+    }
+
+
+def test_themes_from_other_tools_get_empty_values_for_what_they_lack(tmp_path: Path) -> None:
+    pd.DataFrame({"theme_id": ["1", "2"], "centroid": [[1.0, 0.0], []]}).to_parquet(tmp_path / "t.parquet")
+    themes = read_themes(tmp_path / "t.parquet", required=("centroid",))
+    assert themes["theme_id"].tolist() == [1, 2] and themes["size"].isna().all()
+    assert themes["label"].isna().all() and not themes["is_new"].any()
+    assert themes["keywords"].tolist() == [[], []] and themes["centroid"].iloc[1] is None
+    pd.DataFrame({"contact_id": [1], "theme_id": [1]}).to_parquet(tmp_path / "assignments.parquet")
+    assert read_assignments(tmp_path)[["contact_id", "probability"]].to_dict("records") == [
+        {"contact_id": "1", "probability": 1.0}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (None, "no themes file"),
+        (pd.DataFrame({"theme_id": [1]}), "missing column\\(s\\) size"),
+        (pd.DataFrame({"theme_id": ["1", "x"], "size": [1, 2]}), "'theme_id' row 2: not an integer"),
+    ],
+)
+def test_unusable_themes_raise_one_clear_error(
+    tmp_path: Path, table: pd.DataFrame | None, message: str
+) -> None:
+    if table is not None:
+        table.to_parquet(tmp_path / "themes.parquet")
+    with pytest.raises(InputError, match=message) as info:
+        read_themes(tmp_path, required=("size",))
+    assert str(tmp_path / "themes.parquet") in str(info.value)
+
+
+def test_writers_refuse_a_table_that_breaks_the_contract(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="missing column"):
+        write_themes(pd.DataFrame({"theme_id": [1]}), tmp_path)
+    with pytest.raises(InputError, match="probability"):
+        write_assignments(pd.DataFrame({"contact_id": ["1"], "theme_id": [1]}), tmp_path)
+    assert not list(tmp_path.iterdir())
 
 
 # --------------------------------------------------------------------------------------------

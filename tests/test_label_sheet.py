@@ -24,7 +24,7 @@ from cli.main import main
 from training.labelling.active_learning import SuggestConfig, pick_uncertain, predict, theme_suggestions
 from training.labelling.catalogue import Catalogue
 from training.labelling.sheets import CONTACT_SHEET_COLUMNS, THEME_SHEET_COLUMNS, read_sheet
-from voc.contracts import validate_contacts
+from voc.contracts.contacts import validate_contacts
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

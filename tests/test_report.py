@@ -12,6 +12,9 @@ import pytest
 from cli.main import main
 from reports.ranking import build_report
 from reports.render import render_html, render_markdown
+from voc.contracts.orders import read_orders
+from voc.contracts.tagged import read_tagged
+from voc.contracts.themes import read_assignments, read_themes
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
 
@@ -147,12 +150,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def report(inputs: dict[str, Path]):
-    from reports.inputs import load_orders, load_tagged, load_themes
-
-    themes, assignments = load_themes(inputs["themes"])
+    themes = read_themes(inputs["themes"], required=("label",))
+    assignments = read_assignments(inputs["themes"])
     return build_report(
-        load_tagged(inputs["tagged"]),
-        load_orders(inputs["orders"]),
+        read_tagged(inputs["tagged"]),
+        read_orders(inputs["orders"]),
         load_taxonomy(),
         WEEK,
         themes,
@@ -178,12 +180,10 @@ def test_themes_the_classifier_explains_are_not_listed_twice(inputs: dict[str, P
     # A first discovery run: no theme is labelled and every theme is new. Themes whose contacts the
     # classifier confidently puts in one cause are reported through that cause; only the voucher
     # crash (unsure contacts) is a theme of its own.
-    from reports.inputs import load_orders, load_tagged, load_themes
-
-    themes, assignments = load_themes(inputs["themes"])
-    themes = themes.assign(label=None, is_new=True)
-    tagged = load_tagged(inputs["tagged"])
-    result = build_report(tagged, load_orders(inputs["orders"]), load_taxonomy(), WEEK, themes, assignments)
+    themes = read_themes(inputs["themes"], required=("label",)).assign(label=None, is_new=True)
+    assignments = read_assignments(inputs["themes"])
+    tagged = read_tagged(inputs["tagged"])
+    result = build_report(tagged, read_orders(inputs["orders"]), load_taxonomy(), WEEK, themes, assignments)
     assert list(result.table.loc[result.table["kind"] == "theme", "key"]) == [f"theme:{NEW_THEME_ID}"]
 
 
@@ -265,9 +265,7 @@ def test_a_rise_in_one_market_flags_the_cause_and_names_the_market() -> None:
 
 
 def test_a_bad_week_is_an_input_error_naming_the_option(inputs: dict[str, Path]) -> None:
-    from reports.inputs import load_orders, load_tagged
-
-    tagged, orders, taxonomy = load_tagged(inputs["tagged"]), load_orders(inputs["orders"]), load_taxonomy()
+    tagged, orders, taxonomy = read_tagged(inputs["tagged"]), read_orders(inputs["orders"]), load_taxonomy()
     with pytest.raises(InputError, match=r"^--week '47' is not an ISO week such as 2026-W47$"):
         build_report(tagged, orders, taxonomy, "47")
     with pytest.raises(InputError, match=r"^--week '2025-W53' does not exist: 2025 has weeks 1 to 52$"):

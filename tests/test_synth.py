@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from cli.main import main
-from voc.contracts import validate_contacts, validate_orders
+from voc.contracts.contacts import validate_contacts
+from voc.contracts.orders import validate_orders
 from voc.synth.export import write
 from voc.synth.generate import CONTACT_COLUMNS, SynthConfig, SynthData, generate
 from voc.synth.pii import PII_TYPES, luhn_ok

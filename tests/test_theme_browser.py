@@ -11,7 +11,8 @@ from label_data import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_contacts, make_themes_d
 
 from cli.main import main
 from reports.theme_browser import BrowserConfig, csp_hash, render_theme_browser
-from training.labelling.review import load_themes, review_table
+from training.labelling.review import review_table
+from voc.contracts.themes import read_themes
 
 BREAKOUT = "</script><script>document.title='PWNED2'</script><!--"
 
@@ -46,7 +47,7 @@ def test_every_text_is_escaped_and_only_our_script_may_run(page: Path) -> None:
 
 
 def test_render_without_members_or_changes(tmp_path: Path) -> None:
-    themes = load_themes(make_themes_dir(tmp_path / "run", make_contacts()))
+    themes = read_themes(make_themes_dir(tmp_path / "run", make_contacts()), required=("size",))
     html = render_theme_browser(review_table(themes), config=BrowserConfig(title="Week <47>"))
     assert "<title>Week &lt;47&gt;</title>" in html
     assert html.count('<article class="theme"') == 4 and "<details>" not in html

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from nlp.prepare import prepare_contacts
-from voc.contracts import ContractConfig, Counts, validate_contacts
+from voc.contracts.contacts import validate_contacts
+from voc.contracts.reading import ContractConfig, Counts
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 

@@ -6,9 +6,9 @@ digest and size as a dataset input and the model as one pyfunc; registers a new 
 alias ``challenger``; and moves alias ``champion`` to it only when its macro-F1 on its own held-out
 set is at least the current champion's on the same set (:func:`promotion_gate`).
 
-The tracking store is ``Workspace.resolve().tracking_uri`` (SQLite in the workspace, or
-``$MLFLOW_TRACKING_URI``). Experiments created in a local store keep artifacts under
-``Workspace.mlflow_artifacts``. Aliases, never stages.
+The tracking store and experiments are set up by :mod:`voc.tracking` (SQLite in the workspace, or
+``$MLFLOW_TRACKING_URI``; a new experiment in a local store keeps its artifacts under
+``Workspace.mlflow_artifacts``). Aliases, never stages.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sklearn.metrics import f1_score
 from training.classifier import TrainResult
 from training.dataset import TrainingSet
 from training.evaluate import Evaluation, per_class_metrics, write_artifacts
+from voc import tracking
 from voc.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -62,39 +63,9 @@ class Registration:
 def configure(workspace: Workspace | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
     """Point MLflow at the workspace store and make ``experiment`` current; returns its id.
 
-    A new experiment in a local (SQLite or file) store gets ``artifact_location`` under
-    ``workspace.mlflow_artifacts``; a tracking server chooses its own.
+    :func:`voc.tracking.use_experiment` with the root-cause experiment as default.
     """
-    import mlflow
-
-    workspace = workspace or Workspace.resolve()
-    uri = configure_uri(workspace)
-    client = mlflow.MlflowClient()
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        local = not uri.startswith(("http://", "https://", "databricks"))
-        location = None
-        if local:
-            workspace.mlflow_artifacts.mkdir(parents=True, exist_ok=True)
-            location = (workspace.mlflow_artifacts / experiment).as_uri()
-        experiment_id = client.create_experiment(experiment, artifact_location=location)
-    else:
-        experiment_id = found.experiment_id
-    mlflow.set_experiment(experiment_id=experiment_id)
-    return str(experiment_id)
-
-
-def configure_uri(workspace: Workspace | None = None) -> str:
-    """Point MLflow tracking and registry at the workspace store (or $MLFLOW_TRACKING_URI)."""
-    import mlflow
-
-    workspace = workspace or Workspace.resolve()
-    uri = workspace.tracking_uri
-    if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    return uri
+    return tracking.use_experiment(experiment, workspace)
 
 
 def log_and_register(

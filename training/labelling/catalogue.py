@@ -45,6 +45,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from voc.contracts.themes import read_themes
+from voc.errors import InputError
+
 log = logging.getLogger(__name__)
 
 CATALOGUE_FILE = "labels.db"
@@ -149,34 +152,31 @@ def previous_themes(target: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     target : str or Path
-        A discovery output folder (holding ``themes.parquet``), a catalogue file (``.db``) or a
-        SQLAlchemy URL.
+        A discovery output folder (holding ``themes.parquet``), a themes ``.parquet`` file, a
+        catalogue file (``.db``) or a SQLAlchemy URL.
 
     Returns
     -------
     DataFrame with ``theme_id`` (int), ``centroid`` (float32 ndarray of shape ``(dim,)``) and
     ``label`` (str or None): every theme of a previous run (labels as that run carried them), or
     the catalogue's labelled themes.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``target`` is neither a folder, a file nor a URL.
+    InputError
+        When a run's themes cannot be read, lack ``centroid`` or have an empty one.
     """
     text = str(target)
-    folder = Path(text)
-    if "://" not in text and folder.is_dir():
-        themes_file = folder / "themes.parquet"
-        if not themes_file.is_file():
-            raise FileNotFoundError(f"{folder}: no themes.parquet; pass a discovery folder or a catalogue")
-        raw = pd.read_parquet(themes_file, columns=None)
-        labels = raw["label"] if "label" in raw else pd.Series([None] * len(raw))
-        out = pd.DataFrame(
-            {
-                "theme_id": raw["theme_id"].astype("int64"),
-                "centroid": pd.Series(
-                    [np.asarray(c, dtype=np.float32) for c in raw["centroid"]], dtype=object
-                ),
-                "label": pd.Series([None if pd.isna(v) else str(v) for v in labels], dtype=object),
-            }
-        )
-        return out[out["theme_id"] != -1].reset_index(drop=True)
-    if "://" not in text and not folder.is_file():
+    path = Path(text)
+    if "://" not in text and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
+        themes = read_themes(path, required=("centroid",))
+        empty = [i for i, c in enumerate(themes["centroid"]) if c is None]
+        if empty:
+            raise InputError(f"{text}: row {empty[0] + 1}: empty centroid")
+        return themes[["theme_id", "centroid", "label"]]
+    if "://" not in text and not path.is_file():
         raise FileNotFoundError(f"{target}: neither a discovery folder nor a catalogue file")
     catalogue = Catalogue(text)
     try:

@@ -31,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from voc.contracts import ContactValidator, ContractConfig, read_raw_chunks
+from voc.contracts.contacts import ContactValidator
+from voc.contracts.reading import ContractConfig, read_raw_chunks
 from voc.errors import InputError
 from voc.files import atomic_path, spreadsheet_safe_frame, write_text
 

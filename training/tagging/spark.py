@@ -44,7 +44,8 @@ from training.tagging.engine import (
     _union_schema,
     default_quarantine_path,
 )
-from voc.contracts import ContactValidator, ContractConfig, read_raw_chunks
+from voc.contracts.contacts import ContactValidator
+from voc.contracts.reading import ContractConfig, read_raw_chunks
 from voc.errors import InputError
 from voc.files import atomic_path
 

@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 
 from voc.synth.pii import Customer, PiiBag
 
-CHANNEL_RENDERERS = ("chat", "email", "call", "review", "app")
-
 
 @dataclass
 class Story:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from voc.contracts import CONTACT_COLUMNS as CONTRACT_COLUMNS
+from voc.contracts.contacts import CONTACT_COLUMNS as CONTRACT_COLUMNS
 from voc.synth.calendar import CONTACT_WEEKDAY, hour_weights, orders_table, period_days
 from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT, ContactPlan, compose
 from voc.synth.phrases import AGENTS

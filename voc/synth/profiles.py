@@ -22,7 +22,6 @@ CATEGORY_SHARE = {
     "sports": 0.09,
     "toys": 0.09,
 }
-CHANNELS = ("chat", "email", "app", "call", "review")
 
 
 @dataclass(frozen=True)
