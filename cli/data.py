@@ -17,7 +17,13 @@ from voc.errors import InputError
 from voc.files import write_table
 from voc.outputs import Output, claim_outputs
 
-app = typer.Typer(help="Validate, generate and summarise contact data.", no_args_is_help=True)
+app = typer.Typer(
+    help="Validate, generate and summarise contact data.",
+    no_args_is_help=True,
+    epilog="Examples:\n\n  voc data validate contacts.csv --out checked/\n\n"
+    "  voc data summary checked/contacts.parquet\n\n"
+    "  voc data synth --contacts 2000 --out /tmp/synth",
+)
 console = Console(stderr=True)
 
 Format = Literal["parquet", "csv", "jsonl"]
@@ -150,8 +156,8 @@ def synth(
 
 @app.command(
     name="demo-label",
-    epilog="Examples:\n\n  voc data demo-label workspace/labels/review.xlsx --themes workspace/themes "
-    "--ground-truth workspace/data/raw/ground_truth.parquet",
+    epilog="Examples:\n\n"
+    "  voc data demo-label review.xlsx --themes themes/ --ground-truth raw/ground_truth.parquet",
 )
 def demo_label(
     sheet: Annotated[Path, typer.Argument(help="A theme sheet from `voc label export` (.xlsx).")],

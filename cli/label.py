@@ -20,7 +20,14 @@ from rich.table import Table
 from voc.errors import InputError
 from voc.workspace import Workspace
 
-app = typer.Typer(help="Label themes: review sheets, theme browser, label catalogue.", no_args_is_help=True)
+app = typer.Typer(
+    help="Label themes: review sheets, theme browser, label catalogue.",
+    no_args_is_help=True,
+    epilog="Examples:\n\n  voc label export --themes themes/2026-W47 --out review.xlsx\n\n"
+    "  voc label import review.xlsx --who alice\n\n"
+    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
+    "  voc label history",
+)
 console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
@@ -40,10 +47,10 @@ TaxonomyOpt = Annotated[
 @app.command(
     epilog="Examples:\n\n"
     "  voc label export --themes workspace/themes/2026-W47 --out review.xlsx\n\n"
-    "  voc label export --themes run/ --contacts contacts.parquet --previous run_last_week/ "
-    "--model models:/root-cause@champion --out review.xlsx\n\n"
+    "  voc label export --themes run/ --contacts contacts.parquet --previous last_run/ --out r.xlsx\n\n"
     "  voc label export --themes run/ --out review.csv\n\n"
-    "Also writes the theme browser beside the sheet (review.html)."
+    "With --contacts and --model models:/root-cause@champion the sheet suggests each theme's root "
+    "cause. Also writes the theme browser beside the sheet (review.html)."
 )
 def export(
     ctx: typer.Context,
@@ -217,9 +224,8 @@ def import_(
 
 @app.command(
     epilog="Examples:\n\n"
-    "  voc label dataset --themes workspace/themes/2026-W47 --contacts contacts.parquet "
-    "--out workspace/data/processed/labelled.parquet\n\n"
-    "  voc train workspace/data/processed/labelled.parquet --label-column label"
+    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
+    "  voc train labelled.parquet --label-column label"
 )
 def dataset(
     ctx: typer.Context,
@@ -283,8 +289,8 @@ def dataset(
 
 @app.command(
     epilog="Examples:\n\n"
-    "  voc label suggest --model models:/root-cause@champion --contacts contacts.parquet "
-    "--themes run/ --n 200 --out uncertain.xlsx\n\n"
+    "  voc label suggest --model models:/root-cause@champion --contacts c.parquet --out uncertain.xlsx\n\n"
+    "  voc label suggest --model models:/root-cause/3 --contacts c.parquet --themes run/ --out u.xlsx\n\n"
     "  voc label import uncertain.xlsx"
 )
 def suggest(

@@ -11,7 +11,11 @@ from rich.table import Table
 
 from voc.workspace import Workspace
 
-app = typer.Typer(help="List registered models and move the champion alias.", no_args_is_help=True)
+app = typer.Typer(
+    help="List registered models and move the champion alias.",
+    no_args_is_help=True,
+    epilog="Examples:\n\n  voc models list --name root-cause\n\n  voc models promote root-cause 3",
+)
 console = Console()
 
 

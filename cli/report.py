@@ -12,9 +12,9 @@ from voc.workspace import Workspace
 
 EPILOG = (
     "Examples:\n\n"
-    "  voc report --tagged workspace/data/processed/tagged.parquet --themes workspace/data/processed/themes "
-    "--orders workspace/data/raw/orders.csv --out workspace/reports/2026-W47 --week 2026-W47\n\n"
-    "  voc report --tagged tagged.csv --orders orders.csv (last complete week, to WORKSPACE/reports/WEEK)\n\n"
+    "  voc report --tagged tagged.parquet --themes themes/ --orders orders.csv --week 2026-W47\n\n"
+    "  voc report --tagged tagged.csv --orders orders.csv --out reports/latest\n\n"
+    "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK.\n\n"
     "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
     "pain_points.parquet, and logs them to the MLflow run report-<week>."
 )

@@ -12,14 +12,11 @@ from voc.workspace import Workspace
 
 EPILOG = (
     "Examples:\n\n"
-    "  voc tag workspace/data/interim/contacts.parquet --model models:/root-cause@champion "
-    "--out workspace/data/processed/tagged.parquet\n\n"
-    "  voc tag export.csv --text-column body --id-column ticket_id --model models:/root-cause/3 "
-    "--out tagged.csv\n\n"
-    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --resume   "
-    "(continue a killed run)\n\n"
-    "  voc tag big.parquet --model models:/root-cause@champion --out /shared/tags.parquet "
-    "--engine spark --master spark://host:7077"
+    "  voc tag contacts.parquet --model models:/root-cause@champion --out tagged.parquet\n\n"
+    "  voc tag export.csv --text-column body --model models:/root-cause/3 --out tagged.csv\n\n"
+    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --resume\n\n"
+    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --engine spark\n\n"
+    "--resume continues a killed run; --master spark://host:7077 sends the Spark run to a cluster."
 )
 
 

@@ -15,8 +15,7 @@ console = Console(stderr=True)
 
 EPILOG = (
     "Examples:\n\n"
-    "  voc train workspace/data/interim/labelled.parquet --label-column label "
-    "--taxonomy data/taxonomy.yaml --register-as root-cause\n\n"
+    "  voc train labelled.parquet --label-column label --register-as root-cause\n\n"
     "  voc train tickets.csv --text-column body --label-column intent --precision-target 0.95\n\n"
     "  voc train labelled.parquet --label-column label --features both --register-as root-cause"
 )

@@ -158,6 +158,7 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     assert decided["root_cause"].notna().all()
 
 
+@pytest.mark.slow
 def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     contacts = labelled_contacts(per_class=12, pii=False)
     model = RootCauseClassifier(features="embedding", model="logreg", max_references_per_class=5)
@@ -181,6 +182,7 @@ def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_classifier_pickles_without_its_embedder(embedder) -> None:
     import pickle
 

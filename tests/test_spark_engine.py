@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("pyspark")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Java, which Spark runs on, is not installed", allow_module_level=True)
 # benchmarks/ is not an installed package; its reference pyfunc stands in for training/pyfunc.py.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

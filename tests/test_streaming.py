@@ -143,6 +143,7 @@ def test_resume_refuses_other_model_or_input(tmp_path: Path) -> None:
         tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=100, resume=True)
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     source = tmp_path / "contacts.csv"
     accepted = make_contacts(source, 2_000)

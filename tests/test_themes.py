@@ -37,6 +37,7 @@ def test_finds_the_blobs_with_keywords_exemplars_and_parents():
     assert 2 <= themes["parent_id"].nunique() < len(themes)
 
 
+@pytest.mark.slow
 def test_same_seed_same_themes_with_the_default_umap_reducer():
     X, _, texts = blobs(n=200, centers=4, seed=3)
     a = ThemeModel(min_theme_size=10, random_state=7).fit(X, texts)

@@ -1,0 +1,203 @@
+"""The `voc` command line as a user meets it: summaries, label history, exit codes, help pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from label_data import make_contacts, make_themes_dir
+from openpyxl import load_workbook
+
+import cli.main
+from cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+def voc(tmp_path: Path, *args: object) -> int:
+    return main(["--workspace", str(tmp_path / "ws"), *map(str, args)])
+
+
+def write_contacts_csv(path: Path) -> Path:
+    path.write_text(
+        "contact_id,text,channel,created_at\n"
+        "A1,Customer: where is my refund,chat,2026-03-02T10:00:00Z\n"
+        "A2,Customer: parcel is late,email,2026-03-03T11:00:00Z\n"
+        "A3,Customer: wrong size,chat,2026-03-10T12:00:00Z\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def options_of(command: list[str], capsys: pytest.CaptureFixture[str]) -> set[str]:
+    """The long options `voc COMMAND --help` lists."""
+    assert main([*command, "--help"]) == 0
+    return set(OPTION.findall(capsys.readouterr().out))
+
+
+# -- voc data summary ---------------------------------------------------------------------------
+
+
+def test_data_summary_prints_rows_and_channels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    source = write_contacts_csv(tmp_path / "contacts.csv")
+    assert voc(tmp_path, "data", "summary", source) == 0
+    out = capsys.readouterr().out
+    assert "3 contacts" in out
+    assert "chat 2" in out and "email 1" in out
+    assert "2026-03-02 .. 2026-03-10" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("no_text.csv", "contact_id,body\nA1,hello\n"),  # the text is in another column
+        ("no_id.csv", "ticket,text\nT1,hello\n"),  # the id is in another column
+        ("contacts.txt", "contact_id,text\nA1,hello\n"),  # a file type the contract does not read
+        ("empty.csv", ""),
+    ],
+)
+def test_data_summary_of_a_wrong_file_exits_2_with_a_hint_it_can_follow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    assert voc(tmp_path, "data", "summary", source) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(source) in err
+    mentioned = set(OPTION.findall(err))
+    unknown = mentioned - options_of(["data", "summary"], capsys)
+    assert not unknown, f"the hint names options `voc data summary` does not have: {sorted(unknown)}\n{err}"
+
+
+def test_data_summary_of_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert voc(tmp_path, "data", "summary", tmp_path / "nowhere.csv") == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+# -- voc label history --------------------------------------------------------------------------
+
+
+def test_label_history_lists_an_imported_version_with_who(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # room for every column, so no name is cut short
+    contacts = make_contacts()
+    themes = make_themes_dir(tmp_path / "themes", contacts)
+    sheet = tmp_path / "review.xlsx"
+    db = tmp_path / "labels.db"
+    assert voc(tmp_path, "label", "export", "--themes", themes, "--out", sheet) == 0
+    book = load_workbook(sheet)
+    page = book["themes"]
+    header = [cell.value for cell in page[1]]
+    for row in range(2, page.max_row + 1):
+        if page.cell(row=row, column=header.index("theme_id") + 1).value == 1:
+            page.cell(row=row, column=header.index("label") + 1).value = "shipping_delay"
+            page.cell(row=row, column=header.index("action") + 1).value = "accept"
+    book.save(sheet)
+
+    assert voc(tmp_path, "label", "history", "--catalogue", db) == 0
+    before = capsys.readouterr().out
+    assert "0 labelled themes" in before
+
+    assert voc(tmp_path, "label", "import", sheet, "--who", "alice", "--catalogue", db) == 0
+    capsys.readouterr()
+    assert voc(tmp_path, "label", "history", "--catalogue", db) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "alice" in line]
+    assert len(rows) == 1, out
+    assert re.search(r"\b1\b", rows[0]) and "themes" in rows[0], rows[0]
+    assert "1 labelled themes" in out
+
+
+# -- exit codes ---------------------------------------------------------------------------------
+
+CRASH = """
+import sys
+
+import voc.contracts
+
+
+def crash(*args, **kwargs):
+    raise RuntimeError("disk on fire")
+
+
+voc.contracts.validate_contacts = crash
+import cli.data  # the command module holds its own reference to the stage function
+
+cli.data.validate_contacts = crash
+from cli.main import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_unexpected_failure_exits_1_and_is_not_called_bad_input(tmp_path: Path) -> None:
+    source = write_contacts_csv(tmp_path / "contacts.csv")
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH, "--workspace", str(tmp_path / "ws"), "data", "summary", str(source)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "disk on fire" in done.stderr
+    # Bad input reads "error: <file>: ..." with exit 2; a crash must not pass for the user's mistake.
+    assert not done.stderr.startswith("error: ")
+    assert f"error: {source}" not in done.stderr
+
+
+# -- help pages ---------------------------------------------------------------------------------
+
+
+def _commands() -> Iterator[tuple[list[str], Any]]:
+    main(["--help"])  # registers the command groups, as every run does
+    root = typer.main.get_command(cli.main.app)
+
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+        yield path, command
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            if not sub.hidden:
+                yield from walk(sub, [*path, name])
+
+    yield from walk(root, [])
+
+
+COMMANDS = list(_commands())
+
+
+def test_every_command_is_found() -> None:
+    names = {" ".join(path) for path, _ in COMMANDS}
+    assert {"", "data summary", "label history", "label import", "discover", "tag", "train"} <= names
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), COMMANDS, ids=[" ".join(["voc", *path]) for path, _ in COMMANDS]
+)
+def test_help_renders_with_examples_that_fit_on_one_line(
+    path: list[str], command: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    name = " ".join(["voc", *path])
+    assert "Usage:" in out and "--help" in out, out
+    assert "Examples" in out, f"`{name} --help` has no Examples section"
+    epilog = command.epilog or ""
+    examples = [p.strip() for p in epilog.split("\n\n") if p.strip().startswith("voc ")]
+    assert examples, f"`{name}` has no example command in its epilog: {epilog!r}"
+    lines = {line.strip() for line in out.splitlines()}
+    broken = [example for example in examples if example not in lines]
+    assert not broken, f"`{name} --help` at 100 columns breaks these examples across lines:\n" + "\n".join(
+        broken
+    )
