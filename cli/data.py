@@ -70,10 +70,12 @@ def validate(
 
 @app.command(epilog="Examples:\n\n  voc data summary workspace/data/interim/contacts.parquet")
 def summary(
-    input: Annotated[Path, typer.Argument(help="A validated contacts file.")],
+    input: Annotated[Path, typer.Argument(help="A contacts file: .csv, .parquet or .jsonl.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
+    id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
 ) -> None:
     """Print what a contacts file holds: rows, weeks, channels, markets, CSAT."""
-    result = validate_contacts(input)
+    result = validate_contacts(input, ContractConfig(text_column=text_column, id_column=id_column))
     df = result.accepted
     typer.echo(f"{input}: {result.counts.summary()}")
     if df.empty:
