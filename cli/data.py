@@ -42,6 +42,14 @@ def validate(
     max_text_length: Annotated[int, typer.Option(help="Longer texts are quarantined.")] = 20_000,
     output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a file against the contract; write accepted rows and quarantined rows with reasons.
 
@@ -54,10 +62,13 @@ def validate(
     written = (f"{name}.{output_format}", "quarantine.parquet", "quarantine.csv")
     with claim_outputs([Output.dir(out, *written)], [input], command=f"voc data validate {input}"):
         if orders:
-            result = validate_orders(input)
+            result = validate_orders(input, dayfirst)
         else:
             config = ContractConfig(
-                text_column=text_column, id_column=id_column, max_text_length=max_text_length
+                text_column=text_column,
+                id_column=id_column,
+                max_text_length=max_text_length,
+                dayfirst=dayfirst,
             )
             result = validate_contacts(input, config)
         accepted_path = write_table(result.accepted, out / f"{name}.{output_format}")

@@ -35,6 +35,7 @@ BAD_ROWS = [
     (",no id here,2026-11-03,chat,,,,", "missing_id"),
     ("1,same id again,2026-11-03,chat,,,,", "duplicate_id"),
     ("4,when did this happen,31/31/2026,chat,,,,", "bad_date"),
+    ("13,from the far future,9999-12-31,chat,,,,", "date_out_of_range"),
     ("5,sent by fax,2026-11-03,fax,,,,", "unknown_channel"),
     ("6,stage,2026-11-03,chat,on_the_moon,,,", "unknown_order_stage"),
     ("7,very happy,2026-11-03,chat,,6,,", "csat_out_of_range"),
@@ -194,7 +195,7 @@ def test_cli_validate_writes_outputs_and_reconciles(
     code = main(["data", "validate", str(bad_csv), "--out", str(out), "--max-text-length", "200"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "read 14 = accepted 2 + quarantined 12" in printed
+    assert "read 15 = accepted 2 + quarantined 13" in printed
     assert len(pd.read_parquet(out / "contacts.parquet")) == 2
     assert len(pd.read_parquet(out / "quarantine.parquet")) == 12
     assert len(pd.read_csv(out / "quarantine.csv")) == 12
@@ -440,3 +441,51 @@ def test_validator_counts_accumulate() -> None:
     validator.validate(raw)
     validator.validate(raw.assign(source_row=[3, 4]))
     assert (validator.counts.read, validator.counts.accepted, validator.counts.quarantined) == (4, 1, 3)
+
+
+# -- dates: no relative words, one day/month order per file, a plausible range ----------------------
+
+
+def _dates_csv(tmp_path: Path, dates: list[str]) -> Path:
+    lines = [f"{i},parcel late,{d},chat,,,," for i, d in enumerate(dates, start=1)]
+    return write_csv(tmp_path / "dates.csv", lines)
+
+
+def test_relative_words_are_not_dates(tmp_path: Path) -> None:
+    result = validate_contacts(_dates_csv(tmp_path, ["now", "today", "yesterday", "2026-11-03"]))
+    assert result.counts.accepted == 1
+    assert set(result.quarantine["reason"]) == {"bad_date"}
+
+
+def test_day_month_order_is_decided_once_per_file(tmp_path: Path) -> None:
+    # 13/04 can only be day first, so 03/04 in the same file is 3 April, not 4 March
+    result = validate_contacts(_dates_csv(tmp_path, ["03/04/2026", "13/04/2026"]))
+    days = sorted(result.accepted["created_at"].dt.strftime("%Y-%m-%d"))
+    assert days == ["2026-04-03", "2026-04-13"]
+    # and month first when only that order reads a date
+    result = validate_contacts(_dates_csv(tmp_path, ["03/04/2026", "04/13/2026"]))
+    assert sorted(result.accepted["created_at"].dt.strftime("%Y-%m-%d")) == ["2026-03-04", "2026-04-13"]
+
+
+def test_ambiguous_dates_without_a_decision_are_quarantined_with_the_fix(tmp_path: Path) -> None:
+    result = validate_contacts(_dates_csv(tmp_path, ["03/04/2026", "05/05/2026"]))
+    assert list(result.accepted["created_at"].dt.strftime("%Y-%m-%d")) == ["2026-05-05"]
+    assert "--dayfirst" in result.quarantine["detail"].iloc[0]
+    decided = validate_contacts(_dates_csv(tmp_path, ["03/04/2026"]), ContractConfig(dayfirst=False))
+    assert list(decided.accepted["created_at"].dt.strftime("%Y-%m-%d")) == ["2026-03-04"]
+
+
+def test_a_file_mixing_both_orders_is_refused_naming_rows(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"mixes day-first .*row 1.* month-first .*row 2.*--dayfirst"):
+        validate_contacts(_dates_csv(tmp_path, ["13/04/2026", "04/13/2026"]))
+
+
+def test_cli_dayfirst_and_out_of_range_years(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _dates_csv(tmp_path, ["03/04/2026", "0001-01-01", "9999-12-31", "1999-12-31"])
+    out = tmp_path / "checked"
+    assert main(["data", "validate", str(source), "--out", str(out), "--monthfirst"]) == 0
+    accepted = pd.read_parquet(out / "contacts.parquet")
+    assert list(accepted["created_at"].dt.strftime("%Y-%m-%d")) == ["2026-03-04"]
+    quarantine = pd.read_parquet(out / "quarantine.parquet")
+    assert len(quarantine) == 3
+    assert "date_out_of_range" in capsys.readouterr().out

@@ -13,6 +13,7 @@ file raises :class:`~voc.errors.InputError`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from voc.contracts.reading import (
+    DMY_DATE,
+    EARLIEST_DATE,
     PROBLEM,
     RAW_RECORD,
     SOURCE_ROW,
@@ -28,8 +31,10 @@ from voc.contracts.reading import (
     ValidationResult,
     as_text,
     concat_chunks,
+    decide_dayfirst,
     empty_quarantine,
     is_missing,
+    out_of_range_dates,
     parse_bool,
     parse_dates,
     parse_int,
@@ -62,6 +67,7 @@ QUARANTINE_REASONS = (
     "empty_text",
     "text_too_long",
     "bad_date",
+    "date_out_of_range",
     "unknown_channel",
     "unknown_order_stage",
     "csat_out_of_range",
@@ -80,6 +86,7 @@ def validate_contacts(path: str | Path, config: ContractConfig | None = None) ->
     file cannot be used at all.
     """
     config = config or ContractConfig()
+    config = replace(config, dayfirst=decide_dayfirst(path, config))
     validator = ContactValidator(config)
     accepted, quarantined = [], []
     for raw in read_raw_chunks(path, config):
@@ -140,8 +147,13 @@ class ContactValidator:
 
         if "created_at" in df:
             given = present(df["created_at"])
-            parsed = parse_dates(df["created_at"])
-            flag(given & parsed.isna(), "bad_date", lambda i: f"created_at={short(df['created_at'][i])}")
+            parsed = parse_dates(df["created_at"], self.config.dayfirst)
+            flag(given & parsed.isna(), "bad_date", lambda i: _date_problem(df["created_at"][i]))
+            flag(
+                out_of_range_dates(parsed),
+                "date_out_of_range",
+                lambda i: f"created_at={short(df['created_at'][i])} before {EARLIEST_DATE} or in the future",
+            )
             df["created_at"] = parsed
         if "channel" in df:
             channel = as_text(df["channel"], n).str.strip().str.lower()
@@ -204,6 +216,13 @@ class ContactValidator:
         )
         self.counts.add(len(accepted), quarantine)
         return accepted.reset_index(drop=True), quarantine.reset_index(drop=True)
+
+
+def _date_problem(value: object) -> str:
+    text = str(value).strip()
+    if DMY_DATE.match(text):
+        return f"created_at={short(value)} can be read day or month first; pass --dayfirst or --monthfirst"
+    return f"created_at={short(value)} is not a date"
 
 
 def _type_contacts(df: pd.DataFrame) -> pd.DataFrame:

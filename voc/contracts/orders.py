@@ -8,6 +8,7 @@ and fails when there are none. An unusable file raises :class:`~voc.errors.Input
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from voc.contracts.reading import (
     ValidationResult,
     as_text,
     concat_chunks,
+    decide_dayfirst,
+    out_of_range_dates,
     parse_dates,
     parse_int,
     present,
@@ -30,7 +33,14 @@ from voc.contracts.reading import (
 from voc.errors import InputError
 
 ORDER_COLUMNS = ("date", "market", "category", "orders")
-QUARANTINE_REASONS = ("malformed_row", "undecodable_bytes", "bad_date", "bad_orders", "missing_field")
+QUARANTINE_REASONS = (
+    "malformed_row",
+    "undecodable_bytes",
+    "bad_date",
+    "date_out_of_range",
+    "bad_orders",
+    "missing_field",
+)
 
 
 def read_orders(path: str | Path) -> pd.DataFrame:
@@ -41,25 +51,29 @@ def read_orders(path: str | Path) -> pd.DataFrame:
     return result.accepted
 
 
-def validate_orders(path: str | Path) -> ValidationResult:
+def validate_orders(path: str | Path, dayfirst: bool | None = None) -> ValidationResult:
     """Read and validate an orders file (``date``, ``market``, ``category``, ``orders``).
 
     ``orders`` must be a non-negative integer count and ``date`` a parseable date; other rows are
     quarantined. Raises :class:`InputError` for an unusable file or a missing column.
     """
-    frames = list(read_raw_chunks(path, ContractConfig(), required=ORDER_COLUMNS))
+    config = ContractConfig(dayfirst=dayfirst)
+    config = replace(config, dayfirst=decide_dayfirst(path, config, "date", ORDER_COLUMNS))
+    frames = list(read_raw_chunks(path, config, required=ORDER_COLUMNS))
     raw = concat_chunks(
         frames, pd.DataFrame({c: pd.Series(dtype=object) for c in (*ORDER_COLUMNS, SOURCE_ROW)})
     )
     n = len(raw)
     reasons: list[list[str]] = [[] for _ in range(n)]
     structural = raw[PROBLEM].fillna("") if PROBLEM in raw else pd.Series([""] * n)
-    dates = parse_dates(raw["date"]).dt.tz_localize(None).dt.normalize()
+    parsed = parse_dates(raw["date"], config.dayfirst)
+    dates = parsed.dt.tz_localize(None).dt.normalize()
     orders = parse_int(raw["orders"])
     checks = {
         "malformed_row": structural.isin(["malformed_row", "malformed_json"]),
         "undecodable_bytes": structural == "undecodable_bytes",
         "bad_date": dates.isna(),
+        "date_out_of_range": out_of_range_dates(parsed),
         "bad_orders": (orders.isna() | (orders < 0)).fillna(True),
         "missing_field": ~present(raw["market"]) | ~present(raw["category"]),
     }

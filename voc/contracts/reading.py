@@ -38,6 +38,11 @@ RAW_RECORD = "raw_record"
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _SURROGATES = re.compile("[\udc80-\udcff]")
+_DIGIT = re.compile(r"\d")
+# day/month/year or month/day/year with /, . or - and a four-digit year; a time may follow
+DMY_DATE = re.compile(r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})(?!\d)")
+# Contacts and orders before this are typos or placeholder years (0001, 1900).
+EARLIEST_DATE = "2000-01-01"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,10 @@ class ContractConfig:
         gets the id ``row-<n>``, its 1-based row number (line number for JSONL): public intent
         datasets have no ids. ``voc discover``, ``train`` and ``tag`` allow it; ``voc data validate``
         does not.
+    dayfirst : bool or None
+        How to read dates such as ``03/04/2026``: True day first, False month first, None decided
+        once for the whole file by :func:`decide_dayfirst` (from the dates that only one order can
+        read, e.g. ``13/04/2026``). Never decided row by row.
     """
 
     text_column: str = "text"
@@ -65,6 +74,7 @@ class ContractConfig:
     max_text_length: int = 20_000
     chunk_size: int = 50_000
     row_ids: bool = False
+    dayfirst: bool | None = None
 
     def __post_init__(self) -> None:
         if self.max_text_length < 1:
@@ -324,10 +334,84 @@ def present(col: pd.Series) -> pd.Series:
     return pd.Series([not is_missing(v) and str(v).strip() != "" for v in col], index=col.index, dtype=bool)
 
 
-def parse_dates(col: pd.Series) -> pd.Series:
-    """UTC timestamps (microseconds); NaT where a cell is blank or not a date."""
+def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> pd.Series:
+    """UTC timestamps (microseconds); NaT where a cell is blank or not a date.
+
+    Text without a digit ("now", "today", "yesterday") is not a date: it would be read as the time
+    the command ran. Day/month/year text (``03/04/2026``, ``3.4.2026``, ``03-04-2026``) is read in the
+    ``dayfirst`` order; with ``dayfirst=None`` only the unambiguous ones (``13/04/2026``, ``04/04/2026``)
+    are read and the rest are NaT (see :func:`decide_dayfirst`).
+    """
     values = col.map(lambda v: None if is_missing(v) or str(v).strip() == "" else v)
-    return pd.to_datetime(values, errors="coerce", utc=True, format="mixed").astype("datetime64[us, UTC]")
+    texts = values.map(lambda v: v if isinstance(v, str) else None)
+    is_text = texts.notna()
+    if is_text.any():
+        normalised = texts[is_text].map(lambda v: _normalise_date_text(v, dayfirst))
+        values = values.astype(object)
+        values[is_text] = normalised
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    return parsed.astype("datetime64[us, UTC]")
+
+
+def out_of_range_dates(parsed: pd.Series, earliest: str = EARLIEST_DATE) -> pd.Series:
+    """Mask of dates before ``earliest`` or more than a day after now (a typo, or a placeholder year)."""
+    latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    start = pd.Timestamp(earliest, tz="UTC")
+    return parsed.notna() & ((parsed < start) | (parsed > latest))
+
+
+def decide_dayfirst(
+    path: str | Path,
+    config: ContractConfig,
+    column: str = "created_at",
+    required: Iterable[str] = ("contact_id", "text"),
+) -> bool | None:
+    """Day or month first for the whole file, from the dates that only one order can read.
+
+    Returns ``config.dayfirst`` when it is set; else True when some date reads only day first
+    (``13/04/2026``), False when some reads only month first (``04/13/2026``), None when none decide.
+    Raises :class:`InputError` when the file has both: its dates mix two formats, so pass
+    ``--dayfirst`` or ``--monthfirst`` and the rows in the other format are quarantined.
+    """
+    if config.dayfirst is not None:
+        return config.dayfirst
+    day = month = None
+    for chunk in read_raw_chunks(path, config, required):
+        if column not in chunk:
+            return None
+        for row, value in zip(chunk[SOURCE_ROW], chunk[column], strict=False):
+            found = DMY_DATE.match(value) if isinstance(value, str) else None
+            if not found:
+                continue
+            first, second = int(found["a"]), int(found["b"])
+            if first > 12 >= second and day is None:
+                day = (row, value)
+            elif second > 12 >= first and month is None:
+                month = (row, value)
+        if day and month:
+            raise InputError(
+                f"{path}: column {column} mixes day-first ({day[1]!r}, row {day[0]}) and month-first "
+                f"({month[1]!r}, row {month[0]}) dates; pass --dayfirst or --monthfirst"
+            )
+        if day or month:
+            return day is not None
+    return None
+
+
+def _normalise_date_text(value: str, dayfirst: bool | None) -> str | None:
+    text = value.strip()
+    if not _DIGIT.search(text):
+        return None
+    found = DMY_DATE.match(text)
+    if not found:
+        return text
+    first, second = int(found["a"]), int(found["b"])
+    if dayfirst is None:
+        if first <= 12 and second <= 12 and first != second:
+            return None
+        dayfirst = first > 12
+    day, month = (first, second) if dayfirst else (second, first)
+    return f"{found['y']}-{month:02d}-{day:02d}{text[found.end() :]}"
 
 
 def parse_int(col: pd.Series) -> pd.Series:
