@@ -68,9 +68,9 @@ def tag(
     channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
     weekly report; the raw text is never written. Every row carries the model's name and version.
     """
-    from training.registry import configure_uri
-    from training.tagging.engine import tag_with_engine
+    from training.tagging.run import tag_with_engine
     from voc.contracts import ContractConfig
+    from voc.tracking import configure_uri
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     configure_uri(workspace)

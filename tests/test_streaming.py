@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from training.tagging.engine import TagConfig, staging_folder, tag_file
+from training.tagging.local import TagConfig, tag_file
+from training.tagging.staging import staging_folder
 from voc.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import json, sys, time
 import pandas as pd
-from training.tagging.engine import TagConfig, tag_file
+from training.tagging.local import TagConfig, tag_file
 
 class Slow:
     def predict(self, df):
@@ -196,7 +197,7 @@ def _accepted_rows(source: Path) -> list[int]:
 
 
 def test_engine_options_that_do_not_fit_are_refused(tmp_path: Path) -> None:
-    from training.tagging.engine import tag_with_engine
+    from training.tagging.run import tag_with_engine
 
     out = tmp_path / "tags.parquet"
     with pytest.raises(InputError, match="--engine"):
