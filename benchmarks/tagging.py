@@ -421,12 +421,12 @@ def _child_main(argv: list[str]) -> None:
     out = work / f"{mode}-{variant}.parquet"
     start = time.perf_counter()
     if mode == "memory":
-        from training.tagging.engine import TagConfig, tag_file
+        from training.tagging.local import TagConfig, tag_file
 
         config = TagConfig(chunk_size=chunk, show_progress=False)
         read = tag_file(source, _Keyword(), out, model_name="kw", model_version="1", tag_config=config).read
     elif mode == "engine":
-        from training.tagging.engine import TagConfig, tag_file
+        from training.tagging.local import TagConfig, tag_file
 
         if variant == "plain":
             predictor: Any = _Plain(bundle)

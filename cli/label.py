@@ -76,11 +76,11 @@ def export(
     suggested root cause (majority over a sample of members, with its share and mean confidence)
     and empty label, action and notes columns for the analyst. Only redacted text is written.
     """
-    from nlp.prepare import prepare_contacts
     from reports.theme_browser import BrowserConfig, write_theme_browser
-    from training.labelling.active_learning import load_classifier, predict, theme_suggestions
+    from training.labelling.active_learning import theme_suggestions
     from training.labelling.review import review_table, sample_members
     from training.labelling.sheets import theme_sheet_frame, write_sheet
+    from training.pyfunc import predict_contacts
     from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments, read_themes
     from voc.taxonomy import load_taxonomy
@@ -100,21 +100,24 @@ def export(
         assignments = read_assignments(themes)
         per_theme = max(members, suggest_sample if model else 0)
         sample = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
-        wanted = set(sample["contact_id"])
         frame = read_contacts(contacts)
-        frame = frame[frame["contact_id"].astype(str).isin(wanted)]
-        with console.status(f"preparing {len(frame):,} member contacts"):
-            prepared = prepare_contacts(frame)
-        clean = dict(zip(prepared["contact_id"].astype(str), prepared["clean_text"], strict=True))
-        sample = sample[sample["contact_id"].isin(set(clean))]
-        sample = sample.assign(clean_text=[clean[c] for c in sample["contact_id"]])
+        frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
+        sample = sample[sample["contact_id"].isin(frame.index)]
+        member_contacts = frame.loc[sample["contact_id"]].reset_index()
+        classifier = _classifier_or_note(model, ws, notes) if model else None
+        if classifier is not None:
+            # The model prepares and redacts each member once and hands back the clean_text.
+            predicted = predict_contacts(classifier, member_contacts)
+            suggestions = theme_suggestions(predicted.assign(theme_id=sample["theme_id"].to_numpy()))
+            clean_text = predicted["clean_text"].to_numpy()
+        else:
+            from nlp.prepare import prepare_contacts
+
+            with console.status(f"preparing {len(member_contacts):,} member contacts"):
+                clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
+        sample = sample.assign(clean_text=clean_text)
         for theme_id, group in sample.groupby("theme_id"):
             texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
-        if model:
-            classifier = _classifier_or_note(load_classifier, model, ws, notes)
-            if classifier is not None:
-                predicted = predict(classifier, list(sample["clean_text"]))
-                suggestions = theme_suggestions(predicted.assign(theme_id=sample["theme_id"].to_numpy()))
     if model is None:
         notes.append("no --model: suggestion columns left empty")
     review = review_table(found, before, suggestions)
@@ -314,25 +317,21 @@ def suggest(
     contact_id, theme_id, clean_text, the suggested root cause, its confidence and an empty label.
     Contacts already labelled in the catalogue are skipped; import the filled sheet with
     `voc label import`."""
-    from nlp.prepare import prepare_contacts
-    from training.labelling.active_learning import (
-        SuggestConfig,
-        contact_sheet_frame,
-        load_classifier,
-        pick_uncertain,
-        predict,
-    )
+    from training.labelling.active_learning import SuggestConfig, contact_sheet_frame, pick_uncertain
     from training.labelling.sheets import write_sheet
+    from training.pyfunc import load_predictor, predict_contacts
     from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
     from voc.taxonomy import load_taxonomy
+    from voc.tracking import configure_uri
 
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     config = SuggestConfig(n=n, per_theme=per_theme)
     tax = _taxonomy(load_taxonomy, taxonomy)
-    classifier = load_classifier(model, ws.tracking_uri)
+    configure_uri(ws)
+    classifier, _ = load_predictor(model)
     cat = _catalogue(catalogue, ws)
     done = set(cat.contact_labels()["contact_id"].astype(str))
     frame = read_contacts(contacts)
@@ -341,16 +340,15 @@ def suggest(
         frame = frame.sample(n=pool, random_state=seed)
     if frame.empty:
         raise InputError(f"{contacts}: no contacts left to suggest (all are labelled already)")
-    with console.status(f"preparing {len(frame):,} contacts"):
-        prepared = prepare_contacts(frame)
-    prepared = prepared.assign(contact_id=prepared["contact_id"].astype(str)).reset_index(drop=True)
+    frame = frame.assign(contact_id=frame["contact_id"].astype(str)).reset_index(drop=True)
     if themes is not None:
         theme_of = read_assignments(themes).set_index("contact_id")["theme_id"]
-        prepared["theme_id"] = prepared["contact_id"].map(theme_of).fillna(-1).astype("int64")
+        frame["theme_id"] = frame["contact_id"].map(theme_of).fillna(-1).astype("int64")
     else:
-        prepared["theme_id"] = -1
-    predicted = predict(classifier, list(prepared["clean_text"]), batch_size=config.batch_size)
-    scored = pd.concat([prepared[["contact_id", "theme_id", "clean_text"]], predicted], axis=1)
+        frame["theme_id"] = -1
+    # Raw text in: the model prepares and redacts each contact once and hands back the clean_text.
+    predicted = predict_contacts(classifier, frame, batch_size=config.batch_size, progress=True)
+    scored = pd.concat([frame[["contact_id", "theme_id"]], predicted], axis=1)
     picked = pick_uncertain(scored, config)
     meta = {
         "contacts": str(contacts.resolve()),
@@ -399,10 +397,14 @@ def _taxonomy(loader: Any, path: Path | None) -> Any:
         raise InputError(str(exc)) from exc
 
 
-def _classifier_or_note(loader: Any, uri: str, ws: Workspace, notes: list[str]) -> Any:
+def _classifier_or_note(uri: str, ws: Workspace, notes: list[str]) -> Any:
     """The model at ``uri``, or ``None`` with a note (the sheet is still useful without it)."""
+    from training.pyfunc import load_predictor
+    from voc.tracking import configure_uri
+
+    configure_uri(ws)
     try:
-        return loader(uri, ws.tracking_uri)
+        return load_predictor(uri)[0]
     except InputError as exc:
         notes.append(f"suggestion columns left empty: {exc}")
         return None

@@ -65,7 +65,7 @@ def tag(
     channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
     weekly report; the raw text is never written. Every row carries the model's name and version.
     """
-    from training.tagging.engine import tag_with_engine
+    from training.tagging.run import tag_with_engine
     from voc.contracts.reading import ContractConfig
     from voc.tracking import configure_uri
 

@@ -21,9 +21,10 @@ from label_data import (
 from openpyxl import load_workbook
 
 from cli.main import main
-from training.labelling.active_learning import SuggestConfig, pick_uncertain, predict, theme_suggestions
+from training.labelling.active_learning import SuggestConfig, pick_uncertain, theme_suggestions
 from training.labelling.catalogue import Catalogue
 from training.labelling.sheets import CONTACT_SHEET_COLUMNS, THEME_SHEET_COLUMNS, read_sheet
+from training.pyfunc import predict_contacts
 from voc.contracts.contacts import validate_contacts
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -423,7 +424,7 @@ def test_pick_uncertain_spreads_the_least_sure_contacts_over_themes() -> None:
 
 def test_theme_suggestion_is_the_majority_with_share_and_mean_confidence() -> None:
     texts = ["my refund", "refund please", "late parcel", "where is my refund", "hello"]
-    predicted = predict(KeywordRules(), texts, batch_size=2)
+    predicted = predict_contacts(KeywordRules(), pd.DataFrame({"text": texts}), batch_size=2)
     assert predicted["root_cause"].tolist()[:3] == [
         "refund_not_received",
         "refund_not_received",

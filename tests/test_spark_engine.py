@@ -18,7 +18,8 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.tagging import log_reference_model, synthetic_contacts, train_reference
-from training.tagging.engine import TagConfig, load_predictor, tag_file
+from training.pyfunc import load_predictor
+from training.tagging.local import TagConfig, tag_file
 from training.tagging.spark import SparkConfig, tag_file_spark
 
 

@@ -1,4 +1,4 @@
-"""Local tagging engine: streaming, quarantine, atomic output, resume after kill -9."""
+"""Local tagging engine: streaming, quarantine, atomic output, resume after kill -9 (also via ``voc tag``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_tag import register_tfidf_model
 
-from training.tagging.engine import TagConfig, staging_folder, tag_file
+from cli.main import main
+from training.tagging.local import TagConfig, tag_file
+from training.tagging.staging import staging_folder
 from voc.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import json, sys, time
 import pandas as pd
-from training.tagging.engine import TagConfig, tag_file
+from training.tagging.local import TagConfig, tag_file
 
 class Slow:
     def predict(self, df):
@@ -40,6 +43,27 @@ s = tag_file(sys.argv[1], Slow(), sys.argv[2], model_name="root-cause", model_ve
              resume=sys.argv[3] == "1", tag_config=TagConfig(chunk_size=100, show_progress=False))
 print(json.dumps({"read": s.read, "tagged": s.tagged, "quarantined": s.quarantined,
                   "resumed": s.chunks_resumed, "chunks": s.chunks}))
+"""
+
+
+# `voc tag` with the real registered pyfunc, killed (SIGKILL) in chunk 2: the model prepares each
+# chunk's contacts in one call, so the second call is chunk 2, after chunk 1 was recorded.
+KILLED_IN_CHUNK_2 = """
+import os, signal, sys
+import nlp.prepare
+from cli.main import main
+
+real = nlp.prepare.prepare_contacts
+calls = []
+
+def prepare_then_die_in_chunk_2(frame, *args, **kwargs):
+    calls.append(len(frame))
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(frame, *args, **kwargs)
+
+nlp.prepare.prepare_contacts = prepare_then_die_in_chunk_2
+sys.exit(main(sys.argv[1:]))
 """
 
 
@@ -189,6 +213,47 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None
         assert not parts.exists()
 
 
+@pytest.mark.slow
+def test_voc_tag_resumes_a_killed_run_with_the_registered_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    model = register_tfidf_model()
+    source = tmp_path / "contacts.csv"
+    accepted = make_contacts(source, 130)
+    out = tmp_path / "tags.parquet"
+    tag = ["tag", str(source), "--model", model, "--out", str(out)]
+
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_CHUNK_2, *tag, "--chunk-size", "40"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    manifest = staging_folder(out) / "manifest.json"
+    recorded = manifest.read_text()
+    assert [c["index"] for c in json.loads(recorded)["chunks"]] == [0] and not out.exists()
+
+    # Another chunk size would cut the input elsewhere: refused, naming it, the staging kept.
+    assert main([*tag, "--chunk-size", "50", "--resume"]) == 2
+    assert "chunk_size: was 40, now 50" in capsys.readouterr().err
+    assert manifest.read_text() == recorded
+
+    assert main([*tag, "--chunk-size", "40", "--resume"]) == 0
+    printed = capsys.readouterr().out
+    tags = pd.read_parquet(out)
+    quarantine = pd.read_parquet(tmp_path / "tags.quarantine.parquet")
+    assert tags["contact_id"].is_unique and set(tags["contact_id"]) == accepted
+    assert f"read 130 = tagged {len(tags)} + quarantined {len(quarantine)}" in printed
+    assert "4 chunks (1 resumed from an earlier run)" in printed
+    assert sorted(quarantine["source_row"]) == sorted(set(range(1, 131)) - set(_accepted_rows(source)))
+    assert set(tags["model_name"]) == {"rc"} and set(tags["model_version"]) == {"1"}
+    assert not staging_folder(out).exists()
+
+
 def _accepted_rows(source: Path) -> list[int]:
     frame = pd.read_csv(source, keep_default_na=False)
     frame["row"] = range(1, len(frame) + 1)
@@ -197,7 +262,7 @@ def _accepted_rows(source: Path) -> list[int]:
 
 
 def test_engine_options_that_do_not_fit_are_refused(tmp_path: Path) -> None:
-    from training.tagging.engine import tag_with_engine
+    from training.tagging.run import tag_with_engine
 
     out = tmp_path / "tags.parquet"
     with pytest.raises(InputError, match="--engine"):

@@ -1,4 +1,8 @@
-"""``voc tag``: validated contacts in, root cause + report columns out, quarantine beside the output."""
+"""``voc tag``: validated contacts in, root cause + report columns out, quarantine beside the output.
+
+Also the other paths through the registered pyfunc (``voc label export|suggest``): each contact is
+prepared and redacted exactly once on every one of them.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,30 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from label_data import make_contacts, make_themes_dir
 from test_classifier import PLANTED_EMAIL, labelled_contacts
 
 from cli.main import main
 from training.classifier import TrainConfig, train_classifier
 from training.dataset import build_training_set
 from training.evaluate import evaluate
+from training.labelling.sheets import read_sheet
 from training.registry import configure, log_and_register
 from training.tagging.memory import PASSTHROUGH_COLUMNS, TAG_COLUMNS, tag
 from voc.taxonomy import load_taxonomy
 from voc.workspace import Workspace
+
+
+def register_tfidf_model(name: str = "rc") -> str:
+    """Train the real pyfunc (TF-IDF features: seconds) and register it as ``name``, champion v1.
+
+    Uses the workspace of ``$VOC_WORKSPACE``; returns ``models:/NAME@champion``.
+    """
+    training = build_training_set(labelled_contacts(per_class=20), taxonomy=load_taxonomy())
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
+    configure(Workspace.resolve())
+    log_and_register(result, evaluate(result.model, result.test, training.families), training, name)
+    return f"models:/{name}@champion"
 
 
 @pytest.fixture
@@ -23,11 +41,23 @@ def registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A TF-IDF root-cause model registered as ``rc`` (champion v1) in a tmp workspace."""
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    training = build_training_set(labelled_contacts(per_class=20), taxonomy=load_taxonomy())
-    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
-    configure(Workspace.resolve())
-    log_and_register(result, evaluate(result.model, result.test, training.families), training, "rc")
-    return "models:/rc@champion"
+    return register_tfidf_model()
+
+
+@pytest.fixture
+def prepared_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text that goes through ``nlp.prepare.prepare_contacts`` from now on, in order."""
+    import nlp.prepare
+
+    seen: list[str] = []
+    real = nlp.prepare.prepare_contacts
+
+    def counting(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+        seen.extend(frame["text"].astype(str))
+        return real(frame, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nlp.prepare, "prepare_contacts", counting)
+    return seen
 
 
 @pytest.mark.slow
@@ -60,31 +90,52 @@ def test_voc_tag_writes_causes_report_columns_and_quarantine(
 
 
 @pytest.mark.slow
-def test_each_contact_is_prepared_once(
-    registered: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_each_contact_is_prepared_once(registered: str, prepared_texts: list[str], tmp_path: Path) -> None:
     # The pyfunc returns the clean_text it made (return_clean_text), so redaction, the slowest CPU
     # step after the encoder, is not run a second time for the output column.
-    import nlp.prepare
+    from nlp.prepare import prepare_contacts
 
-    prepared: list[int] = []
-    real = nlp.prepare.prepare_contacts
-
-    def counting(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
-        prepared.append(len(frame))
-        return real(frame, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(nlp.prepare, "prepare_contacts", counting)
     contacts = labelled_contacts(per_class=3).drop(columns=["label"])
     source = tmp_path / "new.csv"
     contacts.to_csv(source, index=False)
     out = tmp_path / "tagged.parquet"
 
     assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
-    assert sum(prepared) == contacts[["text", "channel"]].drop_duplicates().shape[0]
+    assert len(prepared_texts) == contacts[["text", "channel"]].drop_duplicates().shape[0]
     tagged = pd.read_parquet(out).set_index("contact_id")
-    expected = real(contacts).set_index("contact_id")["clean_text"]
+    expected = prepare_contacts(contacts).set_index("contact_id")["clean_text"]
     assert tagged["clean_text"].to_dict() == expected.to_dict()
+
+
+@pytest.mark.slow
+def test_label_export_and_suggest_prepare_each_contact_once(
+    registered: str, prepared_texts: list[str], tmp_path: Path
+) -> None:
+    # The raw text goes to the pyfunc, which prepares it and hands back its clean_text; preparing
+    # first and handing the model clean text would redact every contact twice.
+    contacts = make_contacts()
+    source = tmp_path / "contacts.parquet"
+    contacts.drop(columns=["root_cause", "theme_id"]).to_parquet(source, index=False)
+    themes = make_themes_dir(tmp_path / "run", contacts)
+    members = contacts[contacts["theme_id"] >= 0]
+    review = tmp_path / "review.xlsx"
+
+    args = ["--themes", str(themes), "--contacts", str(source), "--model", registered, "--out", str(review)]
+    assert main(["label", "export", *args]) == 0
+    assert sorted(prepared_texts) == sorted(members["text"])
+    assert read_sheet(review).rows["suggested_root_cause"].ne("").all()
+
+    prepared_texts.clear()
+    sheet = tmp_path / "uncertain.xlsx"
+    args = ["--model", registered, "--contacts", str(source), "--themes", str(themes), "--n", "8"]
+    assert (
+        main(["label", "suggest", *args, "--catalogue", str(tmp_path / "labels.db"), "--out", str(sheet)])
+        == 0
+    )
+    assert sorted(prepared_texts) == sorted(contacts["text"])
+    picked = read_sheet(sheet).rows
+    assert len(picked) == 8 and picked["clean_text"].str.contains(r"\[EMAIL\]").any()
+    assert not picked["clean_text"].str.contains("example.com").any()
 
 
 @pytest.mark.slow

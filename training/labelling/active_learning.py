@@ -2,27 +2,24 @@
 
 :func:`pick_uncertain` ranks contacts by the champion's confidence (lowest first, or by the margin
 between its two best classes when the model returns one) and spreads the picks over themes
-round-robin, so a sheet of 200 contacts is not 200 variants of one confusing theme. The same
-prediction helpers give the review sheet its per-theme suggestion (:func:`theme_suggestions`).
+round-robin, so a sheet of 200 contacts is not 200 variants of one confusing theme.
+:func:`theme_suggestions` gives the review sheet its per-theme suggestion.
 
-Models are MLflow pyfuncs (``models:/NAME@champion``) whose ``predict`` takes a DataFrame with a
-``text`` column and returns ``root_cause``, ``family``, ``confidence``, ``needs_review``. We always
-pass redacted ``clean_text`` as ``text``: the model's own preparation is idempotent on it.
+Both take predictions made by :func:`training.pyfunc.predict_contacts` with a model from
+:func:`training.pyfunc.load_predictor`, the same calls ``voc tag`` makes: raw contacts in, each
+prepared and redacted once, ``root_cause``, ``confidence`` and the redacted ``clean_text`` out.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from training.labelling.sheets import CONTACT_SHEET_COLUMNS
-from voc.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -61,52 +58,6 @@ class SuggestConfig:
             raise ValueError(f"uncertainty must be 'confidence' or 'margin', not {self.uncertainty!r}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-
-
-def load_classifier(uri: str, tracking_uri: str | None = None) -> Any:
-    """Load the MLflow pyfunc at ``uri`` (``models:/NAME@champion``, ``runs:/...``, a path).
-
-    Raises :class:`InputError` naming the URI when it cannot be loaded (no such model or alias).
-    """
-    import mlflow
-
-    if tracking_uri:
-        mlflow.set_tracking_uri(tracking_uri)
-        mlflow.set_registry_uri(tracking_uri)
-    try:
-        return mlflow.pyfunc.load_model(uri)
-    except Exception as exc:
-        raise InputError(f"model {uri}: cannot load it ({type(exc).__name__}: {exc})") from exc
-
-
-def predict(model: Any, texts: Sequence[str], batch_size: int = 512, progress: bool = True) -> pd.DataFrame:
-    """Run ``model.predict`` over redacted ``texts`` in batches.
-
-    Returns
-    -------
-    DataFrame of shape ``(len(texts), k)`` with ``root_cause`` (str), ``confidence`` (float) and
-    ``needs_review`` (bool), plus ``margin`` when the model returns it.
-    """
-    parts: list[pd.DataFrame] = []
-    starts = range(0, len(texts), batch_size)
-    for start in tqdm(starts, desc="predicting", unit="batch", disable=not progress or len(starts) < 2):
-        batch = pd.DataFrame({"text": list(texts[start : start + batch_size])})
-        result = model.predict(batch)
-        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
-        parts.append(frame.reset_index(drop=True))
-    if not parts:
-        return pd.DataFrame({"root_cause": [], "confidence": [], "needs_review": []})
-    out = pd.concat(parts, ignore_index=True)
-    if "root_cause" not in out:
-        raise InputError(f"the model's predictions lack root_cause (columns: {', '.join(map(str, out))})")
-    if "confidence" not in out:
-        out["confidence"] = np.nan
-    if "needs_review" not in out:
-        out["needs_review"] = False
-    keep = ["root_cause", "confidence", "needs_review"] + (["margin"] if "margin" in out else [])
-    out = out[keep].copy()
-    out["confidence"] = out["confidence"].astype(float)
-    return out
 
 
 def theme_suggestions(predictions: pd.DataFrame) -> pd.DataFrame:

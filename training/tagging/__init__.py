@@ -1,1 +1,5 @@
-"""Batch tagging of contacts with a registered model: local streaming and Spark engines."""
+"""Batch tagging of contacts with a registered model.
+
+``run`` (what ``voc tag`` calls) picks an engine: ``local`` (streaming, resumable, over ``staging``)
+or ``spark``; both write the files of ``output``. ``memory`` tags a DataFrame in memory.
+"""

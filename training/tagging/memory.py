@@ -1,9 +1,9 @@
 """Batch tagging in memory: every contact gets a root cause, family, confidence and ``needs_review``.
 
 ``tag(contacts, model_uri)`` tags a DataFrame of validated contacts (for notebooks and small jobs)
-with the same per-chunk code as ``voc tag`` (:func:`training.tagging.engine.tag_chunk`). The output
+with the same per-chunk code as ``voc tag`` (:func:`training.tagging.local.tag_chunk`). The output
 keeps the contract columns a weekly report needs and ``clean_text`` (redacted, for verbatims); the
-raw text is never kept. Files go through :mod:`training.tagging.engine` (``voc tag``): streaming,
+raw text is never kept. Files go through :mod:`training.tagging.run` (``voc tag``): streaming,
 resumable, or on Spark.
 """
 
@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from training.tagging.engine import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, resolve_model, tag_chunk
+from training.pyfunc import load_predictor, resolve_model
+from training.tagging.local import tag_chunk
+from voc.contracts.tagged import MODEL_COLUMNS, PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS
 
-TAG_COLUMNS = ("contact_id", *PREDICTION_COLUMNS, "model_name", "model_version")
+TAG_COLUMNS = ("contact_id", *PREDICTION_COLUMNS, *MODEL_COLUMNS)
 __all__ = ["PASSTHROUGH_COLUMNS", "TAG_COLUMNS", "tag"]
 
 
@@ -43,10 +45,10 @@ def tag(
         :data:`TAG_COLUMNS` followed by :data:`PASSTHROUGH_COLUMNS` (``None`` where the input has
         no such column), in input order.
     """
-    import mlflow.pyfunc
-
-    ref = resolve_model(model_uri)
-    model = model or mlflow.pyfunc.load_model(ref.uri)
+    if model is None:
+        model, ref = load_predictor(model_uri)
+    else:
+        ref = resolve_model(model_uri)
     frame = contacts.reset_index(drop=True)
     starts = range(0, len(frame), batch_size)
     parts = [

@@ -1,15 +1,17 @@
 """Distributed batch tagging on Spark: the registered pyfunc through ``mlflow.pyfunc.spark_udf``.
 
 ``tag_file_spark(input, model_uri, out)`` gives the same output as the local engine
-(:func:`training.tagging.engine.tag_file`) on the same input: same rows in the same order, same columns,
-same quarantine. How the work is split:
+(:func:`training.tagging.local.tag_file`) on the same input: same rows in the same order, same
+columns (:mod:`training.tagging.output`), same quarantine. How the work is split:
 
 1. **Driver, streaming**: the input is read and validated in chunks with the contacts contract
    (duplicate ids are a global property, so validation stays on one process); quarantined rows go
-   to the quarantine file, accepted rows (with ``clean_text`` from ``nlp.prepare`` and a row
-   number) to Parquet parts in a staging folder. Memory is bounded by the chunk size.
+   to the quarantine file, accepted rows (raw ``text`` and a row number) to Parquet parts in a
+   staging folder. Memory is bounded by the chunk size.
 2. **Spark**: the staging Parquet is read, the model scores it on the executors through
-   ``spark_udf`` (each Python worker loads the model once), the result is range-sorted by row number
+   ``spark_udf`` (each Python worker loads the model once) and hands back the ``clean_text`` it
+   prepared, so each contact is prepared and redacted once (a model without ``return_clean_text``
+   is prepared on the driver for the output column too); the result is range-sorted by row number
    and written as Parquet parts.
 3. **Driver, streaming**: the sorted parts are concatenated into ``out`` with one atomic rename.
 
@@ -33,20 +35,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from training.tagging.engine import (
-    OUTPUT_SCHEMA,
-    PASSTHROUGH_COLUMNS,
-    PREDICTION_COLUMNS,
+from training.pyfunc import returns_clean_text
+from training.tagging.output import (
     TagSummary,
-    _concat_parts,
-    _output_table,
-    _quarantine_table,
-    _union_schema,
+    check_output_path,
+    concat_parts,
     default_quarantine_path,
+    output_table,
+    quarantine_schema,
+    quarantine_table,
 )
 from voc.contracts.contacts import ContactValidator
 from voc.contracts.reading import ContractConfig, read_raw_chunks
-from voc.errors import InputError
+from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_SCHEMA
 from voc.files import atomic_path
 
 log = logging.getLogger(__name__)
@@ -100,10 +101,10 @@ def tag_file_spark(
 ) -> TagSummary:
     """Tag ``input`` with the pyfunc at ``model_uri`` on Spark; write ``out`` like the local engine.
 
-    Parameters are those of :func:`training.tagging.engine.tag_file` plus ``model_uri`` (loaded on the
+    Parameters are those of :func:`training.tagging.local.tag_file` plus ``model_uri`` (loaded on the
     executors), ``spark_config`` and ``staging_dir`` (default: a hidden folder beside ``out``;
     must be shared storage on a cluster) and ``model_config`` (passed to ``spark_udf``, as for
-    :func:`training.tagging.engine.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
+    :func:`training.pyfunc.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
     itself retries failed tasks).
 
     Returns
@@ -120,8 +121,7 @@ def tag_file_spark(
     """
     started = time.perf_counter()
     source, target = Path(input), Path(out)
-    if target.suffix.lower() not in (".parquet", ".csv"):
-        raise InputError(f"{target}: unsupported output format {target.suffix!r}; use .parquet or .csv")
+    check_output_path(target)
     contract = ContractConfig(**{**asdict(config or ContractConfig()), "chunk_size": chunk_size})
     quarantine_target = Path(quarantine_out) if quarantine_out else default_quarantine_path(target)
     # Always a run-specific subfolder: it is wiped before and after the run.
@@ -135,15 +135,13 @@ def tag_file_spark(
     # prepares each chunk for the clean_text column (the model prepares again on the executors).
     from mlflow.models import get_model_info
 
-    from training.pyfunc import returns_clean_text
-
     on_executors = returns_clean_text(get_model_info(model_uri).signature)
     validator = ContactValidator(contract)
     quarantine_parts, offset = [], 0
     for index, raw in enumerate(read_raw_chunks(source, contract)):
         accepted, quarantined = validator.validate(raw)
         part = staging / f"quarantine-{index:06d}.parquet"
-        pq.write_table(_quarantine_table(quarantined), part)
+        pq.write_table(quarantine_table(quarantined), part)
         quarantine_parts.append(part)
         if len(accepted):
             pq.write_table(
@@ -171,14 +169,14 @@ def tag_file_spark(
         frame = table.drop_columns([_ROW]).to_pandas()
         frame["model_name"], frame["model_version"] = str(model_name), str(model_version)
         path = staging / f"out-{i:06d}.parquet"
-        pq.write_table(_output_table(frame), path)
+        pq.write_table(output_table(frame), path)
         stamped.append(path)
     if not stamped:
         with atomic_path(staging / "out-empty.parquet") as tmp:
-            pq.write_table(OUTPUT_SCHEMA.empty_table(), tmp)
+            pq.write_table(TAGGED_SCHEMA.empty_table(), tmp)
         stamped.append(staging / "out-empty.parquet")
-    _concat_parts(stamped, target, OUTPUT_SCHEMA)
-    _concat_parts(quarantine_parts, quarantine_target, _union_schema(quarantine_parts))
+    concat_parts(stamped, target, TAGGED_SCHEMA)
+    concat_parts(quarantine_parts, quarantine_target, quarantine_schema(quarantine_parts))
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -258,7 +256,7 @@ def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
     frame = prepared[["contact_id", "text", *PASSTHROUGH_COLUMNS]].copy()
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False
-    table = _output_table(frame).select(["contact_id", *PASSTHROUGH_COLUMNS])
+    table = output_table(frame).select(["contact_id", *PASSTHROUGH_COLUMNS])
     rows = pa.array(range(offset, offset + len(frame)), pa.int64())
     return table.append_column(
         "text", pa.array(frame["text"].astype(str).tolist(), pa.string())

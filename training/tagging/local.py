@@ -1,0 +1,198 @@
+"""Local batch tagging: streams a contacts file in chunks, resumes after a crash.
+
+``tag_file(input, predictor, out)`` reads CSV, Parquet or JSONL chunk by chunk, validates each chunk
+with the contacts contract (bad rows go to a quarantine file with their reasons), asks ``predictor``
+for root causes (:func:`tag_chunk`) and writes one numbered part file per chunk into a staging
+folder beside ``out`` (:mod:`training.tagging.staging`). A chunk is recorded in the manifest only
+after its part files are fully written and renamed, so after a ``kill -9`` a rerun with
+``resume=True`` skips the recorded chunks, re-processes the rest, and the combined output has every
+accepted row exactly once. At the end the parts are streamed into ``out`` (one atomic rename) and
+the staging folder removed.
+
+Memory is bounded by the chunk size: nothing but the set of contact ids seen so far (needed to
+quarantine duplicate ids across chunks) grows with the input. On resume every chunk is re-read and
+re-validated (cheap) so duplicate detection sees the same ids as an uninterrupted run; only the
+prediction of recorded chunks is skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from training.pyfunc import Predictor, predict_contacts
+from training.tagging.output import TagSummary, check_output_path, default_quarantine_path
+from training.tagging.staging import Staging, run_identity, staging_folder
+from voc.contracts.contacts import ContactValidator
+from voc.contracts.reading import ContractConfig, read_raw_chunks
+from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_COLUMNS
+
+
+@dataclass(frozen=True)
+class TagConfig:
+    """Settings of a batch tagging run.
+
+    Parameters
+    ----------
+    chunk_size : int
+        Contacts per chunk: memory is proportional to it; a crash loses at most one chunk of work.
+    input_columns : tuple of str
+        Columns handed to the predictor (those present in the input).
+    dedupe : bool
+        Predict each distinct ``(text, channel)`` of a chunk once (repeated short contacts are common).
+    show_progress : bool
+        Progress bar with contacts/s on stderr.
+    """
+
+    chunk_size: int = 10_000
+    input_columns: tuple[str, ...] = ("text", "channel")
+    dedupe: bool = True
+    show_progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+        if "text" not in self.input_columns:
+            raise ValueError(f"input_columns must include 'text', got {self.input_columns}")
+
+
+def tag_file(
+    input: str | Path,
+    predictor: Predictor,
+    out: str | Path,
+    *,
+    model_name: str,
+    model_version: str | int,
+    chunk_size: int = 10_000,
+    resume: bool = False,
+    config: ContractConfig | None = None,
+    tag_config: TagConfig | None = None,
+    quarantine_out: str | Path | None = None,
+) -> TagSummary:
+    """Tag every valid contact of ``input`` with ``predictor`` and write ``out`` atomically.
+
+    Parameters
+    ----------
+    input : path
+        Contacts file (.csv, .parquet or .jsonl), read in chunks of ``chunk_size`` rows.
+    predictor : object with ``predict(DataFrame) -> DataFrame``
+        Gets a frame with :attr:`TagConfig.input_columns` (n rows) and returns n rows with
+        ``root_cause``, ``family``, ``confidence`` and ``needs_review`` (and maybe ``clean_text``).
+    out : path
+        ``.parquet`` or ``.csv``; columns :data:`~voc.contracts.tagged.TAGGED_SCHEMA`, one row per
+        accepted contact in input order, every row stamped with ``model_name`` and ``model_version``.
+    resume : bool
+        Continue an interrupted run on the same input, model and chunk size; refuses otherwise.
+    quarantine_out : path, optional
+        Quarantined rows (``source_row``, ``reason``, ``detail`` and the original values as text);
+        defaults to ``OUT_STEM.quarantine.parquet`` (or ``.csv``) beside ``out``.
+
+    Returns
+    -------
+    TagSummary
+        Counts (``read == tagged + quarantined``), reasons, chunks and throughput.
+
+    Raises
+    ------
+    InputError
+        Unreadable input, a missing required column, an unsupported output suffix, or a resume
+        against a different input, model or chunk size.
+    """
+    started = time.perf_counter()
+    tag_config = tag_config or TagConfig(chunk_size=chunk_size)  # a given TagConfig's chunk_size wins
+    contract = ContractConfig(**{**asdict(config or ContractConfig()), "chunk_size": tag_config.chunk_size})
+    source, target = Path(input), Path(out)
+    check_output_path(target)
+    quarantine_target = Path(quarantine_out) if quarantine_out else default_quarantine_path(target)
+    staging = Staging(staging_folder(target))
+    identity = run_identity(
+        source,
+        str(model_name),
+        str(model_version),
+        contract,
+        tag_config.chunk_size,
+        tag_config.input_columns,
+    )
+    done = staging.open(identity, resume=resume)
+
+    summary = TagSummary(target, quarantine_target, str(model_name), str(model_version))
+    validator = ContactValidator(contract)
+    progress = _progress(source, tag_config.show_progress)
+    try:
+        for index, raw in enumerate(read_raw_chunks(source, contract)):
+            accepted, quarantined = validator.validate(raw)
+            summary.chunks += 1
+            recorded = done.get(index)
+            if recorded is not None and staging.verify(recorded, len(raw), len(accepted), len(quarantined)):
+                summary.chunks_resumed += 1
+            else:
+                tagged = tag_chunk(accepted, predictor, str(model_name), str(model_version), tag_config)
+                staging.write_chunk(index, len(raw), tagged, quarantined)
+            progress.update(len(raw))
+    finally:
+        progress.close()
+    counts = validator.counts
+    summary.read, summary.tagged, summary.quarantined = counts.read, counts.accepted, counts.quarantined
+    summary.reasons = dict(counts.reasons)
+    if not summary.reconciles:  # pragma: no cover - guarded by the contract's own invariant
+        raise RuntimeError(f"counts do not reconcile: {summary.summary()}")
+    staging.combine(summary.chunks, target, quarantine_target)
+    staging.remove()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def tag_chunk(
+    contacts: pd.DataFrame,
+    predictor: Predictor,
+    model_name: str,
+    model_version: str,
+    config: TagConfig | None = None,
+) -> pd.DataFrame:
+    """Predictions for one chunk of accepted contacts, with :data:`~voc.contracts.tagged.TAGGED_COLUMNS`.
+
+    ``contacts`` are validated contacts (n rows, raw ``text``); the result has n rows in the same
+    order. Each contact is prepared and redacted once (:func:`training.pyfunc.predict_contacts`);
+    its ``clean_text`` is kept, the raw text is not.
+    """
+    config = config or TagConfig()
+    predictions = predict_contacts(
+        predictor, contacts, input_columns=config.input_columns, dedupe=config.dedupe
+    )
+    frame = contacts.reset_index(drop=True)
+    out = pd.DataFrame({"contact_id": frame["contact_id"].astype(str).to_numpy()})
+    for col in (*PREDICTION_COLUMNS, "clean_text"):
+        out[col] = predictions[col].to_numpy()
+    out["model_name"] = model_name
+    out["model_version"] = model_version
+    for col in PASSTHROUGH_COLUMNS:
+        if col != "clean_text":
+            out[col] = frame.get(col)
+    return out[list(TAGGED_COLUMNS)]
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(source: Path, show: bool) -> Any:
+    if not show:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    total = None
+    if source.suffix.lower() in (".parquet", ".pq"):
+        try:
+            total = pq.ParquetFile(source).metadata.num_rows
+        except Exception:
+            total = None
+    return tqdm(total=total, unit=" contacts", unit_scale=True, desc="tagging", smoothing=0.1)

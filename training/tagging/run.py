@@ -1,0 +1,86 @@
+"""One tagging run, as ``voc tag`` starts it: find the model, then tag a file locally or on Spark.
+
+``tag_with_engine(input, model_uri, out, engine=...)`` resolves ``model_uri`` to the name and version
+stamped on every row (:func:`training.pyfunc.resolve_model`), then runs the local engine
+(:mod:`training.tagging.local`: streaming, resumable) or the Spark engine
+(:mod:`training.tagging.spark`, imported only when asked for: pyspark is an optional extra). Both
+write the same files (:mod:`training.tagging.output`) and return a
+:class:`~training.tagging.output.TagSummary`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from training.pyfunc import load_predictor, resolve_model
+from training.tagging.local import TagConfig, tag_file
+from training.tagging.output import TagSummary
+from voc.contracts.reading import ContractConfig
+from voc.errors import InputError
+
+
+def tag_with_engine(
+    input: str | Path,
+    model_uri: str,
+    out: str | Path,
+    *,
+    engine: str = "local",
+    resume: bool = False,
+    chunk_size: int = 10_000,
+    master: str | None = None,
+    config: ContractConfig | None = None,
+    model_config: dict[str, Any] | None = None,
+    show_progress: bool = True,
+) -> TagSummary:
+    """Tag ``input`` into ``out`` with the model at ``model_uri`` (set the MLflow tracking URI first).
+
+    Parameters
+    ----------
+    engine : {"local", "spark"}
+        ``local`` streams in chunks of ``chunk_size`` and can ``resume``; ``spark`` scores on the
+        cluster at ``master`` (no resume: Spark retries failed tasks itself).
+    config : ContractConfig, optional
+        How the input's columns are read (text and id column names, row ids).
+    model_config : dict, optional
+        Passed to the model at load time, e.g. ``{"embed_backend": "onnx-int8"}``.
+
+    Raises
+    ------
+    InputError
+        Bad input, an unknown model, or options that do not fit the engine.
+    """
+    if engine not in ("local", "spark"):
+        raise InputError(f"--engine must be local or spark, got {engine!r}")
+    if engine == "spark":
+        if resume:
+            raise InputError(
+                "--resume works with --engine local; on Spark rerun the job (Spark retries tasks)"
+            )
+        from training.tagging.spark import SparkConfig, tag_file_spark
+
+        ref = resolve_model(model_uri)
+        return tag_file_spark(
+            input,
+            ref.uri,
+            out,
+            model_name=ref.name,
+            model_version=ref.version,
+            chunk_size=chunk_size,
+            config=config,
+            spark_config=SparkConfig(master=master),
+            model_config=model_config,
+        )
+    if master:
+        raise InputError("--master applies to --engine spark only")
+    predictor, ref = load_predictor(model_uri, model_config)
+    return tag_file(
+        input,
+        predictor,
+        out,
+        model_name=ref.name,
+        model_version=ref.version,
+        resume=resume,
+        config=config,
+        tag_config=TagConfig(chunk_size=chunk_size, show_progress=show_progress),
+    )
