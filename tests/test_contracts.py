@@ -197,8 +197,8 @@ def test_cli_validate_writes_outputs_and_reconciles(
     printed = capsys.readouterr().out
     assert "read 15 = accepted 2 + quarantined 13" in printed
     assert len(pd.read_parquet(out / "contacts.parquet")) == 2
-    assert len(pd.read_parquet(out / "quarantine.parquet")) == 12
-    assert len(pd.read_csv(out / "quarantine.csv")) == 12
+    assert len(pd.read_parquet(out / "quarantine.parquet")) == 13
+    assert len(pd.read_csv(out / "quarantine.csv")) == 13
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
