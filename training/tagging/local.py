@@ -18,7 +18,7 @@ prediction of recorded chunks is skipped.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from training.pyfunc import Predictor, predict_contacts
 from training.tagging.output import TagSummary, check_output_path, default_quarantine_path
 from training.tagging.staging import Staging, run_identity, staging_folder
 from voc.contracts.contacts import ContactValidator
-from voc.contracts.reading import ContractConfig, read_raw_chunks
+from voc.contracts.reading import ContractConfig, decide_dayfirst, read_raw_chunks
 from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_COLUMNS
 
 
@@ -121,7 +121,8 @@ def tag_file(
     done = staging.open(identity, resume=resume)
 
     summary = TagSummary(target, quarantine_target, str(model_name), str(model_version))
-    validator = ContactValidator(contract)
+    # one day/month order for the whole file, decided before the first chunk
+    validator = ContactValidator(replace(contract, dayfirst=decide_dayfirst(source, contract)))
     progress = _progress(source, tag_config.show_progress)
     try:
         for index, raw in enumerate(read_raw_chunks(source, contract)):

@@ -28,7 +28,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from training.tagging.output import (
     quarantine_table,
 )
 from voc.contracts.contacts import ContactValidator
-from voc.contracts.reading import ContractConfig, read_raw_chunks
+from voc.contracts.reading import ContractConfig, decide_dayfirst, read_raw_chunks
 from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_SCHEMA
 from voc.files import atomic_path
 
@@ -136,7 +136,8 @@ def tag_file_spark(
     from mlflow.models import get_model_info
 
     on_executors = returns_clean_text(get_model_info(model_uri).signature)
-    validator = ContactValidator(contract)
+    # one day/month order for the whole file, decided before the first chunk
+    validator = ContactValidator(replace(contract, dayfirst=decide_dayfirst(source, contract)))
     quarantine_parts, offset = [], 0
     for index, raw in enumerate(read_raw_chunks(source, contract)):
         accepted, quarantined = validator.validate(raw)
