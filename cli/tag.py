@@ -56,6 +56,14 @@ def tag(
         Backend,
         typer.Option("--backend", help="Embedding backend on CPU: torch, onnx or onnx-int8 (fastest)."),
     ] = Backend.onnx_int8,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Validate contacts and tag each with root_cause, family, confidence and needs_review.
 
@@ -65,22 +73,27 @@ def tag(
     channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
     weekly report; the raw text is never written. Every row carries the model's name and version.
     """
+    from training.tagging.output import default_quarantine_path
     from training.tagging.run import tag_with_engine
     from voc.contracts.reading import ContractConfig
+    from voc.outputs import claim_outputs
     from voc.tracking import configure_uri
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
-    configure_uri(workspace)
-    summary = tag_with_engine(
-        input,
-        model,
-        out,
-        engine=engine.value,
-        resume=resume,
-        chunk_size=chunk_size,
-        master=master,
-        config=ContractConfig(text_column=text_column, id_column=id_column, row_ids=True),
-        model_config={"embed_backend": backend.value},
-    )
+    contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
+    outputs = [out, default_quarantine_path(out)]
+    with claim_outputs(outputs, [input], command=f"voc tag {input}"):
+        configure_uri(workspace)
+        summary = tag_with_engine(
+            input,
+            model,
+            out,
+            engine=engine.value,
+            resume=resume,
+            chunk_size=chunk_size,
+            master=master,
+            config=contract,
+            model_config={"embed_backend": backend.value},
+        )
     typer.echo(f"{input}: {summary.summary()}")
     typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine_out}")

@@ -95,6 +95,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
+FEW = settings(SETTINGS, max_examples=8)  # each example of these loads a model or an MLflow store
 
 
 @SETTINGS
@@ -114,8 +115,7 @@ def test_validate_never_crashes_and_reconciles(tmp_path_factory: pytest.TempPath
         assert (len(accepted), len(quarantine)) == counts[1:]
 
 
-@SETTINGS
-@settings(max_examples=8)
+@FEW
 @given(sample=hostile_file)
 def test_discover_never_crashes(tmp_path_factory: pytest.TempPathFactory, sample) -> None:
     data, ext = sample
@@ -134,8 +134,7 @@ def keyword_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return ws, uri
 
 
-@SETTINGS
-@settings(max_examples=8)
+@FEW
 @given(sample=hostile_file)
 def test_tag_never_crashes_and_reconciles(
     tmp_path_factory: pytest.TempPathFactory, keyword_model: tuple[Path, str], sample
