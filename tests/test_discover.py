@@ -149,10 +149,14 @@ def test_run_discovery_returns_a_typed_result_and_logs_a_tagged_run(tmp_path, mo
     second = run_discovery(week1, tmp_path / "out2", workspace, config, previous_themes=previous)
     themes2 = pd.read_parquet(tmp_path / "out2" / "themes.parquet")
     assert second.n_new == 0 and set(themes2["label"]) == {"a cause"}
+    # ...and through the CLI, which resolves a run folder given to --previous.
+    argv = ["--workspace", str(workspace.root), "discover", str(week1), "--out", str(tmp_path / "out3")]
+    assert main([*argv, "--min-theme-size", "8", "--previous", str(tmp_path / "out2")]) == 0
+    assert set(pd.read_parquet(tmp_path / "out3" / "themes.parquet")["label"]) == {"a cause"}
 
     mlflow.set_tracking_uri(f"sqlite:///{workspace.mlflow_db}")
     runs = mlflow.search_runs(experiment_names=["voc-themes"])
-    assert set(runs["run_id"]) == {first.run_id, second.run_id}
+    assert len(runs) == 3 and {first.run_id, second.run_id} <= set(runs["run_id"])
     assert runs["tags.voc.stage"].eq("discover").all() and runs["metrics.n_themes"].eq(4).all()
     experiment = mlflow.get_experiment_by_name("voc-themes")
     assert experiment is not None
