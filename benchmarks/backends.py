@@ -25,19 +25,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from nlp.embed import EmbedConfig, Embedder, default_model_path
     from nlp.onnx_encoder import FastEncoderConfig, OnnxEncoder
+    from voc.workspace import Workspace
 
     folder = Path(args.banking77)
     train = pd.read_csv(folder / "train.csv").sample(3000, random_state=0)
     test = pd.read_csv(folder / "test.csv")
     texts = train["text"].tolist() + test["text"].tolist()
     embedder = Embedder(EmbedConfig(show_progress=False, device="cpu"))
+    onnx_cache = Workspace.resolve().onnx_cache
     speed_texts = test["text"].tolist()[:1000]
     rows = []
     encoders = {
         "torch (sentence-transformers)": embedder.encode,
-        "onnxruntime fp32": OnnxEncoder(default_model_path(), FastEncoderConfig("fp32", dedupe=False)).encode,
+        "onnxruntime fp32": OnnxEncoder(
+            default_model_path(), FastEncoderConfig("fp32", dedupe=False, cache_dir=onnx_cache)
+        ).encode,
         "onnxruntime int8 (dynamic, per channel)": OnnxEncoder(
-            default_model_path(), FastEncoderConfig("int8", dedupe=False)
+            default_model_path(), FastEncoderConfig("int8", dedupe=False, cache_dir=onnx_cache)
         ).encode,
     }
     for name, encode in encoders.items():

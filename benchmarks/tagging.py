@@ -262,15 +262,18 @@ def encoder_speed(texts: list[str], bundle_path: Path, rounds: int = 3) -> dict[
     from sentence_transformers import SentenceTransformer
 
     st = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
+    onnx_cache = Workspace.resolve().onnx_cache
     encoders: dict[str, Any] = {
         "plain": lambda t: st.encode(t, normalize_embeddings=True),
         "onnx-fp32": OnnxEncoder(
-            default_model_path(), FastEncoderConfig(precision="fp32", dedupe=False)
+            default_model_path(), FastEncoderConfig(precision="fp32", dedupe=False, cache_dir=onnx_cache)
         ).encode,
         "onnx-int8": OnnxEncoder(
-            default_model_path(), FastEncoderConfig(precision="int8", dedupe=False)
+            default_model_path(), FastEncoderConfig(precision="int8", dedupe=False, cache_dir=onnx_cache)
         ).encode,
-        "onnx-int8+dedupe": OnnxEncoder(default_model_path(), FastEncoderConfig(precision="int8")).encode,
+        "onnx-int8+dedupe": OnnxEncoder(
+            default_model_path(), FastEncoderConfig(precision="int8", cache_dir=onnx_cache)
+        ).encode,
     }
     for encode in encoders.values():
         encode(texts[:64])  # warm up (and export/quantize on first use, outside the timing)
@@ -299,7 +302,10 @@ def banking77_accuracy(folder: Path) -> dict[str, float]:
     reference = fp32.encode(test["text"].tolist())
     out = {"fp32": float((classifier.predict(reference) == test["category"]).mean())}
     for precision in ("fp32", "int8"):
-        encoder = OnnxEncoder(default_model_path(), FastEncoderConfig(precision=precision))
+        encoder = OnnxEncoder(
+            default_model_path(),
+            FastEncoderConfig(precision=precision, cache_dir=Workspace.resolve().onnx_cache),
+        )
         start = time.perf_counter()
         vectors = encoder.encode(test["text"].tolist())
         print(f"BANKING77 test, onnx-{precision}: {len(test) / (time.perf_counter() - start):,.0f} texts/s")

@@ -23,13 +23,17 @@ class ReferenceRootCauseModel(PythonModel):
         import joblib
 
         from nlp.embed import EmbedConfig, Embedder
+        from voc.workspace import Workspace
 
         bundle = joblib.load(context.artifacts["classifier"])
         self.classifier = bundle["classifier"]
         self.families: dict[str, str] = bundle["families"]
         self.threshold = float(bundle["threshold"])
         backend = (context.model_config or {}).get("embed_backend", "torch")
-        self.embedder = Embedder(EmbedConfig(backend=backend, show_progress=False, device="cpu"))
+        onnx_cache = Workspace.resolve().onnx_cache
+        self.embedder = Embedder(
+            EmbedConfig(backend=backend, show_progress=False, device="cpu", onnx_cache_dir=onnx_cache)
+        )
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         from nlp.prepare import prepare_contacts

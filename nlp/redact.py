@@ -4,14 +4,17 @@ Placeholders: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[ORDER_ID]``, ``[TRACKING_
 ``[NAME]``. Redaction runs before anything is embedded, cached, logged or written.
 
 The redactor is a spaCy pipeline on ``spacy.blank("en")`` (no downloaded model) with three rule-based
-components, registered under versioned names so that a saved config keeps its meaning:
+components, whose factories are registered under versioned names (spaCy allows no dots in a factory
+name, hence ``_v1``) so that a saved config keeps its meaning; a changed behaviour gets a ``_v2``:
 
-- ``voc_pii_patterns`` (``nlp.pii_patterns``): regular expressions with checks (Luhn for cards, digit
-  counts and groupings for phones, context words for ids) -> ``doc.spans["pii_candidates"]``;
-- ``voc_pii_names`` (``nlp.pii_names``): a token ``Matcher`` for the phrases that introduce a name
-  ("my name is", "this is", "Hi", "Thanks", "addressed to", ...) -> more candidates;
-- ``voc_pii_resolve``: overlapping candidates are merged (the merged span takes the label of the most
-  specific one) -> ``doc.spans["pii"]``, sorted and disjoint.
+- ``pii_patterns`` (factory ``voc_pii_patterns_v1``, ``nlp.pii_patterns``): regular expressions
+  with checks (Luhn for cards, digit counts and groupings for phones, context words for ids) ->
+  character-offset candidates in ``doc.user_data["pii_candidates"]``;
+- ``pii_names`` (factory ``voc_pii_names_v1``, ``nlp.pii_names``): a token ``Matcher`` for the
+  phrases that introduce a name ("my name is", "this is", "Hi", "Thanks", "addressed to", ...) ->
+  more candidates;
+- ``pii_resolve`` (factory ``voc_pii_resolve_v1``): overlapping candidates are merged (the merged
+  span takes the label of the most specific one) -> ``doc.spans["pii"]``, sorted and disjoint.
 
 Example
 -------
@@ -139,23 +142,30 @@ def replace_spans(text: str, spans: Iterable[Span]) -> str:
     return "".join(parts)
 
 
+# Pipe name -> versioned factory name.
+FACTORIES = {
+    "pii_patterns": "voc_pii_patterns_v1",
+    "pii_names": "voc_pii_names_v1",
+    "pii_resolve": "voc_pii_resolve_v1",
+}
+
+
 def build_pipeline() -> Language:
-    """``spacy.blank("en")`` with ``voc_pii_patterns``, ``voc_pii_names`` and ``voc_pii_resolve``."""
+    """``spacy.blank("en")`` with the pipes ``pii_patterns``, ``pii_names`` and ``pii_resolve``."""
     _register_components()
     nlp = spacy.blank("en")
-    nlp.add_pipe("voc_pii_patterns")
-    nlp.add_pipe("voc_pii_names")
-    nlp.add_pipe("voc_pii_resolve")
+    for name, factory in FACTORIES.items():
+        nlp.add_pipe(factory, name=name)
     return nlp
 
 
 def _register_components() -> None:
     # Registered on first use rather than on import (no side effects on import).
-    if Language.has_factory("voc_pii_patterns"):
+    if Language.has_factory(FACTORIES["pii_patterns"]):
         return
-    Language.factory("voc_pii_patterns", func=_make_patterns)
-    Language.factory("voc_pii_names", func=_make_names)
-    Language.factory("voc_pii_resolve", func=_make_resolve)
+    Language.factory(FACTORIES["pii_patterns"], func=_make_patterns)
+    Language.factory(FACTORIES["pii_names"], func=_make_names)
+    Language.factory(FACTORIES["pii_resolve"], func=_make_resolve)
 
 
 class _PatternComponent:

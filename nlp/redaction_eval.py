@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -116,8 +116,3 @@ def measure_redaction(
         result["missed"] = missed
         result["over_redacted"] = over
     return result
-
-
-def truth_from_records(records: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
-    """``pii_truth`` from ``(contact_id, pii_type, value)`` tuples."""
-    return pd.DataFrame(records, columns=["contact_id", "pii_type", "value"])

@@ -1,8 +1,9 @@
 """Theme discovery: reduce -> HDBSCAN -> themes with keywords, exemplars, a hierarchy and stable ids.
 
-``ThemeModel`` is a scikit-learn style estimator. Its sub-models are passed in (``reducer``,
-``clusterer``) and ``None`` means the default: UMAP to 5 dimensions (cosine, ``min_dist=0``) on an
-exact k-nearest-neighbour graph (:class:`nlp.reduce.KnnUMAP`), then ``hdbscan.HDBSCAN``.
+``ThemeModel`` is a scikit-learn estimator (it clones, pickles and grid-searches). Its sub-models
+are passed in (``reducer``, ``clusterer``) and ``None`` means the default: UMAP to 5 dimensions
+(cosine, ``min_dist=0``) on an exact k-nearest-neighbour graph (:class:`nlp.reduce.KnnUMAP`), then
+``hdbscan.HDBSCAN``; ``reducer=FunctionTransformer()`` (the identity) skips the reduction.
 Contacts HDBSCAN leaves as noise join the nearest theme when their cosine similarity to its
 centroid reaches ``outlier_threshold``; the rest stay ``-1``.
 Large inputs are fitted on a random sample of ``fit_sample`` contacts and the others are assigned
@@ -16,63 +17,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, clone
 
 from nlp.keywords import ctfidf_keywords
+from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
 THEME_COLUMNS = ("theme_id", "parent_id", "size", "keywords", "exemplars", "centroid", "is_new", "label")
 NO_THEME = -1
 
 
-@dataclass(frozen=True)
-class ThemeConfig:
-    """Settings of the discovery stage (what ``voc discover`` exposes).
-
-    Parameters
-    ----------
-    min_theme_size : int
-        Smallest group of contacts that makes a theme (HDBSCAN ``min_cluster_size``).
-    outlier_threshold : float
-        Cosine similarity to a theme centroid above which a noise contact joins that theme.
-    fit_sample : int
-        Fit on at most this many contacts; the rest are assigned by nearest centroid.
-    match_threshold : float
-        Centroid cosine similarity above which a theme keeps a previous theme's id.
-    seed : int
-        Random seed; the same seed and input give the same themes.
-    """
-
-    min_theme_size: int = 15
-    outlier_threshold: float = 0.5
-    fit_sample: int = 20_000
-    match_threshold: float = 0.8
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.min_theme_size < 2:
-            raise ValueError(f"min_theme_size must be >= 2, got {self.min_theme_size}")
-        if not -1.0 <= self.outlier_threshold <= 1.0:
-            raise ValueError(f"outlier_threshold must be in [-1, 1], got {self.outlier_threshold}")
-        if self.fit_sample < 100:
-            raise ValueError(f"fit_sample must be >= 100, got {self.fit_sample}")
-        if not -1.0 <= self.match_threshold <= 1.0:
-            raise ValueError(f"match_threshold must be in [-1, 1], got {self.match_threshold}")
-
-    def model(self) -> ThemeModel:
-        """A :class:`ThemeModel` with these settings and default sub-models."""
-        return ThemeModel(
-            min_theme_size=self.min_theme_size,
-            outlier_threshold=self.outlier_threshold,
-            fit_sample=self.fit_sample,
-            random_state=self.seed,
-        )
-
-
-class ThemeModel:
+class ThemeModel(BaseEstimator):
     """Discover themes in contact embeddings.
 
     The defaults were chosen on random 3,080-text samples of the BANKING77 *train* split (NMI + ARI
@@ -81,12 +39,13 @@ class ThemeModel:
     Parameters
     ----------
     reducer : estimator with ``fit_transform`` or None
-        Dimension reduction before clustering; ``None``: :class:`nlp.reduce.KnnUMAP` (UMAP to
-        ``n_components`` on the exact cosine ``n_neighbors`` graph, ``min_dist=0``).
-        ``"none"`` clusters the embeddings themselves.
+        Dimension reduction before clustering (cloned, never fitted in place); ``None``:
+        :class:`nlp.reduce.KnnUMAP` (UMAP to ``n_components`` on the exact cosine ``n_neighbors``
+        graph, ``min_dist=0``). ``FunctionTransformer()`` (the identity) clusters the embeddings
+        themselves.
     clusterer : estimator with ``fit_predict`` or None
-        ``None``: ``hdbscan.HDBSCAN(min_cluster_size=min_theme_size, min_samples=min_samples,
-        cluster_selection_method=selection)``. Its label ``-1`` means noise.
+        Cloned, never fitted in place; ``None``: ``hdbscan.HDBSCAN(min_cluster_size=min_theme_size_,
+        min_samples=min_samples, cluster_selection_method=selection)``. Its label ``-1`` means noise.
     min_theme_size : int
         Smallest theme (HDBSCAN ``min_cluster_size``).
     min_theme_share : float
@@ -129,7 +88,27 @@ class ThemeModel:
         Theme id of each row of ``centroids_``.
     sample_index_ : ndarray of shape (n_fitted,)
         Rows of ``X`` the reducer and clusterer were fitted on.
+    reducer_, clusterer_ : estimators
+        The fitted clones of ``reducer`` and ``clusterer`` (or of the defaults).
     """
+
+    # What each parameter must be, as data (scikit-learn's convention); checked once, when fit starts.
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "reducer": has_methods("fit_transform"),
+        "clusterer": has_methods("fit_predict"),
+        "min_theme_size": integer(2),
+        "min_theme_share": number(0.0, 0.5, high_open=True),
+        "min_samples": integer(1, none=True),
+        "selection": one_of("eom", "leaf"),
+        "n_neighbors": integer(2),
+        "n_components": integer(1),
+        "outlier_threshold": number(-1.0, 1.0),
+        "n_keywords": integer(0),
+        "n_exemplars": integer(0),
+        "n_groups": integer(1, none=True),
+        "fit_sample": integer(100),
+        "random_state": integer(),
+    }
 
     def __init__(
         self,
@@ -170,9 +149,18 @@ class ThemeModel:
 
         ``texts`` (redacted, same order) are used for keywords and exemplars only; without them
         those columns are empty lists. Raises ``ValueError`` for fewer than ``2 * min_theme_size``
-        contacts or texts of the wrong length.
+        contacts or texts of the wrong length, and for invalid parameters (each named).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_contacts, dim)
+        texts : sequence of str of length n_contacts, optional
+
+        Returns
+        -------
+        self
         """
-        self._check_params()
+        self._validate_params()
         X = _normalise(np.asarray(X, dtype=np.float32))
         if X.ndim != 2 or len(X) < 2 * self.min_theme_size:
             raise ValueError(
@@ -187,8 +175,8 @@ class ThemeModel:
             self.sample_index_ = np.arange(len(X))
         sample = X[self.sample_index_]
 
-        self.reducer_ = self._make_reducer(sample)
-        reduced = sample if self.reducer_ is None else self.reducer_.fit_transform(sample)
+        self.reducer_ = self._make_reducer()
+        reduced = self.reducer_.fit_transform(sample)
         self.min_theme_size_ = max(self.min_theme_size, int(np.ceil(self.min_theme_share * len(sample))))
         self.clusterer_ = self._make_clusterer()
         fit_labels = np.asarray(self.clusterer_.fit_predict(reduced))
@@ -244,31 +232,17 @@ class ThemeModel:
             sims[start : start + len(best)][ok] = score[ok]
         return labels, sims
 
-    def set_theme_ids(self, id_map: Mapping[int, int]) -> ThemeModel:
-        """Rename themes (e.g. to the stable ids of :func:`match_previous`) everywhere."""
-        self.theme_ids_ = np.array([id_map[int(t)] for t in self.theme_ids_], dtype=np.int64)
-        self.labels_ = relabel(self.labels_, id_map)
-        self.themes_ = self.themes_.assign(theme_id=self.themes_["theme_id"].map(id_map))
-        return self
-
     # ---------------------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        if self.min_theme_size < 2:
-            raise ValueError(f"min_theme_size must be >= 2, got {self.min_theme_size}")
-        if self.selection not in ("eom", "leaf"):
-            raise ValueError(f"selection must be 'eom' or 'leaf', got {self.selection!r}")
-        if self.n_exemplars < 0 or self.n_keywords < 0:
-            raise ValueError("n_exemplars and n_keywords must be >= 0")
-        if not 0.0 <= self.min_theme_share < 0.5:
-            raise ValueError(f"min_theme_share must be in [0, 0.5), got {self.min_theme_share}")
+    def _validate_params(self) -> None:
+        """Raise ``ValueError`` naming the first parameter that breaks its constraint."""
+        validate_params(self)
         if self.fit_sample < 2 * self.min_theme_size:
-            raise ValueError(f"fit_sample must be >= 2 * min_theme_size, got {self.fit_sample}")
+            raise ValueError(
+                f"{type(self).__name__}: fit_sample must be >= 2 * min_theme_size "
+                f"({2 * self.min_theme_size}), got {self.fit_sample}"
+            )
 
-    def _make_reducer(self, sample: np.ndarray) -> Any:
-        from sklearn.base import clone
-
-        if isinstance(self.reducer, str) and self.reducer == "none":
-            return None
+    def _make_reducer(self) -> Any:
         if self.reducer is not None:
             return clone(self.reducer)
         from nlp.reduce import KnnUMAP
@@ -278,8 +252,6 @@ class ThemeModel:
         )
 
     def _make_clusterer(self) -> Any:
-        from sklearn.base import clone
-
         if self.clusterer is not None:
             return clone(self.clusterer)
         import hdbscan

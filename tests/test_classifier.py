@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from training.classifier import RootCauseClassifier, TrainConfig, choose_threshold, train_classifier
 from training.dataset import build_training_set, load_training_set
@@ -66,16 +67,6 @@ def labelled_contacts(per_class: int = 30, seed: int = 0, pii: bool = True) -> p
     frame = pd.DataFrame(rows)
     frame.insert(0, "contact_id", [f"c{i:04d}" for i in range(len(frame))])
     return frame
-
-
-@pytest.fixture(scope="session")
-def embedder(tmp_path_factory: pytest.TempPathFactory):
-    """The real MiniLM, loaded once per test session, with a throwaway cache."""
-    from nlp.embed import EmbedConfig, Embedder
-
-    model = Embedder(EmbedConfig(cache_dir=tmp_path_factory.mktemp("emb"), show_progress=False))
-    model.encode(["warm up"])
-    return model
 
 
 @pytest.fixture
@@ -161,8 +152,9 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
 @pytest.mark.slow
 def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     contacts = labelled_contacts(per_class=12, pii=False)
-    model = RootCauseClassifier(features="embedding", model="logreg", max_references_per_class=5)
-    model.embedder = embedder
+    model = RootCauseClassifier(
+        features="embedding", model="logreg", max_references_per_class=5, embedder=embedder
+    )
     kept = (
         contacts.groupby("label").cumcount() % 2 == 1
     ).to_numpy()  # 6 of each class; weight 0 for the rest
@@ -192,8 +184,37 @@ def test_classifier_pickles_without_its_embedder(embedder) -> None:
     restored = pickle.loads(pickle.dumps(model))
 
     assert restored.embedder is None
-    restored.embedder = embedder
+    restored.set_params(embedder=embedder)
     assert list(restored.predict(texts[:3])) == list(model.predict(texts[:3]))
+
+
+def test_classifier_is_a_scikit_learn_estimator() -> None:
+    texts = [t for phrases in _PHRASES.values() for t in phrases]
+    labels = [lab for lab, phrases in _PHRASES.items() for _ in phrases]
+    model = RootCauseClassifier(features="tfidf", model="logreg", C=4.0, threshold=0.3)
+    before = model.get_params()
+    assert clone(model).get_params() == before
+
+    model.fit(texts, labels).set_threshold(0.7, similarity_floor=0.2)
+    assert model.get_params() == before  # learned settings live in *_ attributes only
+    assert (model.threshold_, model.similarity_floor_) == (0.7, 0.2)
+    fresh = clone(model)
+    assert fresh.get_params() == before and not hasattr(fresh, "threshold_")
+    assert fresh.fit(texts, labels).threshold_ == 0.3
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"features": "bert"}, "features must be 'both', 'embedding' or 'tfidf', got 'bert'"),
+        ({"C": 0.0}, "C must be a number > 0, got 0.0"),
+        ({"embedder": 42}, "embedder must be None or an object with encode, got 42"),
+    ],
+)
+def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str) -> None:
+    model = RootCauseClassifier(**bad)  # __init__ only stores its arguments
+    with pytest.raises(ValueError, match=f"^RootCauseClassifier: {message}"):
+        model.fit(["a", "b"], ["x", "y"])
 
 
 @pytest.mark.parametrize(

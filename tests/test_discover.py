@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.preprocessing import FunctionTransformer
 
 from cli.main import main
 from nlp.embed import Embedder
+
+IDENTITY = FunctionTransformer()
 
 TEMPLATES = [
     "my parcel is {d} days late, call me on 07700 900{d:03d}",
@@ -96,3 +99,72 @@ def test_discover_rejects_a_missing_text_column(tmp_path, monkeypatch, capsys):
 def test_discover_help_has_examples(capsys):
     assert main(["discover", "--help"]) == 0
     assert "voc discover week2.csv --out themes/week2 --previous themes/week1" in capsys.readouterr().out
+
+
+class KeywordEncoder:
+    """A stand-in for MiniLM: one direction per template's keyword, plus a little seeded noise."""
+
+    KEYWORDS = ("parcel", "refund", "discount", "cancel")
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return 16
+
+    def encode(self, texts: list[str], **_: object) -> np.ndarray:
+        rng = np.random.default_rng(len(texts))
+        X = rng.normal(scale=0.05, size=(len(texts), 16)).astype(np.float32)
+        for i, text in enumerate(texts):
+            for k, word in enumerate(self.KEYWORDS):
+                X[i, k] += word in text
+        return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_run_discovery_returns_a_typed_result_and_logs_a_tagged_run(tmp_path, monkeypatch):
+    import mlflow
+
+    from nlp.discovery import DiscoveryConfig, DiscoveryResult, run_discovery
+    from voc.workspace import Workspace
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setattr(Embedder, "model", property(lambda self: KeywordEncoder()))
+    # No UMAP here (its first fit compiles for a minute): cluster the stand-in vectors themselves.
+    without_umap = DiscoveryConfig.model
+    monkeypatch.setattr(
+        DiscoveryConfig, "model", lambda self: without_umap(self).set_params(reducer=IDENTITY)
+    )
+    workspace = Workspace(tmp_path / "ws")
+    week1 = tmp_path / "week1.csv"
+    contacts(25, seed=1).to_csv(week1, index=False)
+
+    config = DiscoveryConfig(min_theme_size=8)
+    first = run_discovery(week1, tmp_path / "out1", workspace, config)
+    assert isinstance(first, DiscoveryResult)
+    assert (first.counts.accepted, first.counts.quarantined) == (100, 2)
+    assert (first.n_contacts, first.n_themes, first.n_new) == (100, 4, 4) and first.coverage >= 0.95
+    assert first.themes_csv == tmp_path / "out1" / "themes.csv"
+    quarantine = pd.read_csv(tmp_path / "out1" / "quarantine.csv")
+    assert list(quarantine.columns) == ["contact_id", "source_row", "reason", "detail"]
+
+    # --previous, resolved by the caller into a frame: the same themes keep their ids and labels.
+    previous = pd.read_parquet(tmp_path / "out1" / "themes.parquet").assign(label="a cause")
+    second = run_discovery(week1, tmp_path / "out2", workspace, config, previous_themes=previous)
+    themes2 = pd.read_parquet(tmp_path / "out2" / "themes.parquet")
+    assert second.n_new == 0 and set(themes2["label"]) == {"a cause"}
+    # ...and through the CLI, which resolves a run folder given to --previous.
+    argv = ["--workspace", str(workspace.root), "discover", str(week1), "--out", str(tmp_path / "out3")]
+    assert main([*argv, "--min-theme-size", "8", "--previous", str(tmp_path / "out2")]) == 0
+    assert set(pd.read_parquet(tmp_path / "out3" / "themes.parquet")["label"]) == {"a cause"}
+
+    mlflow.set_tracking_uri(f"sqlite:///{workspace.mlflow_db}")
+    runs = mlflow.search_runs(experiment_names=["voc-themes"])
+    assert len(runs) == 3 and {first.run_id, second.run_id} <= set(runs["run_id"])
+    assert runs["tags.voc.stage"].eq("discover").all() and runs["metrics.n_themes"].eq(4).all()
+    experiment = mlflow.get_experiment_by_name("voc-themes")
+    assert experiment is not None
+    assert experiment.artifact_location.startswith((workspace.mlflow_artifacts / "voc-themes").as_uri())
+
+
+def test_discovery_config_rejects_a_bad_min_theme_size_before_reading(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    missing = tmp_path / "nowhere.csv"
+    assert main(["discover", str(missing), "--out", str(tmp_path / "out"), "--min-theme-size", "1"]) == 2
+    assert "min_theme_size must be an int >= 2, got 1" in capsys.readouterr().err

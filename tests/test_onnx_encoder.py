@@ -56,10 +56,22 @@ def test_onnx_vectors_match_sentence_transformers(
 
 
 @pytest.mark.slow
-def test_embedder_backend_uses_fast_encoder_with_its_own_cache_keys(tmp_path: Path) -> None:
-    fast = Embedder(EmbedConfig(backend="onnx-int8", cache_dir=tmp_path, device="cpu", show_progress=False))
+def test_embedder_backend_uses_fast_encoder_with_its_own_cache_keys(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    onnx_cache = tmp_path_factory.getbasetemp() / "onnx-cache"  # shared with the test above
+    fast = Embedder(
+        EmbedConfig(
+            backend="onnx-int8",
+            cache_dir=tmp_path,
+            onnx_cache_dir=onnx_cache,
+            device="cpu",
+            show_progress=False,
+        )
+    )
     torch = Embedder(EmbedConfig(cache_dir=tmp_path, device="cpu", show_progress=False))
     assert fast.model_id != torch.model_id
     vectors = fast.encode(TEXTS[:3])
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert list(onnx_cache.glob("*-int8*.onnx"))  # the export went where the config said

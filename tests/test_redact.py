@@ -149,3 +149,15 @@ def test_a_spoken_address_with_a_lower_case_postcode_is_redacted() -> None:
     redacted = Redactor().redact("need it sent to 179 elm grove manchester m14 5rt instead")
     assert redacted == "need it sent to [ADDRESS] instead"
     assert Redactor().redact("i ordered 2 dark green jumpers") == "i ordered 2 dark green jumpers"
+
+
+def test_a_saved_pipeline_config_rebuilds_the_same_redactor(redactor: Redactor) -> None:
+    import spacy
+
+    factories = [redactor.nlp.get_pipe_meta(name).factory for name in redactor.nlp.pipe_names]
+    assert factories == ["voc_pii_patterns_v1", "voc_pii_names_v1", "voc_pii_resolve_v1"]
+    rebuilt = spacy.util.load_model_from_config(redactor.nlp.config, auto_fill=True)
+    text = "Hi Sarah, call me on 07700 900123 about order 402-8836541-7739215"
+    doc = rebuilt(text)
+    spans = [(s.start_char, s.end_char, s.label_) for s in doc.spans["pii"]]
+    assert spans == [tuple(s) for s in redactor.find(text)] and len(spans) == 3

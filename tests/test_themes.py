@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
+from sklearn.preprocessing import FunctionTransformer
 
-from nlp.themes import ThemeConfig, ThemeModel, match_previous, relabel
+from nlp.discovery import DiscoveryConfig
+from nlp.themes import ThemeModel, match_previous, relabel
 
+IDENTITY = FunctionTransformer()  # no reduction: cluster the embeddings themselves
 WORDS = ["refund", "parcel", "courier", "voucher", "password", "invoice"]
 
 
@@ -23,7 +27,7 @@ def blobs(n=300, centers=None, seed=0, dim=32):
 
 def test_finds_the_blobs_with_keywords_exemplars_and_parents():
     X, _, texts = blobs()
-    model = ThemeModel(reducer="none", min_theme_size=10).fit(X, texts)
+    model = ThemeModel(IDENTITY, min_theme_size=10).fit(X, texts)
     themes = model.themes_
     assert len(themes) == 6
     assert (model.labels_ >= 0).mean() >= 0.95
@@ -37,7 +41,7 @@ def test_finds_the_blobs_with_keywords_exemplars_and_parents():
     assert 2 <= themes["parent_id"].nunique() < len(themes)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # UMAP compiles on its first fit
 def test_same_seed_same_themes_with_the_default_umap_reducer():
     X, _, texts = blobs(n=200, centers=4, seed=3)
     a = ThemeModel(min_theme_size=10, random_state=7).fit(X, texts)
@@ -48,7 +52,7 @@ def test_same_seed_same_themes_with_the_default_umap_reducer():
 
 def test_contacts_join_a_theme_only_when_similar_enough():
     X, _, _ = blobs()
-    model = ThemeModel(reducer="none", min_theme_size=10, outlier_threshold=0.7).fit(X)
+    model = ThemeModel(IDENTITY, min_theme_size=10, outlier_threshold=0.7).fit(X)
     far = np.random.default_rng(0).normal(size=(5, X.shape[1]))  # random directions: near no theme
     labels, sims = model.assign(np.vstack([X[:20], far]))
     np.testing.assert_array_equal(labels[:20], model.labels_[:20])
@@ -58,28 +62,50 @@ def test_contacts_join_a_theme_only_when_similar_enough():
 
 def test_large_input_is_fitted_on_a_sample_and_fully_assigned():
     X, y, _ = blobs(n=1200, seed=1)
-    model = ThemeModel(reducer="none", min_theme_size=10, fit_sample=300).fit(X)
+    model = ThemeModel(IDENTITY, min_theme_size=10, fit_sample=300).fit(X)
     assert len(model.sample_index_) == 300
     assert len(model.labels_) == 1200 and (model.labels_ >= 0).mean() > 0.95
     assert pd.crosstab(model.labels_, y).gt(0).sum(axis=1).eq(1).all()  # each theme one blob
 
 
 def test_config_is_validated():
-    with pytest.raises(ValueError, match="min_theme_size"):
-        ThemeConfig(min_theme_size=1)
-    with pytest.raises(ValueError, match="selection"):
+    message = "ThemeModel: min_theme_size must be an int >= 2, got 1"
+    with pytest.raises(ValueError, match=message):
+        DiscoveryConfig(min_theme_size=1)
+    with pytest.raises(ValueError, match=message):
+        ThemeModel(min_theme_size=1).fit(np.eye(40, dtype=np.float32))
+    with pytest.raises(ValueError, match="selection must be 'eom' or 'leaf', got 'best'"):
         ThemeModel(selection="best").fit(np.eye(40, dtype=np.float32))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="match_threshold"):
+        DiscoveryConfig(match_threshold=2.0)
+
+
+def test_theme_model_is_a_scikit_learn_estimator():
+    X, _, texts = blobs()
+    model = ThemeModel(IDENTITY, min_theme_size=10, n_groups=3, random_state=4)
+    before = model.get_params()
+    twin = clone(model)
+    assert twin.get_params().keys() == before.keys()
+    assert {k: v for k, v in twin.get_params().items() if k != "reducer"} == {
+        k: v for k, v in before.items() if k != "reducer"
+    }
+    assert twin.reducer is not model.reducer and twin.reducer.get_params() == IDENTITY.get_params()
+    model.fit(X, texts)
+    assert model.get_params() == before  # fit learns into *_ attributes, never into its parameters
+    assert model.reducer_ is not model.reducer and model.min_theme_size_ == 10
+    np.testing.assert_array_equal(twin.fit(X, texts).labels_, model.labels_)
+    assert ThemeModel().set_params(min_theme_size=30).min_theme_size == 30
 
 
 def test_match_previous_keeps_ids_and_labels_and_flags_the_new_theme():
     centers, _ = make_blobs(n_samples=7, centers=7, n_features=32, random_state=5, center_box=(-10, 10))
     X1, y1 = make_blobs(n_samples=300, centers=centers[:6], n_features=32, cluster_std=0.6, random_state=1)
     X2, y2 = make_blobs(n_samples=350, centers=centers, n_features=32, cluster_std=0.6, random_state=2)
-    week1 = ThemeModel(reducer="none", min_theme_size=10).fit(X1)
+    week1 = ThemeModel(IDENTITY, min_theme_size=10).fit(X1)
     previous = week1.themes_.assign(theme_id=week1.themes_["theme_id"] + 100)
     previous["label"] = [f"cause {i}" for i in range(len(previous))]
     previous.attrs["next_theme_id"] = 200  # ids up to 199 were used once: never reuse them
-    week2 = ThemeModel(reducer="none", min_theme_size=10).fit(X2)
+    week2 = ThemeModel(IDENTITY, min_theme_size=10).fit(X2)
 
     matched = match_previous(week2.themes_, previous, threshold=0.8)
     themes = matched.themes
@@ -99,7 +125,7 @@ def test_match_previous_keeps_ids_and_labels_and_flags_the_new_theme():
 
 def test_without_previous_every_theme_is_new():
     X, _, _ = blobs()
-    themes = ThemeModel(reducer="none", min_theme_size=10).fit(X).themes_
+    themes = ThemeModel(IDENTITY, min_theme_size=10).fit(X).themes_
     matched = match_previous(themes, None)
     assert matched.themes["is_new"].all() and sorted(matched.id_map.values()) == list(range(len(themes)))
 

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from sklearn.svm import LinearSVC
 
 from training.dataset import TrainingSet
 from voc.errors import InputError
+from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     embedding_weight : float
         Scale of the (unit-length) embedding block next to the TF-IDF blocks in ``both``.
     threshold : float
-        Confidence below which :meth:`decide` sets ``needs_review``; usually set from validation
-        data with :meth:`set_threshold`.
+        Confidence below which :meth:`decide` sets ``needs_review`` (``threshold_`` after fit; a
+        fitted model can be given another with :meth:`set_threshold`).
     similarity_floor : float
         Contacts whose embedding has cosine similarity below this to every reference training
         example are flagged ``needs_review`` too (out of scope); ``-1`` disables the rule. Nearest
@@ -131,8 +132,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     max_references_per_class : int
         Training examples kept per class (a seeded sample) for the out-of-scope check.
     embedder : nlp.embed.Embedder or None
-        Encodes texts; ``None`` builds the default (bundled MiniLM, no cache) on first use. It is not
-        pickled: a loaded model gets a fresh one.
+        Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
+        not pickled: give a loaded model one with ``set_params(embedder=...)``.
 
     Attributes
     ----------
@@ -144,10 +145,23 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         Unit-length embeddings of (up to ``max_references_per_class`` per class) training examples
         with positive weight, for the out-of-scope check; ``None`` without embeddings.
     threshold_ : float
-        Abstention threshold in use.
+        Abstention threshold in use: ``threshold``, or what :meth:`set_threshold` chose.
     similarity_floor_ : float
-        Out-of-scope floor in use (``-1`` when off or without embeddings).
+        Out-of-scope floor in use: ``similarity_floor``, or what :meth:`set_threshold` chose
+        (``-1`` when off).
     """
+
+    # What each parameter must be (scikit-learn's convention); checked once, when fit starts.
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "features": one_of(*FEATURE_SETS),
+        "model": one_of("logreg", "svm"),
+        "C": number(0.0, low_open=True),
+        "embedding_weight": number(0.0, low_open=True),
+        "threshold": number(0.0),
+        "similarity_floor": number(-1.0),
+        "max_references_per_class": integer(1),
+        "embedder": has_methods("encode"),
+    }
 
     def __init__(
         self,
@@ -176,8 +190,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         probabilities; examples of weight 0 are not kept as out-of-scope references); ``None``
         weighs them all 1.
         """
-        if self.features not in FEATURE_SETS:
-            raise ValueError(f"features must be one of {FEATURE_SETS}, got {self.features!r}")
+        validate_params(self)
         texts = [str(t) for t in texts]
         labels = np.asarray([str(v) for v in y], dtype=object)
         self.vectorizer_: FeatureUnion | None = None
@@ -239,11 +252,13 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
-        """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self."""
-        self.threshold = float(threshold)
+        """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self.
+
+        A learned setting of the fitted model (``threshold_``, ``similarity_floor_``), chosen on
+        validation data; the constructor parameters, and so :func:`sklearn.base.clone`, keep theirs.
+        """
         self.threshold_ = float(threshold)
         if similarity_floor is not None:
-            self.similarity_floor = float(similarity_floor)
             self.similarity_floor_ = float(similarity_floor)
         return self
 
@@ -251,18 +266,25 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         # The embedding model is big and machine-specific (cache folder): never pickled.
         state = dict(self.__dict__)
         state["embedder"] = None
+        state.pop("_default_embedder", None)
         return state
 
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
             return None
-        if self.embedder is None:
-            from nlp.embed import EmbedConfig, Embedder
-
-            self.embedder = Embedder(EmbedConfig(show_progress=False))
-        vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
         return vectors / norms
+
+    def _encoder(self) -> Any:
+        """``embedder``, or the default one, built once (and kept out of the parameters)."""
+        if self.embedder is not None:
+            return self.embedder
+        if getattr(self, "_default_embedder", None) is None:
+            from nlp.embed import EmbedConfig, Embedder
+
+            self._default_embedder = Embedder(EmbedConfig(show_progress=False))
+        return self._default_embedder
 
     def _stack(self, texts: list[str], embeddings: np.ndarray | None) -> Any:
         blocks: list[Any] = []

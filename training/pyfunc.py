@@ -90,12 +90,16 @@ class RootCauseModel(PythonModel):
 
     def load_context(self, context: Any) -> None:
         from nlp.embed import EmbedConfig, Embedder
+        from voc.workspace import Workspace
 
         if self.classifier.features != "tfidf":
             # `voc tag --backend` passes the embedding backend at load time (onnx-int8 is ~3x faster
             # on CPU for 0.06 point of BANKING77 accuracy); training and serving default to torch.
             backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
-            self.classifier.embedder = Embedder(EmbedConfig(show_progress=False, backend=backend))
+            # The ONNX export is cached in the workspace of the process that loads the model.
+            onnx_cache = Workspace.resolve().onnx_cache
+            embedder = Embedder(EmbedConfig(show_progress=False, backend=backend, onnx_cache_dir=onnx_cache))
+            self.classifier.set_params(embedder=embedder)
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None

@@ -45,6 +45,11 @@ class Workspace:
         return self.root / "cache" / "embeddings"
 
     @property
+    def onnx_cache(self) -> Path:
+        """ONNX exports of the embedding model (the ``onnx`` embedding backends)."""
+        return self.root / "cache" / "onnx"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
