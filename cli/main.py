@@ -125,12 +125,12 @@ def _unexpected(exc: Exception) -> int:
     trace = traceback.format_exc()
     if _STATE["debug"]:
         typer.echo(trace, err=True)
-        typer.echo(f"error: unexpected failure ({type(exc).__name__}); this is a bug", err=True)
+        typer.echo(f"internal error ({type(exc).__name__}); this is a bug in voc", err=True)
         return 1
     where = _write_crash_log(trace)
     typer.echo(
-        f"error: unexpected failure ({type(exc).__name__}: {str(exc)[:200]}); this is a bug. "
-        f"Traceback: {where} (or rerun with --debug)",
+        f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in voc, not in your "
+        f"input. Traceback: {where} (or rerun with --debug)",
         err=True,
     )
     return 1

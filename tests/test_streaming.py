@@ -163,8 +163,32 @@ def test_resume_refuses_other_model_or_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="model_version"):
         tag_file(source, Echo(), out, model_name="rc", model_version="2", chunk_size=100, resume=True)
     make_contacts(source, 300, seed=1)
-    with pytest.raises(InputError, match="input_fingerprint"):
+    with pytest.raises(InputError, match="input_sha256"):
         tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=100, resume=True)
+
+
+def test_resume_catches_an_id_changed_in_the_middle_of_a_same_size_file(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    make_contacts(source, 100_000)  # ~4 MiB: the middle is outside the first and last MiB
+    out = tmp_path / "tags.parquet"
+
+    class Dies(Echo):
+        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+            if self.rows:
+                raise KeyboardInterrupt
+            return super().predict(df)
+
+    with pytest.raises(KeyboardInterrupt):
+        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=40_000)
+    raw = source.read_bytes()
+    middle = raw.index(b"\n", len(raw) // 2) + 1
+    old_id = raw[middle : raw.index(b",", middle)]
+    new_id = bytes(reversed(old_id)) if old_id != bytes(reversed(old_id)) else old_id[:-1] + b"9"
+    assert len(new_id) == len(old_id) and new_id != old_id
+    source.write_bytes(raw[:middle] + new_id + raw[middle + len(old_id) :])
+    assert source.stat().st_size == len(raw)
+    with pytest.raises(InputError, match="input_sha256"):
+        tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=40_000, resume=True)
 
 
 @pytest.mark.slow
