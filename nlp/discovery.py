@@ -8,7 +8,8 @@ of ``previous_themes`` they match (:func:`~nlp.themes.match_previous`). It write
 - ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
   and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
-- ``quarantine.parquet`` / ``.csv``: rejected rows without their text (:func:`quarantine_summary`).
+- ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
+  (:func:`nlp.quarantine.redacted_quarantine`).
 
 Only redacted text reaches these files and the MLflow run (experiment ``voc-themes``, tag
 ``voc.stage=discover``: settings, metrics and ``themes.csv``). The caller resolves ``--previous``
@@ -26,6 +27,7 @@ import pandas as pd
 
 from nlp.embed import EmbedConfig, Embedder
 from nlp.prepare import prepare_contacts
+from nlp.quarantine import redacted_quarantine
 from nlp.themes import ThemeModel, cluster_quality, match_previous, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
@@ -162,7 +164,7 @@ def run_discovery(
     started = time.perf_counter()
     contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True)
     validated = validate_contacts(input, contract)
-    quarantine = quarantine_summary(validated.quarantine, id_column)
+    quarantine = redacted_quarantine(validated.quarantine)
     write_table(quarantine, out / "quarantine.parquet")
     write_table(quarantine, out / "quarantine.csv")
     contacts = prepare_contacts(validated.accepted)
@@ -202,22 +204,6 @@ def run_discovery(
         run_id="",
     )
     return replace(result, run_id=_log_run(workspace, experiment, config, embedder.model_id, input, result))
-
-
-def quarantine_summary(quarantine: pd.DataFrame, id_column: str = "contact_id") -> pd.DataFrame:
-    """Quarantined rows without their text: id, ``source_row``, ``reason`` and a redacted ``detail``.
-
-    Discovery outputs hold redacted text only; ``voc data validate`` writes the full rows.
-    """
-    keep = [c for c in (id_column, "source_row", "reason") if c in quarantine]
-    out = quarantine[keep].copy()
-    details = quarantine.get("detail", pd.Series([""] * len(quarantine), index=quarantine.index))
-    if len(out):
-        redacted = prepare_contacts(pd.DataFrame({"text": details.fillna("").astype(str).to_numpy()}))
-        out["detail"] = redacted["clean_text"].to_numpy()
-    else:
-        out["detail"] = pd.Series(dtype=object)
-    return out
 
 
 def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:

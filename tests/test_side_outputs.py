@@ -33,12 +33,6 @@ HEADER = ["contact_id", "text", "channel", "created_at"]
 DATE = "2026-03-02T10:00:00Z"
 QUARANTINED = 8  # rows contacts_csv adds that the contract turns away
 
-ISSUE_12_QUARANTINE = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: quarantine files of `tag` and `discover` keep raw values (text, malformed rows)",
-)
-
-
 def contacts_csv(path: Path, accepted: list[list[str]]) -> Path:
     """``accepted`` rows, then QUARANTINED rows that carry PII and formula payloads (3 malformed)."""
     quarantined = [
@@ -140,7 +134,6 @@ def test_tagged_output_has_no_raw_pii(tagged: SimpleNamespace) -> None:
     assert raw_pii_in(tagged.out) == []
 
 
-@ISSUE_12_QUARANTINE
 def test_tag_quarantine_has_no_raw_pii(tagged: SimpleNamespace) -> None:
     assert raw_pii_in(tagged.quarantine) == []
 
@@ -199,7 +192,6 @@ def test_discover_themes_have_exemplars_without_pii_or_live_formula(discovered: 
 
 
 @pytest.mark.slow
-@ISSUE_12_QUARANTINE
 def test_discover_quarantine_has_no_raw_pii(discovered: SimpleNamespace) -> None:
     for name in ("quarantine.parquet", "quarantine.csv"):
         assert raw_pii_in(discovered.out / name) == [], name

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from nlp.quarantine import redacted_quarantine
 from training.pyfunc import Predictor, predict_contacts
 from training.tagging.output import TagSummary, check_output_path, default_quarantine_path
 from training.tagging.staging import Staging, run_identity, staging_folder
@@ -133,7 +134,8 @@ def tag_file(
                 summary.chunks_resumed += 1
             else:
                 tagged = tag_chunk(accepted, predictor, str(model_name), str(model_version), tag_config)
-                staging.write_chunk(index, len(raw), tagged, quarantined)
+                # Outside the raw zone: ids, reasons and redacted text only.
+                staging.write_chunk(index, len(raw), tagged, redacted_quarantine(quarantined))
             progress.update(len(raw))
     finally:
         progress.close()

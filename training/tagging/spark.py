@@ -35,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nlp.quarantine import redacted_quarantine
 from training.pyfunc import returns_clean_text
 from training.tagging.output import (
     TagSummary,
@@ -142,7 +143,7 @@ def tag_file_spark(
     for index, raw in enumerate(read_raw_chunks(source, contract)):
         accepted, quarantined = validator.validate(raw)
         part = staging / f"quarantine-{index:06d}.parquet"
-        pq.write_table(quarantine_table(quarantined), part)
+        pq.write_table(quarantine_table(redacted_quarantine(quarantined)), part)
         quarantine_parts.append(part)
         if len(accepted):
             pq.write_table(
