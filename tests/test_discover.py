@@ -45,7 +45,9 @@ def test_discover_writes_themes_keeps_ids_and_leaks_no_pii(tmp_path, workspace, 
     contacts(25, seed=1).to_csv(week1, index=False)
     contacts(25, seed=2).to_csv(week2, index=False)
 
-    assert main(["discover", str(week1), "--out", str(tmp_path / "out1"), "--min-theme-size", "8"]) == 0
+    # 25 contacts per template and themes of at least 15: a template cannot split into two themes,
+    # whatever the floating-point noise of this machine's BLAS (with 8 it did, on some CPUs).
+    assert main(["discover", str(week1), "--out", str(tmp_path / "out1"), "--min-theme-size", "15"]) == 0
     err = capsys.readouterr().err
     assert "read 102 = accepted 100 + quarantined 2" in err
     out1 = tmp_path / "out1"
