@@ -37,6 +37,24 @@ STRONG_TRIGGERS = (
     "addressed|adressed|adddressed|addresed|adresed|addessed to",
     "account is under|uner|udner|undr|unde|nuder",
     "is under|uner|udner|undr|unde|nuder",
+    "account holder",
+    "account holder is",
+    "account holder 's name",
+    "account holders name",
+    "account holder name",
+    "account holder name is",
+    "account name is",
+    "cardholder|card holder",
+    "cardholder|card holder is",
+    "cardholder|card holder name",
+    "cardholder|card holder 's name",
+    "name on the card|account|order is",
+    "full name",
+    "full name is",
+    "surname|forename is",
+    "first|last|family|given|middle name is",
+    "review|reviewed|written|posted by",
+    "goes by",
     "under the name",
     "under the name of",
     "in the name of",
@@ -92,6 +110,18 @@ SIGN_OFFS = (
 # Sign-offs that are ordinary words too ("the best Samsung"): only at the start of a line or sentence.
 _LINE_START_SIGN_OFFS = frozenset({"best", "ta", "regards", "sincerely", "cheers"})
 INTRODUCTIONS = ("this is", "i am", "i 'm", "im", "it 's", "its", "it is")
+# "call me Bob": a nickname, but not "call me back" or "call me on 0770..."
+CALL_ME = ("call me", "just call me")
+# "Shout out to Dorothea in returns": praise names a person (not "thanks to Royal Mail")
+PRAISE = (
+    "shout out to",
+    "shoutout to",
+    "kudos to",
+    "props to",
+    "big thanks to",
+    "special thanks to",
+    "praise for",
+)
 
 # Capitalised words that follow the triggers but are no names.
 NOT_NAMES = frozenset(
@@ -102,7 +132,10 @@ NOT_NAMES = frozenset(
         regards wishes order orders refund return returns delivery amazon shop store again so very
         much advance monday tuesday wednesday thursday friday saturday sunday january february march
         april june july august september october november december sent get click here please ok
-        okay yes no hope good great really just still also bot system admin
+        okay yes no hope good great really just still also bot system admin staff driver drivers
+        courier couriers people lady man woman guy chap bloke girl boy colleague employee person
+        advisor adviser rep representative operator assistant delivery packaging product item seller
+        warehouse returns whoever nobody tomorrow today tonight asap later anytime whenever crazy
         """
     )
 )
@@ -131,6 +164,8 @@ def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | Phra
         ("GREETING", GREETINGS),
         ("SIGN_OFF", SIGN_OFFS),
         ("INTRO", INTRODUCTIONS),
+        ("CALL_ME", CALL_ME),
+        ("PRAISE", PRAISE),
     )
     if not fillers:
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
@@ -160,6 +195,8 @@ def _spellings(phrase: str) -> list[list[str]]:
     return out
 
 
+# Words after which a lower-case name has ended: "this is kwame lewis im calling".
+_LOWER_FOLLOWERS = frozenset({"here", "im", "i", "calling", "from", "and", "speaking", "ringing", "about"})
 # ASR fillers that may sit inside a trigger phrase ("my name you know is ...").
 FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh", "erm", "well", "actually"})
 
@@ -193,7 +230,9 @@ def name_spans(
     """
     if text is None:
         text = doc.text  # built from the tokens on every access: read it once
-    lower_mode = text.islower() or not any(ch.isupper() for ch in text)
+    # Placeholders of an earlier pass ("[NAME]") are upper case in any transcript.
+    bare = _PLACEHOLDER.sub("", text) if "[" in text else text
+    lower_mode = bare.islower() or not any(ch.isupper() for ch in bare)
     found: list[tuple[int, int]] = []
     active = lower_matcher if lower_mode and lower_matcher is not None else matcher
     for match_id, start, end in active(doc):
@@ -205,6 +244,12 @@ def name_spans(
         name = _name_after(doc, end, kind, lower_mode)
         if name:
             found.append(name)
+    for m in _ROLE_CALLED.finditer(text):
+        after = doc.char_span(m.end(), len(text), alignment_mode="expand")
+        if after is not None:
+            name = _name_after(doc, after.start, "STRONG", lower_mode)
+            if name:
+                found.append(name)
     for m in _FUZZY_STRONG.finditer(text):
         after = doc.char_span(m.end(), len(text), alignment_mode="expand")
         if after is not None:
@@ -215,8 +260,28 @@ def name_spans(
         found.extend(_here_names(doc, lower_mode))
     if not lower_mode:
         found.extend(_full_names(text))
+        found.extend(_staff_names(text))
     found.extend(_signature_names(text, others))
-    return found + _repeats(text, found, lower_mode)
+    return _whole_hyphenated(text, found + _repeats(text, found, lower_mode))
+
+
+def _whole_hyphenated(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names with their hyphenated parts ("Jean-Pierre", "Ashworth-Smythe"), never half of one;
+    a name joined to a lower-case word ("Bob-standard") is a product or a plan, not a name."""
+    out = []
+    for start, end in spans:
+        while start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+            m = _WORD_BEFORE.search(text, 0, start - 1)
+            if m is None or not m.group()[0].isupper():
+                break
+            start = m.start()
+        m = _HYPHEN_AFTER.match(text, end)
+        if m:
+            if text[end + 1].islower() and not text[start:end].islower():
+                continue
+            end = m.end()
+        out.append((start, end))
+    return out
 
 
 def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
@@ -252,8 +317,8 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
             j += 2
             continue
         if lower_mode:
-            if _lower_name_word(tok) and j - i < 2:
-                j += 1
+            if _lower_name_word(tok) and (j - i < 2 or (j - i == 2 and _ends_name(doc, j + 1))):
+                j += 1  # a third word only when the name clearly ends after it: "jean pierre dubois and"
                 continue
             break
         if _is_name_word(tok):
@@ -271,7 +336,17 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
+def _ends_name(doc: Doc, j: int) -> bool:
+    """Whether a lower-case name may end before token ``j``: the turn ends or a follower comes."""
+    if j >= len(doc):
+        return True
+    return "\n" in doc[j - 1].whitespace_ or doc[j].is_punct or doc[j].lower_ in _LOWER_FOLLOWERS
+
+
 def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
+    if kind in ("CALL_ME", "PRAISE"):
+        # the nickname is a known first name, or (cased) a capitalised word that is no common one
+        return tok.lower_ in _first_names() or (not lower_mode and _is_name_word(tok))
     if lower_mode:
         if tok.lower_ in _first_names():
             return True
@@ -283,7 +358,7 @@ def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -
             and i + 2 < len(doc)
             and _lower_name_word(tok)
             and _lower_name_word(doc[i + 1])
-            and doc[i + 2].lower_ in ("here", "im", "calling", "from", "and", "i")
+            and doc[i + 2].lower_ in _LOWER_FOLLOWERS
         )
     if not _is_name_word(tok):
         return False
@@ -362,6 +437,37 @@ def _full_names(text: str) -> list[tuple[int, int]]:
         if re.match(r"[ \t]+" + _STREETS + r"\b", text[m.end() :]):
             continue
         out.append((m.start(), m.end()))
+    return out
+
+
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+_WORD_BEFORE = re.compile(r"[^\W\d_][\w'’]*$")
+_HYPHEN_AFTER = re.compile(r"(?:-([^\W\d_][\w'’]*))+")
+# "a driver called Tobias", "the lady named Marguerite"
+_ROLE_CALLED = re.compile(
+    r"(?i)\b(?:driver|courier|agent|advisor|adviser|rep|representative|lady|man|woman|guy|girl|gentleman|"
+    r"bloke|chap|fella|fellow|someone|somebody|person|colleague|manager|supervisor|assistant|postman|"
+    r"postwoman|operator|employee|member[ \t]of[ \t]staff)"
+    r"[ \t]+(?:called|named|by[ \t]+the[ \t]+name[ \t]+of)[ \t]+"
+)
+# "Dieter Müller from the warehouse", "Priya in returns": someone named by the team they work in
+_STAFF_PLACE = re.compile(
+    r"(?<![\w'-])([A-Z][a-zà-ÿı'’-]+(?:[ \t]+(?:Mc|O')?[A-Z][a-zà-ÿı'’-]+)?)[ \t]+(?:from|in|at|on)[ \t]+"
+    r"(?:the[ \t]+|your[ \t]+)?(?:warehouse|customer[ \t]+services?|customer[ \t]+care|support|returns|"
+    r"refunds|billing|accounts|the[ \t]+help[ \t]?desk|help[ \t]?desk|call[ \t]+cent(?:re|er)|"
+    r"complaints|dispatch|reception|(?:[A-Z][a-z]+[ \t]+)?(?:store|shop|branch|depot))\b"
+)
+
+
+def _staff_names(text: str) -> list[tuple[int, int]]:
+    """A first and last name, or a known first name, before the team they work in."""
+    out = []
+    for m in _STAFF_PLACE.finditer(text):
+        words = m.group(1).split()
+        if any(w.lower() in STOP_WORDS or w.lower() in NOT_NAMES for w in words):
+            continue
+        if len(words) == 2 or words[0].lower() in FIRST_NAMES:
+            out.append((m.start(1), m.end(1)))
     return out
 
 
@@ -463,6 +569,16 @@ FIRST_NAMES = frozenset(
         kiran neha rahul amit pooja
         franziska julia katrin stefanie anja birgit claudia nicole kerstin ute heike susanne carsten
         thorsten markus stefan andreas christian timo nils lars wei li ming chen mei hiroshi yuki kenji sakura
+        dieter margaret dorothea henrietta margery winifred marguerite philippa cosima ingeborg thaddeus
+        oluwaseun bartholomew gwendolyn beatrice agatha mildred edith ethel gladys muriel doris norah
+        maureen brenda gillian josephine rosemary prudence clementine florence harriet hermione imelda
+        bernadette siobhan aoife saoirse ciara niall eoin padraig seamus declan fergus hamish alasdair
+        morag kirsteen rhiannon bronwen dafydd gareth iwan cerys anneliese ingrid gudrun siegfried
+        rüdiger hans-peter jean-pierre jean-luc jean-paul anne-marie anne-sophie marie-claire
+        françois francois geneviève genevieve ségolène solène gaëlle yannick lorenzo giuseppe giovanna
+        alessandro francesca chiara matteo federico beatriz inmaculada montserrat rocío consuelo
+        joaquín guillermo ignacio gonzalo nkechi chiamaka adebayo olumide babajide temitope oluwadamilare
+        siddharth aishwarya lakshmi venkatesh srinivas padma meenakshi thanh nguyet huong xiaoming
         """
     )
 )

@@ -15,7 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from nlp.pii_answers import answer_spans
+from nlp.pii_identity import find_identity_spans
+
 _HAS_DIGIT = re.compile(r"\d")
+
 # (start, end, label)
 CharSpan = tuple[int, int, str]
 
@@ -23,16 +27,27 @@ CharSpan = tuple[int, int, str]
 def find_pattern_spans(text: str) -> list[CharSpan]:
     """Candidate PII spans of ``text`` found by the character patterns (may overlap)."""
     spans: list[CharSpan] = []
+    low = text.lower()
     for m in _EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
     for m in _SPOKEN_EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
+    if "at" in low:
+        spans.extend((m.start(), m.end(), "EMAIL") for m in _OBFUSCATED_EMAIL.finditer(text))
+    spans.extend(find_identity_spans(text, low))
+    spans.extend(answer_spans(text))
+    if "box" in low:
+        spans.extend(
+            (m.start(), _trim_end(text, m.start(), m.end()), "ADDRESS") for m in _PO_BOX.finditer(text)
+        )
     if not _HAS_DIGIT.search(text):
         spans.extend(_spoken_numbers(text))
         spans.extend((m.start(1), m.end(1), "NAME") for m in _AGENT_NAME.finditer(text))
         # house numbers read out in calls: "twenty seven albert road"
         spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
         return spans
+    # a UK postcode on its own is enough to locate a household
+    spans.extend((m.start(), m.end(), "ADDRESS") for m in _ANY_CASE_POSTCODE.finditer(text))
     spans.extend(_cards(text))
     for pattern in _ORDER_PATTERNS:
         for m in pattern.finditer(text):
@@ -84,6 +99,20 @@ def luhn_valid(digits: str) -> bool:
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
 )
+# Addresses disguised against scrapers: "jane.doe [at] example [dot] com", "jane (at) example.com".
+_BRACKET_AT = r"[ \t]*[\[({<][ \t]*(?i:at)[ \t]*[\])}>][ \t]*"
+_BRACKET_DOT = r"(?:[ \t]*[\[({<][ \t]*(?i:dot)[ \t]*[\])}>][ \t]*|\.)"
+_OBFUSCATED_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9_%+-]*(?:"
+    + _BRACKET_DOT
+    + r"[A-Za-z0-9_%+-]+)*"
+    + _BRACKET_AT
+    + r"[A-Za-z0-9-]+(?:"
+    + _BRACKET_DOT
+    + r"[A-Za-z0-9-]+)*"
+    + _BRACKET_DOT
+    + r"[A-Za-z]{2,}(?![\w-])"
+)
 # ASR spells addresses out: "john dot smith at gmail dot com".
 _SPOKEN_EMAIL = re.compile(
     r"\b[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+)*\s+at\s+[a-z0-9]+"
@@ -94,7 +123,7 @@ _SPOKEN_EMAIL = re.compile(
 # ---------------------------------------------------------------------------------------------------
 # cards
 
-_CARD_CANDIDATE = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,22}(?![\d.,]\d)")
+_CARD_CANDIDATE = re.compile(r"(?<![\d.,-])\d(?:[ .-]?\d){12,22}(?![\d.,]\d)")
 _CARD_CONTEXT = re.compile(r"\b(?:card|visa|mastercard|amex|debit|credit)\b", re.IGNORECASE)
 
 
@@ -272,6 +301,13 @@ _SPOKEN_DIGITS = re.compile(
 )
 
 
+# The cue nearest before a spoken number decides its kind when it is no phone ("my social is ...").
+_SPOKEN_CUE_LABELS = ("NATIONAL_ID", "PIN", "CVV", "IBAN", "PASSWORD")
+_SPOKEN_CUES = re.compile(
+    r"\b(?:(ssn|social|national insurance|ni number)|(pin)|(cvv|cvc|security code)|(iban)|(password))\b"
+)
+
+
 def _spoken_numbers(text: str) -> list[CharSpan]:
     """Numbers read out digit by digit in call transcripts ("oh seven seven double nine ...")."""
     out: list[CharSpan] = []
@@ -290,7 +326,11 @@ def _spoken_numbers(text: str) -> list[CharSpan]:
             continue
         before = text[max(0, m.start() - 40) : m.start()].lower()
         label = "PHONE"
-        if re.search(r"\b(?:tracking|track|parcel|waybill)\b", before):
+        cued = list(_SPOKEN_CUES.finditer(before))
+        if cued:
+            groups = cued[-1].groups()
+            label = next(lab for lab, g in zip(_SPOKEN_CUE_LABELS, groups, strict=True) if g)
+        elif re.search(r"\b(?:tracking|track|parcel|waybill)\b", before):
             label = "TRACKING_ID"
         elif re.search(r"\b(?:order|reference|ref|invoice|return|booking)\b", before):
             label = "ORDER_ID"
@@ -406,9 +446,32 @@ _ADDRESS_PATTERNS = [
     re.compile(
         r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
     ),
-    # a UK postcode on its own is enough to locate a household
-    re.compile(r"(?<![\w-])" + _UK_POSTCODE + r"(?![\w-])"),
 ]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# The 121 UK postcode areas: a lower-case "ls6 2ab" is taken only with a real area, so that product
+# codes of the same shape ("ps5 2tb") stay.
+_POSTCODE_AREAS = frozenset(
+    _words(
+        "ab al b ba bb bd bh bl bn br bs bt ca cb cf ch cm co cr ct cv cw da dd de dg dh dl dn dt dy e ec "
+        "eh en ex fk fy g gl gu ha hd hg hp hr hs hu hx ig ip iv ka kt kw ky l la ld le ll ln ls lu m me mk "
+        "ml n ne ng nn np nr nw ol ox pa pe ph pl po pr rg rh rm s sa se sg sk sl sm sn so sp sr ss st sw sy "
+        "ta td tf tn tq tr ts tw ub w wa wc wd wf wn wr ws wv yo ze"
+    )
+)
+_ANY_CASE_POSTCODE = re.compile(
+    r"(?<![\w-])(?i:(?:" + "|".join(sorted(_POSTCODE_AREAS, key=len, reverse=True)) + r")\d[a-z\d]?"
+    r"[ \t]?\d[abd-hjlnp-uw-z]{2})(?![\w-])"
+)
+# "P.O. Box 1234", "PO Box 77, Leeds LS6 2AB", "po box 1234"
+_PO_BOX = re.compile(
+    r"(?i:\b(?:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box)"
+    r"[ \t]*(?:no\.?|number|#)?[ \t]*\d{1,6})(?![\w])" + _TAIL
+)
 
 # Chat transcripts name the agent in the role prefix: "Agent (Sarah): ..."
 _AGENT_NAME = re.compile(r"(?m)^(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?Agent[ \t]*\(([^)\n]{1,40})\)")
