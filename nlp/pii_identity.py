@@ -112,7 +112,10 @@ _NI_NUMBER = re.compile(
 _HAS_DIGIT = re.compile(r"\d")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?![\w]|\.\d)")
-_VERSION_CUE = re.compile(r"(?i)\b(?:version|ver|v|build|firmware|release|update|ios|android|model)[ \t.:]*$")
+_VERSION_CUE = re.compile(
+    r"(?i)\b(?:version|ver|v|build|firmware|release|update|ios|android|model)"
+    r"(?:[ \t]+(?:is|was|now|number|no))?[ \t.:v]*$"
+)
 _IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])"
 )
@@ -121,7 +124,7 @@ _IPV6 = re.compile(
 def _ipv4(text: str, low: str) -> list[CharSpan]:
     out = []
     for m in _IPV4.finditer(text):
-        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()):
+        if _VERSION_CUE.search(text, max(0, m.start() - 20), m.start()):
             continue  # "version 10.2.1.5" is a build number
         out.append((m.start(), m.end(), "IP_ADDRESS"))
     return out
@@ -146,7 +149,7 @@ NUMBER_RUN = r"(?:\d+|" + _DIGIT_WORD + r"\b)(?:[ \t-]?(?:\d+|" + _DIGIT_WORD + 
 _FILLER = r"um|uh|er|erm|like|yeah|so|you[ \t]know|i[ \t]mean"
 # between a cue and its value: "PIN: ", "pin number is ", "cvv on the back is ", "date of birth is the "
 _CONNECTORS = (
-    r"(?:[ \t]*(?:[:=#(]|-(?![\w])|(?:is|was|are|were|it'?s|its|it[ \t]is|that'?s|thats|number|no\.?|num|"
+    r"(?:[ \t]*(?:[:=#(.]|-(?![\w])|(?:is|was|are|were|it'?s|its|it[ \t]is|that'?s|thats|number|no\.?|num|"
     r"code|the|of|my|on|back|card|set[ \t]to|changed[ \t]to|should[ \t]be|would[ \t]be|" + _FILLER + r")"
     r"(?![\w'])))*"
 )

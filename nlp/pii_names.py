@@ -306,6 +306,16 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
                 break
     if i >= n:
         return None
+    if kind == "STRONG" and not lower_mode:
+        # "Account holder name: Mr T Okonkwo": the title stays, the initial belongs to the name
+        if doc[i].lower_ in _TITLES:
+            i += 2 if i + 1 < n and doc[i + 1].text == "." else 1
+        if i + 1 < n and len(doc[i].text) == 1 and doc[i].text.isupper():
+            k = i + 2 if doc[i + 1].text == "." and i + 2 < n else i + 1
+            if _is_name_word(doc[k]):
+                return doc[i].idx, _name_end(doc, k)
+        if i >= n:
+            return None
     first = doc[i]
     if not _first_token_ok(first, kind, lower_mode, doc, i):
         return None
@@ -334,6 +344,17 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
         if not (nxt.is_punct or "\n" in nxt.text or "\n" in doc[j - 1].whitespace_ or nxt.is_space):
             return None
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+
+
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr."})
+
+
+def _name_end(doc: Doc, k: int) -> int:
+    """End character of the capitalised (or hyphenated) words from token ``k`` on the same line."""
+    j = k + 1
+    while j < len(doc) and j - k < 3 and _is_name_word(doc[j]) and "\n" not in doc[j - 1].whitespace_:
+        j += 1
+    return doc[j - 1].idx + len(doc[j - 1].text)
 
 
 def _ends_name(doc: Doc, j: int) -> bool:

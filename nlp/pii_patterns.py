@@ -63,6 +63,9 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         if _count_digits(m.group(1)) >= 4:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
     for m in _overlapping(_ORDER_CONTEXT, text):
+        role = _ROLE_PREFIX.match(text, text.rfind("\n", 0, m.start()) + 1)
+        if role and m.start() < role.end():
+            continue  # "Customer: 07700 900 123" is a chat turn, not a customer number
         if _count_digits(m.group(1)) >= 5:
             spans.append((m.start(1), m.end(1), "ORDER_ID"))
     spans.extend(_phones(text))
@@ -212,6 +215,8 @@ def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
         pos = m.start() + 1
 
 
+# "Customer:" opening a chat or call turn (with its "[10:02]" time stamp)
+_ROLE_PREFIX = re.compile(r"[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?(?i:customer|client)[ \t]*:")
 # A bare run of 8+ digits (not a card, phone or known id) is an identifier of some kind.
 _LONG_NUMBER = re.compile(r"(?<![\w.,£$€-])\d{8,}(?![\w.,]\d|\w)")
 
