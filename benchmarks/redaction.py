@@ -2,7 +2,9 @@
 
 Runs on the hand-written fixtures (``nlp.pii_fixtures``) and, with ``--synth DIR``, on a folder
 written by ``voc data synth`` (``contacts.parquet`` + ``pii.parquet``). Both the redactor alone on the
-raw text (strict) and the whole preparation (what reaches embeddings) are measured. Speed compares
+raw text (strict) and the whole preparation (what reaches embeddings) are measured: recall per PII
+kind (target >= 99.5% for every kind) and over-redaction as the share of non-PII tokens that
+redaction changed (target < 0.01%). Speed compares
 our spaCy redactor with the plain-regex baseline of the first version, in the same process, and
 reports the ratio (timings on a shared machine are noisy).
 

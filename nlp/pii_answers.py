@@ -72,17 +72,14 @@ def answer_spans(text: str) -> list[CharSpan]:
 def requested_kinds(turn: str) -> list[str]:
     """PII kinds an agent's turn asks for, in the order asked ([] when it asks for none)."""
     low = turn.lower()
-    if not _REQUEST.search(low):
+    # most agent turns ask for nothing personal: skip the regular expressions for them
+    if not any(word in low for word in _ASK_WORDS) or not _REQUEST.search(low):
         return []
-    found: list[tuple[int, int, str]] = []
-    for label, pattern in _ASKS:
-        for m in pattern.finditer(low):
-            if any(s <= m.start() < e for s, e, _ in found):
-                continue  # "email address" is no address, "user name" no name
-            found.append((m.start(), m.end(), label))
     kinds: list[str] = []
-    for _s, _e, label in sorted(found):
-        if label not in kinds:
+    # one alternation, earlier kinds first: "email address" is no address, "user name" no name
+    for m in _ASKED.finditer(low):
+        label = m.lastgroup
+        if label is not None and label not in kinds:
             kinds.append(label)
     return kinds
 
@@ -100,40 +97,45 @@ def _turns(text: str) -> list[tuple[str, int, int]]:
 
 
 # Asked kinds; earlier entries win where two overlap ("email address", "user name").
-_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(pattern))
-    for label, pattern in (
-        ("EMAIL", r"\be-?mail(?:[ \t]+address)?\b"),
-        ("USERNAME", r"\b(?:user[ \t]?name|user[ \t]id|login(?:[ \t]name)?|screen[ \t]name|handle)\b"),
-        ("DATE_OF_BIRTH", r"\b(?:date[ \t]of[ \t]birth|d\.?o\.?b\b|birth[ \t]?date|birthday)"),
-        (
-            "ORDER_ID",
-            r"\b(?:order|reference|ref|booking|confirmation|invoice|return|case|ticket|tracking)"
-            r"(?:[ \t]+(?:number|no|id|reference|ref|code))+\b",
-        ),
-        (
-            "PHONE",
-            r"\b(?:(?:phone|mobile|telephone|contact|cell|callback|call[ \t]back)(?:[ \t]+number)?|"
-            r"(?:a|your|best)[ \t]+number|number[ \t]+(?:we|i)[ \t]+can[ \t]+(?:reach|call|contact))\b",
-        ),
-        (
-            "ADDRESS",
-            r"\b(?:(?:delivery|postal|home|shipping|billing|street|house)[ \t]+)?address\b|"
-            r"\bpost[ \t]?code\b|\bzip(?:[ \t]?code)?\b|\bfirst[ \t]+line\b",
-        ),
-        (
-            "NAME",
-            # "your name", "the name on the account", "surname", "what name": not the agent's own
-            # "my name is Tom"
-            r"\b(?:(?:your|the|a|account|customer|what|which|whose)[ \t]+"
-            r"(?:full[ \t]+|first[ \t]+|last[ \t]+)?name|"
-            r"(?:full|first|last|sur|family|given|christian|maiden)[ \t]?name|name[ \t]+(?:please|on|for)|"
-            r"who[ \t]+(?:am|do)[ \t]+i[ \t]+(?:speaking|talking|chatting)[ \t]+(?:with|to)|"
-            r"who[ \t]+i'?m[ \t]+(?:speaking|talking|chatting)[ \t]+(?:with|to)|"
-            r"who(?:'s|[ \t]+is)[ \t]+(?:the[ \t]+)?account[ \t]+holder|spell[ \t]+that)\b",
-        ),
-    )
+_ASKS: tuple[tuple[str, str], ...] = (
+    ("EMAIL", r"\be-?mail(?:[ \t]+address)?\b"),
+    ("USERNAME", r"\b(?:user[ \t]?name|user[ \t]id|login(?:[ \t]name)?|screen[ \t]name|handle)\b"),
+    ("DATE_OF_BIRTH", r"\b(?:date[ \t]of[ \t]birth|d\.?o\.?b\b|birth[ \t]?date|birthday)"),
+    (
+        "ORDER_ID",
+        r"\b(?:order|reference|ref|booking|confirmation|invoice|return|case|ticket|tracking)"
+        r"(?:[ \t]+(?:number|no|id|reference|ref|code))+\b",
+    ),
+    (
+        "PHONE",
+        r"\b(?:(?:phone|mobile|telephone|contact|cell|callback|call[ \t]back)(?:[ \t]+number)?|"
+        r"(?:a|your|best)[ \t]+number|number[ \t]+(?:we|i)[ \t]+can[ \t]+(?:reach|call|contact))\b",
+    ),
+    (
+        "ADDRESS",
+        r"\b(?:(?:delivery|postal|home|shipping|billing|street|house)[ \t]+)?address\b|"
+        r"\bpost[ \t]?code\b|\bzip(?:[ \t]?code)?\b|\bfirst[ \t]+line\b",
+    ),
+    (
+        "NAME",
+        # "your name", "the name on the account", "surname", "what name": not the agent's own
+        # "my name is Tom"
+        r"\b(?:(?:your|the|a|account|customer|what|which|whose)[ \t]+"
+        r"(?:full[ \t]+|first[ \t]+|last[ \t]+)?name|"
+        r"(?:full|first|last|sur|family|given|christian|maiden)[ \t]?name|name[ \t]+(?:please|on|for)|"
+        r"who[ \t]+(?:am|do)[ \t]+i[ \t]+(?:speaking|talking|chatting)[ \t]+(?:with|to)|"
+        r"who[ \t]+i'?m[ \t]+(?:speaking|talking|chatting)[ \t]+(?:with|to)|"
+        r"who(?:'s|[ \t]+is)[ \t]+(?:the[ \t]+)?account[ \t]+holder|spell[ \t]+that)\b",
+    ),
 )
+# a word each request above contains
+_ASK_WORDS = (
+    "mail", "user", "login", "screen", "handle", "birth", "dob", "d.o.b", "order", "ref", "booking",
+    "confirmation", "invoice", "return", "case", "ticket", "tracking", "phone", "mobile", "contact",
+    "cell", "callback", "call back", "number", "address", "post", "zip", "first line", "name",
+    "speaking", "talking", "chatting", "holder", "spell",
+)  # fmt: skip
+_ASKED = re.compile("|".join(f"(?P<{label}>{pattern})" for label, pattern in _ASKS))
 # The agent's turn must ask ("Can I have ...", "What's ...", "... please?"), not tell ("I've updated
 # your email").
 _REQUEST = re.compile(

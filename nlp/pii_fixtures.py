@@ -4,7 +4,8 @@
 ``channel``, ``text``; ``pii_truth`` has ``contact_id``, ``pii_type``, ``value`` (the exact substring
 planted, the same layout as the synthetic generator's ``pii.parquet``). Every template also carries
 things that must survive redaction: amounts, dates, sizes, versions, quantities and product names.
-All PII here is invented (reserved phone ranges, test card numbers).
+All PII here is invented (reserved phone ranges, test card numbers). The cases of issue 12 (answers
+to the agent, new kinds, disguised formats) live in ``nlp.pii_fixture_cases`` and are included.
 """
 
 from __future__ import annotations

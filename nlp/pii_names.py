@@ -1,4 +1,5 @@
-"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures.
+"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures,
+"call me Bob", "account holder: X", "a driver called X", "X from customer services".
 
 ``name_spans(doc, matcher, others)`` returns ``(start_char, end_char)`` spans of the names in a spaCy
 ``Doc``. A trigger phrase (found by a spaCy ``PhraseMatcher`` on lower-cased tokens) opens a name that
@@ -6,7 +7,9 @@ continues over capitalised tokens. Strong triggers ("my name is", "Mr", "address
 capitalised word; weak ones ("this is", "I'm", "Hi", "Thanks") need a known first name or a shape that
 only names have (a capitalised word closing a greeting or a sign-off). Call transcripts are lower case,
 so there the first word must be a known first name unless the trigger is strong. Every further
-occurrence of a found name in the same contact is redacted as well.
+occurrence of a found name in the same contact is redacted as well. A name takes its hyphenated
+parts with it ("Jean-Pierre", "Ashworth-Smythe"); a capitalised word joined to a lower-case one
+("Bob-standard") is no name.
 """
 
 from __future__ import annotations
@@ -244,7 +247,9 @@ def name_spans(
         name = _name_after(doc, end, kind, lower_mode)
         if name:
             found.append(name)
-    for m in _ROLE_CALLED.finditer(text):
+    low = text.lower()
+    called = " called " in low or " named " in low or " name of " in low
+    for m in _ROLE_CALLED.finditer(text) if called else ():
         after = doc.char_span(m.end(), len(text), alignment_mode="expand")
         if after is not None:
             name = _name_after(doc, after.start, "STRONG", lower_mode)
@@ -260,7 +265,8 @@ def name_spans(
         found.extend(_here_names(doc, lower_mode))
     if not lower_mode:
         found.extend(_full_names(text))
-        found.extend(_staff_names(text))
+        if _STAFF_WORDS.search(low):
+            found.extend(_staff_names(text))
     found.extend(_signature_names(text, others))
     return _whole_hyphenated(text, found + _repeats(text, found, lower_mode))
 
@@ -477,6 +483,12 @@ _STAFF_PLACE = re.compile(
     r"(?:the[ \t]+|your[ \t]+)?(?:warehouse|customer[ \t]+services?|customer[ \t]+care|support|returns|"
     r"refunds|billing|accounts|the[ \t]+help[ \t]?desk|help[ \t]?desk|call[ \t]+cent(?:re|er)|"
     r"complaints|dispatch|reception|(?:[A-Z][a-z]+[ \t]+)?(?:store|shop|branch|depot))\b"
+)
+
+
+_STAFF_WORDS = re.compile(
+    r"warehouse|customer|support|returns|refunds|billing|accounts|desk|cent(?:re|er)|complaints|dispatch|"
+    r"reception|store|shop|branch|depot"
 )
 
 

@@ -1,9 +1,14 @@
 """Character-level PII patterns: regular expressions plus the checks that make them precise.
 
-``find_pattern_spans(text)`` returns candidate ``(start, end, label)`` spans for e-mail addresses,
-card numbers (13-19 digits, Luhn-checked), phone numbers (international and UK/US/DE/FR national
-formats), order ids, parcel tracking ids and street addresses. Overlaps are resolved by the caller
-(``nlp.redact``), which also finds person names from token context.
+``find_pattern_spans(text)`` returns candidate ``(start, end, label)`` spans for e-mail addresses
+(also disguised: "jane.doe [at] example [dot] com", or read out: "jane dot doe at gmail dot com"),
+card numbers (13-19 digits grouped by spaces, dashes or dots, Luhn-checked), phone numbers
+(international and UK/US/DE/FR national formats), order ids, parcel tracking ids, street addresses,
+P.O. boxes and UK postcodes in any case (a lower-case "ls6 2ab" only with a real postcode area). It
+adds the spans of ``nlp.pii_identity`` (IBANs, national ids, dates of birth, IP addresses, usernames,
+passwords, PINs, CVV codes) and of ``nlp.pii_answers`` (values a customer gives when the agent asks).
+Overlaps are resolved by the caller (``nlp.redact``), which also finds person names from token
+context.
 
 Everything here is deliberately conservative about numbers that are not PII: amounts (``£49.99``),
 dates (``04/11/2026``), sizes (``EU 42``), versions (``8.4``) and short quantities never match,
@@ -32,7 +37,7 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         spans.append((m.start(), m.end(), "EMAIL"))
     for m in _SPOKEN_EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
-    if "at" in low:
+    if _BRACKETED_AT.search(text):
         spans.extend((m.start(), m.end(), "EMAIL") for m in _OBFUSCATED_EMAIL.finditer(text))
     spans.extend(find_identity_spans(text, low))
     spans.extend(answer_spans(text))
@@ -47,7 +52,11 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
         return spans
     # a UK postcode on its own is enough to locate a household
-    spans.extend((m.start(), m.end(), "ADDRESS") for m in _ANY_CASE_POSTCODE.finditer(text))
+    spans.extend(
+        (m.start(), m.end(), "ADDRESS")
+        for m in _ANY_CASE_POSTCODE.finditer(text)
+        if m.group(1).lower() in _POSTCODE_AREAS
+    )
     spans.extend(_cards(text))
     for pattern in _ORDER_PATTERNS:
         for m in pattern.finditer(text):
@@ -105,6 +114,7 @@ _EMAIL = re.compile(
 # Addresses disguised against scrapers: "jane.doe [at] example [dot] com", "jane (at) example.com".
 _BRACKET_AT = r"[ \t]*[\[({<][ \t]*(?i:at)[ \t]*[\])}>][ \t]*"
 _BRACKET_DOT = r"(?:[ \t]*[\[({<][ \t]*(?i:dot)[ \t]*[\])}>][ \t]*|\.)"
+_BRACKETED_AT = re.compile(r"[\[({<][ \t]*(?i:at)[ \t]*[\])}>]")
 _OBFUSCATED_EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9_%+-]*(?:"
     + _BRACKET_DOT
@@ -468,10 +478,7 @@ _POSTCODE_AREAS = frozenset(
         "ta td tf tn tq tr ts tw ub w wa wc wd wf wn wr ws wv yo ze"
     )
 )
-_ANY_CASE_POSTCODE = re.compile(
-    r"(?<![\w-])(?i:(?:" + "|".join(sorted(_POSTCODE_AREAS, key=len, reverse=True)) + r")\d[a-z\d]?"
-    r"[ \t]?\d[abd-hjlnp-uw-z]{2})(?![\w-])"
-)
+_ANY_CASE_POSTCODE = re.compile(r"(?<![\w-])(?i:([a-z]{1,2})\d[a-z\d]?[ \t]?\d[abd-hjlnp-uw-z]{2})(?![\w-])")
 # "P.O. Box 1234", "PO Box 77, Leeds LS6 2AB", "po box 1234"
 _PO_BOX = re.compile(
     r"(?i:\b(?:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box)"
