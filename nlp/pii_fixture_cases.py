@@ -215,6 +215,12 @@ TEMPLATES: list[tuple[str, str]] = [
         "Customer: or by email to {obf_email}\n"
         "Agent: Done. The 32W 30L jeans are back in stock on 18 March.",
     ),
+    (
+        "chat",
+        "[09:40] Bot: Hi! What can I help you with?\n"
+        "[09:40] Customer: hi my name is {rare_lower} and the rose gold watch i ordered is scratched\n"
+        "[09:41] Agent ({agent}): Sorry to hear that! I'll send a replacement.",
+    ),
     # ---- e-mail
     (
         "email",
@@ -254,6 +260,7 @@ TEMPLATES: list[tuple[str, str]] = [
         "email",
         "Subject: Order never arrived\n\n"
         "Hi,\n\nFull name: {rare}\nOrder: 2 x Nike Air Max 90, size UK 9, £179.98\n"
+        "(it's the rose gold one, if you ask my husband {hyphen_lower})\n"
         "I was told by a driver called {rare_first} that it was left in a safe place. It wasn't.\n\n"
         "Cheers,\n{rare_first}",
     ),

@@ -245,7 +245,8 @@ def fixture_contacts(rounds: int = 2, cases: bool = True) -> tuple[pd.DataFrame,
 
 
 # Slots that hold a person: filled by the contact's person, so that {rare_first} is the first name
-# of {rare} and {rare_last_spelled} its surname read out letter by letter ("w i n t e r ...").
+# of {rare}, {rare_last_spelled} its surname read out letter by letter ("w i n t e r ...") and
+# {rare_lower} the name typed in lower case.
 _PERSONS = ("name", "rare", "hyphen")
 
 
@@ -258,12 +259,15 @@ def _fill(
     counters["person"] = person + 1
     for slot in dict.fromkeys(re.findall(r"{(\w+)}", template)):
         base = "name" if slot == "first" else slot.removesuffix("_first").removesuffix("_last_spelled")
+        base = base.removesuffix("_lower")
         if base in _PERSONS:
             full = values[base][person % len(values[base])]
             if slot.endswith("_last_spelled"):
                 chosen[slot] = " ".join(full.split()[-1].lower())
             elif slot == "first" or slot.endswith("_first"):
                 chosen[slot] = full.split()[0]
+            elif slot.endswith("_lower"):
+                chosen[slot] = full.lower()  # typed in lower case in a cased chat
             else:
                 chosen[slot] = full
             ptype = "name"

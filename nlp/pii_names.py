@@ -125,6 +125,14 @@ PRAISE = (
     "special thanks to",
     "praise for",
 )
+# "my husband Tom", "my daughter Priya": a relative named
+KIN = tuple(
+    f"my {kin}"
+    for kin in _words(
+        "husband wife partner son daughter mum mom dad mother father brother sister boyfriend girlfriend "
+        "fiance fiancee neighbour neighbor colleague friend nan gran grandson granddaughter"
+    )
+)
 
 # Capitalised words that follow the triggers but are no names.
 NOT_NAMES = frozenset(
@@ -147,6 +155,8 @@ NOT_NAMES_LOWER = NOT_NAMES | frozenset(
     _words(
         """
         um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with
+        review warranty guarantee investigation compensation contract offer consideration discussion
+        construction repair maintenance
         from and i im its order account hi hello thanks thank please right so well actually
         basically
         """
@@ -169,6 +179,7 @@ def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | Phra
         ("INTRO", INTRODUCTIONS),
         ("CALL_ME", CALL_ME),
         ("PRAISE", PRAISE),
+        ("KIN", KIN),
     )
     if not fillers:
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
@@ -244,7 +255,9 @@ def name_spans(
             prev = doc[start - 1] if start else None
             if not (prev is None or not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_):
                 continue
-        name = _name_after(doc, end, kind, lower_mode)
+        # a customer who types in lower case in a cased chat: "hi my name is dorothea winterbottom"
+        lower_here = lower_mode or _lower_sentence(text, doc[start].idx)
+        name = _name_after(doc, end, kind, lower_here)
         if name:
             found.append(name)
     low = text.lower()
@@ -326,14 +339,23 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     if not _first_token_ok(first, kind, lower_mode, doc, i):
         return None
     j = i + 1
+    joined = 0  # tokens of hyphens and apostrophes inside names ("jean-luc moreau-duval")
     # A surname, a second given name or a particle ("van der Berg"), on the same line.
-    while j < n and j - i < 4:
+    while j < n and j - i - joined < 4:
         tok = doc[j]
-        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and _is_name_word(doc[j + 1]):
-            j += 2
+        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and not tok.whitespace_:
+            nxt = doc[j + 1]
+            if _is_name_word(nxt) or (lower_mode and _lower_name_word(nxt)):
+                j += 2
+                joined += 2
+                continue
+        words = j - i - joined
+        if lower_mode and tok.lower_ in _SPOKEN_PREFIXES and j + 1 < n and _lower_name_word(doc[j + 1]):
+            j += 2  # "jack o brien", "sean mc donald": the apostrophe and the join are not spoken
+            joined += 1
             continue
         if lower_mode:
-            if _lower_name_word(tok) and (j - i < 2 or (j - i == 2 and _ends_name(doc, j + 1))):
+            if _lower_name_word(tok) and (words < 2 or (words == 2 and _ends_name(doc, j + 1))):
                 j += 1  # a third word only when the name clearly ends after it: "jean pierre dubois and"
                 continue
             break
@@ -352,6 +374,42 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
+# First names that are ordinary words too, and the words that make them a product after a weak
+# trigger ("its rose gold").
+_WORD_NAMES = frozenset(
+    _words(
+        """
+        rose grace amber ruby jack max bill mark hope faith joy iris ivy lily hazel holly dawn summer
+        april may june will pat sue bob frank rob robin sandy jade penny crystal olive destiny
+        """
+    )
+)
+_THINGS = frozenset(
+    _words(
+        """
+        gold silver pink red white black blue green cream petal petals water wine quartz print pattern
+        colour color oil tea garden bouquet bush lace velvet size sizes edition version model one ones
+        pro plus mini
+        """
+    )
+)
+_CLAUSE_END = re.compile(r"[.!?\n(),;]")
+_ROLE_AT_START = re.compile(r"[ \t]*(?:\[[^\]\n]*\][ \t]*)?[A-Za-z]+(?:[ \t]*\([^)\n]*\))?[ \t]*:")
+
+
+def _lower_sentence(text: str, at: int) -> bool:
+    """Whether the clause around ``at`` is typed all in lower case (role prefix aside)."""
+    start = max(text.rfind(ch, 0, at) for ch in ".!?\n(),;") + 1
+    m = _CLAUSE_END.search(text, at)
+    end = m.start() if m else len(text)
+    role = _ROLE_AT_START.match(text, start, end)
+    sentence = text[role.end() if role else start : end]
+    if "[" in sentence:
+        sentence = _PLACEHOLDER.sub("", sentence)
+    return not any(ch.isupper() for ch in sentence)
+
+
+_SPOKEN_PREFIXES = frozenset({"o", "mc", "mac", "van", "von", "de", "le", "la", "da", "di", "del", "du"})
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr."})
 
 
@@ -371,10 +429,17 @@ def _ends_name(doc: Doc, j: int) -> bool:
 
 
 def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
-    if kind in ("CALL_ME", "PRAISE"):
+    if kind in ("CALL_ME", "PRAISE", "KIN"):
         # the nickname is a known first name, or (cased) a capitalised word that is no common one
         return tok.lower_ in _first_names() or (not lower_mode and _is_name_word(tok))
     if lower_mode:
+        if (
+            tok.lower_ in _WORD_NAMES
+            and kind != "STRONG"
+            and i + 1 < len(doc)
+            and doc[i + 1].lower_ in _THINGS
+        ):
+            return False  # "its rose gold", "its max size": a product, not a person
         if tok.lower_ in _first_names():
             return True
         if kind == "STRONG":
@@ -416,8 +481,20 @@ def _lower_name_word(tok: Token) -> bool:
         and len(low) >= 2
         and low not in STOP_WORDS
         and low not in NOT_NAMES_LOWER
-        and not low.endswith(("ing", "ed"))
+        # "calling", "ordered" end a name; "king", "reed", "fleming", "ahmed" are names
+        and (len(low) < 6 or not low.endswith(("ing", "ed")) or low in _SURNAMES_ING_ED)
+        and (len(low) > 4 or not low.endswith("ed") or low in _SURNAMES_ING_ED)
     )
+
+
+_SURNAMES_ING_ED = frozenset(
+    _words(
+        """
+        fleming manning browning golding harding channing cumming pickering kipling spalding stebbing
+        hastings ahmed mohammed muhammed mahmoud alfred reed creed
+        """
+    )
+)
 
 
 def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:

@@ -52,11 +52,9 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
         return spans
     # a UK postcode on its own is enough to locate a household
-    spans.extend(
-        (m.start(), m.end(), "ADDRESS")
-        for m in _ANY_CASE_POSTCODE.finditer(text)
-        if m.group(1).lower() in _POSTCODE_AREAS
-    )
+    for m in _ANY_CASE_POSTCODE.finditer(text):
+        if m.group(1).lower() in _POSTCODE_AREAS:
+            spans.append((_address_before(text, m.start()), m.end(), "ADDRESS"))
     spans.extend(_cards(text))
     for pattern in _ORDER_PATTERNS:
         for m in pattern.finditer(text):
@@ -369,6 +367,15 @@ _SUFFIX_LOWER = (
 )
 # lower-case UK postcode as ASR writes it: "m14 5rt"
 _UK_POSTCODE_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]?\d[abd-hjlnp-uw-z]{2}"
+# cities a spoken address may end with ("twenty seven albert road manchester")
+_CITIES_LOWER = (
+    r"(?:london|manchester|leeds|bristol|glasgow|birmingham|cardiff|york|liverpool|sheffield|edinburgh|"
+    r"newcastle|nottingham|leicester|brighton|oxford|cambridge|bath|belfast|aberdeen|dundee|swansea|"
+    r"coventry|bradford|hull|plymouth|southampton|portsmouth|reading|norwich|exeter|derby|"
+    r"berlin|hamburg|munich|münchen|cologne|köln|frankfurt|leipzig|dresden|bremen|paris|lyon|"
+    r"marseille|toulouse|nantes|lille|bordeaux|rennes|madrid|barcelona|valencia|sevilla|seville|"
+    r"bilbao|malaga|málaga|zaragoza)"
+)
 _HOUSE = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*\w{1,5},?[ \t]+)?"
 _UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})"
@@ -422,7 +429,8 @@ _ADDRESS_PATTERNS = [
         + _SUFFIX_LOWER
         + r"\b"
         r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w)"
-        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w))?"
+        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w)"
+        r"|,?[ \t]+" + _CITIES_LOWER + r"\b)?"
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
     re.compile(
@@ -487,6 +495,20 @@ _PO_BOX = re.compile(
 
 # Chat transcripts name the agent in the role prefix: "Agent (Sarah): ..."
 _AGENT_NAME = re.compile(r"(?m)^(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?Agent[ \t]*\(([^)\n]{1,40})\)")
+
+
+# "14 Kingsway, Birmingham" before a postcode: a street without a suffix word is still the address
+_BEFORE_POSTCODE = re.compile(
+    r"(?<![\w£$€.,])(?:(?:Flat|Apt\.?|Apartment|Unit)[ \t]*\w{1,5},?[ \t]+)?\d{1,5}[A-Za-z]?,?"
+    r"(?:[ \t]+(?:[A-Z][\w'’.-]*|upon|on|the|de|am),?){1,6}[ \t]+$"
+)
+
+
+def _address_before(text: str, start: int) -> int:
+    """Start of the house number and street written on the same line before a postcode at ``start``."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _BEFORE_POSTCODE.search(text, max(line_start, start - 80), start)
+    return m.start() if m else start
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

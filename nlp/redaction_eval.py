@@ -4,8 +4,11 @@
 (``value`` is the exact substring of the contact's text; the synthetic generator writes them to
 ``pii.parquet``) and returns
 
-- ``recall``: the share of planted PII values that no longer appear in the redacted text, overall and
-  ``recall_by_type``;
+- ``recall``: the share of planted PII values that are gone whole from the redacted text, overall and
+  ``recall_by_type``. Gone whole: the value no longer appears, every token it touches was changed
+  (stop words such as the "the" of "the twelfth of march" aside), and none of its words (3+ letters
+  or digits) is left where it was ("[NAME] Moreau-Duval" and
+  "Jean-[NAME]" are misses);
 - ``over_redaction``: the share of non-PII tokens (whitespace tokens of the measured text that do not
   overlap any planted value) that redaction changed. The redacted text is aligned with the measured
   one token by token (``difflib``), so the measure sees what a reader sees, whichever step redacted.
@@ -25,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 
 import pandas as pd
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.redact import Redactor
 
@@ -100,16 +104,18 @@ def measure_redaction(
     over: list[str] = []
     non_pii = over_redacted = 0
     for cid, text, out in zip(ids, measured, redacted, strict=True):
+        tokens = list(re.finditer(r"\S+", text))
+        changed = _changed_tokens([t.group() for t in tokens], out.split())
         pii_ranges: list[tuple[int, int]] = []
         for ptype, value in truth.get(cid, []):
             planted[ptype] += 1
-            if value not in out:
+            where = [(m.start(), m.end()) for m in re.finditer(re.escape(value), text)]
+            if value not in out and all(_gone(value, s, e, tokens, changed) for s, e in where):
                 removed[ptype] += 1
             elif examples and len(missed) < examples:
                 missed.append((ptype, value))
-            pii_ranges.extend((m.start(), m.end()) for m in re.finditer(re.escape(value), text))
-        tokens = list(re.finditer(r"\S+", text))
-        for i in _changed_tokens([t.group() for t in tokens], out.split()):
+            pii_ranges.extend(where)
+        for i in changed:
             s, e = tokens[i].span()
             if any(ps < e and s < pe for ps, pe in pii_ranges):
                 continue
@@ -140,15 +146,30 @@ def meets_targets(result: dict) -> bool:
     return min(recalls, default=1.0) >= TARGET_RECALL and result["over_redaction"] < TARGET_OVER_REDACTION
 
 
-def _changed_tokens(before: list[str], after: list[str]) -> list[int]:
-    """Indices of the tokens of ``before`` that are not kept, in order, in ``after``."""
+def _changed_tokens(before: list[str], after: list[str]) -> dict[int, str]:
+    """Tokens of ``before`` not kept, in order, in ``after``: index -> the text that replaced them."""
     a = [t.strip(_EDGE) for t in before]
     b = [t.strip(_EDGE) for t in after]
-    changed: list[int] = []
-    for tag, i1, i2, _j1, _j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    changed: dict[int, str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
-            changed.extend(range(i1, i2))
+            replacement = " ".join(after[j1:j2])
+            changed.update((i, replacement) for i in range(i1, i2))
     return changed
+
+
+def _gone(value: str, start: int, end: int, tokens: list[re.Match[str]], changed: dict[int, str]) -> bool:
+    """Whether the planted ``value`` at ``text[start:end]`` was redacted whole."""
+    touched = [i for i, t in enumerate(tokens) if t.start() < end and start < t.end()]
+    if any(i not in changed and tokens[i].group().strip(_EDGE).lower() not in STOP_WORDS for i in touched):
+        return False
+    left = " ".join(dict.fromkeys(changed[i] for i in touched if i in changed)).lower()
+    return not any(re.search(r"(?<![^\W_])" + re.escape(w) + r"(?![^\W_])", left) for w in _pieces(value))
+
+
+def _pieces(value: str) -> list[str]:
+    """Words of a value that must not survive ("the" of "the twelfth of march" may)."""
+    return [w.lower() for w in re.findall(r"[^\W_]{3,}", value) if w.lower() not in STOP_WORDS]
 
 
 def truth_from_records(records: Sequence[tuple[str, str, str]]) -> pd.DataFrame:

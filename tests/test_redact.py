@@ -163,6 +163,24 @@ def test_measurement_counts_misses_and_over_redaction() -> None:
     assert m["non_pii_tokens"] == 4 + 3
 
 
+def test_a_half_redacted_value_counts_as_a_miss() -> None:
+    texts = pd.Series({"a": "I'm Jean-Pierre Dubois, order 3 items", "b": "to 14 Kingsway, Leeds today"})
+    truth = pd.DataFrame(
+        {
+            "contact_id": ["a", "b"],
+            "pii_type": ["name", "address"],
+            "value": ["Jean-Pierre Dubois", "14 Kingsway, Leeds"],
+        }
+    )
+
+    class Half(Redactor):
+        def redact_many(self, texts):  # type: ignore[no-untyped-def]
+            return ["I'm Jean-[NAME], order 3 items", "to [ADDRESS] Kingsway, [ADDRESS] today"]
+
+    m = measure_redaction(texts, truth, redactor=Half())
+    assert m["recall_by_type"] == {"address": 0.0, "name": 0.0}
+
+
 def test_an_id_after_two_context_words_is_redacted() -> None:
     # "parcel" starts a context match that swallows "tracking"; the id after it must still go
     text = "customer: so yeah somethings wrong with my parcel tracking h0769h9980736799 just says in transit"
@@ -222,6 +240,8 @@ def test_a_spoken_address_with_a_lower_case_postcode_is_redacted() -> None:
         ("Account holder name: Mr T Okonkwo", "Okonkwo", "[NAME]"),
         ("Cardholder: Cosima Pettigrew", "Pettigrew", "[NAME]"),
         ("hi my name is jean pierre lefevre and im calling", "lefevre", "[NAME]"),
+        ("Agent: Hello!\nCustomer: hi my name is dorothea winterbottom and", "winterbottom", "[NAME]"),
+        ("Customer: Hi. i was told to speak to margery fairweather", "fairweather", "[NAME]"),
         ("customer: the account holder is thaddeus okonkwo", "okonkwo", "[NAME]"),
         ("Rating: 5/5\nThank you Marguerite!\nGreat refund.", "Marguerite", "[NAME]"),
         ("Rating: 1/5\nReview by Henrietta Ashworth-Smythe\nBroken.", "Ashworth-Smythe", "[NAME]"),
@@ -267,6 +287,11 @@ def test_a_spoken_address_with_a_lower_case_postcode_is_redacted() -> None:
         ("security code four oh two one", "four oh two one", "[CVV]"),
         ("username: cosima.p", "cosima.p", "[USERNAME]"),
         ("my login is dotty_w84 if you need it", "dotty_w84", "[USERNAME]"),
+        # partial leaks the old whole-value measure hid
+        ("delivered to 14 Kingsway, Birmingham B15 2TT but", "Kingsway", "[ADDRESS]"),
+        ("hi my name is tyrone king im calling", "king", "[NAME]"),
+        ("well hi yeah its jack o brien here im calling", "brien", "[NAME]"),
+        ("it went to twenty seven albert road manchester", "manchester", "[ADDRESS]"),
     ],
 )
 def test_issue_12_cases_become_their_placeholder(
@@ -288,6 +313,8 @@ def test_issue_12_cases_become_their_placeholder(
         "my password is incorrect apparently and the password reset email never arrived",
         "please call me back tomorrow morning, or call me on Monday",
         "Call me ASAP about the refund",
+        "customer: its rose gold and i love it",
+        "Customer: Hi! its the rose gold one, this is absolutely ridiculous",
         "my security code is 3 digits but it won't accept it",
         "my date of birth is wrong on my account. I was born in 1985.",
         "I have 2 cards ending 1234 and 5678",
