@@ -25,7 +25,8 @@ import re
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.pii_identity import DATE, NUMBER_RUN, NUMBER_WORD, count_spoken_digits
-from nlp.pii_names import FIRST_NAMES, NOT_NAMES_LOWER, PARTICLES
+from nlp.pii_name_words import FIRST_NAMES
+from nlp.pii_names import NOT_NAMES_LOWER, PARTICLES
 
 # (start, end, label)
 CharSpan = tuple[int, int, str]

@@ -22,6 +22,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
+from nlp.pii_name_words import FIRST_NAMES, SPOKEN_PREFIXES, SURNAMES_ING_ED, THINGS, WORD_NAMES
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -350,7 +352,7 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
                 joined += 2
                 continue
         words = j - i - joined
-        if lower_mode and tok.lower_ in _SPOKEN_PREFIXES and j + 1 < n and _lower_name_word(doc[j + 1]):
+        if lower_mode and tok.lower_ in SPOKEN_PREFIXES and j + 1 < n and _lower_name_word(doc[j + 1]):
             j += 2  # "jack o brien", "sean mc donald": the apostrophe and the join are not spoken
             joined += 1
             continue
@@ -374,25 +376,6 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
-# First names that are ordinary words too, and the words that make them a product after a weak
-# trigger ("its rose gold").
-_WORD_NAMES = frozenset(
-    _words(
-        """
-        rose grace amber ruby jack max bill mark hope faith joy iris ivy lily hazel holly dawn summer
-        april may june will pat sue bob frank rob robin sandy jade penny crystal olive destiny
-        """
-    )
-)
-_THINGS = frozenset(
-    _words(
-        """
-        gold silver pink red white black blue green cream petal petals water wine quartz print pattern
-        colour color oil tea garden bouquet bush lace velvet size sizes edition version model one ones
-        pro plus mini
-        """
-    )
-)
 _CLAUSE_END = re.compile(r"[.!?\n(),;]")
 _ROLE_AT_START = re.compile(r"[ \t]*(?:\[[^\]\n]*\][ \t]*)?[A-Za-z]+(?:[ \t]*\([^)\n]*\))?[ \t]*:")
 
@@ -409,7 +392,6 @@ def _lower_sentence(text: str, at: int) -> bool:
     return not any(ch.isupper() for ch in sentence)
 
 
-_SPOKEN_PREFIXES = frozenset({"o", "mc", "mac", "van", "von", "de", "le", "la", "da", "di", "del", "du"})
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr."})
 
 
@@ -431,16 +413,11 @@ def _ends_name(doc: Doc, j: int) -> bool:
 def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
     if kind in ("CALL_ME", "PRAISE", "KIN"):
         # the nickname is a known first name, or (cased) a capitalised word that is no common one
-        return tok.lower_ in _first_names() or (not lower_mode and _is_name_word(tok))
+        return tok.lower_ in FIRST_NAMES or (not lower_mode and _is_name_word(tok))
     if lower_mode:
-        if (
-            tok.lower_ in _WORD_NAMES
-            and kind != "STRONG"
-            and i + 1 < len(doc)
-            and doc[i + 1].lower_ in _THINGS
-        ):
+        if tok.lower_ in WORD_NAMES and kind != "STRONG" and i + 1 < len(doc) and doc[i + 1].lower_ in THINGS:
             return False  # "its rose gold", "its max size": a product, not a person
-        if tok.lower_ in _first_names():
+        if tok.lower_ in FIRST_NAMES:
             return True
         if kind == "STRONG":
             return _lower_name_word(tok)
@@ -454,7 +431,7 @@ def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -
         )
     if not _is_name_word(tok):
         return False
-    if kind == "STRONG" or tok.lower_ in _first_names():
+    if kind == "STRONG" or tok.lower_ in FIRST_NAMES:
         return True
     if kind in ("GREETING", "SIGN_OFF"):
         return True
@@ -482,19 +459,9 @@ def _lower_name_word(tok: Token) -> bool:
         and low not in STOP_WORDS
         and low not in NOT_NAMES_LOWER
         # "calling", "ordered" end a name; "king", "reed", "fleming", "ahmed" are names
-        and (len(low) < 6 or not low.endswith(("ing", "ed")) or low in _SURNAMES_ING_ED)
-        and (len(low) > 4 or not low.endswith("ed") or low in _SURNAMES_ING_ED)
+        and (len(low) < 6 or not low.endswith(("ing", "ed")) or low in SURNAMES_ING_ED)
+        and (len(low) > 4 or not low.endswith("ed") or low in SURNAMES_ING_ED)
     )
-
-
-_SURNAMES_ING_ED = frozenset(
-    _words(
-        """
-        fleming manning browning golding harding channing cumming pickering kipling spalding stebbing
-        hastings ahmed mohammed muhammed mahmoud alfred reed creed
-        """
-    )
-)
 
 
 def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
@@ -631,64 +598,3 @@ def _repeats(text: str, found: list[tuple[int, int]], lower_mode: bool) -> list[
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
-
-
-def _first_names() -> frozenset[str]:
-    return FIRST_NAMES
-
-
-# Common given names in the UK, US, Germany and France (lower case), for triggers whose context alone
-# is too weak ("this is sarah" in a call, "Sarah here").
-FIRST_NAMES = frozenset(
-    _words(
-        """
-        aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice
-        alicia ali alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne
-        annie anthony antoine anton arthur ashley aurelie barbara ben benjamin bernard beth bethany
-        bill bob brandon brian bruno camille carl carla carlos carol caroline catherine charles
-        charlie charlotte chloe chris christian christina christine christopher claire clara claude
-        daniel danielle darren david deborah debbie dennis diana diane dominic donna dorothy douglas
-        dylan edward eleanor elena elizabeth ella ellie emily emma eric erik esther ethan eva eve
-        fatima felix fiona florian francesca francis frank franz frederic freya gabriel gary gemma
-        george georgia gerald gillian grace graham greg gregory hannah harry heather heinz helen
-        helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
-        jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill
-        jo joan joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian
-        julie justin juergen jurgen karen karl kate katherine kathleen katie kay keith kelly ken
-        kevin kim kirsty klaus laura lauren leah lee leo leon lewis liam linda lisa liz lois louis
-        louise lucas lucy luis luke lukas maria marie mark martin mary mathieu matt matthew max
-        megan melanie mia michael michelle mike mohammed mohammad muhammad monika nadia naomi
-        natalie nathan nicholas nick nicola nicole niamh noah nora oliver olivia omar oscar owen
-        pamela patricia patrick paul paula peter petra philip philippe phoebe pierre priya rachel
-        raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine sally sam samantha
-        samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia stefan
-        stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy
-        tina tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william
-        wolfgang yasmin yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas
-        matthias jonas brittany ruben rubén lily imran romain maximilian jules marcus adrian adrián
-        ines inès jorge aylin quentin javier cristina irene ava alexis maría chloé sofía sofia
-        oceane océane léa lea amelie amélie manon lucie hélène thibault baptiste théo theo enzo
-        nathalie sylvie pablo alejandro lucía lucia carmen pilar javi sergio marta raúl raul alvaro
-        álvaro manuel antonio francisco miguel elena jürgen jorg jörg dirk uwe jens sven kai finn
-        mehmet emre elif leonie jana lena hanna mila ben noah elias paul felix jan moritz marie
-        sophie johanna greta lina emilia keisha jamal darnell deshawn latoya shanice malik aaliyah
-        jayden brianna destiny hailey kayla tyler austin kyle cody dylan logan mason ethan aiden
-        jackson carter wyatt hunter connor riley zoe chloe mia olivia harper evelyn abigail emily
-        ella avery scarlett layla nora zoey hazel aurora amira hassan ali fatima yasmin omar layla
-        mohamed ibrahim kofi ama abena kemi tunde arjun rohan vikram anjali deepa sanjay ravi sunita
-        kiran neha rahul amit pooja
-        franziska julia katrin stefanie anja birgit claudia nicole kerstin ute heike susanne carsten
-        thorsten markus stefan andreas christian timo nils lars wei li ming chen mei hiroshi yuki kenji sakura
-        dieter margaret dorothea henrietta margery winifred marguerite philippa cosima ingeborg thaddeus
-        oluwaseun bartholomew gwendolyn beatrice agatha mildred edith ethel gladys muriel doris norah
-        maureen brenda gillian josephine rosemary prudence clementine florence harriet hermione imelda
-        bernadette siobhan aoife saoirse ciara niall eoin padraig seamus declan fergus hamish alasdair
-        morag kirsteen rhiannon bronwen dafydd gareth iwan cerys anneliese ingrid gudrun siegfried
-        rüdiger hans-peter jean-pierre jean-luc jean-paul anne-marie anne-sophie marie-claire
-        françois francois geneviève genevieve ségolène solène gaëlle yannick lorenzo giuseppe giovanna
-        alessandro francesca chiara matteo federico beatriz inmaculada montserrat rocío consuelo
-        joaquín guillermo ignacio gonzalo nkechi chiamaka adebayo olumide babajide temitope oluwadamilare
-        siddharth aishwarya lakshmi venkatesh srinivas padma meenakshi thanh nguyet huong xiaoming
-        """
-    )
-)
