@@ -2,7 +2,9 @@
 
 Runs on the hand-written fixtures (``nlp.pii_fixtures``) and, with ``--synth DIR``, on a folder
 written by ``voc data synth`` (``contacts.parquet`` + ``pii.parquet``). Both the redactor alone on the
-raw text (strict) and the whole preparation (what reaches embeddings) are measured. Speed compares
+raw text (strict) and the whole preparation (what reaches embeddings) are measured: recall per PII
+kind (target >= 99.5% for every kind) and over-redaction as the share of non-PII tokens that
+redaction changed (target < 0.01%). Speed compares
 our spaCy redactor with the plain-regex baseline of the first version, in the same process, and
 reports the ratio (timings on a shared machine are noisy).
 
@@ -28,10 +30,7 @@ import pandas as pd
 from nlp.pii_fixtures import fixture_contacts
 from nlp.prepare import PrepareConfig, prepare_contacts
 from nlp.redact import Redactor
-from nlp.redaction_eval import measure_redaction
-
-TARGET_RECALL = 0.99
-TARGET_OVER_REDACTION = 0.01
+from nlp.redaction_eval import TARGET_OVER_REDACTION, TARGET_RECALL, measure_redaction, meets_targets
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -57,7 +56,48 @@ def run(args: argparse.Namespace) -> dict:
     if n:
         results["speed"] = _speed(contacts, n, redactor)
     results["targets"] = {"recall": TARGET_RECALL, "over_redaction": TARGET_OVER_REDACTION}
+    results.update(_tables(results))
     return results
+
+
+def _tables(results: dict) -> dict:
+    """Rows for ``python -m benchmarks``: recall per PII kind, over-redaction, speed."""
+    sets = [name for name in ("fixtures", "synth") if name in results]
+    kinds = sorted({k for name in sets for k in results[name]["prepared"]["planted_by_type"]})
+    rows = []
+    for kind in kinds:
+        row: dict = {"kind": kind}
+        for name in sets:
+            prepared, raw = results[name]["prepared"], results[name]["raw_text"]
+            row[f"{name} planted"] = prepared["planted_by_type"].get(kind)
+            row[f"{name} recall"] = prepared["recall_by_type"].get(kind)
+            row[f"{name} recall (raw text)"] = raw["recall_by_type"].get(kind)
+        rows.append(row)
+    over = [
+        {
+            "data": name,
+            "measured on": mode,
+            "non-PII tokens": results[name][mode]["non_pii_tokens"],
+            "redacted": results[name][mode]["over_redacted_tokens"],
+            "share %": round(100 * results[name][mode]["over_redaction"], 4),
+            "meets targets": results[name][mode]["meets_targets"],
+        }
+        for name in sets
+        for mode in ("prepared", "raw_text")
+    ]
+    notes = [
+        f"targets: recall >= {TARGET_RECALL:.1%} for every kind, over-redaction < {TARGET_OVER_REDACTION:.2%}"
+        " of non-PII tokens (on the prepared text, which is what models and reports see)",
+        "raw_text also redacts agent turns, whose agent names are PII the synthetic truth does not list",
+    ]
+    if "speed" in results:
+        notes.append(f"speed: {results['speed']}")
+    return {
+        "title": "Redaction: recall per PII kind",
+        "rows": rows,
+        "extra_tables": {"over-redaction": over},
+        "notes": notes,
+    }
 
 
 def _measure(contacts: pd.DataFrame, truth: pd.DataFrame, redactor: Redactor) -> dict:
@@ -66,7 +106,7 @@ def _measure(contacts: pd.DataFrame, truth: pd.DataFrame, redactor: Redactor) ->
     out = {}
     for name, prepare in (("raw_text", False), ("prepared", True)):
         m = measure_redaction(texts, truth, redactor=redactor, channels=channels, prepare=prepare)
-        m["meets_targets"] = m["recall"] >= TARGET_RECALL and m["over_redaction"] <= TARGET_OVER_REDACTION
+        m["meets_targets"] = meets_targets(m)
         out[name] = m
     return out
 

@@ -4,7 +4,8 @@
 ``channel``, ``text``; ``pii_truth`` has ``contact_id``, ``pii_type``, ``value`` (the exact substring
 planted, the same layout as the synthetic generator's ``pii.parquet``). Every template also carries
 things that must survive redaction: amounts, dates, sizes, versions, quantities and product names.
-All PII here is invented (reserved phone ranges, test card numbers).
+All PII here is invented (reserved phone ranges, test card numbers). The cases of issue 12 (answers
+to the agent, new kinds, disguised formats) live in ``nlp.pii_fixture_cases`` and are included.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+
+from nlp.pii_fixture_cases import CALL_VALUES as CASE_CALL_VALUES
+from nlp.pii_fixture_cases import RISKY_NON_PII, SLOT_TYPES
+from nlp.pii_fixture_cases import TEMPLATES as CASE_TEMPLATES
+from nlp.pii_fixture_cases import VALUES as CASE_VALUES
 
 VALUES: dict[str, list[str]] = {
     "email": [
@@ -199,33 +205,49 @@ CALL_TEMPLATES: list[str] = [
 ]
 
 
-def fixture_contacts(rounds: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fixture_contacts(rounds: int = 2, cases: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Contacts with planted PII and the truth table.
 
     Parameters
     ----------
     rounds : int
         Each round fills every template once with the next values of each PII type.
+    cases : bool
+        Add the contacts of ``nlp.pii_fixture_cases`` (issue 12: answers, new kinds, disguised
+        formats) and, once, its risky texts without PII.
 
     Returns
     -------
     contacts : DataFrame with columns contact_id, channel, text
     pii_truth : DataFrame with columns contact_id, pii_type, value
     """
+    templates = TEMPLATES + [("call", t) for t in CALL_TEMPLATES]
+    if cases:
+        templates += CASE_TEMPLATES
     rows: list[tuple[str, str, str]] = []
     truth: list[tuple[str, str, str]] = []
     counters: dict[str, int] = {}
     n = 0
     for r in range(rounds):
-        for channel, template in TEMPLATES + [("call", t) for t in CALL_TEMPLATES]:
+        for channel, template in templates:
             n += 1
             cid = f"F{n:04d}"
-            values = CALL_VALUES if channel == "call" else VALUES
+            values = {**CALL_VALUES, **CASE_CALL_VALUES} if channel == "call" else {**VALUES, **CASE_VALUES}
             text, planted = _fill(template, values, counters, r)
             rows.append((cid, channel, text))
             truth.extend((cid, ptype, value) for ptype, value in planted)
+    if cases:
+        for channel, text in RISKY_NON_PII:
+            n += 1
+            rows.append((f"F{n:04d}", channel, text))
     contacts = pd.DataFrame(rows, columns=["contact_id", "channel", "text"])
     return contacts, pd.DataFrame(truth, columns=["contact_id", "pii_type", "value"])
+
+
+# Slots that hold a person: filled by the contact's person, so that {rare_first} is the first name
+# of {rare}, {rare_last_spelled} its surname read out letter by letter ("w i n t e r ...") and
+# {rare_lower} the name typed in lower case.
+_PERSONS = ("name", "rare", "hyphen")
 
 
 def _fill(
@@ -233,17 +255,26 @@ def _fill(
 ) -> tuple[str, list[tuple[str, str]]]:
     chosen: dict[str, str] = {}
     planted: list[tuple[str, str]] = []
-    # The same contact uses one person: {first} is the first name of {name}.
     person = counters.get("person", 0) + round_
     counters["person"] = person + 1
     for slot in dict.fromkeys(re.findall(r"{(\w+)}", template)):
-        if slot == "name":
-            chosen[slot] = values["name"][person % len(values["name"])]
-        elif slot == "first":
-            chosen[slot] = values["first"][person % len(values["first"])]
+        base = "name" if slot == "first" else slot.removesuffix("_first").removesuffix("_last_spelled")
+        base = base.removesuffix("_lower")
+        if base in _PERSONS:
+            full = values[base][person % len(values[base])]
+            if slot.endswith("_last_spelled"):
+                chosen[slot] = " ".join(full.split()[-1].lower())
+            elif slot == "first" or slot.endswith("_first"):
+                chosen[slot] = full.split()[0]
+            elif slot.endswith("_lower"):
+                chosen[slot] = full.lower()  # typed in lower case in a cased chat
+            else:
+                chosen[slot] = full
+            ptype = "name"
         else:
             k = counters.get(slot, 0)
             counters[slot] = k + 1
             chosen[slot] = values[slot][k % len(values[slot])]
-        planted.append(("name" if slot in ("first", "agent") else slot, chosen[slot]))
+            ptype = "name" if slot == "agent" else SLOT_TYPES.get(slot, slot)
+        planted.append((ptype, chosen[slot]))
     return template.format(**chosen), planted

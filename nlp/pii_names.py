@@ -1,4 +1,5 @@
-"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures.
+"""Person names from context: "my name is X Y", "this is X", "X here", "Hi X,", sign-offs, signatures,
+"call me Bob", "account holder: X", "a driver called X", "X from customer services".
 
 ``name_spans(doc, matcher, others)`` returns ``(start_char, end_char)`` spans of the names in a spaCy
 ``Doc``. A trigger phrase (found by a spaCy ``PhraseMatcher`` on lower-cased tokens) opens a name that
@@ -6,7 +7,9 @@ continues over capitalised tokens. Strong triggers ("my name is", "Mr", "address
 capitalised word; weak ones ("this is", "I'm", "Hi", "Thanks") need a known first name or a shape that
 only names have (a capitalised word closing a greeting or a sign-off). Call transcripts are lower case,
 so there the first word must be a known first name unless the trigger is strong. Every further
-occurrence of a found name in the same contact is redacted as well.
+occurrence of a found name in the same contact is redacted as well. A name takes its hyphenated
+parts with it ("Jean-Pierre", "Ashworth-Smythe"); a capitalised word joined to a lower-case one
+("Bob-standard") is no name.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
+
+from nlp.pii_name_words import FIRST_NAMES, SPOKEN_PREFIXES, SURNAMES_ING_ED, THINGS, WORD_NAMES
 
 
 def _words(text: str) -> list[str]:
@@ -37,6 +42,24 @@ STRONG_TRIGGERS = (
     "addressed|adressed|adddressed|addresed|adresed|addessed to",
     "account is under|uner|udner|undr|unde|nuder",
     "is under|uner|udner|undr|unde|nuder",
+    "account holder",
+    "account holder is",
+    "account holder 's name",
+    "account holders name",
+    "account holder name",
+    "account holder name is",
+    "account name is",
+    "cardholder|card holder",
+    "cardholder|card holder is",
+    "cardholder|card holder name",
+    "cardholder|card holder 's name",
+    "name on the card|account|order is",
+    "full name",
+    "full name is",
+    "surname|forename is",
+    "first|last|family|given|middle name is",
+    "review|reviewed|written|posted by",
+    "goes by",
     "under the name",
     "under the name of",
     "in the name of",
@@ -92,6 +115,26 @@ SIGN_OFFS = (
 # Sign-offs that are ordinary words too ("the best Samsung"): only at the start of a line or sentence.
 _LINE_START_SIGN_OFFS = frozenset({"best", "ta", "regards", "sincerely", "cheers"})
 INTRODUCTIONS = ("this is", "i am", "i 'm", "im", "it 's", "its", "it is")
+# "call me Bob": a nickname, but not "call me back" or "call me on 0770..."
+CALL_ME = ("call me", "just call me")
+# "Shout out to Dorothea in returns": praise names a person (not "thanks to Royal Mail")
+PRAISE = (
+    "shout out to",
+    "shoutout to",
+    "kudos to",
+    "props to",
+    "big thanks to",
+    "special thanks to",
+    "praise for",
+)
+# "my husband Tom", "my daughter Priya": a relative named
+KIN = tuple(
+    f"my {kin}"
+    for kin in _words(
+        "husband wife partner son daughter mum mom dad mother father brother sister boyfriend girlfriend "
+        "fiance fiancee neighbour neighbor colleague friend nan gran grandson granddaughter"
+    )
+)
 
 # Capitalised words that follow the triggers but are no names.
 NOT_NAMES = frozenset(
@@ -102,7 +145,10 @@ NOT_NAMES = frozenset(
         regards wishes order orders refund return returns delivery amazon shop store again so very
         much advance monday tuesday wednesday thursday friday saturday sunday january february march
         april june july august september october november december sent get click here please ok
-        okay yes no hope good great really just still also bot system admin
+        okay yes no hope good great really just still also bot system admin staff driver drivers
+        courier couriers people lady man woman guy chap bloke girl boy colleague employee person
+        advisor adviser rep representative operator assistant delivery packaging product item seller
+        warehouse returns whoever nobody tomorrow today tonight asap later anytime whenever crazy
         """
     )
 )
@@ -111,6 +157,8 @@ NOT_NAMES_LOWER = NOT_NAMES | frozenset(
     _words(
         """
         um uh erm er hmm yeah yep okay like calling speaking ringing phoning regarding about with
+        review warranty guarantee investigation compensation contract offer consideration discussion
+        construction repair maintenance
         from and i im its order account hi hello thanks thank please right so well actually
         basically
         """
@@ -131,6 +179,9 @@ def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | Phra
         ("GREETING", GREETINGS),
         ("SIGN_OFF", SIGN_OFFS),
         ("INTRO", INTRODUCTIONS),
+        ("CALL_ME", CALL_ME),
+        ("PRAISE", PRAISE),
+        ("KIN", KIN),
     )
     if not fillers:
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
@@ -160,6 +211,8 @@ def _spellings(phrase: str) -> list[list[str]]:
     return out
 
 
+# Words after which a lower-case name has ended: "this is kwame lewis im calling".
+_LOWER_FOLLOWERS = frozenset({"here", "im", "i", "calling", "from", "and", "speaking", "ringing", "about"})
 # ASR fillers that may sit inside a trigger phrase ("my name you know is ...").
 FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh", "erm", "well", "actually"})
 
@@ -193,7 +246,9 @@ def name_spans(
     """
     if text is None:
         text = doc.text  # built from the tokens on every access: read it once
-    lower_mode = text.islower() or not any(ch.isupper() for ch in text)
+    # Placeholders of an earlier pass ("[NAME]") are upper case in any transcript.
+    bare = _PLACEHOLDER.sub("", text) if "[" in text else text
+    lower_mode = bare.islower() or not any(ch.isupper() for ch in bare)
     found: list[tuple[int, int]] = []
     active = lower_matcher if lower_mode and lower_matcher is not None else matcher
     for match_id, start, end in active(doc):
@@ -202,9 +257,19 @@ def name_spans(
             prev = doc[start - 1] if start else None
             if not (prev is None or not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_):
                 continue
-        name = _name_after(doc, end, kind, lower_mode)
+        # a customer who types in lower case in a cased chat: "hi my name is dorothea winterbottom"
+        lower_here = lower_mode or _lower_sentence(text, doc[start].idx)
+        name = _name_after(doc, end, kind, lower_here)
         if name:
             found.append(name)
+    low = text.lower()
+    called = " called " in low or " named " in low or " name of " in low
+    for m in _ROLE_CALLED.finditer(text) if called else ():
+        after = doc.char_span(m.end(), len(text), alignment_mode="expand")
+        if after is not None:
+            name = _name_after(doc, after.start, "STRONG", lower_mode)
+            if name:
+                found.append(name)
     for m in _FUZZY_STRONG.finditer(text):
         after = doc.char_span(m.end(), len(text), alignment_mode="expand")
         if after is not None:
@@ -215,8 +280,29 @@ def name_spans(
         found.extend(_here_names(doc, lower_mode))
     if not lower_mode:
         found.extend(_full_names(text))
+        if _STAFF_WORDS.search(low):
+            found.extend(_staff_names(text))
     found.extend(_signature_names(text, others))
-    return found + _repeats(text, found, lower_mode)
+    return _whole_hyphenated(text, found + _repeats(text, found, lower_mode))
+
+
+def _whole_hyphenated(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names with their hyphenated parts ("Jean-Pierre", "Ashworth-Smythe"), never half of one;
+    a name joined to a lower-case word ("Bob-standard") is a product or a plan, not a name."""
+    out = []
+    for start, end in spans:
+        while start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+            m = _WORD_BEFORE.search(text, 0, start - 1)
+            if m is None or not m.group()[0].isupper():
+                break
+            start = m.start()
+        m = _HYPHEN_AFTER.match(text, end)
+        if m:
+            if text[end + 1].islower() and not text[start:end].islower():
+                continue
+            end = m.end()
+        out.append((start, end))
+    return out
 
 
 def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int] | None:
@@ -241,19 +327,38 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
                 break
     if i >= n:
         return None
+    if kind == "STRONG" and not lower_mode:
+        # "Account holder name: Mr T Okonkwo": the title stays, the initial belongs to the name
+        if doc[i].lower_ in _TITLES:
+            i += 2 if i + 1 < n and doc[i + 1].text == "." else 1
+        if i + 1 < n and len(doc[i].text) == 1 and doc[i].text.isupper():
+            k = i + 2 if doc[i + 1].text == "." and i + 2 < n else i + 1
+            if _is_name_word(doc[k]):
+                return doc[i].idx, _name_end(doc, k)
+        if i >= n:
+            return None
     first = doc[i]
     if not _first_token_ok(first, kind, lower_mode, doc, i):
         return None
     j = i + 1
+    joined = 0  # tokens of hyphens and apostrophes inside names ("jean-luc moreau-duval")
     # A surname, a second given name or a particle ("van der Berg"), on the same line.
-    while j < n and j - i < 4:
+    while j < n and j - i - joined < 4:
         tok = doc[j]
-        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and _is_name_word(doc[j + 1]):
-            j += 2
+        if tok.text in ("-", "'") and not doc[j - 1].whitespace_ and j + 1 < n and not tok.whitespace_:
+            nxt = doc[j + 1]
+            if _is_name_word(nxt) or (lower_mode and _lower_name_word(nxt)):
+                j += 2
+                joined += 2
+                continue
+        words = j - i - joined
+        if lower_mode and tok.lower_ in SPOKEN_PREFIXES and j + 1 < n and _lower_name_word(doc[j + 1]):
+            j += 2  # "jack o brien", "sean mc donald": the apostrophe and the join are not spoken
+            joined += 1
             continue
         if lower_mode:
-            if _lower_name_word(tok) and j - i < 2:
-                j += 1
+            if _lower_name_word(tok) and (words < 2 or (words == 2 and _ends_name(doc, j + 1))):
+                j += 1  # a third word only when the name clearly ends after it: "jean pierre dubois and"
                 continue
             break
         if _is_name_word(tok):
@@ -271,9 +376,48 @@ def _name_after(doc: Doc, i: int, kind: str, lower_mode: bool) -> tuple[int, int
     return doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
 
 
+_CLAUSE_END = re.compile(r"[.!?\n(),;]")
+_ROLE_AT_START = re.compile(r"[ \t]*(?:\[[^\]\n]*\][ \t]*)?[A-Za-z]+(?:[ \t]*\([^)\n]*\))?[ \t]*:")
+
+
+def _lower_sentence(text: str, at: int) -> bool:
+    """Whether the clause around ``at`` is typed all in lower case (role prefix aside)."""
+    start = max(text.rfind(ch, 0, at) for ch in ".!?\n(),;") + 1
+    m = _CLAUSE_END.search(text, at)
+    end = m.start() if m else len(text)
+    role = _ROLE_AT_START.match(text, start, end)
+    sentence = text[role.end() if role else start : end]
+    if "[" in sentence:
+        sentence = _PLACEHOLDER.sub("", sentence)
+    return not any(ch.isupper() for ch in sentence)
+
+
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "mr.", "mrs.", "ms.", "dr."})
+
+
+def _name_end(doc: Doc, k: int) -> int:
+    """End character of the capitalised (or hyphenated) words from token ``k`` on the same line."""
+    j = k + 1
+    while j < len(doc) and j - k < 3 and _is_name_word(doc[j]) and "\n" not in doc[j - 1].whitespace_:
+        j += 1
+    return doc[j - 1].idx + len(doc[j - 1].text)
+
+
+def _ends_name(doc: Doc, j: int) -> bool:
+    """Whether a lower-case name may end before token ``j``: the turn ends or a follower comes."""
+    if j >= len(doc):
+        return True
+    return "\n" in doc[j - 1].whitespace_ or doc[j].is_punct or doc[j].lower_ in _LOWER_FOLLOWERS
+
+
 def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -> bool:
+    if kind in ("CALL_ME", "PRAISE", "KIN"):
+        # the nickname is a known first name, or (cased) a capitalised word that is no common one
+        return tok.lower_ in FIRST_NAMES or (not lower_mode and _is_name_word(tok))
     if lower_mode:
-        if tok.lower_ in _first_names():
+        if tok.lower_ in WORD_NAMES and kind != "STRONG" and i + 1 < len(doc) and doc[i + 1].lower_ in THINGS:
+            return False  # "its rose gold", "its max size": a product, not a person
+        if tok.lower_ in FIRST_NAMES:
             return True
         if kind == "STRONG":
             return _lower_name_word(tok)
@@ -283,11 +427,11 @@ def _first_token_ok(tok: Token, kind: str, lower_mode: bool, doc: Doc, i: int) -
             and i + 2 < len(doc)
             and _lower_name_word(tok)
             and _lower_name_word(doc[i + 1])
-            and doc[i + 2].lower_ in ("here", "im", "calling", "from", "and", "i")
+            and doc[i + 2].lower_ in _LOWER_FOLLOWERS
         )
     if not _is_name_word(tok):
         return False
-    if kind == "STRONG" or tok.lower_ in _first_names():
+    if kind == "STRONG" or tok.lower_ in FIRST_NAMES:
         return True
     if kind in ("GREETING", "SIGN_OFF"):
         return True
@@ -314,7 +458,9 @@ def _lower_name_word(tok: Token) -> bool:
         and len(low) >= 2
         and low not in STOP_WORDS
         and low not in NOT_NAMES_LOWER
-        and not low.endswith(("ing", "ed"))
+        # "calling", "ordered" end a name; "king", "reed", "fleming", "ahmed" are names
+        and (len(low) < 6 or not low.endswith(("ing", "ed")) or low in SURNAMES_ING_ED)
+        and (len(low) > 4 or not low.endswith("ed") or low in SURNAMES_ING_ED)
     )
 
 
@@ -362,6 +508,43 @@ def _full_names(text: str) -> list[tuple[int, int]]:
         if re.match(r"[ \t]+" + _STREETS + r"\b", text[m.end() :]):
             continue
         out.append((m.start(), m.end()))
+    return out
+
+
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+_WORD_BEFORE = re.compile(r"[^\W\d_][\w'’]*$")
+_HYPHEN_AFTER = re.compile(r"(?:-([^\W\d_][\w'’]*))+")
+# "a driver called Tobias", "the lady named Marguerite"
+_ROLE_CALLED = re.compile(
+    r"(?i)\b(?:driver|courier|agent|advisor|adviser|rep|representative|lady|man|woman|guy|girl|gentleman|"
+    r"bloke|chap|fella|fellow|someone|somebody|person|colleague|manager|supervisor|assistant|postman|"
+    r"postwoman|operator|employee|member[ \t]of[ \t]staff)"
+    r"[ \t]+(?:called|named|by[ \t]+the[ \t]+name[ \t]+of)[ \t]+"
+)
+# "Dieter Müller from the warehouse", "Priya in returns": someone named by the team they work in
+_STAFF_PLACE = re.compile(
+    r"(?<![\w'-])([A-Z][a-zà-ÿı'’-]+(?:[ \t]+(?:Mc|O')?[A-Z][a-zà-ÿı'’-]+)?)[ \t]+(?:from|in|at|on)[ \t]+"
+    r"(?:the[ \t]+|your[ \t]+)?(?:warehouse|customer[ \t]+services?|customer[ \t]+care|support|returns|"
+    r"refunds|billing|accounts|the[ \t]+help[ \t]?desk|help[ \t]?desk|call[ \t]+cent(?:re|er)|"
+    r"complaints|dispatch|reception|(?:[A-Z][a-z]+[ \t]+)?(?:store|shop|branch|depot))\b"
+)
+
+
+_STAFF_WORDS = re.compile(
+    r"warehouse|customer|support|returns|refunds|billing|accounts|desk|cent(?:re|er)|complaints|dispatch|"
+    r"reception|store|shop|branch|depot"
+)
+
+
+def _staff_names(text: str) -> list[tuple[int, int]]:
+    """A first and last name, or a known first name, before the team they work in."""
+    out = []
+    for m in _STAFF_PLACE.finditer(text):
+        words = m.group(1).split()
+        if any(w.lower() in STOP_WORDS or w.lower() in NOT_NAMES for w in words):
+            continue
+        if len(words) == 2 or words[0].lower() in FIRST_NAMES:
+            out.append((m.start(1), m.end(1)))
     return out
 
 
@@ -415,54 +598,3 @@ def _repeats(text: str, found: list[tuple[int, int]], lower_mode: bool) -> list[
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
-
-
-def _first_names() -> frozenset[str]:
-    return FIRST_NAMES
-
-
-# Common given names in the UK, US, Germany and France (lower case), for triggers whose context alone
-# is too weak ("this is sarah" in a call, "Sarah here").
-FIRST_NAMES = frozenset(
-    _words(
-        """
-        aaron abdul abigail adam adrian ahmed aisha alan albert alex alexander alexandra alice
-        alicia ali alison amanda amber amelia amy ana andrea andreas andrew andy angela anna anne
-        annie anthony antoine anton arthur ashley aurelie barbara ben benjamin bernard beth bethany
-        bill bob brandon brian bruno camille carl carla carlos carol caroline catherine charles
-        charlie charlotte chloe chris christian christina christine christopher claire clara claude
-        daniel danielle darren david deborah debbie dennis diana diane dominic donna dorothy douglas
-        dylan edward eleanor elena elizabeth ella ellie emily emma eric erik esther ethan eva eve
-        fatima felix fiona florian francesca francis frank franz frederic freya gabriel gary gemma
-        george georgia gerald gillian grace graham greg gregory hannah harry heather heinz helen
-        helga henry holly ian imogen isaac isabel isabella isabelle jack jackie jacob jacqueline
-        jake james jamie jan jane janet jason jean jeff jeffrey jennifer jenny jeremy jessica jill
-        jo joan joanna joe john jonathan jordan jose joseph josh joshua jude judith julia julian
-        julie justin juergen jurgen karen karl kate katherine kathleen katie kay keith kelly ken
-        kevin kim kirsty klaus laura lauren leah lee leo leon lewis liam linda lisa liz lois louis
-        louise lucas lucy luis luke lukas maria marie mark martin mary mathieu matt matthew max
-        megan melanie mia michael michelle mike mohammed mohammad muhammad monika nadia naomi
-        natalie nathan nicholas nick nicola nicole niamh noah nora oliver olivia omar oscar owen
-        pamela patricia patrick paul paula peter petra philip philippe phoebe pierre priya rachel
-        raj rebecca richard rita rob robert robin rose ross ruby ruth ryan sabine sally sam samantha
-        samuel sandra sara sarah scott sean sebastian sharon shaun simon sophie sophia stefan
-        stephanie stephen steve steven stuart susan suzanne tanja tara teresa thomas tim timothy
-        tina tobias tom tony tracy ursula valerie vanessa victoria vincent wayne wendy william
-        wolfgang yasmin yusuf zoe zara kwame andre hugo isla madison diego tyrone katharina niklas
-        matthias jonas brittany ruben rubén lily imran romain maximilian jules marcus adrian adrián
-        ines inès jorge aylin quentin javier cristina irene ava alexis maría chloé sofía sofia
-        oceane océane léa lea amelie amélie manon lucie hélène thibault baptiste théo theo enzo
-        nathalie sylvie pablo alejandro lucía lucia carmen pilar javi sergio marta raúl raul alvaro
-        álvaro manuel antonio francisco miguel elena jürgen jorg jörg dirk uwe jens sven kai finn
-        mehmet emre elif leonie jana lena hanna mila ben noah elias paul felix jan moritz marie
-        sophie johanna greta lina emilia keisha jamal darnell deshawn latoya shanice malik aaliyah
-        jayden brianna destiny hailey kayla tyler austin kyle cody dylan logan mason ethan aiden
-        jackson carter wyatt hunter connor riley zoe chloe mia olivia harper evelyn abigail emily
-        ella avery scarlett layla nora zoey hazel aurora amira hassan ali fatima yasmin omar layla
-        mohamed ibrahim kofi ama abena kemi tunde arjun rohan vikram anjali deepa sanjay ravi sunita
-        kiran neha rahul amit pooja
-        franziska julia katrin stefanie anja birgit claudia nicole kerstin ute heike susanne carsten
-        thorsten markus stefan andreas christian timo nils lars wei li ming chen mei hiroshi yuki kenji sakura
-        """
-    )
-)

@@ -1,9 +1,14 @@
 """Character-level PII patterns: regular expressions plus the checks that make them precise.
 
-``find_pattern_spans(text)`` returns candidate ``(start, end, label)`` spans for e-mail addresses,
-card numbers (13-19 digits, Luhn-checked), phone numbers (international and UK/US/DE/FR national
-formats), order ids, parcel tracking ids and street addresses. Overlaps are resolved by the caller
-(``nlp.redact``), which also finds person names from token context.
+``find_pattern_spans(text)`` returns candidate ``(start, end, label)`` spans for e-mail addresses
+(also disguised: "jane.doe [at] example [dot] com", or read out: "jane dot doe at gmail dot com"),
+card numbers (13-19 digits grouped by spaces, dashes or dots, Luhn-checked), phone numbers
+(international and UK/US/DE/FR national formats), order ids, parcel tracking ids, street addresses,
+P.O. boxes and UK postcodes in any case (a lower-case "ls6 2ab" only with a real postcode area). It
+adds the spans of ``nlp.pii_identity`` (IBANs, national ids, dates of birth, IP addresses, usernames,
+passwords, PINs, CVV codes) and of ``nlp.pii_answers`` (values a customer gives when the agent asks).
+Overlaps are resolved by the caller (``nlp.redact``), which also finds person names from token
+context.
 
 Everything here is deliberately conservative about numbers that are not PII: amounts (``£49.99``),
 dates (``04/11/2026``), sizes (``EU 42``), versions (``8.4``) and short quantities never match,
@@ -15,7 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from nlp.pii_answers import answer_spans
+from nlp.pii_identity import find_identity_spans
+
 _HAS_DIGIT = re.compile(r"\d")
+
 # (start, end, label)
 CharSpan = tuple[int, int, str]
 
@@ -23,16 +32,29 @@ CharSpan = tuple[int, int, str]
 def find_pattern_spans(text: str) -> list[CharSpan]:
     """Candidate PII spans of ``text`` found by the character patterns (may overlap)."""
     spans: list[CharSpan] = []
+    low = text.lower()
     for m in _EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
     for m in _SPOKEN_EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
+    if _BRACKETED_AT.search(text):
+        spans.extend((m.start(), m.end(), "EMAIL") for m in _OBFUSCATED_EMAIL.finditer(text))
+    spans.extend(find_identity_spans(text, low))
+    spans.extend(answer_spans(text))
+    if "box" in low:
+        spans.extend(
+            (m.start(), _trim_end(text, m.start(), m.end()), "ADDRESS") for m in _PO_BOX.finditer(text)
+        )
     if not _HAS_DIGIT.search(text):
         spans.extend(_spoken_numbers(text))
         spans.extend((m.start(1), m.end(1), "NAME") for m in _AGENT_NAME.finditer(text))
         # house numbers read out in calls: "twenty seven albert road"
         spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
         return spans
+    # a UK postcode on its own is enough to locate a household
+    for m in _ANY_CASE_POSTCODE.finditer(text):
+        if m.group(1).lower() in _POSTCODE_AREAS:
+            spans.append((_address_before(text, m.start()), m.end(), "ADDRESS"))
     spans.extend(_cards(text))
     for pattern in _ORDER_PATTERNS:
         for m in pattern.finditer(text):
@@ -48,6 +70,9 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         if _count_digits(m.group(1)) >= 4:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
     for m in _overlapping(_ORDER_CONTEXT, text):
+        role = _ROLE_PREFIX.match(text, text.rfind("\n", 0, m.start()) + 1)
+        if role and m.start() < role.end():
+            continue  # "Customer: 07700 900 123" is a chat turn, not a customer number
         if _count_digits(m.group(1)) >= 5:
             spans.append((m.start(1), m.end(1), "ORDER_ID"))
     spans.extend(_phones(text))
@@ -84,6 +109,21 @@ def luhn_valid(digits: str) -> bool:
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
 )
+# Addresses disguised against scrapers: "jane.doe [at] example [dot] com", "jane (at) example.com".
+_BRACKET_AT = r"[ \t]*[\[({<][ \t]*(?i:at)[ \t]*[\])}>][ \t]*"
+_BRACKET_DOT = r"(?:[ \t]*[\[({<][ \t]*(?i:dot)[ \t]*[\])}>][ \t]*|\.)"
+_BRACKETED_AT = re.compile(r"[\[({<][ \t]*(?i:at)[ \t]*[\])}>]")
+_OBFUSCATED_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9_%+-]*(?:"
+    + _BRACKET_DOT
+    + r"[A-Za-z0-9_%+-]+)*"
+    + _BRACKET_AT
+    + r"[A-Za-z0-9-]+(?:"
+    + _BRACKET_DOT
+    + r"[A-Za-z0-9-]+)*"
+    + _BRACKET_DOT
+    + r"[A-Za-z]{2,}(?![\w-])"
+)
 # ASR spells addresses out: "john dot smith at gmail dot com".
 _SPOKEN_EMAIL = re.compile(
     r"\b[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+)*\s+at\s+[a-z0-9]+"
@@ -94,7 +134,7 @@ _SPOKEN_EMAIL = re.compile(
 # ---------------------------------------------------------------------------------------------------
 # cards
 
-_CARD_CANDIDATE = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,22}(?![\d.,]\d)")
+_CARD_CANDIDATE = re.compile(r"(?<![\d.,-])\d(?:[ .-]?\d){12,22}(?![\d.,]\d)")
 _CARD_CONTEXT = re.compile(r"\b(?:card|visa|mastercard|amex|debit|credit)\b", re.IGNORECASE)
 
 
@@ -183,6 +223,8 @@ def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
         pos = m.start() + 1
 
 
+# "Customer:" opening a chat or call turn (with its "[10:02]" time stamp)
+_ROLE_PREFIX = re.compile(r"[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?(?i:customer|client)[ \t]*:")
 # A bare run of 8+ digits (not a card, phone or known id) is an identifier of some kind.
 _LONG_NUMBER = re.compile(r"(?<![\w.,£$€-])\d{8,}(?![\w.,]\d|\w)")
 
@@ -272,6 +314,13 @@ _SPOKEN_DIGITS = re.compile(
 )
 
 
+# The cue nearest before a spoken number decides its kind when it is no phone ("my social is ...").
+_SPOKEN_CUE_LABELS = ("NATIONAL_ID", "PIN", "CVV", "IBAN", "PASSWORD")
+_SPOKEN_CUES = re.compile(
+    r"\b(?:(ssn|social|national insurance|ni number)|(pin)|(cvv|cvc|security code)|(iban)|(password))\b"
+)
+
+
 def _spoken_numbers(text: str) -> list[CharSpan]:
     """Numbers read out digit by digit in call transcripts ("oh seven seven double nine ...")."""
     out: list[CharSpan] = []
@@ -290,7 +339,11 @@ def _spoken_numbers(text: str) -> list[CharSpan]:
             continue
         before = text[max(0, m.start() - 40) : m.start()].lower()
         label = "PHONE"
-        if re.search(r"\b(?:tracking|track|parcel|waybill)\b", before):
+        cued = list(_SPOKEN_CUES.finditer(before))
+        if cued:
+            groups = cued[-1].groups()
+            label = next(lab for lab, g in zip(_SPOKEN_CUE_LABELS, groups, strict=True) if g)
+        elif re.search(r"\b(?:tracking|track|parcel|waybill)\b", before):
             label = "TRACKING_ID"
         elif re.search(r"\b(?:order|reference|ref|invoice|return|booking)\b", before):
             label = "ORDER_ID"
@@ -314,6 +367,15 @@ _SUFFIX_LOWER = (
 )
 # lower-case UK postcode as ASR writes it: "m14 5rt"
 _UK_POSTCODE_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]?\d[abd-hjlnp-uw-z]{2}"
+# cities a spoken address may end with ("twenty seven albert road manchester")
+_CITIES_LOWER = (
+    r"(?:london|manchester|leeds|bristol|glasgow|birmingham|cardiff|york|liverpool|sheffield|edinburgh|"
+    r"newcastle|nottingham|leicester|brighton|oxford|cambridge|bath|belfast|aberdeen|dundee|swansea|"
+    r"coventry|bradford|hull|plymouth|southampton|portsmouth|reading|norwich|exeter|derby|"
+    r"berlin|hamburg|munich|münchen|cologne|köln|frankfurt|leipzig|dresden|bremen|paris|lyon|"
+    r"marseille|toulouse|nantes|lille|bordeaux|rennes|madrid|barcelona|valencia|sevilla|seville|"
+    r"bilbao|malaga|málaga|zaragoza)"
+)
 _HOUSE = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)[ \t]*\w{1,5},?[ \t]+)?"
 _UK_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2})"
@@ -367,7 +429,8 @@ _ADDRESS_PATTERNS = [
         + _SUFFIX_LOWER
         + r"\b"
         r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w)"
-        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w))?"
+        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w)"
+        r"|,?[ \t]+" + _CITIES_LOWER + r"\b)?"
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
     re.compile(
@@ -406,12 +469,46 @@ _ADDRESS_PATTERNS = [
     re.compile(
         r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
     ),
-    # a UK postcode on its own is enough to locate a household
-    re.compile(r"(?<![\w-])" + _UK_POSTCODE + r"(?![\w-])"),
 ]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# The 121 UK postcode areas: a lower-case "ls6 2ab" is taken only with a real area, so that product
+# codes of the same shape ("ps5 2tb") stay.
+_POSTCODE_AREAS = frozenset(
+    _words(
+        "ab al b ba bb bd bh bl bn br bs bt ca cb cf ch cm co cr ct cv cw da dd de dg dh dl dn dt dy e ec "
+        "eh en ex fk fy g gl gu ha hd hg hp hr hs hu hx ig ip iv ka kt kw ky l la ld le ll ln ls lu m me mk "
+        "ml n ne ng nn np nr nw ol ox pa pe ph pl po pr rg rh rm s sa se sg sk sl sm sn so sp sr ss st sw sy "
+        "ta td tf tn tq tr ts tw ub w wa wc wd wf wn wr ws wv yo ze"
+    )
+)
+_ANY_CASE_POSTCODE = re.compile(r"(?<![\w-])(?i:([a-z]{1,2})\d[a-z\d]?[ \t]?\d[abd-hjlnp-uw-z]{2})(?![\w-])")
+# "P.O. Box 1234", "PO Box 77, Leeds LS6 2AB", "po box 1234"
+_PO_BOX = re.compile(
+    r"(?i:\b(?:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box)"
+    r"[ \t]*(?:no\.?|number|#)?[ \t]*\d{1,6})(?![\w])" + _TAIL
+)
 
 # Chat transcripts name the agent in the role prefix: "Agent (Sarah): ..."
 _AGENT_NAME = re.compile(r"(?m)^(?:\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]*)?Agent[ \t]*\(([^)\n]{1,40})\)")
+
+
+# "14 Kingsway, Birmingham" before a postcode: a street without a suffix word is still the address
+_BEFORE_POSTCODE = re.compile(
+    r"(?<![\w£$€.,])(?:(?:Flat|Apt\.?|Apartment|Unit)[ \t]*\w{1,5},?[ \t]+)?\d{1,5}[A-Za-z]?,?"
+    r"(?:[ \t]+(?:[A-Z][\w'’.-]*|upon|on|the|de|am),?){1,6}[ \t]+$"
+)
+
+
+def _address_before(text: str, start: int) -> int:
+    """Start of the house number and street written on the same line before a postcode at ``start``."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _BEFORE_POSTCODE.search(text, max(line_start, start - 80), start)
+    return m.start() if m else start
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

@@ -77,13 +77,19 @@ def prepare_contacts(contacts: pd.DataFrame, config: PrepareConfig | None = None
     if "text" not in contacts.columns:
         raise KeyError("contacts need a 'text' column")
     channels = contacts["channel"] if "channel" in contacts.columns else [None] * len(contacts)
+    raw = [t if isinstance(t, str) else "" for t in contacts["text"]]
+    redactor = Redactor(config.redact_config) if config.redact else None
+    if redactor is not None:
+        # answers to the agent's questions ("Customer: Dorothea Winterbottom") need the question,
+        # which is dropped with the agent's turns below
+        raw = redactor.redact_answers(raw)
     texts = [
-        prepare_text(t if isinstance(t, str) else "", c if isinstance(c, str) else None, config=config)
-        for t, c in zip(contacts["text"], channels, strict=True)
+        prepare_text(t, c if isinstance(c, str) else None, config=config)
+        for t, c in zip(raw, channels, strict=True)
     ]
     out = contacts.copy()
-    if config.redact:
-        texts = [_squash(t) for t in Redactor(config.redact_config).redact_many(texts)]
+    if redactor is not None:
+        texts = [_squash(t) for t in redactor.redact_many(texts)]
     out["clean_text"] = texts
     return out
 
@@ -127,7 +133,8 @@ def infer_channel(text: str) -> str | None:
         return "app"
     roles = _ROLE.findall(text)
     if roles:
-        return "call" if all(r.islower() for r in roles) and not any(c.isupper() for c in text) else "chat"
+        bare = re.sub(r"\[[A-Z_]+\]", "", text)  # placeholders of redacted answers are upper case
+        return "call" if all(r.islower() for r in roles) and not any(c.isupper() for c in bare) else "chat"
     if re.search(r"(?im)^\s*subject\s*:|^On .{0,200}wrote:\s*$|^sent from my ", text):
         return "email"
     return None

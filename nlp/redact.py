@@ -1,20 +1,28 @@
-"""PII redaction: emails, phones, cards, order and tracking ids, addresses and names become placeholders.
+"""PII redaction: contact details, ids, account secrets and names become typed placeholders.
 
-Placeholders: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[ORDER_ID]``, ``[TRACKING_ID]``, ``[ADDRESS]``,
-``[NAME]``. Redaction runs before anything is embedded, cached, logged or written.
+Placeholders: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[IBAN]``, ``[ORDER_ID]``, ``[TRACKING_ID]``,
+``[ADDRESS]``, ``[NAME]``, ``[USERNAME]``, ``[NATIONAL_ID]`` (SSN, UK NI number), ``[DATE_OF_BIRTH]``,
+``[IP_ADDRESS]``, ``[PASSWORD]``, ``[PIN]``, ``[CVV]``. Redaction runs before anything is embedded,
+cached, logged or written.
 
 The redactor is a spaCy pipeline on ``spacy.blank("en")`` (no downloaded model) with three rule-based
 components, whose factories are registered under versioned names (spaCy allows no dots in a factory
 name, hence ``_v1``) so that a saved config keeps its meaning; a changed behaviour gets a ``_v2``:
 
 - ``pii_patterns`` (factory ``voc_pii_patterns_v1``, ``nlp.pii_patterns``): regular expressions
-  with checks (Luhn for cards, digit counts and groupings for phones, context words for ids) ->
-  character-offset candidates in ``doc.user_data["pii_candidates"]``;
+  with checks (Luhn for cards, mod-97 for IBANs, digit counts and groupings for phones, context words
+  for ids; ``nlp.pii_identity`` for the values that need a cue, such as "PIN 4821"; ``nlp.pii_answers``
+  for the values a customer gives when an agent asks for them) -> candidates in
+  ``doc.user_data["pii_candidates"]``;
 - ``pii_names`` (factory ``voc_pii_names_v1``, ``nlp.pii_names``): a token ``Matcher`` for the
-  phrases that introduce a name ("my name is", "this is", "Hi", "Thanks", "addressed to", ...) ->
-  more candidates;
+  phrases that introduce a name ("my name is", "this is", "Hi", "Thanks", "addressed to", "call me",
+  ...) -> more candidates;
 - ``pii_resolve`` (factory ``voc_pii_resolve_v1``): overlapping candidates are merged (the merged
   span takes the label of the most specific one) -> ``doc.spans["pii"]``, sorted and disjoint.
+
+A contact's preparation drops the agent's turns, and with them the question that makes a bare
+"Dorothea Winterbottom" a name: ``Redactor.redact_answers`` replaces such answers in the whole
+transcript first (``nlp.prepare`` calls it before keeping the customer's words).
 
 Example
 -------
@@ -32,14 +40,49 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.pii_answers import answer_spans
 from nlp.pii_names import build_trigger_matcher, name_spans
 from nlp.pii_patterns import find_pattern_spans
 
-LABELS = ("EMAIL", "PHONE", "CARD", "ORDER_ID", "TRACKING_ID", "ADDRESS", "NAME")
+LABELS = (
+    "EMAIL",
+    "PHONE",
+    "CARD",
+    "IBAN",
+    "ORDER_ID",
+    "TRACKING_ID",
+    "ADDRESS",
+    "NAME",
+    "USERNAME",
+    "NATIONAL_ID",
+    "DATE_OF_BIRTH",
+    "IP_ADDRESS",
+    "PASSWORD",
+    "PIN",
+    "CVV",
+)
 # When candidates overlap, the merged span keeps the most specific label (earliest here).
 _PRIORITY = {
     label: i
-    for i, label in enumerate(("EMAIL", "CARD", "TRACKING_ID", "ORDER_ID", "ADDRESS", "PHONE", "NAME"))
+    for i, label in enumerate(
+        (
+            "EMAIL",
+            "CARD",
+            "IBAN",
+            "NATIONAL_ID",
+            "IP_ADDRESS",
+            "CVV",
+            "PIN",
+            "PASSWORD",
+            "USERNAME",
+            "DATE_OF_BIRTH",
+            "TRACKING_ID",
+            "ORDER_ID",
+            "ADDRESS",
+            "PHONE",
+            "NAME",
+        )
+    )
 }
 
 
@@ -115,6 +158,20 @@ class Redactor:
         clean = [t if isinstance(t, str) else "" for t in texts]
         # zip with the inputs: Doc.text rebuilds the string from its tokens on every access
         return [replace_spans(t, self._spans(doc)) for t, doc in zip(clean, self._pipe(clean), strict=True)]
+
+    def redact_answers(self, texts: Iterable[str]) -> list[str]:
+        """``texts`` with only the values given in answer to an agent's request replaced.
+
+        For transcripts that are about to lose their agent turns (``nlp.prepare``): what remains is
+        redacted by ``redact_many`` afterwards. Cheap: plain regular expressions, no spaCy.
+        """
+        keep = set(self.config.labels)
+        out = []
+        for t in texts:
+            text = t if isinstance(t, str) else ""
+            spans = [s for s in merge_spans(answer_spans(text)) if s.label in keep]
+            out.append(replace_spans(text, spans) if spans else text)
+        return out
 
     def _pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
         return self.nlp.pipe(

@@ -4,26 +4,38 @@
 (``value`` is the exact substring of the contact's text; the synthetic generator writes them to
 ``pii.parquet``) and returns
 
-- ``recall``: the share of planted PII values that no longer appear in the redacted text, overall and
-  ``recall_by_type``;
+- ``recall``: the share of planted PII values that are gone whole from the redacted text, overall and
+  ``recall_by_type``. Gone whole: the value no longer appears, every token it touches was changed
+  (stop words such as the "the" of "the twelfth of march" aside), and none of its words (3+ letters
+  or digits) is left where it was ("[NAME] Moreau-Duval" and
+  "Jean-[NAME]" are misses);
 - ``over_redaction``: the share of non-PII tokens (whitespace tokens of the measured text that do not
-  overlap any planted value) that overlap a redacted span.
+  overlap any planted value) that redaction changed. The redacted text is aligned with the measured
+  one token by token (``difflib``), so the measure sees what a reader sees, whichever step redacted.
 
-Targets (issue 3): recall >= 0.99, over-redaction <= 0.01.
+Targets (issue 12): recall >= 0.995 for every type, over-redaction < 0.0001 (0.01% of non-PII tokens).
 
-With ``prepare=True`` the measured text is the prepared one (customer turns, no signatures), which is
-what reaches embeddings; otherwise the redactor alone runs on the raw text, the stricter test.
+With ``prepare=True`` the measured text is the prepared one (customer turns, no signatures) and the
+redacted text is what ``prepare_contacts`` writes, which is what reaches embeddings, models and
+reports; otherwise the redactor alone runs on the raw text (agent turns included).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from difflib import SequenceMatcher
 
 import pandas as pd
+from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.redact import Redactor, replace_spans
+from nlp.redact import Redactor
+
+TARGET_RECALL = 0.995
+TARGET_OVER_REDACTION = 0.0001
+# punctuation a placeholder may take or leave beside it ("Winterbottom." -> "[NAME].")
+_EDGE = ".,;:!?\"'()[]<>"
 
 
 def measure_redaction(
@@ -44,21 +56,22 @@ def measure_redaction(
     pii_truth : DataFrame with columns contact_id, pii_type, value
         Planted PII; ``value`` occurs verbatim in the contact's text.
     redactor : Redactor, optional
-        Built once when not given.
+        Built once when not given; with ``prepare`` its config is the one preparation uses.
     channels : mapping or Series of contact_id -> channel, optional
         Used with ``prepare=True``.
     prepare : bool
-        Measure on ``prepare_text`` output (the pipeline) instead of the raw text (the redactor alone).
+        Measure the preparation stage (``prepare_contacts``) instead of the redactor alone on the
+        raw text.
     examples : int
-        Keep up to this many missed values and over-redacted tokens per type (for debugging; they
-        are PII, never log or write them outside a test).
+        Keep up to this many missed values and over-redacted tokens (for debugging; they are PII,
+        never log or write them outside a test).
 
     Returns
     -------
     dict
         ``recall``, ``recall_by_type`` ({type: share}), ``planted`` and ``planted_by_type`` (counts),
         ``over_redaction``, ``non_pii_tokens``, ``over_redacted_tokens``, ``contacts``; with
-        ``examples`` also ``missed`` and ``over_redacted`` (lists).
+        ``examples`` also ``missed`` ([(type, value)]) and ``over_redacted`` (tokens).
     """
     missing = {"contact_id", "pii_type", "value"} - set(pii_truth.columns)
     if missing:
@@ -66,13 +79,21 @@ def measure_redaction(
     texts = pd.Series(texts, dtype=object)
     redactor = redactor or Redactor()
     ids = list(texts.index)
-    measured = [t if isinstance(t, str) else "" for t in texts]
+    raw = [t if isinstance(t, str) else "" for t in texts]
     if prepare:
-        from nlp.prepare import prepare_text
+        from nlp.prepare import PrepareConfig, prepare_contacts, prepare_text
 
         chans = pd.Series(channels if channels is not None else {}, dtype=object)
-        measured = [prepare_text(t, chans.get(i)) for t, i in zip(measured, ids, strict=True)]
-    all_spans = list(redactor.find_many(measured))
+        frame = pd.DataFrame({"text": raw, "channel": [chans.get(i) for i in ids]})
+        measured = [
+            prepare_text(t, c if isinstance(c, str) else None)
+            for t, c in zip(raw, frame["channel"], strict=True)
+        ]
+        config = PrepareConfig(redact_config=redactor.config)
+        redacted = [str(t) for t in prepare_contacts(frame, config)["clean_text"]]
+    else:
+        measured = raw
+        redacted = redactor.redact_many(raw)
     truth = defaultdict(list)
     for cid, ptype, value in pii_truth[["contact_id", "pii_type", "value"]].itertuples(index=False):
         truth[cid].append((str(ptype), str(value)))
@@ -82,25 +103,26 @@ def measure_redaction(
     missed: list[tuple[str, str]] = []
     over: list[str] = []
     non_pii = over_redacted = 0
-    for cid, text, spans in zip(ids, measured, all_spans, strict=True):
-        redacted = replace_spans(text, spans)
+    for cid, text, out in zip(ids, measured, redacted, strict=True):
+        tokens = list(re.finditer(r"\S+", text))
+        changed = _changed_tokens([t.group() for t in tokens], out.split())
         pii_ranges: list[tuple[int, int]] = []
         for ptype, value in truth.get(cid, []):
             planted[ptype] += 1
-            if value not in redacted:
+            where = [(m.start(), m.end()) for m in re.finditer(re.escape(value), text)]
+            if value not in out and all(_gone(value, s, e, tokens, changed) for s, e in where):
                 removed[ptype] += 1
             elif examples and len(missed) < examples:
                 missed.append((ptype, value))
-            pii_ranges.extend((m.start(), m.end()) for m in re.finditer(re.escape(value), text))
-        for tok in re.finditer(r"\S+", text):
-            s, e = tok.span()
+            pii_ranges.extend(where)
+        for i in changed:
+            s, e = tokens[i].span()
             if any(ps < e and s < pe for ps, pe in pii_ranges):
                 continue
-            non_pii += 1
-            if any(rs < e and s < re_ for rs, re_, _ in spans):
-                over_redacted += 1
-                if examples and len(over) < examples:
-                    over.append(tok.group())
+            over_redacted += 1
+            if examples and len(over) < examples:
+                over.append(tokens[i].group())
+        non_pii += sum(1 for t in tokens if not any(ps < t.end() and t.start() < pe for ps, pe in pii_ranges))
     total = sum(planted.values())
     result: dict = {
         "contacts": len(ids),
@@ -116,3 +138,40 @@ def measure_redaction(
         result["missed"] = missed
         result["over_redacted"] = over
     return result
+
+
+def meets_targets(result: dict) -> bool:
+    """Whether a ``measure_redaction`` result meets the recall (every type) and over-redaction targets."""
+    recalls = result["recall_by_type"].values()
+    return min(recalls, default=1.0) >= TARGET_RECALL and result["over_redaction"] < TARGET_OVER_REDACTION
+
+
+def _changed_tokens(before: list[str], after: list[str]) -> dict[int, str]:
+    """Tokens of ``before`` not kept, in order, in ``after``: index -> the text that replaced them."""
+    a = [t.strip(_EDGE) for t in before]
+    b = [t.strip(_EDGE) for t in after]
+    changed: dict[int, str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            replacement = " ".join(after[j1:j2])
+            changed.update((i, replacement) for i in range(i1, i2))
+    return changed
+
+
+def _gone(value: str, start: int, end: int, tokens: list[re.Match[str]], changed: dict[int, str]) -> bool:
+    """Whether the planted ``value`` at ``text[start:end]`` was redacted whole."""
+    touched = [i for i, t in enumerate(tokens) if t.start() < end and start < t.end()]
+    if any(i not in changed and tokens[i].group().strip(_EDGE).lower() not in STOP_WORDS for i in touched):
+        return False
+    left = " ".join(dict.fromkeys(changed[i] for i in touched if i in changed)).lower()
+    return not any(re.search(r"(?<![^\W_])" + re.escape(w) + r"(?![^\W_])", left) for w in _pieces(value))
+
+
+def _pieces(value: str) -> list[str]:
+    """Words of a value that must not survive ("the" of "the twelfth of march" may)."""
+    return [w.lower() for w in re.findall(r"[^\W_]{3,}", value) if w.lower() not in STOP_WORDS]
+
+
+def truth_from_records(records: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """``pii_truth`` from ``(contact_id, pii_type, value)`` tuples."""
+    return pd.DataFrame(records, columns=["contact_id", "pii_type", "value"])

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import pickle
+import re
+
+import pandas as pd
 import pytest
 
+from nlp.pii_answers import requested_kinds
+from nlp.pii_fixture_cases import RISKY_NON_PII
+from nlp.pii_fixture_cases import TEMPLATES as CASE_TEMPLATES
 from nlp.pii_fixtures import fixture_contacts
+from nlp.pii_identity import iban_valid
 from nlp.pii_patterns import luhn_valid as luhn_valid_card
-from nlp.redact import RedactConfig, Redactor, Span
-from nlp.redaction_eval import measure_redaction
+from nlp.prepare import prepare_contacts
+from nlp.redact import LABELS, RedactConfig, Redactor, Span
+from nlp.redaction_eval import TARGET_OVER_REDACTION, TARGET_RECALL, measure_redaction, meets_targets
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +113,41 @@ def test_labels_can_be_restricted() -> None:
     assert r.redact("a@b.com 07700 900123") == "[EMAIL] 07700 900123"
     with pytest.raises(ValueError, match="unknown PII labels"):
         RedactConfig(labels=("SSN",))
+    only_answers = Redactor(RedactConfig(labels=("EMAIL",)))
+    conversation = "Agent: Your full name please?\nCustomer: Dorothea Winterbottom"
+    assert only_answers.redact_answers([conversation]) == [conversation]
 
 
-def test_luhn() -> None:
+def test_luhn_and_iban_checks() -> None:
     assert luhn_valid_card("4111111111111111")
     assert not luhn_valid_card("4111111111111112")
+    assert iban_valid("GB29 NWBK 6016 1331 9268 19")
+    assert iban_valid("fr1420041010050500013m02606")
+    assert not iban_valid("GB29 NWBK 6016 1331 9268 18")  # one digit off
+    assert not iban_valid("GB29 NWBK 6016 1331 9268")  # too short for GB
 
 
 def test_fixtures_meet_the_targets(redactor: Redactor) -> None:
     contacts, truth = fixture_contacts(rounds=2)
     texts = contacts.set_index("contact_id")["text"]
     channels = contacts.set_index("contact_id")["channel"]
-    assert set(truth["pii_type"]) == {"email", "phone", "card", "order_id", "tracking_id", "address", "name"}
+    assert set(truth["pii_type"]) == {label.lower() for label in LABELS}
     assert set(contacts["channel"]) == {"chat", "email", "call", "review", "app"}
     for prepare in (False, True):
         m = measure_redaction(texts, truth, redactor=redactor, channels=channels, prepare=prepare)
-        assert m["recall"] >= 0.99, m
-        assert min(m["recall_by_type"].values()) >= 0.99, m
-        assert m["over_redaction"] <= 0.01, m
+        assert min(m["recall_by_type"].values()) >= TARGET_RECALL, m["recall_by_type"]
+        assert m["over_redaction"] < TARGET_OVER_REDACTION, m
+        assert meets_targets(m)
+
+
+def test_every_issue_12_case_comes_in_every_channel() -> None:
+    by_channel: dict[str, set[str]] = {}
+    for channel, template in CASE_TEMPLATES:
+        by_channel.setdefault(channel, set()).update(re.findall(r"{(\w+)}", template))
+    assert set(by_channel) == {"chat", "email", "call", "review", "app"}
+    for kind in ("rare", "hyphen", "nick", "iban", "po_box", "dob", "password", "pin", "cvv"):
+        assert sum(kind in slots or f"{kind}_first" in slots for slots in by_channel.values()) >= 4, kind
+    assert {channel for channel, _ in RISKY_NON_PII} == set(by_channel)
 
 
 def test_measurement_counts_misses_and_over_redaction() -> None:
@@ -135,6 +161,24 @@ def test_measurement_counts_misses_and_over_redaction() -> None:
     assert m["recall_by_type"] == {"name": 0.0, "phone": 1.0}
     assert m["over_redaction"] == 0.0
     assert m["non_pii_tokens"] == 4 + 3
+
+
+def test_a_half_redacted_value_counts_as_a_miss() -> None:
+    texts = pd.Series({"a": "I'm Jean-Pierre Dubois, order 3 items", "b": "to 14 Kingsway, Leeds today"})
+    truth = pd.DataFrame(
+        {
+            "contact_id": ["a", "b"],
+            "pii_type": ["name", "address"],
+            "value": ["Jean-Pierre Dubois", "14 Kingsway, Leeds"],
+        }
+    )
+
+    class Half(Redactor):
+        def redact_many(self, texts):  # type: ignore[no-untyped-def]
+            return ["I'm Jean-[NAME], order 3 items", "to [ADDRESS] Kingsway, [ADDRESS] today"]
+
+    m = measure_redaction(texts, truth, redactor=Half())
+    assert m["recall_by_type"] == {"address": 0.0, "name": 0.0}
 
 
 def test_an_id_after_two_context_words_is_redacted() -> None:
@@ -161,3 +205,209 @@ def test_a_saved_pipeline_config_rebuilds_the_same_redactor(redactor: Redactor) 
     doc = rebuilt(text)
     spans = [(s.start_char, s.end_char, s.label_) for s in doc.spans["pii"]]
     assert spans == [tuple(s) for s in redactor.find(text)] and len(spans) == 3
+
+
+# ---------------------------------------------------------------------------------------------------
+# issue 12: the misses that reached reports, MLflow artifacts and the model's pickle
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "placeholder"),
+    [
+        # names given as an answer to the agent's request, in chat and call formats
+        (
+            "Agent: Can I have your full name please?\nCustomer: Dorothea Winterbottom",
+            "Winterbottom",
+            "[NAME]",
+        ),
+        ("Agent: Who am I speaking with?\nCustomer: Sure, it's Thaddeus Okonkwo.", "Okonkwo", "[NAME]"),
+        ("Agent: May I take your name, please?\nCustomer: Mrs D. Winterbottom", "Winterbottom", "[NAME]"),
+        ("Agent: What name is the order under?\nCustomer: Pettigrew, P-E-T-T-I-G-R-E-W", "P-E-T-T", "[NAME]"),
+        ("Bot: Your surname?\nCustomer: one sec\nCustomer: Fairweather", "Fairweather", "[NAME]"),
+        ("agent: who am i speaking with\ncustomer: yeah its dorothea winterbottom", "winterbottom", "[NAME]"),
+        ("agent: can i take your name\ncustomer: um cosima w i n t e r", "w i n t e r", "[NAME]"),
+        ("Agent: And your email?\nCustomer: dotty w at example dot org", "dotty w at", "[EMAIL]"),
+        ("Agent: Best number to reach you?\nCustomer: 07700 900 123 after 6pm", "900 123", "[PHONE]"),
+        ("Agent: What's the username?\nCustomer: dotty_w84", "dotty_w84", "[USERNAME]"),
+        ("agent: and the username\ncustomer: margie f nineteen sixty one", "margie f", "[USERNAME]"),
+        (
+            "Agent: Delivery address please?\nCustomer: Rose Cottage, Mill Lane, Ambleside",
+            "Rose Cottage",
+            "[ADDRESS]",
+        ),
+        ("agent: and your postcode please\ncustomer: yeah its ls6 2ab", "ls6 2ab", "[ADDRESS]"),
+        ("Agent: What's the order number?\nCustomer: A7734-KL", "A7734-KL", "[ORDER_ID]"),
+        (
+            "agent: whats the order number\ncustomer: a seven seven three four",
+            "seven seven three",
+            "[ORDER_ID]",
+        ),
+        ("Agent: Your date of birth?\nCustomer: 3 March 1979", "3 March 1979", "[DATE_OF_BIRTH]"),
+        # "call me Bob", "account holder: ...", lower-case names, review titles, hyphenated names
+        ("you can call me Bob, everyone does", "Bob", "[NAME]"),
+        ("Please just call me Dotty.", "Dotty", "[NAME]"),
+        ("you can call me bob its easier", "bob", "[NAME]"),
+        ("Account holder: Dorothea Winterbottom", "Winterbottom", "[NAME]"),
+        ("the account holder is Cosima Pettigrew, my mum", "Pettigrew", "[NAME]"),
+        ("Account holder name: Mr T Okonkwo", "Okonkwo", "[NAME]"),
+        ("Cardholder: Cosima Pettigrew", "Pettigrew", "[NAME]"),
+        ("hi my name is jean pierre lefevre and im calling", "lefevre", "[NAME]"),
+        ("Agent: Hello!\nCustomer: hi my name is dorothea winterbottom and", "winterbottom", "[NAME]"),
+        ("Customer: Hi. i was told to speak to margery fairweather", "fairweather", "[NAME]"),
+        ("customer: the account holder is thaddeus okonkwo", "okonkwo", "[NAME]"),
+        ("Rating: 5/5\nThank you Marguerite!\nGreat refund.", "Marguerite", "[NAME]"),
+        ("Rating: 1/5\nReview by Henrietta Ashworth-Smythe\nBroken.", "Ashworth-Smythe", "[NAME]"),
+        ("Rating: 5/5\nShout out to Ingeborg in returns\nQuick.", "Ingeborg", "[NAME]"),
+        ("Rating: 2/5\nDriver called Thaddeus threw my parcel\nBad.", "Thaddeus", "[NAME]"),
+        ("Rating: 5/5\nMargaret from customer service was amazing", "Margaret", "[NAME]"),
+        ("Kind regards,\nHenrietta Ashworth-Smythe", "Smythe", "[NAME]"),
+        ("Jean-Pierre here, the box was empty", "Jean-Pierre", "[NAME]"),
+        ("the account is under Pierre. Jean-Pierre Dubois wrote too", "Jean-", "[NAME]"),
+        # formats that slipped through
+        ("card no 4111.1111.1111.1111 exp 12/27", "4111.1111", "[CARD]"),
+        ("IBAN GB29 NWBK 6016 1331 9268 19 please", "NWBK 6016", "[IBAN]"),
+        ("IBAN DE89 3704 0044 0532 0130 00 bitte", "0532 0130", "[IBAN]"),
+        ("IBAN ES91 2100 0418 4502 0005 1332 gracias", "0005 1332", "[IBAN]"),
+        ("IBAN FR14 2004 1010 0505 0001 3M02 606 merci", "3M02 606", "[IBAN]"),
+        ("my iban is gb29nwbk60161331926819", "gb29nwbk", "[IBAN]"),
+        ("mail jane.doe [at] example [dot] com today", "jane.doe", "[EMAIL]"),
+        ("or dorothea(dot)w(at)example(dot)org", "dorothea", "[EMAIL]"),
+        ("the postcode is ls6 2ab thanks", "ls6 2ab", "[ADDRESS]"),
+        ("my post code is ls62ab", "ls62ab", "[ADDRESS]"),
+        ("send it to P.O. Box 1234 please", "Box 1234", "[ADDRESS]"),
+        ("send it to po box 310 please", "box 310", "[ADDRESS]"),
+        # new kinds, after their cue
+        ("my SSN is 536-22-8726 ok", "536-22-8726", "[NATIONAL_ID]"),
+        ("SSN: 536 22 8726", "536 22 8726", "[NATIONAL_ID]"),
+        ("my social is five three six two two eight seven two six", "eight seven two six", "[NATIONAL_ID]"),
+        ("NI number QQ 12 34 56 C ok", "QQ 12 34 56 C", "[NATIONAL_ID]"),
+        ("national insurance number is q q one two three four five six c", "q q one", "[NATIONAL_ID]"),
+        ("date of birth 12/03/1985", "12/03/1985", "[DATE_OF_BIRTH]"),
+        ("DOB: 21st July 1990", "21st July 1990", "[DATE_OF_BIRTH]"),
+        ("my d.o.b. is 21/07/90", "21/07/90", "[DATE_OF_BIRTH]"),
+        ("i was born on the twelfth of march nineteen eighty five", "twelfth of march", "[DATE_OF_BIRTH]"),
+        ("logging in from 192.168.1.24 every time", "192.168.1.24", "[IP_ADDRESS]"),
+        ("from 2001:db8:85a3::8a2e:370:7334 today", "8a2e:370", "[IP_ADDRESS]"),
+        ("my password is hunter2 ok", "hunter2", "[PASSWORD]"),
+        ("pwd: Tr0ub4dor&3", "Tr0ub4dor&3", "[PASSWORD]"),
+        ("password correcthorsebattery still locked", "correcthorsebattery", "[PASSWORD]"),
+        ("my password is sunshine one two three", "sunshine one two three", "[PASSWORD]"),
+        ("PIN: 0594", "0594", "[PIN]"),
+        ("my pin number is four eight two one", "four eight two one", "[PIN]"),
+        ("the cvv is 737", "737", "[CVV]"),
+        ("the 3 digit code on the back is 918", "918", "[CVV]"),
+        ("security code four oh two one", "four oh two one", "[CVV]"),
+        ("username: cosima.p", "cosima.p", "[USERNAME]"),
+        ("my login is dotty_w84 if you need it", "dotty_w84", "[USERNAME]"),
+        # partial leaks the old whole-value measure hid
+        ("delivered to 14 Kingsway, Birmingham B15 2TT but", "Kingsway", "[ADDRESS]"),
+        ("hi my name is tyrone king im calling", "king", "[NAME]"),
+        ("well hi yeah its jack o brien here im calling", "brien", "[NAME]"),
+        ("it went to twenty seven albert road manchester", "manchester", "[ADDRESS]"),
+    ],
+)
+def test_issue_12_cases_become_their_placeholder(
+    redactor: Redactor, text: str, value: str, placeholder: str
+) -> None:
+    out = redactor.redact(text)
+    assert value not in out
+    assert placeholder in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm Bob-standard on the broadband plan, is that the cheapest tier?",
+        "I paid 19.99 for order 3 items on 12/03/2026 and the app is on 8.4.1.",
+        "Size 10.5, UK 9, EU 42, 32W 30L, XL; the PS5 2TB bundle was £479.99.",
+        "The router firmware is 1.0.4.22 and version 10.2.1.5 of the app crashes.",
+        "The pin on the buckle broke. The password field is greyed out. The username box is empty.",
+        "my password is incorrect apparently and the password reset email never arrived",
+        "please call me back tomorrow morning, or call me on Monday",
+        "Call me ASAP about the refund",
+        "customer: its rose gold and i love it",
+        "Customer: Hi! its the rose gold one, this is absolutely ridiculous",
+        "my security code is 3 digits but it won't accept it",
+        "my date of birth is wrong on my account. I was born in 1985.",
+        "I have 2 cards ending 1234 and 5678",
+        "Great service from Royal Mail. Account holder details were easy to update.",
+        "IP67 waterproof, USB-C, 4K HDR, model 55X89J, Dyson V15 Detect.",
+        "Agent: Can I have your name please?\nCustomer: Why do you need that?",
+        "Agent: Can I have your name please?\nCustomer: Absolutely, no problem",
+        "Agent: I've updated the name on your account.\nCustomer: Brilliant, thanks",
+        "Agent: Please confirm the delivery address.\nCustomer: Same as last time please",
+        "agent: can i take your full name please\ncustomer: hang on let me check",
+    ],
+)
+def test_risky_ordinary_text_survives(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+def test_answers_are_redacted_although_preparation_drops_the_question() -> None:
+    contacts = pd.DataFrame(
+        {
+            "text": [
+                "Agent (Maria): Can I have your full name please?\nCustomer: Zephyrine Quillfeather\n"
+                "Customer: my order of 3 items never came",
+                "agent: who am i speaking with\ncustomer: yeah its zephyrine quillfeather\n"
+                "customer: the order never came",
+            ],
+            "channel": ["chat", "call"],
+        }
+    )
+    clean = list(prepare_contacts(contacts)["clean_text"])
+    assert clean == ["[NAME] my order of 3 items never came", "yeah its [NAME] the order never came"]
+
+
+def test_requested_kinds_follow_the_agents_question() -> None:
+    assert requested_kinds("Could you confirm the name on the account and the delivery address please?") == [
+        "NAME",
+        "ADDRESS",
+    ]
+    assert requested_kinds("and your email address") == ["EMAIL"]
+    assert requested_kinds("okay can i take the order number please") == ["ORDER_ID"]
+    assert requested_kinds("What's the username on your account?") == ["USERNAME"]
+    # the agent introducing themselves or telling, not asking
+    assert requested_kinds("Hello, my name is Tom, how can I help?") == []
+    assert requested_kinds("I've updated your email address.") == []
+
+
+def test_no_name_is_half_redacted(redactor: Redactor) -> None:
+    contacts, _ = fixture_contacts(rounds=2)
+    for text in redactor.redact_many(contacts["text"]):
+        assert not re.search(r"\w-\[NAME\]|\[NAME\]-\w", text), text
+
+
+def test_redacting_twice_changes_nothing(redactor: Redactor) -> None:
+    contacts, _ = fixture_contacts(rounds=1)
+    once = redactor.redact_many(contacts["text"])
+    assert redactor.redact_many(once) == once
+
+
+def test_a_models_vocabulary_holds_no_planted_pii() -> None:
+    """The TF-IDF vocabulary and the pickled model are built from redacted text only."""
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+
+    contacts, truth = fixture_contacts(rounds=1)
+    contacts["label"] = [
+        "refund_not_received" if i % 2 else "damaged_in_transit" for i in range(len(contacts))
+    ]
+    result = train_classifier(build_training_set(contacts), TrainConfig(features="tfidf", C=(1.0,)))
+
+    word_vectorizer = dict(result.model.vectorizer_.transformer_list)["word"]
+    analyse = word_vectorizer.build_analyzer()
+    # tokens that occur only inside planted values: the ones a leak would bring into the model
+    outside = set()
+    for cid, text in zip(contacts["contact_id"], contacts["text"], strict=True):
+        for value in truth.loc[truth["contact_id"] == cid, "value"]:
+            text = text.replace(value, " ")
+        outside.update(analyse(text))
+    pii_tokens = {tok for value in truth["value"] for tok in analyse(value) if len(tok) >= 3} - outside
+    assert len(pii_tokens) > 100  # names, ids, secrets of every kind
+    vocabulary_words = {w for term in word_vectorizer.vocabulary_ for w in term.split()}
+    assert not pii_tokens & vocabulary_words
+    pickled = pickle.dumps(result.model)
+    # char n-grams are at most 5 long, so a longer planted token can only be there if it leaked
+    for token in (t for t in pii_tokens if len(t) >= 6):
+        assert token.encode() not in pickled.lower(), token

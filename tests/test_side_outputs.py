@@ -33,6 +33,7 @@ HEADER = ["contact_id", "text", "channel", "created_at"]
 DATE = "2026-03-02T10:00:00Z"
 QUARANTINED = 8  # rows contacts_csv adds that the contract turns away
 
+
 def contacts_csv(path: Path, accepted: list[list[str]]) -> Path:
     """``accepted`` rows, then QUARANTINED rows that carry PII and formula payloads (3 malformed)."""
     quarantined = [
