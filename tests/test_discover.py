@@ -144,7 +144,7 @@ def test_run_discovery_returns_a_typed_result_and_logs_a_tagged_run(tmp_path, mo
     assert (first.n_contacts, first.n_themes, first.n_new) == (100, 4, 4) and first.coverage >= 0.95
     assert first.themes_csv == tmp_path / "out1" / "themes.csv"
     quarantine = pd.read_csv(tmp_path / "out1" / "quarantine.csv")
-    assert list(quarantine.columns) == ["contact_id", "source_row", "reason", "detail"]
+    assert list(quarantine.columns) == ["source_row", "contact_id", "reason", "detail", "text"]
 
     # --previous, resolved by the caller into a frame: the same themes keep their ids and labels.
     previous = pd.read_parquet(tmp_path / "out1" / "themes.parquet").assign(label="a cause")
