@@ -11,6 +11,8 @@ import typer
 from voc.errors import InputError
 
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
+# What discovery writes into --out (see nlp.discovery): none of them may replace an input.
+WRITTEN = ("assignments.parquet", "themes.parquet", "themes.csv", "quarantine.parquet", "quarantine.csv")
 EPILOG = (
     "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
     "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
@@ -37,6 +39,14 @@ def discover(
     min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 15,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and input give the same themes.")] = 0,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = EXPERIMENT,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Discover themes: validate, prepare (PII-redacted), embed (cached), cluster, describe.
 
@@ -46,22 +56,28 @@ def discover(
     Only redacted text reaches the outputs.
     """
     from nlp.discovery import DiscoveryConfig, run_discovery
+    from voc.outputs import Output, claim_outputs
 
     try:
         config = DiscoveryConfig(min_theme_size=min_theme_size, seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    previous_themes = load_previous(previous) if previous is not None else None
-    result = run_discovery(
-        input,
-        out,
-        ctx.obj,
-        config,
-        text_column=text_column,
-        id_column=id_column,
-        previous_themes=previous_themes,
-        experiment=experiment,
-    )
+    inputs = [input]
+    if previous is not None and "://" not in previous:
+        inputs.append(Path(previous))
+    with claim_outputs([Output.dir(out, *WRITTEN)], inputs, command=f"voc discover {input}"):
+        previous_themes = load_previous(previous) if previous is not None else None
+        result = run_discovery(
+            input,
+            out,
+            ctx.obj,
+            config,
+            text_column=text_column,
+            id_column=id_column,
+            previous_themes=previous_themes,
+            experiment=experiment,
+            dayfirst=dayfirst,
+        )
     typer.echo(f"{input}: {result.counts.summary()}", err=True)
     typer.echo(
         f"{result.n_themes} themes ({result.n_new} new), coverage {result.coverage:.1%} "

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voc.errors import InputError
+from voc.outputs import claim_outputs
 from voc.workspace import Workspace
 
 app = typer.Typer(
@@ -42,13 +43,18 @@ CatalogueOpt = Annotated[
 TaxonomyOpt = Annotated[
     Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the bundled data/taxonomy.yaml).")
 ]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite --out even when an analyst has filled it in.")
+]
 
 
 @app.command(
     epilog="Examples:\n\n"
     "  voc label export --themes workspace/themes/2026-W47 --out review.xlsx\n\n"
     "  voc label export --themes run/ --contacts contacts.parquet --previous last_run/ --out r.xlsx\n\n"
+    "  voc label export --themes run/ --previous workspace/labels.db --out review.xlsx\n\n"
     "  voc label export --themes run/ --out review.csv\n\n"
+    "A sheet at --out that holds an analyst's decisions is not overwritten without --force. "
     "With --contacts and --model models:/root-cause@champion the sheet suggests each theme's root "
     "cause. Also writes the theme browser beside the sheet (review.html)."
 )
@@ -60,7 +66,11 @@ def export(
         Path | None, typer.Option(help="Contacts file: member samples and model suggestions need it.")
     ] = None,
     previous: Annotated[
-        Path | None, typer.Option(help="The previous run's folder, for the change in size.")
+        str | None,
+        typer.Option(
+            help="For the change in size: the previous run's folder (or its themes .parquet), or the "
+            "label catalogue (labels.db or a SQLAlchemy URL: the size when each theme was labelled)."
+        ),
     ] = None,
     model: Annotated[
         str | None, typer.Option(help="Classifier URI for suggestions, e.g. models:/NAME@champion.")
@@ -69,74 +79,55 @@ def export(
     suggest_sample: Annotated[int, typer.Option(help="Members per theme the model looks at.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the member samples.")] = 0,
     taxonomy: TaxonomyOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write a review sheet (one row per theme) and a theme browser beside it.
 
     The sheet has theme_id, size, change since the previous run, keywords, 5 exemplars, the model's
     suggested root cause (majority over a sample of members, with its share and mean confidence)
     and empty label, action and notes columns for the analyst. Only redacted text is written.
+    An existing sheet at OUT that holds decisions is refused unless --force.
     """
     from reports.theme_browser import BrowserConfig, write_theme_browser
-    from training.labelling.active_learning import theme_suggestions
-    from training.labelling.review import review_table, sample_members
+    from training.labelling.review import review_table
     from training.labelling.sheets import theme_sheet_frame, write_sheet
-    from training.pyfunc import predict_contacts
-    from voc.contracts.contacts import read_contacts
-    from voc.contracts.themes import read_assignments, read_themes
+    from voc.contracts.themes import read_themes
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     tax = _taxonomy(load_taxonomy, taxonomy)
-    found = read_themes(themes, required=("size",))
-    before = read_themes(previous, required=("size",)) if previous else None
-    notes: list[str] = []
-    texts: dict[int, list[str]] = {}
-    suggestions = None
-    if contacts is None:
-        notes.append("no --contacts: no member samples and no model suggestions")
-    else:
-        assignments = read_assignments(themes)
-        per_theme = max(members, suggest_sample if model else 0)
-        sample = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
-        frame = read_contacts(contacts)
-        frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
-        sample = sample[sample["contact_id"].isin(frame.index)]
-        member_contacts = frame.loc[sample["contact_id"]].reset_index()
-        classifier = _classifier_or_note(model, ws, notes) if model else None
-        if classifier is not None:
-            # The model prepares and redacts each member once and hands back the clean_text.
-            predicted = predict_contacts(classifier, member_contacts)
-            suggestions = theme_suggestions(predicted.assign(theme_id=sample["theme_id"].to_numpy()))
-            clean_text = predicted["clean_text"].to_numpy()
-        else:
-            from nlp.prepare import prepare_contacts
-
-            with console.status(f"preparing {len(member_contacts):,} member contacts"):
-                clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
-        sample = sample.assign(clean_text=clean_text)
-        for theme_id, group in sample.groupby("theme_id"):
-            texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
-    if model is None:
-        notes.append("no --model: suggestion columns left empty")
-    review = review_table(found, before, suggestions)
-    meta = {
-        "themes_dir": str(themes.resolve()),
-        "previous": str(previous.resolve()) if previous else "",
-        "contacts": str(contacts.resolve()) if contacts else "",
-        "model": model or "",
-        "notes": "; ".join(notes),
-    }
-    sheet_path = write_sheet(theme_sheet_frame(review), out, kind="themes", taxonomy=tax, meta=meta)
-    page = write_theme_browser(
-        out.with_suffix(".html"),
-        review,
-        members=texts,
-        config=BrowserConfig(max_members=members),
-        previous=str(previous) if previous else None,
-        model=model if suggestions is not None else None,
-    )
+    inputs = [p for p in (themes, contacts, taxonomy) if p is not None]
+    if previous and "://" not in previous:
+        inputs.append(Path(previous))
+    with claim_outputs([out, out.with_suffix(".html")], inputs, command=f"voc label export {themes}"):
+        _refuse_filled_sheet(out, force)
+        found = read_themes(themes, required=("size",))
+        notes: list[str] = []
+        before = _previous_sizes(previous, notes) if previous else None
+        texts, suggestions = _members(
+            themes, contacts, found, model, ws, notes, members=members, sample=suggest_sample, seed=seed
+        )
+        if model is None:
+            notes.append("no --model: suggestion columns left empty")
+        review = review_table(found, before, suggestions)
+        meta = {
+            "themes_dir": str(themes.resolve()),
+            "previous": _shown(previous, resolve=True) if previous else "",
+            "contacts": str(contacts.resolve()) if contacts else "",
+            "model": model or "",
+            "notes": "; ".join(notes),
+        }
+        sheet_path = write_sheet(theme_sheet_frame(review), out, kind="themes", taxonomy=tax, meta=meta)
+        page = write_theme_browser(
+            out.with_suffix(".html"),
+            review,
+            members=texts,
+            config=BrowserConfig(max_members=members),
+            previous=_shown(previous) if previous else None,
+            model=model if suggestions is not None else None,
+        )
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"{len(review)} themes -> {sheet_path}; browser -> {page}")
@@ -254,27 +245,31 @@ def dataset(
     from training.labelling.dataset import DatasetConfig, build_training_set
     from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
-    from voc.files import write_table
+    from voc.files import TABLE_SUFFIXES, write_table
 
     ws: Workspace = ctx.obj or Workspace.resolve()
-    cat = _catalogue(catalogue, ws)
-    labelled = cat.labelled_themes()
-    corrections = cat.contact_labels()
-    if labelled.empty and corrections.empty:
-        raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
-    table = build_training_set(
-        read_assignments(themes),
-        read_contacts(contacts),
-        labelled,
-        corrections,
-        DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
-    )
-    if table.empty:
-        raise InputError(
-            f"{themes}: no contact of this run is in a labelled theme or corrected; "
-            "is the catalogue from the same themes?"
+    if out.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"{out}: --out must end in {', '.join(TABLE_SUFFIXES)}")
+    inputs = [themes, contacts, *_catalogue_file(catalogue, ws)]
+    with claim_outputs([out], inputs, command=f"voc label dataset {themes}"):
+        cat = _catalogue(catalogue, ws)
+        labelled = cat.labelled_themes()
+        corrections = cat.contact_labels()
+        if labelled.empty and corrections.empty:
+            raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
+        table = build_training_set(
+            read_assignments(themes),
+            read_contacts(contacts),
+            labelled,
+            corrections,
+            DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
         )
-    write_table(table, out)
+        if table.empty:
+            raise InputError(
+                f"{themes}: no contact of this run is in a labelled theme or corrected; "
+                "is the catalogue from the same themes?"
+            )
+        write_table(table, out)
     counts = table["label"].value_counts()
     thin = counts[counts < 5]
     if len(thin):
@@ -310,13 +305,14 @@ def suggest(
     seed: Annotated[int, typer.Option(help="Seed of the pool sample.")] = 0,
     catalogue: CatalogueOpt = None,
     taxonomy: TaxonomyOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write an active-learning sheet of the contacts the model is least sure of.
 
     Picks the lowest-confidence contacts, spread over themes round-robin, into a sheet with
     contact_id, theme_id, clean_text, the suggested root cause, its confidence and an empty label.
     Contacts already labelled in the catalogue are skipped; import the filled sheet with
-    `voc label import`."""
+    `voc label import`. An existing sheet at OUT that holds labels is refused unless --force."""
     from training.labelling.active_learning import SuggestConfig, contact_sheet_frame, pick_uncertain
     from training.labelling.sheets import write_sheet
     from training.pyfunc import load_predictor, predict_contacts
@@ -330,32 +326,35 @@ def suggest(
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     config = SuggestConfig(n=n, per_theme=per_theme)
     tax = _taxonomy(load_taxonomy, taxonomy)
-    configure_uri(ws)
-    classifier, _ = load_predictor(model)
-    cat = _catalogue(catalogue, ws)
-    done = set(cat.contact_labels()["contact_id"].astype(str))
-    frame = read_contacts(contacts)
-    frame = frame[~frame["contact_id"].astype(str).isin(done)]
-    if len(frame) > pool:
-        frame = frame.sample(n=pool, random_state=seed)
-    if frame.empty:
-        raise InputError(f"{contacts}: no contacts left to suggest (all are labelled already)")
-    frame = frame.assign(contact_id=frame["contact_id"].astype(str)).reset_index(drop=True)
-    if themes is not None:
-        theme_of = read_assignments(themes).set_index("contact_id")["theme_id"]
-        frame["theme_id"] = frame["contact_id"].map(theme_of).fillna(-1).astype("int64")
-    else:
-        frame["theme_id"] = -1
-    # Raw text in: the model prepares and redacts each contact once and hands back the clean_text.
-    predicted = predict_contacts(classifier, frame, batch_size=config.batch_size, progress=True)
-    scored = pd.concat([frame[["contact_id", "theme_id"]], predicted], axis=1)
-    picked = pick_uncertain(scored, config)
-    meta = {
-        "contacts": str(contacts.resolve()),
-        "themes_dir": str(themes.resolve()) if themes else "",
-        "model": model,
-    }
-    path = write_sheet(contact_sheet_frame(picked), out, kind="contacts", taxonomy=tax, meta=meta)
+    inputs = [p for p in (contacts, themes, taxonomy) if p is not None] + _catalogue_file(catalogue, ws)
+    with claim_outputs([out], inputs, command=f"voc label suggest {contacts}"):
+        _refuse_filled_sheet(out, force)
+        configure_uri(ws)
+        classifier, _ = load_predictor(model)
+        cat = _catalogue(catalogue, ws)
+        done = set(cat.contact_labels()["contact_id"].astype(str))
+        frame = read_contacts(contacts)
+        frame = frame[~frame["contact_id"].astype(str).isin(done)]
+        if len(frame) > pool:
+            frame = frame.sample(n=pool, random_state=seed)
+        if frame.empty:
+            raise InputError(f"{contacts}: no contacts left to suggest (all are labelled already)")
+        frame = frame.assign(contact_id=frame["contact_id"].astype(str)).reset_index(drop=True)
+        if themes is not None:
+            theme_of = read_assignments(themes).set_index("contact_id")["theme_id"]
+            frame["theme_id"] = frame["contact_id"].map(theme_of).fillna(-1).astype("int64")
+        else:
+            frame["theme_id"] = -1
+        # Raw text in: the model prepares and redacts each contact once and hands back the clean_text.
+        predicted = predict_contacts(classifier, frame, batch_size=config.batch_size, progress=True)
+        scored = pd.concat([frame[["contact_id", "theme_id"]], predicted], axis=1)
+        picked = pick_uncertain(scored, config)
+        meta = {
+            "contacts": str(contacts.resolve()),
+            "themes_dir": str(themes.resolve()) if themes else "",
+            "model": model,
+        }
+        path = write_sheet(contact_sheet_frame(picked), out, kind="contacts", taxonomy=tax, meta=meta)
     typer.echo(
         f"{len(picked)} contacts from {picked['theme_id'].nunique()} themes "
         f"(confidence {picked['confidence'].min():.2f}-{picked['confidence'].max():.2f}) -> {path}"
@@ -382,6 +381,139 @@ def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
         )
     Console().print(table)
     typer.echo(f"{len(cat.labelled_themes())} labelled themes, {len(cat.contact_labels())} contact labels")
+
+
+def _members(
+    themes: Path,
+    contacts: Path | None,
+    found: pd.DataFrame,
+    model: str | None,
+    ws: Workspace,
+    notes: list[str],
+    *,
+    members: int,
+    sample: int,
+    seed: int,
+) -> tuple[dict[int, list[str]], pd.DataFrame | None]:
+    """Each theme's redacted member texts for the browser, and the model's suggestions (or None)."""
+    from training.labelling.active_learning import theme_suggestions
+    from training.labelling.review import sample_members
+    from training.pyfunc import predict_contacts
+    from voc.contracts.contacts import read_contacts
+    from voc.contracts.themes import read_assignments
+
+    texts: dict[int, list[str]] = {}
+    suggestions = None
+    if contacts is None:
+        notes.append("no --contacts: no member samples and no model suggestions")
+        return texts, None
+    assignments = read_assignments(themes)
+    per_theme = max(members, sample if model else 0)
+    picked = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
+    frame = read_contacts(contacts)
+    frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
+    picked = picked[picked["contact_id"].isin(frame.index)]
+    member_contacts = frame.loc[picked["contact_id"]].reset_index()
+    classifier = _classifier_or_note(model, ws, notes) if model else None
+    if classifier is not None:
+        # The model prepares and redacts each member once and hands back the clean_text.
+        predicted = predict_contacts(classifier, member_contacts)
+        suggestions = theme_suggestions(predicted.assign(theme_id=picked["theme_id"].to_numpy()))
+        clean_text = predicted["clean_text"].to_numpy()
+    else:
+        from nlp.prepare import prepare_contacts
+
+        with console.status(f"preparing {len(member_contacts):,} member contacts"):
+            clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
+    picked = picked.assign(clean_text=clean_text)
+    for theme_id, group in picked.groupby("theme_id"):
+        texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
+    return texts, suggestions
+
+
+def _previous_sizes(target: str, notes: list[str]) -> pd.DataFrame:
+    """``--previous`` of ``export`` as ``theme_id, size``: a previous run or the label catalogue.
+
+    A discovery folder (or its themes ``.parquet``) gives each theme's size in that run; a
+    catalogue (a ``.db`` file or a SQLAlchemy URL, as ``voc discover --previous`` takes) gives the
+    size each theme had when it was last labelled.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from training.labelling.catalogue import Catalogue
+    from voc.contracts.themes import read_themes
+
+    path = Path(target)
+    if "://" not in target and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
+        return read_themes(path, required=("size",))
+    if "://" not in target and not path.is_file():
+        raise InputError(f"--previous {target}: neither a discovery folder nor a label catalogue file")
+    try:
+        cat = Catalogue(target)
+        try:
+            decided = cat.theme_decisions()
+        finally:
+            cat.close()
+    except SQLAlchemyError as exc:
+        raise InputError(
+            f"--previous {_shown(target)}: not a readable label catalogue ({type(exc).__name__}); "
+            "give a discovery folder, labels.db or a catalogue URL"
+        ) from exc
+    notes.append("--previous is the label catalogue: change is against each theme's size when last labelled")
+    decided = decided[decided["size"].notna()]
+    return pd.DataFrame(
+        {"theme_id": decided["theme_id"].astype("int64"), "size": decided["size"].astype("int64")}
+    )
+
+
+def _shown(target: str, resolve: bool = False) -> str:
+    """A path or catalogue URL as it may be shown in a sheet or page: never a URL's password."""
+    if "://" not in target:
+        return str(Path(target).resolve()) if resolve else target
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return target.split("://", 1)[0] + "://..."
+
+
+def _refuse_filled_sheet(path: Path, force: bool) -> None:
+    """An analyst's filled-in sheet is their work: it is overwritten only with ``--force``.
+
+    A sheet whose label, action and notes cells are all empty (as exported) may be replaced; a file
+    at ``path`` that cannot be read as a sheet is not replaced either, since it cannot be checked.
+    """
+    if force or not path.is_file() or path.stat().st_size == 0:
+        return
+    from training.labelling.sheets import read_sheet
+
+    fix = "pass --force to overwrite it, or choose another --out"
+    try:
+        rows = read_sheet(path).rows
+    except InputError as exc:
+        raise InputError(
+            f"{path}: already exists and cannot be read as a review sheet whose decisions can be "
+            f"counted, so it was not overwritten; {fix}"
+        ) from exc
+    filled = (rows[["label", "action", "notes"]] != "").any(axis=1)
+    if filled.any():
+        raise InputError(
+            f"{path}: holds {int(filled.sum())} analyst decision(s) (label, action or notes filled in) "
+            f"and was not overwritten; import it first (voc label import {path}), or {fix}"
+        )
+
+
+def _catalogue_file(url: str | None, ws: Workspace) -> list[Path]:
+    """The catalogue's file when it is one (default or SQLite), as an input no output may replace."""
+    from training.labelling.catalogue import CATALOGUE_FILE
+
+    if url is None:
+        return [ws.root / CATALOGUE_FILE]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        return [Path(url.removeprefix("sqlite:///"))]
+    return [] if "://" in url else [Path(url)]
 
 
 def _catalogue(url: str | None, ws: Workspace) -> Any:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from voc.errors import InputError
+from voc.outputs import Output, claim_outputs
 from voc.workspace import Workspace
 
+# What `write_report` puts in the folder: none of them may replace an input.
+REPORT_FILES = ("pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet")
 EPILOG = (
     "Examples:\n\n"
     "  voc report --tagged tagged.parquet --themes themes/ --orders orders.csv --week 2026-W47\n\n"
@@ -52,6 +56,7 @@ def report(
     from voc.contracts.tagged import read_tagged
     from voc.contracts.themes import read_assignments, read_themes
     from voc.taxonomy import load_taxonomy
+    from voc.weeks import iso_week, parse_iso_week
 
     console = Console(stderr=True)
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
@@ -59,23 +64,40 @@ def report(
         tax = load_taxonomy(taxonomy)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-    with console.status("reading inputs"):
-        contacts = read_tagged(tagged)
-        order_rows = read_orders(orders)
-        theme_table = read_themes(themes, required=("label",)) if themes is not None else None
-        assignments = read_assignments(themes) if themes is not None else None
-    with console.status("ranking pain points"):
-        result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
-    with console.status("writing the report"):
-        paths = write_report(result, out or workspace.reports / result.summary.week, html_rows=html_rows)
-    s = result.summary
-    typer.echo(
-        f"{s.week}: {s.contacts:,} contacts, {s.orders:,} orders, CPO {s.cpo:.2f}; "
-        f"{s.significant_movers} significant movers, {s.new_themes} new themes"
-    )
-    for kind, path in paths.items():
-        typer.echo(f"{kind:>8}: {path.resolve()}")
-    if not no_mlflow:
-        with console.status("logging to MLflow"):
-            run_id = log_report(result, paths, workspace, experiment)
-        typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
+    inputs = [p for p in (tagged, orders, themes, taxonomy) if p is not None]
+    target = out
+    if target is None and week is not None:
+        with contextlib.suppress(ValueError):  # a bad --week is reported by build_report
+            target = workspace.reports / iso_week(parse_iso_week(week))
+    with contextlib.ExitStack() as claimed:
+        if target is not None:
+            claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
+        with console.status("reading inputs"):
+            contacts = read_tagged(tagged)
+            order_rows = read_orders(orders)
+            theme_table = read_themes(themes, required=("label",)) if themes is not None else None
+            assignments = read_assignments(themes) if themes is not None else None
+        with console.status("ranking pain points"):
+            result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
+        if target is None:
+            # The default folder is named after the week, known only now (the last complete one).
+            target = workspace.reports / result.summary.week
+            claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
+        with console.status("writing the report"):
+            paths = write_report(result, target, html_rows=html_rows)
+        s = result.summary
+        typer.echo(
+            f"{s.week}: {s.contacts:,} contacts, {s.orders:,} orders, CPO {s.cpo:.2f}; "
+            f"{s.significant_movers} significant movers, {s.new_themes} new themes"
+        )
+        for kind, path in paths.items():
+            typer.echo(f"{kind:>8}: {path.resolve()}")
+        if not no_mlflow:
+            # Still holding the folder: the run logs the very files this command wrote.
+            with console.status("logging to MLflow"):
+                run_id = log_report(result, paths, workspace, experiment)
+            typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
+
+
+def _folder(target: Path) -> Output:
+    return Output.dir(target, *REPORT_FILES)

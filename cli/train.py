@@ -48,6 +48,14 @@ def train(
         str,
         typer.Option(help="Sample weights, used when the column exists (voc label dataset writes it)."),
     ] = "weight",
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
 
@@ -87,6 +95,7 @@ def train(
         id_column=id_column,
         taxonomy=tax,
         weight_column=weight_column or None,
+        dayfirst=dayfirst,
     )
     typer.echo(f"{input}: {training.summary()}")
     embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))

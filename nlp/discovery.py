@@ -136,6 +136,7 @@ def run_discovery(
     id_column: str = "contact_id",
     previous_themes: pd.DataFrame | None = None,
     experiment: str = EXPERIMENT,
+    dayfirst: bool | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
 
@@ -154,6 +155,9 @@ def run_discovery(
         ``theme_id``, ``centroid`` and optionally ``label`` of themes to keep ids and labels of.
     experiment : str
         MLflow experiment name.
+    dayfirst : bool, optional
+        Read ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided from
+        the file's own dates.
 
     Raises
     ------
@@ -162,7 +166,7 @@ def run_discovery(
     """
     config = config or DiscoveryConfig()
     started = time.perf_counter()
-    contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True)
+    contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
     validated = validate_contacts(input, contract)
     quarantine = redacted_quarantine(validated.quarantine)
     write_table(quarantine, out / "quarantine.parquet")

@@ -68,8 +68,12 @@ def load_training_set(
     id_column: str = "contact_id",
     taxonomy: Taxonomy | None = None,
     weight_column: str | None = "weight",
+    dayfirst: bool | None = None,
 ) -> TrainingSet:
     """Read, validate and prepare a labelled contacts file (``weight_column``: sample weights, if present).
+
+    ``dayfirst`` reads ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided
+    from the file's own dates.
 
     Raises
     ------
@@ -77,7 +81,7 @@ def load_training_set(
         When the file fails the contract, the label column is missing, no row has a label, or
         (with a taxonomy) a label is unknown; the message lists the labels and their row counts.
     """
-    config = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True)
+    config = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
     result = validate_contacts(path, config)
     accepted = result.accepted
     if label_column not in accepted.columns:
