@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.options import DayFirst
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.orders import validate_orders
 from voc.contracts.reading import ContractConfig
@@ -42,14 +43,7 @@ def validate(
     max_text_length: Annotated[int, typer.Option(help="Longer texts are quarantined.")] = 20_000,
     output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option(
-            "--dayfirst/--monthfirst",
-            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
-            show_default=False,
-        ),
-    ] = None,
+    dayfirst: DayFirst = None,
 ) -> None:
     """Check a file against the contract; write accepted rows and quarantined rows with reasons.
 

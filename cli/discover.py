@@ -8,6 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from cli.options import DayFirst
 from voc.errors import InputError
 
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
@@ -39,14 +40,7 @@ def discover(
     min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 15,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and input give the same themes.")] = 0,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = EXPERIMENT,
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option(
-            "--dayfirst/--monthfirst",
-            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
-            show_default=False,
-        ),
-    ] = None,
+    dayfirst: DayFirst = None,
 ) -> None:
     """Discover themes: validate, prepare (PII-redacted), embed (cached), cluster, describe.
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cli.options import DayFirst
 from voc.workspace import Workspace
 
 EPILOG = (
@@ -56,14 +57,7 @@ def tag(
         Backend,
         typer.Option("--backend", help="Embedding backend on CPU: torch, onnx or onnx-int8 (fastest)."),
     ] = Backend.onnx_int8,
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option(
-            "--dayfirst/--monthfirst",
-            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
-            show_default=False,
-        ),
-    ] = None,
+    dayfirst: DayFirst = None,
 ) -> None:
     """Validate contacts and tag each with root_cause, family, confidence and needs_review.
 

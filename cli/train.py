@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.options import DayFirst
 from voc.workspace import Workspace
 
 console = Console(stderr=True)
@@ -48,14 +49,7 @@ def train(
         str,
         typer.Option(help="Sample weights, used when the column exists (voc label dataset writes it)."),
     ] = "weight",
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option(
-            "--dayfirst/--monthfirst",
-            help="Read 03/04/2026 as 3 April (or 4 March); default: decided from the file's own dates.",
-            show_default=False,
-        ),
-    ] = None,
+    dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
 
