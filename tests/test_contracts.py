@@ -489,3 +489,18 @@ def test_cli_dayfirst_and_out_of_range_years(tmp_path: Path, capsys: pytest.Capt
     quarantine = pd.read_parquet(out / "quarantine.parquet")
     assert len(quarantine) == 3
     assert "date_out_of_range" in capsys.readouterr().out
+
+
+def test_utf16_and_other_delimiters_get_a_hint_naming_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    utf16 = tmp_path / "excel-unicode.csv"
+    utf16.write_bytes("contact_id,text\n1,parcel late\n".encode("utf-16"))
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("contact_id;text\n1;parcel late\n")
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("contact_id\ttext\n1\tparcel late\n")
+    for source, hint in ((utf16, "UTF-16"), (semicolons, "semicolons"), (tabs, "tabs")):
+        assert main(["data", "validate", str(source), "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and str(source) in err and hint in err and "\x00" not in err

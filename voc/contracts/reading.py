@@ -185,6 +185,7 @@ def _check_columns(
 
 def _csv_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    _check_encoding(source)
     # surrogateescape keeps undecodable bytes in the string so the row can be flagged, not lost.
     with open(source, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
@@ -192,6 +193,7 @@ def _csv_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         if header is None:
             raise InputError(f"{source}: empty file, expected a header row")
         header = [_clean_surrogates(h).strip() for h in header]
+        _check_delimiter(source, header)
         if len(set(header)) != len(header):
             dupes = sorted({h for h in header if header.count(h) > 1})
             raise InputError(f"{source}: duplicate column names {dupes}")
@@ -204,6 +206,29 @@ def _csv_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
                 rows, yielded = [], True
         if rows or not yielded:  # a header-only file still gives one empty chunk
             yield _frame(rows, header)
+
+
+def _check_encoding(source: Path) -> None:
+    """Refuse UTF-16/32 text (Excel's "Unicode text"): read as UTF-8 its names are full of NUL bytes."""
+    with open(source, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (head and head.count(b"\x00") > len(head) // 4):
+        raise InputError(
+            f"{source}: the file is UTF-16 or UTF-32 text, not UTF-8; save it as CSV UTF-8 "
+            "(in Excel: Save As > CSV UTF-8) and try again"
+        )
+
+
+def _check_delimiter(source: Path, header: list[str]) -> None:
+    """A one-column header holding ';' or tabs is a file saved with another delimiter."""
+    if len(header) != 1:
+        return
+    for sign, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if header[0].count(sign) >= 1:
+            raise InputError(
+                f"{source}: the header row is separated by {name}, not commas; save the file as "
+                "comma-separated CSV (Excel in some locales saves ';' by default)"
+            )
 
 
 def _csv_row(header: list[str], record: list[str], row_number: int) -> dict[str, Any]:
