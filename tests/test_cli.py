@@ -201,3 +201,15 @@ def test_help_renders_with_examples_that_fit_on_one_line(
     assert not broken, f"`{name} --help` at 100 columns breaks these examples across lines:\n" + "\n".join(
         broken
     )
+
+
+def test_a_model_uri_that_is_not_a_model_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_contacts_csv(tmp_path / "contacts.csv")
+    for uri in ("/etc/passwd", str(tmp_path), "models:/no-such-model@champion"):
+        assert voc(tmp_path, "tag", source, "--model", uri, "--out", tmp_path / "tagged.parquet") == 2
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and uri in lines[0] and "Traceback" not in err
+    assert not (tmp_path / "tagged.parquet").exists()

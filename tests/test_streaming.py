@@ -295,3 +295,23 @@ def test_engine_options_that_do_not_fit_are_refused(tmp_path: Path) -> None:
         tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, engine="spark", resume=True)
     with pytest.raises(InputError, match="--master"):
         tag_with_engine(tmp_path / "x.csv", "models:/rc@champion", out, master="yarn")
+
+
+def test_resume_with_a_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    make_contacts(source, 300)
+    out = tmp_path / "tags.parquet"
+
+    class Dies(Echo):
+        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+            if self.rows:
+                raise KeyboardInterrupt
+            return super().predict(df)
+
+    with pytest.raises(KeyboardInterrupt):
+        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=100)
+    manifest = staging_folder(out) / "manifest.json"
+    for damage in ('{"identity": ', '{"chunks": []}', "\xff\xfe garbage"):
+        manifest.write_text(damage, encoding="latin-1")
+        with pytest.raises(InputError, match=r"manifest is damaged.*without --resume"):
+            tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=100, resume=True)

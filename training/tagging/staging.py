@@ -91,7 +91,16 @@ class Staging:
         """
         manifest = self.folder / MANIFEST
         if resume and manifest.is_file():
-            saved = json.loads(manifest.read_text(encoding="utf-8"))
+            try:
+                saved = json.loads(manifest.read_text(encoding="utf-8"))
+                saved_chunks = [dict(c, index=int(c["index"])) for c in saved["chunks"]]
+                if not isinstance(saved["identity"], dict):
+                    raise TypeError("identity is not an object")
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+                raise InputError(
+                    f"{manifest}: the resume manifest is damaged ({type(exc).__name__}: {exc}); "
+                    "rerun without --resume to start over"
+                ) from exc
             differ = [k for k in identity if saved["identity"].get(k) != identity[k]]
             if differ:
                 detail = "; ".join(
@@ -102,7 +111,7 @@ class Staging:
                     f"{', '.join(differ)} ({detail}); rerun without --resume to start over"
                 )
             self.identity = identity
-            self.chunks = {int(c["index"]): c for c in saved["chunks"]}
+            self.chunks = {c["index"]: c for c in saved_chunks}
             log.info("resuming: %d finished chunks found in %s", len(self.chunks), self.folder)
             return dict(self.chunks)
         if self.folder.exists():
