@@ -111,3 +111,22 @@ def test_a_file_size_limit_is_bad_input_not_a_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "file too large" in done.stderr
+
+
+def test_report_refuses_negative_order_counts_as_validate_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_report import make_inputs
+
+    inputs = make_inputs(tmp_path / "inputs")
+    orders = pd.read_csv(inputs["orders"])
+    orders.loc[3, "orders"] = -500
+    bad = tmp_path / "orders.csv"
+    orders.to_csv(bad, index=False)
+    assert main(["data", "validate", str(bad), "--orders", "--out", str(tmp_path / "checked")]) == 0
+    assert "bad_orders 1" in capsys.readouterr().out
+    argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(bad), "--out", str(tmp_path / "r")]
+    assert main([*argv, "--no-mlflow"]) == 2
+    err = capsys.readouterr().err
+    assert "row 4: bad_orders" in err and "voc data validate --orders" in err
+    assert not (tmp_path / "r" / "pain_points.html").exists()

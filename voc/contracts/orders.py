@@ -44,8 +44,19 @@ QUARANTINE_REASONS = (
 
 
 def read_orders(path: str | Path) -> pd.DataFrame:
-    """Accepted rows of the orders file; InputError when none are usable."""
+    """The rows of an orders file, all valid; InputError naming the first bad row otherwise.
+
+    Orders are the denominator of contacts per order: a dropped row would inflate CPO without a
+    word, so a report refuses the file until it is fixed (``voc data validate --orders`` lists
+    every bad row).
+    """
     result = validate_orders(path)
+    if len(result.quarantine):
+        first = result.quarantine.iloc[0]
+        raise InputError(
+            f"{path}: row {first['source_row']}: {first['reason']} ({result.counts.summary()}); fix the "
+            "file (`voc data validate --orders FILE --out DIR` lists every bad row)"
+        )
     if result.accepted.empty:
         raise InputError(f"{path}: no usable orders rows ({result.counts.summary()})")
     return result.accepted
