@@ -250,8 +250,10 @@ def test_orders_contract(tmp_path: Path) -> None:
     assert result.accepted["orders"].tolist() == [1200]
     assert list(result.quarantine["reason"]) == ["bad_orders", "bad_date", "missing_field"]
     assert result.counts.reconciles
-    assert read_orders(path)["orders"].tolist() == [1200]
-    path.write_text("date,market,category,orders\nnot a date,DE,home,10\n")
+    # the report's reader refuses the file whole: a dropped row would inflate CPO silently
+    with pytest.raises(InputError, match=r"row 2: bad_orders .*voc data validate --orders"):
+        read_orders(path)
+    path.write_text("date,market,category,orders\n")
     with pytest.raises(InputError, match="no usable orders rows"):
         read_orders(path)
 

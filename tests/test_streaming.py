@@ -86,6 +86,15 @@ class Echo:
         )
 
 
+class DiesInSecondChunk(Echo):
+    """Tags the first chunk, then stops as a crash would (the run is left to resume)."""
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        if self.rows:
+            raise KeyboardInterrupt
+        return super().predict(df)
+
+
 def make_contacts(path: Path, n: int, seed: int = 0) -> set[str]:
     """Write ``n`` contacts with some bad rows; return the ids that must be accepted."""
     rng = random.Random(seed)
@@ -151,14 +160,8 @@ def test_resume_refuses_other_model_or_input(tmp_path: Path) -> None:
     out = tmp_path / "tags.parquet"
     folder = staging_folder(out)
 
-    class Dies(Echo):
-        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-            if self.rows:
-                raise KeyboardInterrupt
-            return super().predict(df)
-
     with pytest.raises(KeyboardInterrupt):
-        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=100)
+        tag_file(source, DiesInSecondChunk(), out, model_name="rc", model_version="1", chunk_size=100)
     assert (folder / "manifest.json").is_file() and not out.exists()
     with pytest.raises(InputError, match="model_version"):
         tag_file(source, Echo(), out, model_name="rc", model_version="2", chunk_size=100, resume=True)
@@ -172,14 +175,8 @@ def test_resume_catches_an_id_changed_in_the_middle_of_a_same_size_file(tmp_path
     make_contacts(source, 100_000)  # ~4 MiB: the middle is outside the first and last MiB
     out = tmp_path / "tags.parquet"
 
-    class Dies(Echo):
-        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-            if self.rows:
-                raise KeyboardInterrupt
-            return super().predict(df)
-
     with pytest.raises(KeyboardInterrupt):
-        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=40_000)
+        tag_file(source, DiesInSecondChunk(), out, model_name="rc", model_version="1", chunk_size=40_000)
     raw = source.read_bytes()
     middle = raw.index(b"\n", len(raw) // 2) + 1
     old_id = raw[middle : raw.index(b",", middle)]
@@ -302,14 +299,8 @@ def test_resume_with_a_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None
     make_contacts(source, 300)
     out = tmp_path / "tags.parquet"
 
-    class Dies(Echo):
-        def predict(self, df: pd.DataFrame) -> pd.DataFrame:
-            if self.rows:
-                raise KeyboardInterrupt
-            return super().predict(df)
-
     with pytest.raises(KeyboardInterrupt):
-        tag_file(source, Dies(), out, model_name="rc", model_version="1", chunk_size=100)
+        tag_file(source, DiesInSecondChunk(), out, model_name="rc", model_version="1", chunk_size=100)
     manifest = staging_folder(out) / "manifest.json"
     for damage in ('{"identity": ', '{"chunks": []}', "\xff\xfe garbage"):
         manifest.write_text(damage, encoding="latin-1")
