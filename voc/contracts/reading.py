@@ -402,7 +402,8 @@ def decide_dayfirst(
         return config.dayfirst
     day = month = None
     for chunk in read_raw_chunks(path, config, required):
-        if column not in chunk:
+        if column not in chunk or pd.api.types.is_datetime64_any_dtype(chunk[column]):
+            # no column, or typed timestamps (Parquet): no text to decide on, so no second full read
             return None
         for row, value in zip(chunk[SOURCE_ROW], chunk[column], strict=False):
             found = DMY_DATE.match(value) if isinstance(value, str) else None
