@@ -2,7 +2,9 @@
 
 Each root cause has an ``id`` (what models predict and labels use), a display ``name``, a
 ``family`` (cancellation, return, refund, delivery, other), an ``owner`` team and a one-line
-``description``.
+``description``; optionally a ``next_step`` (the fix recommended to the owner team, shown beside the
+pain point in the report and the app) and ``examples`` (a few customer phrasings of the cause, which
+zero-shot theme suggestions compare with a theme).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class RootCause:
     family: str
     owner: str
     description: str
+    next_step: str = ""
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,16 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
                 f"expected one of {', '.join(FAMILIES)}"
             )
         seen.add(entry["id"])
-        causes.append(RootCause(**{k: str(entry[k]) for k in RootCause.__dataclass_fields__}))
+        examples = entry.get("examples") or []
+        if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+            raise ValueError(f"{source}: root cause {entry['id']!r}: examples must be a list of phrases")
+        causes.append(
+            RootCause(
+                **{k: str(entry[k]) for k in ("id", "name", "family", "owner", "description")},
+                next_step=str(entry.get("next_step") or ""),
+                examples=tuple(e.strip() for e in examples),
+            )
+        )
     return Taxonomy(
         version=str(doc.get("version", "0")),
         name=str(doc.get("name", source.stem)),
