@@ -7,6 +7,8 @@ of ``previous_themes`` they match (:func:`~nlp.themes.match_previous`). It write
 
 - ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
   and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
+- ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
+  searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
@@ -31,7 +33,7 @@ from nlp.quarantine import redacted_quarantine
 from nlp.themes import ThemeModel, cluster_quality, match_previous, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
-from voc.contracts.themes import write_assignments, write_themes
+from voc.contracts.themes import write_assignments, write_members, write_themes
 from voc.errors import InputError
 from voc.files import write_table
 from voc.tracking import use_experiment
@@ -194,6 +196,7 @@ def run_discovery(
         }
     )
     write_assignments(assignments, out)
+    write_members(contacts, out)
     write_themes(themes, out)
     csv_path = write_table(themes_sheet(themes), out / "themes.csv")
     result = DiscoveryResult(

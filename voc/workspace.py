@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from voc.taxonomy import current_taxonomy_file
+
 ENV_VAR = "VOC_WORKSPACE"
 _CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -60,6 +62,16 @@ class Workspace:
     @property
     def mlflow_artifacts(self) -> Path:
         return self.root / "mlartifacts"
+
+    @property
+    def taxonomy_dir(self) -> Path:
+        """Taxonomy versions made here (accepted proposals): ``taxonomy-<n>.yaml``."""
+        return self.root / "taxonomy"
+
+    @property
+    def taxonomy_file(self) -> Path:
+        """The workspace's current taxonomy: its newest version, else the bundled one."""
+        return current_taxonomy_file(self.taxonomy_dir)
 
     @property
     def tracking_uri(self) -> str:

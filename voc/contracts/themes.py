@@ -29,9 +29,12 @@ from voc.files import write_table
 
 THEMES_FILE = "themes.parquet"
 ASSIGNMENTS_FILE = "assignments.parquet"
+MEMBERS_FILE = "members.parquet"
 UNASSIGNED = -1
 THEME_COLUMNS = ("theme_id", "parent_id", "size", "keywords", "exemplars", "is_new", "label", "centroid")
 ASSIGNMENT_COLUMNS = ("contact_id", "theme_id", "probability")
+# What the app shows of a theme's members: redacted text and the segments to filter on; never raw text.
+MEMBER_COLUMNS = ("contact_id", "created_at", "channel", "market", "category", "order_stage", "clean_text")
 
 
 def read_themes(source: str | Path, required: Iterable[str] = ()) -> pd.DataFrame:
@@ -111,6 +114,28 @@ def write_assignments(assignments: pd.DataFrame, folder: str | Path) -> Path:
     path = Path(folder) / ASSIGNMENTS_FILE
     require_columns(assignments, ASSIGNMENT_COLUMNS, path)
     return write_table(assignments, path)
+
+
+def write_members(contacts: pd.DataFrame, folder: str | Path) -> Path:
+    """Write the redacted members table (:data:`MEMBER_COLUMNS`; absent segments as nulls) to
+    ``folder/members.parquet``. ``contacts`` must hold ``clean_text``, never the raw ``text``."""
+    path = Path(folder) / MEMBERS_FILE
+    require_columns(contacts, ("contact_id", "clean_text"), path)
+    members = pd.DataFrame({c: contacts[c] if c in contacts else None for c in MEMBER_COLUMNS})
+    members["contact_id"] = members["contact_id"].astype(str)
+    return write_table(members, path)
+
+
+def read_members(folder: str | Path) -> pd.DataFrame:
+    """``folder/members.parquet`` (:data:`MEMBER_COLUMNS`); an empty table for a run made before
+    discovery wrote it."""
+    path = Path(folder) / MEMBERS_FILE
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in MEMBER_COLUMNS})
+    raw = _read(path, "members", ("contact_id", "clean_text"))
+    raw["contact_id"] = raw["contact_id"].astype(str)
+    raw["clean_text"] = raw["clean_text"].fillna("").astype(str)
+    return raw
 
 
 def _read(path: Path, what: str, required: Iterable[str]) -> pd.DataFrame:
