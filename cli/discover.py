@@ -13,7 +13,14 @@ from voc.errors import InputError
 
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
-WRITTEN = ("assignments.parquet", "members.parquet", "themes.parquet", "themes.csv", "quarantine.parquet", "quarantine.csv")
+WRITTEN = (
+    "assignments.parquet",
+    "members.parquet",
+    "themes.parquet",
+    "themes.csv",
+    "quarantine.parquet",
+    "quarantine.csv",
+)
 EPILOG = (
     "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
     "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"

@@ -73,6 +73,7 @@ def _root(
 
 
 def _register() -> None:
+    from cli import app as app_command
     from cli import data, discover, label, models, tag, train
     from cli import report as report_command
 
@@ -83,6 +84,7 @@ def _register() -> None:
     app.add_typer(models.app, name="models")
     app.command(epilog=tag.EPILOG)(tag.tag)
     app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
+    app.command(name="app", epilog=app_command.EPILOG)(app_command.app)
 
 
 _STATE: dict[str, Any] = {"debug": False, "workspace": None}

@@ -30,6 +30,14 @@ from voc.files import write_table
 THEMES_FILE = "themes.parquet"
 ASSIGNMENTS_FILE = "assignments.parquet"
 MEMBERS_FILE = "members.parquet"
+SUGGESTIONS_FILE = "suggestions.parquet"
+SUGGESTION_COLUMNS = (
+    "theme_id",
+    "suggested_root_cause",
+    "suggested_confidence",
+    "suggestion_source",
+    "confident",
+)
 UNASSIGNED = -1
 THEME_COLUMNS = ("theme_id", "parent_id", "size", "keywords", "exemplars", "is_new", "label", "centroid")
 ASSIGNMENT_COLUMNS = ("contact_id", "theme_id", "probability")
@@ -121,7 +129,7 @@ def write_members(contacts: pd.DataFrame, folder: str | Path) -> Path:
     ``folder/members.parquet``. ``contacts`` must hold ``clean_text``, never the raw ``text``."""
     path = Path(folder) / MEMBERS_FILE
     require_columns(contacts, ("contact_id", "clean_text"), path)
-    members = pd.DataFrame({c: contacts[c] if c in contacts else None for c in MEMBER_COLUMNS})
+    members = pd.DataFrame({c: contacts.get(c) for c in MEMBER_COLUMNS})
     members["contact_id"] = members["contact_id"].astype(str)
     return write_table(members, path)
 
@@ -136,6 +144,16 @@ def read_members(folder: str | Path) -> pd.DataFrame:
     raw["contact_id"] = raw["contact_id"].astype(str)
     raw["clean_text"] = raw["clean_text"].fillna("").astype(str)
     return raw
+
+
+def read_suggestions(folder: str | Path) -> pd.DataFrame:
+    """``folder/suggestions.parquet`` (:data:`SUGGESTION_COLUMNS`); empty when there is none."""
+    path = Path(folder) / SUGGESTIONS_FILE
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SUGGESTION_COLUMNS})
+    raw = _read(path, "suggestions", SUGGESTION_COLUMNS)
+    raw["theme_id"] = _integers(raw, "theme_id", path)
+    return raw[list(SUGGESTION_COLUMNS)]
 
 
 def _read(path: Path, what: str, required: Iterable[str]) -> pd.DataFrame:
