@@ -41,7 +41,11 @@ CatalogueOpt = Annotated[
     ),
 ]
 TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the bundled data/taxonomy.yaml).")
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help="Taxonomy YAML (default: the workspace's, i.e. the bundled one plus accepted proposals).",
+    ),
 ]
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite --out even when an analyst has filled it in.")
@@ -97,7 +101,7 @@ def export(
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
-    tax = _taxonomy(load_taxonomy, taxonomy)
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     inputs = [p for p in (themes, contacts, taxonomy) if p is not None]
     if previous and "://" not in previous:
         inputs.append(Path(previous))
@@ -168,7 +172,7 @@ def import_(
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
-    tax = _taxonomy(load_taxonomy, taxonomy)
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     sheet = read_sheet(file)
     if sheet.meta.get("taxonomy_version") and sheet.meta["taxonomy_version"] != tax.version:
         typer.echo(
@@ -325,7 +329,7 @@ def suggest(
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     config = SuggestConfig(n=n, per_theme=per_theme)
-    tax = _taxonomy(load_taxonomy, taxonomy)
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     inputs = [p for p in (contacts, themes, taxonomy) if p is not None] + _catalogue_file(catalogue, ws)
     with claim_outputs([out], inputs, command=f"voc label suggest {contacts}"):
         _refuse_filled_sheet(out, force)

@@ -61,7 +61,7 @@ def report(
     console = Console(stderr=True)
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     try:
-        tax = load_taxonomy(taxonomy)
+        tax = load_taxonomy(taxonomy or workspace.taxonomy_file)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     inputs = [p for p in (tagged, orders, themes, taxonomy) if p is not None]

@@ -170,7 +170,14 @@ def test_bad_proposal_is_refused_with_every_problem(ws: Workspace) -> None:
     page = post(
         client,
         "/taxonomy/propose",
-        {"theme": "3", "cause_id": "Cannot Cancel", "name": "", "family": "misc", "owner": "x", "description": "y"},
+        {
+            "theme": "3",
+            "cause_id": "Cannot Cancel",
+            "name": "",
+            "family": "misc",
+            "owner": "x",
+            "description": "y",
+        },
     )
     message = flash(page)
     assert "Nothing was saved" in message and "lower-case" in message and "family" in message

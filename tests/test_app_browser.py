@@ -30,7 +30,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         CHROMIUM is None or CHROMEDRIVER is None,
-        reason="chromium and chromium-driver are not installed (Debian: apt-get install chromium chromium-driver)",
+        reason="chromium or chromium-driver is missing (Debian: apt-get install chromium chromium-driver)",
     ),
 ]
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,12 @@ def _free_port() -> int:
 def _voc(*args: str, workspace: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VOC_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env, timeout=300, **kwargs
+        [sys.executable, "-m", "cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        **kwargs,
     )  # type: ignore[call-overload]
 
 
@@ -68,7 +73,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise AssertionError(f"voc app exited: {server.stdout.read() if server.stdout else ''}") from None
+                    raise AssertionError(
+                        f"voc app exited: {server.stdout.read() if server.stdout else ''}"
+                    ) from None
                 time.sleep(0.5)
         else:
             raise AssertionError("voc app did not answer within 2 minutes")
@@ -111,13 +118,17 @@ def _import_message(run: Path, ws: Path, tmp: Path) -> str:
     pd.DataFrame({"theme_id": [4], "label": ["warranty_claimm"], "action": ["accept"], "notes": [""]}).to_csv(
         sheet, index=False
     )
-    result = _voc("label", "import", str(sheet), "--themes", str(run), "--catalogue", str(tmp / "x.db"), workspace=ws)
+    result = _voc(
+        "label", "import", str(sheet), "--themes", str(run), "--catalogue", str(tmp / "x.db"), workspace=ws
+    )
     assert result.returncode == 2, result.stderr
     line = next(x for x in result.stderr.splitlines() if "label:" in x)
     return line.split("label:", 1)[1].strip()
 
 
-def test_label_filter_drill_down_in_the_browser(served: tuple[str, Path], browser: object, tmp_path: Path) -> None:
+def test_label_filter_drill_down_in_the_browser(
+    served: tuple[str, Path], browser: object, tmp_path: Path
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 

@@ -1,8 +1,8 @@
 """The house plan as a test: floors, no circles, no oversized modules.
 
 Reads every module of the six packages with `ast` (nothing is imported) and checks:
-- floors: voc (0) < nlp (1) < training, reports (2) < app (3) < cli (4); a module imports only its own floor or
-  below, and training and reports never import each other (imports inside functions and under
+- floors: voc (0) < nlp (1) < training, reports (2) < app (3) < cli (4); a module imports only its
+  own floor or below, and training and reports never import each other (imports inside functions and under
   `TYPE_CHECKING` count: they are still a dependency a reader has to follow);
 - no import circle between modules;
 - no module over 600 lines (the synthetic generator's phrase tables excepted).
