@@ -41,7 +41,8 @@ def review(request: Request) -> Response:
     phrase = request.query_params.get("q", "").strip()
     taxonomy = state.taxonomy()
     themes = state.themes()
-    cards = _cards(request)
+    every = _cards(request)
+    cards = list(every)
     total, done = len(cards), sum(c.done for c in cards)
     if phrase:
         hits = phrase_hits(state.members(), phrase)
@@ -62,7 +63,7 @@ def review(request: Request) -> Response:
         status=status,
         q=phrase,
         taxonomy=taxonomy,
-        all_themes=_all_theme_names(cards if not phrase and status == "all" else _cards(request)),
+        all_themes=_all_theme_names(every),
         themes_dir=str(state.themes_folder()),
         version=state.catalogue_version(),
     )
@@ -123,9 +124,9 @@ async def decide(request: Request) -> Response:
     ids = [_int(t, -1) for t in form.get("theme", [])]
     if not ids:
         return p.redirect(back, "Nothing saved: no theme was chosen.", "error")
-    label, action = _one(form, "label"), _one(form, "action") or "accept"
-    if action == "merge_into":
-        action = f"merge_into:{_one(form, 'merge_into')}"
+    label, action, target = _one(form, "label"), _one(form, "action") or "accept", _one(form, "merge_into")
+    if action == "merge_into" or (target and not label and action == "accept"):
+        action = f"merge_into:{target}"  # a merge target typed in is what the analyst meant
     rows = [{"theme_id": str(t), "label": label, "action": action, "notes": _one(form, "notes")} for t in ids]
     return _save(request, rows, back)
 

@@ -130,8 +130,11 @@ def test_member_search_matches_the_phrase_not_the_words(ws: Workspace) -> None:
 
 def test_customer_script_is_shown_as_text(ws: Workspace) -> None:
     page = client_for(ws).get("/themes/0").text
-    assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "<script>window" not in page and "<img src=x" not in page
+    assert (
+        "&lt;script&gt;window.__xss = 1&lt;/script&gt;&lt;img src=x onerror=&#34;window.__xss = 2&#34;&gt;"
+        in page
+    )
 
 
 def test_proposing_and_accepting_a_root_cause_extends_the_taxonomy(ws: Workspace) -> None:
