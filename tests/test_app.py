@@ -229,3 +229,22 @@ def test_missing_inputs_are_named(tmp_path: Path) -> None:
     page = client.get("/review")
     assert page.status_code == 400 and "--themes DIR" in page.text
     assert client.get("/dashboard").status_code == 400
+
+
+def test_voc_app_refuses_a_public_address_without_a_token(ws: Workspace) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VOC_WORKSPACE": str(ws.root)}
+    env.pop("VOC_APP_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "app", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "--host 0.0.0.0" in result.stderr and "token" in result.stderr
+    assert "Traceback" not in result.stderr
