@@ -30,7 +30,8 @@ from voc.files import atomic_path, write_text
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-_FORMAT_VERSION = 3  # 2: the contract no longer repeats chunk_size; 3: the input's full SHA-256
+# 2: the contract no longer repeats chunk_size; 3: the input's full SHA-256; 4: the order-key secret
+_FORMAT_VERSION = 4
 
 
 def staging_folder(out: Path) -> Path:
@@ -45,8 +46,11 @@ def run_identity(
     contract: ContractConfig,
     chunk_size: int,
     input_columns: tuple[str, ...],
+    order_key: str | None = None,
 ) -> dict[str, Any]:
-    """What a resumed run must share with the interrupted one: input, model, chunking, contract.
+    """What a resumed run must share with the interrupted one: input, model, chunking, contract,
+    and the order-key secret (``order_key``: its fingerprint), so one output never mixes two
+    workspaces' pseudonyms.
 
     Raises :class:`InputError` when ``source`` cannot be read.
     """
@@ -67,6 +71,7 @@ def run_identity(
         "chunk_size": chunk_size,
         "contract": rules,
         "input_columns": list(input_columns),
+        "order_key": order_key,
     }
 
 
