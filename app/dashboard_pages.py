@@ -112,6 +112,7 @@ def pain_point(request: Request, key: str) -> Response:
         weeks=weeks,
         bars=bars(row.get("weekly_contacts") or [], row.get("weekly_marks") or []),
         breakdown={d: breakdown[d].to_dict("records") for d in DIMENSIONS if d in breakdown},
+        options=board.options(),
         params=params,
         contacts=items,
         total=total,
