@@ -437,7 +437,11 @@ def _describe(
     is_new = (
         bool(info["is_new"]) if info is not None and "is_new" in info and pd.notna(info["is_new"]) else False
     )
-    name = "New theme: " + (", ".join(keywords[:4]) if keywords else f"#{theme_id}")
+    name = "New theme: " + (
+        str(info["name"])
+        if info is not None and "name" in info and pd.notna(info["name"])
+        else ", ".join(keywords[:4]) or f"#{theme_id}"
+    )
     return {"name": name, "family": str(family), "owner": UNASSIGNED_OWNER, "is_new": is_new}
 
 
