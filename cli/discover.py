@@ -101,11 +101,13 @@ def discover(
         f"coverage {result.coverage:.1%}, {result.n_boilerplate} contacts only greetings/sign-offs "
         f"(unassigned); {result.n_confident} themes with a confident suggestion"
     )
-    for rec in themes.head(SHOWN).to_dict("records"):
+    for theme_id, size, name, group in (
+        themes[["theme_id", "size", "name", "parent_name"]].head(SHOWN).itertuples(index=False)
+    ):
         hint = ""
-        if rec["theme_id"] in best.index and bool(best.at[rec["theme_id"], "confident"]):
-            hint = f"  -> {best.at[rec['theme_id'], 'suggested_root_cause']}"
-        typer.echo(f"  {rec['theme_id']:>5}  {rec['size']:>6,}  {rec['name']}  [{rec['parent_name']}]{hint}")
+        if theme_id in best.index and bool(best.at[theme_id, "confident"]):
+            hint = "  -> " + str(best.at[theme_id, "suggested_root_cause"])
+        typer.echo(f"  {int(theme_id):>5}  {int(size):>6,}  {name}  [{group}]{hint}")
     if len(themes) > SHOWN:
         typer.echo(f"  ... {len(themes) - SHOWN} more in {result.themes_csv}")
     typer.echo(f"-> {result.themes_csv}; MLflow run {result.run_id}")

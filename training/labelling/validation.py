@@ -309,7 +309,8 @@ def apply_group_decisions(
         int(t): (None if pd.isna(p) else int(p))
         for t, p in zip(themes["theme_id"], themes.get("parent_id", [None] * len(themes)), strict=True)
     }
-    group_of_row = [parent.get(as_int(t)) if as_int(t) is not None else None for t in out["theme_id"]]
+    row_ids = [as_int(t) for t in out["theme_id"]]
+    group_of_row = [None if t is None else parent.get(t) for t in row_ids]
     decided: dict[int, int] = {}
     for i, rec in enumerate(out.to_dict("records")):
         label, action_text = rec["group_label"], rec["group_action"].strip().lower()
