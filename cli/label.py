@@ -59,8 +59,9 @@ ForceOpt = Annotated[
     "  voc label export --themes run/ --previous workspace/labels.db --out review.xlsx\n\n"
     "  voc label export --themes run/ --out review.csv\n\n"
     "A sheet at --out that holds an analyst's decisions is not overwritten without --force. "
-    "With --contacts and --model models:/root-cause@champion the sheet suggests each theme's root "
-    "cause. Also writes the theme browser beside the sheet (review.html)."
+    "With --contacts and --model models:/root-cause@champion the model's suggestions join the "
+    "taxonomy's (written to the run's suggestions.parquet). Also writes the theme browser beside "
+    "the sheet (review.html)."
 )
 def export(
     ctx: typer.Context,
@@ -85,39 +86,66 @@ def export(
     taxonomy: TaxonomyOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Write a review sheet (one row per theme) and a theme browser beside it.
+    """Write a review sheet (one row per theme, by group) and a theme browser beside it.
 
-    The sheet has theme_id, size, change since the previous run, keywords, 5 exemplars, the model's
-    suggested root cause (majority over a sample of members, with its share and mean confidence)
-    and empty label, action and notes columns for the analyst. Only redacted text is written.
-    An existing sheet at OUT that holds decisions is refused unless --force.
+    The sheet has theme_id, name, group, size, change since the previous run, keywords, 5
+    exemplars, the best root-cause suggestion (taxonomy and catalogue from `voc discover`; with
+    --model also the model's majority over a sample of members, written back to the run's
+    suggestions.parquet) with its source, confidence and whether it is confident, and empty
+    group_label/group_action (first row of each group: decide the whole group) and label, action
+    and notes columns for the analyst. Only redacted text is written. An existing sheet at OUT that
+    holds decisions is refused unless --force.
     """
     from reports.theme_browser import BrowserConfig, write_theme_browser
     from training.labelling.review import review_table
     from training.labelling.sheets import theme_sheet_frame, write_sheet
-    from voc.contracts.themes import read_themes
+    from voc.contracts.themes import (
+        ASSIGNMENTS_FILE,
+        SUGGESTIONS_FILE,
+        THEMES_FILE,
+        read_suggestions,
+        read_themes,
+        write_suggestions,
+    )
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
+<<<<<<< HEAD
     tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     inputs = [p for p in (themes, contacts, taxonomy) if p is not None]
+=======
+    tax = _taxonomy(load_taxonomy, taxonomy)
+    # The run's tables are inputs; its suggestions.parquet is refreshed with the model's.
+    folder = themes if themes.is_dir() else themes.parent
+    inputs = [
+        p for p in (folder / THEMES_FILE, folder / ASSIGNMENTS_FILE, contacts, taxonomy) if p is not None
+    ]
+>>>>>>> themes
     if previous and "://" not in previous:
         inputs.append(Path(previous))
-    with claim_outputs([out, out.with_suffix(".html")], inputs, command=f"voc label export {themes}"):
+    outputs = [out, out.with_suffix(".html")]
+    if model is not None:
+        outputs.append(folder / SUGGESTIONS_FILE)
+    with claim_outputs(outputs, inputs, command=f"voc label export {themes}"):
         _refuse_filled_sheet(out, force)
         found = read_themes(themes, required=("size",))
         notes: list[str] = []
         before = _previous_sizes(previous, notes) if previous else None
-        texts, suggestions = _members(
+        texts, from_model = _members(
             themes, contacts, found, model, ws, notes, members=members, sample=suggest_sample, seed=seed
         )
+        suggestions = read_suggestions(folder)
+        if from_model is not None:
+            kept = suggestions[suggestions["suggestion_source"] != "model"]
+            suggestions = pd.concat([kept, from_model[list(kept.columns)]], ignore_index=True)
+            write_suggestions(suggestions, folder)
         if model is None:
-            notes.append("no --model: suggestion columns left empty")
+            notes.append("no --model: suggestions from the taxonomy and the catalogue only")
         review = review_table(found, before, suggestions)
         meta = {
-            "themes_dir": str(themes.resolve()),
+            "themes_dir": str(folder.resolve()),
             "previous": _shown(previous, resolve=True) if previous else "",
             "contacts": str(contacts.resolve()) if contacts else "",
             "model": model or "",
@@ -130,11 +158,16 @@ def export(
             members=texts,
             config=BrowserConfig(max_members=members),
             previous=_shown(previous) if previous else None,
-            model=model if suggestions is not None else None,
+            model=model if from_model is not None else None,
         )
     for note in notes:
         typer.echo(f"note: {note}", err=True)
-    typer.echo(f"{len(review)} themes -> {sheet_path}; browser -> {page}")
+    confident = int(review["confident"].fillna(False).astype(bool).sum())
+    groups = review["parent_id"].nunique()
+    typer.echo(
+        f"{len(review)} themes in {groups} groups, {confident} with a confident suggestion -> "
+        f"{sheet_path}; browser -> {page}"
+    )
 
 
 @app.command(
@@ -501,10 +534,13 @@ def _refuse_filled_sheet(path: Path, force: bool) -> None:
             f"{path}: already exists and cannot be read as a review sheet whose decisions can be "
             f"counted, so it was not overwritten; {fix}"
         ) from exc
-    filled = (rows[["label", "action", "notes"]] != "").any(axis=1)
+    from training.labelling.sheets import ANALYST_COLUMNS
+
+    filled = (rows[ANALYST_COLUMNS] != "").any(axis=1)
     if filled.any():
         raise InputError(
-            f"{path}: holds {int(filled.sum())} analyst decision(s) (label, action or notes filled in) "
+            f"{path}: holds {int(filled.sum())} analyst decision(s) (a label, action, group or notes "
+            "cell filled in) "
             f"and was not overwritten; import it first (voc label import {path}), or {fix}"
         )
 
