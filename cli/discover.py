@@ -15,21 +15,14 @@ EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc -
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
 WRITTEN = (
     "assignments.parquet",
-<<<<<<< HEAD
     "members.parquet",
     "themes.parquet",
-=======
-    "themes.parquet",
     "suggestions.parquet",
->>>>>>> themes
     "themes.csv",
     "quarantine.parquet",
     "quarantine.csv",
 )
-<<<<<<< HEAD
-=======
 SHOWN = 10  # largest themes listed by name after a run
->>>>>>> themes
 EPILOG = (
     "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
     "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"

@@ -112,17 +112,12 @@ def export(
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
-<<<<<<< HEAD
     tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
-    inputs = [p for p in (themes, contacts, taxonomy) if p is not None]
-=======
-    tax = _taxonomy(load_taxonomy, taxonomy)
     # The run's tables are inputs; its suggestions.parquet is refreshed with the model's.
     folder = themes if themes.is_dir() else themes.parent
     inputs = [
         p for p in (folder / THEMES_FILE, folder / ASSIGNMENTS_FILE, contacts, taxonomy) if p is not None
     ]
->>>>>>> themes
     if previous and "://" not in previous:
         inputs.append(Path(previous))
     outputs = [out, out.with_suffix(".html")]

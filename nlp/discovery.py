@@ -9,17 +9,12 @@ are the whole redacted contacts) and gives its themes the ids and labels of ``pr
 they match (:func:`~nlp.themes.match_previous`). It suggests a root cause for each theme from the
 taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, into ``out``:
 
-<<<<<<< HEAD
-- ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
-  and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
-- ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
-  searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
-=======
 - ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``),
   ``themes.parquet``: one row per theme, with its name, group and centroid, and
   ``suggestions.parquet``: the taxonomy's and the catalogue's suggestions (all three
   :mod:`voc.contracts.themes`);
->>>>>>> themes
+- ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
+  searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
@@ -46,11 +41,13 @@ from nlp.suggest import VOTERS, catalogue_suggestions, cause_profiles, taxonomy_
 from nlp.themes import NO_THEME, ThemeModel, cluster_quality, match_previous, regroup, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
-<<<<<<< HEAD
-from voc.contracts.themes import write_assignments, write_members, write_themes
-=======
-from voc.contracts.themes import SUGGESTION_COLUMNS, write_assignments, write_suggestions, write_themes
->>>>>>> themes
+from voc.contracts.themes import (
+    SUGGESTION_COLUMNS,
+    write_assignments,
+    write_members,
+    write_suggestions,
+    write_themes,
+)
 from voc.errors import InputError
 from voc.files import write_table
 from voc.taxonomy import Taxonomy, load_taxonomy
