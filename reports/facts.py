@@ -47,6 +47,7 @@ import pandas as pd
 
 from reports.config import ReportConfig
 from reports.significance import market_tests, weekly_tests
+from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 from voc.weeks import week_start as week_start_of
 
@@ -94,7 +95,8 @@ class Membership:
 class ContactFacts:
     """Contacts, pain points and orders of a workspace, indexed for weekly sums (see the module).
 
-    Raises ``KeyError`` when ``tagged`` lacks ``contact_id``, ``root_cause`` or ``created_at``.
+    Raises :class:`~voc.errors.InputError` when ``tagged`` holds no contact, ``KeyError`` when it
+    lacks ``contact_id``, ``root_cause`` or ``created_at``.
     """
 
     def __init__(
@@ -109,6 +111,8 @@ class ContactFacts:
     ) -> None:
         self.config = config = config or ReportConfig()
         self.taxonomy = taxonomy
+        if tagged.empty:
+            raise InputError("tagged contacts: the file holds no contact")
         contacts = _contacts(tagged, taxonomy)
         first = contacts["week_start"].min() - pd.Timedelta(weeks=config.history_weeks - 1)
         self.weeks = pd.date_range(first, contacts["week_start"].max(), freq="7D")
@@ -434,7 +438,8 @@ def _theme_states(themes: pd.DataFrame | None, verdicts: pd.DataFrame | None) ->
     if verdicts is not None and not verdicts.empty:
         v = verdicts.drop_duplicates("theme_id", keep="last").set_index("theme_id").reindex(out.index)
         decided = v["action"].notna()
-        v_label = v["label"].where(v["label"].notna() & (v["label"].astype(str).str.strip() != ""))
+        labels = v.get("label", pd.Series(None, index=v.index, dtype=object))
+        v_label = labels.where(labels.notna() & (labels.astype(str).str.strip() != ""))
         proposed = v.get("proposed", pd.Series(None, index=v.index))
         proposed = proposed.where(proposed.notna() & (proposed.astype(str).str.strip() != ""))
         out.loc[decided, "label"] = v_label[decided]
