@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from cli.options import DayFirst
 from voc.errors import InputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
 WRITTEN = ("assignments.parquet", "themes.parquet", "themes.csv", "quarantine.parquet", "quarantine.csv")
 EPILOG = (
-    "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous workspace/labels.db   (keep analysts' labels)\n\n"
-    "  voc discover export.jsonl --text-column body --id-column ticket_id --min-theme-size 20 --out t/"
+    "Examples:\n\n"
+    "  voc discover workspace/data/interim/contacts.parquet --out workspace/themes --seed 7\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/themes\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/labels.db\n\n"
+    "  voc discover export.jsonl --text-column body --id-column ticket_id --out themes/\n\n"
+    "--previous keeps the ids of matching themes (and, from the label catalogue workspace/labels.db, "
+    "the analysts' labels)."
 )
 
 
@@ -49,6 +54,7 @@ def discover(
     size, keywords, exemplars, is_new, label), OUT/quarantine.parquet/.csv, and logs an MLflow run.
     Only redacted text reaches the outputs.
     """
+    from cli.progress import step
     from nlp.discovery import DiscoveryConfig, run_discovery
     from voc.outputs import Output, claim_outputs
 
@@ -71,6 +77,7 @@ def discover(
             previous_themes=previous_themes,
             experiment=experiment,
             dayfirst=dayfirst,
+            progress=step,
         )
     typer.echo(f"{input}: {result.counts.summary()}", err=True)
     typer.echo(

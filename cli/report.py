@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cli.options import DayFirst
 from voc.errors import InputError
 from voc.outputs import Output, claim_outputs
 from voc.workspace import Workspace
@@ -16,8 +17,9 @@ from voc.workspace import Workspace
 REPORT_FILES = ("pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet")
 EPILOG = (
     "Examples:\n\n"
-    "  voc report --tagged tagged.parquet --themes themes/ --orders orders.csv --week 2026-W47\n\n"
-    "  voc report --tagged tagged.csv --orders orders.csv --out reports/latest\n\n"
+    "  voc report workspace/data/processed/tagged.parquet --orders workspace/data/raw/orders.parquet\n\n"
+    "  voc report tagged.parquet --orders orders.parquet --themes workspace/themes --week 2026-W47\n\n"
+    "  voc report tagged.csv --orders orders.csv --out reports/latest --no-mlflow\n\n"
     "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK.\n\n"
     "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
     "pain_points.parquet, and logs them to the MLflow run report-<week>."
@@ -26,7 +28,7 @@ EPILOG = (
 
 def report(
     ctx: typer.Context,
-    tagged: Annotated[Path, typer.Option("--tagged", help="Tagged contacts (.parquet or .csv).")],
+    tagged: Annotated[Path, typer.Argument(help="Tagged contacts from voc tag (.parquet or .csv).")],
     orders: Annotated[Path, typer.Option("--orders", help="Orders file: date, market, category, orders.")],
     out: Annotated[
         Path | None,
@@ -46,10 +48,10 @@ def report(
     ] = "voc-weekly-report",
     html_rows: Annotated[int, typer.Option(min=1, help="Pain points in the HTML table.")] = 20,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
+    dayfirst: DayFirst = None,
 ) -> None:
     """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
-    from rich.console import Console
-
+    from cli.progress import step
     from reports.publish import log_report, write_report
     from reports.ranking import build_report
     from voc.contracts.orders import read_orders
@@ -58,7 +60,6 @@ def report(
     from voc.taxonomy import load_taxonomy
     from voc.weeks import iso_week, parse_iso_week
 
-    console = Console(stderr=True)
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     try:
         tax = load_taxonomy(taxonomy)
@@ -72,18 +73,18 @@ def report(
     with contextlib.ExitStack() as claimed:
         if target is not None:
             claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
-        with console.status("reading inputs"):
+        with step("reading inputs"):
             contacts = read_tagged(tagged)
-            order_rows = read_orders(orders)
+            order_rows = read_orders(orders, dayfirst)
             theme_table = read_themes(themes, required=("label",)) if themes is not None else None
             assignments = read_assignments(themes) if themes is not None else None
-        with console.status("ranking pain points"):
+        with step("ranking pain points"):
             result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
         if target is None:
             # The default folder is named after the week, known only now (the last complete one).
             target = workspace.reports / result.summary.week
             claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
-        with console.status("writing the report"):
+        with step("writing the report"):
             paths = write_report(result, target, html_rows=html_rows)
         s = result.summary
         typer.echo(
@@ -94,7 +95,7 @@ def report(
             typer.echo(f"{kind:>8}: {path.resolve()}")
         if not no_mlflow:
             # Still holding the folder: the run logs the very files this command wrote.
-            with console.status("logging to MLflow"):
+            with step("logging to MLflow"):
                 run_id = log_report(result, paths, workspace, experiment)
             typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
 

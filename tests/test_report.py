@@ -308,7 +308,7 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     out = tmp_path / "out"
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
+    argv = ["report", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
             "--orders", str(inputs["orders"]), "--out", str(out)]  # fmt: skip
     assert main(argv) == 0  # no --week: the last complete week of the data is W47
     printed = capsys.readouterr().out
@@ -340,10 +340,10 @@ def test_bad_inputs_exit_2_naming_the_file(
 ) -> None:
     broken = tmp_path / "tagged.csv"
     pd.DataFrame({"contact_id": ["a"], "created_at": ["2026-11-17"], "clean_text": ["x"]}).to_csv(broken)
-    argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]),
+    argv = ["report", str(broken), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
+    argv = ["report", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--week", "2025-W01", "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
     assert main([*argv[:-2], "2025-W53", "--no-mlflow"]) == 2
