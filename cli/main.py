@@ -69,7 +69,7 @@ def _root(
     ctx.obj = workspace_root
 
 
-# Libraries that log (or draw progress bars) at INFO: quiet unless --verbose.
+# Libraries that log (or draw progress bars): errors only unless --verbose.
 LIBRARY_LOGGERS = (
     "mlflow",
     "alembic",
@@ -94,7 +94,7 @@ VOC_LOGGERS = ("voc", "nlp", "training", "reports", "cli", "app")
 
 
 def configure_logging(verbose: bool = False) -> None:
-    """Quiet by default: warnings and errors only, library progress bars and Python warnings off.
+    """Quiet by default: voc's warnings, libraries' errors; library bars and Python warnings off.
 
     With ``verbose`` voc logs at DEBUG and its libraries at INFO (their bars and warnings back on).
     Environment variables reach libraries not imported yet (MLflow and transformers read them once,
@@ -106,7 +106,8 @@ def configure_logging(verbose: bool = False) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    library_level = logging.INFO if verbose else logging.WARNING
+    # Errors only: a library's warning (MLflow on cloudpickle, say) is nothing a voc user can act on.
+    library_level = logging.INFO if verbose else logging.ERROR
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(library_level)
     for name in VOC_LOGGERS:
@@ -115,9 +116,9 @@ def configure_logging(verbose: bool = False) -> None:
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
     quiet = {
-        "MLFLOW_LOGGING_LEVEL": "INFO" if verbose else "WARNING",
+        "MLFLOW_LOGGING_LEVEL": "INFO" if verbose else "ERROR",
         "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "false" if verbose else "true",
-        "TRANSFORMERS_VERBOSITY": "info" if verbose else "warning",
+        "TRANSFORMERS_VERBOSITY": "info" if verbose else "error",
         # The "Loading weights" bar of transformers (and any hub bar): ours are the progress shown.
         "HF_HUB_DISABLE_PROGRESS_BARS": "0" if verbose else "1",
         "MLFLOW_ENABLE_TELEMETRY": "false",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -332,7 +334,30 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert run.data.metrics["new_themes"] == 1 and run.data.metrics["significant_movers"] >= 1
     assert run.data.metrics["total_contacts"] > 500
     logged = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert logged == {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    files = {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    assert logged == files | {"pain_points_table.json"}
+    # Each pain point can be charted across weeks: its weekly contacts, step = the ISO week YYYYWW.
+    history = client.get_metric_history(run.info.run_id, f"pain_point.{GROWER}.contacts")
+    by_week = {m.step: m.value for m in history}
+    this_week = parquet.loc[parquet["key"] == GROWER, "contacts"].item()
+    assert by_week[202647] == this_week >= GROWER_NOW and by_week[202646] < GROWER_NOW / 2
+    assert sorted(by_week)[-1] == 202647 and len(by_week) == 8
+    assert f"pain_point.{GROWER}.score" in run.data.metrics
+    assert WEEK in run.data.tags["mlflow.note.content"]
+    assert experiment.tags.get("mlflow.note.content")
+
+
+def test_report_files_are_readable_by_the_group_under_umask_022(report, tmp_path: Path) -> None:
+    from reports.publish import write_report
+
+    previous = os.umask(0o022)
+    try:
+        paths = write_report(report, tmp_path / "shared")
+    finally:
+        os.umask(previous)
+    for path in paths.values():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == 0o644, f"{path.name}: {oct(mode)}"  # a teammate on a shared drive can open it
 
 
 def test_bad_inputs_exit_2_naming_the_file(

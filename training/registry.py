@@ -204,6 +204,11 @@ def describe(
         origin.append(f"label catalogue v{training.lineage['catalogue_version']}")
     if training.lineage.get("discovery_run_id"):
         origin.append(f"themes of discovery run {training.lineage['discovery_run_id']}")
+    served = (
+        ""
+        if params["features"] == "tfidf"
+        else f", scored with the {embed_backend} embeddings it is served with"
+    )
     lines = [
         f"Trained on {len(training.frame):,} labelled contacts ({training.frame['label'].nunique()} "
         f"root causes) from {Path(source).name or 'a labelled file'} ({', '.join(origin)}; data "
@@ -211,9 +216,9 @@ def describe(
         f"Model: {params['model']} on {params['features']} features, C={params['C']:g}, chosen on "
         f"validation; needs_review below confidence {params['threshold']:.3f} (precision target "
         f"{params['precision_target']:.2f}).",
-        f"Held-out test ({int(m['n_eval']):,} contacts, scored with the {embed_backend} embeddings "
-        f"it is served with): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, coverage "
-        f"{m['coverage']:.1%} at precision {m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
+        f"Held-out test ({int(m['n_eval']):,} contacts{served}): macro-F1 {m['macro_f1']:.4f}, "
+        f"accuracy {m['accuracy']:.4f}, coverage {m['coverage']:.1%} at precision "
+        f"{m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
     ]
     if gate is not None:
         lines.append(f"Promotion gate: {gate.reason}.")
