@@ -18,7 +18,7 @@ from typing import Any
 
 MODULES = ("themes", "classifier", "redaction", "tagging", "dashboard")
 # Run only when named with --only (slow or one-off measurements).
-OPT_IN = ("backends",)
+OPT_IN = ("backends", "startup")
 
 
 def main(argv: list[str] | None = None) -> int:

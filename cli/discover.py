@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from cli.options import DayFirst
 from voc.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
@@ -24,10 +26,13 @@ WRITTEN = (
 )
 SHOWN = 10  # largest themes listed by name after a run
 EPILOG = (
-    "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous workspace/labels.db   (keep analysts' labels)\n\n"
-    "  voc discover export.jsonl --text-column body --id-column ticket_id --min-theme-size 20 --out t/"
+    "Examples:\n\n"
+    "  voc discover workspace/data/interim/contacts.parquet --out workspace/themes --seed 7\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/themes\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/labels.db\n\n"
+    "  voc discover export.jsonl --text-column body --id-column ticket_id --out themes/\n\n"
+    "--previous keeps the ids of matching themes (and, from the label catalogue workspace/labels.db, "
+    "the analysts' labels)."
 )
 
 
@@ -64,6 +69,7 @@ def discover(
     taxonomy's zero-shot and the catalogue's suggestions, with confidence), OUT/quarantine.parquet/.csv,
     and logs an MLflow run. Only redacted text reaches the outputs. Prints the largest themes by name.
     """
+    from cli.progress import step
     from nlp.discovery import DiscoveryConfig, run_discovery
     from voc.contracts.themes import best_suggestions
     from voc.outputs import Output, claim_outputs
@@ -93,6 +99,7 @@ def discover(
             experiment=experiment,
             dayfirst=dayfirst,
             taxonomy=tax,
+            progress=step,
         )
     typer.echo(f"{input}: {result.counts.summary()}", err=True)
     themes = result.themes

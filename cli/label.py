@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import claim_outputs
 from voc.workspace import Workspace
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, rich tables and the stages are imported inside the commands: `voc --help` stays fast.
 app = typer.Typer(
+    cls=VocGroup,
     help="Label themes: review sheets, theme browser, label catalogue.",
     no_args_is_help=True,
-    epilog="Examples:\n\n  voc label export --themes themes/2026-W47 --out review.xlsx\n\n"
-    "  voc label import review.xlsx --who alice\n\n"
-    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
+    epilog="Examples:\n\n  voc label export --themes workspace/themes --out workspace/labels/review.xlsx\n\n"
+    "  voc label import workspace/labels/review.xlsx --who alice\n\n"
+    "  voc label dataset --themes workspace/themes --contacts contacts.parquet --out labelled.parquet\n\n"
     "  voc label history",
 )
-console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
 CatalogueOpt = Annotated[
@@ -53,15 +55,16 @@ ForceOpt = Annotated[
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label export --themes workspace/themes/2026-W47 --out review.xlsx\n\n"
-    "  voc label export --themes run/ --contacts contacts.parquet --previous last_run/ --out r.xlsx\n\n"
-    "  voc label export --themes run/ --previous workspace/labels.db --out review.xlsx\n\n"
-    "  voc label export --themes run/ --out review.csv\n\n"
+    "  voc label export --themes workspace/themes --out workspace/labels/review.xlsx\n\n"
+    "  voc label export --themes workspace/themes --contacts contacts.parquet --out review.xlsx\n\n"
+    "  voc label export --themes themes-w48 --previous workspace/labels.db --out review-w48.xlsx\n\n"
+    "  voc label export --themes workspace/themes --out review.csv\n\n"
     "A sheet at --out that holds an analyst's decisions is not overwritten without --force. "
     "With --contacts and --model models:/root-cause@champion the model's suggestions join the "
     "taxonomy's (written to the run's suggestions.parquet). Also writes the theme browser beside "
-    "the sheet (review.html)."
+    "the sheet (review.html).",
 )
 def export(
     ctx: typer.Context,
@@ -167,9 +170,10 @@ def export(
 
 @app.command(
     "import",
-    epilog="Examples:\n\n  voc label import review.xlsx\n\n"
-    "  voc label import review.csv --themes workspace/themes/2026-W47 --who alice\n\n"
-    "  voc label import uncertain.xlsx --contacts contacts.parquet\n\n"
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc label import workspace/labels/review.xlsx --who alice\n\n"
+    "  voc label import review.csv --themes workspace/themes --who alice --dry-run\n\n"
+    "  voc label import uncertain.xlsx --contacts workspace/data/interim/contacts.parquet\n\n"
     "  voc label import review.xlsx --catalogue postgresql+psycopg://voc@db/labels",
 )
 def import_(
@@ -193,6 +197,8 @@ def import_(
     theme, bad action, a theme decided twice, accept without label, merge into a missing or merged
     theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
     """
+    import pandas as pd
+
     from training.labelling.catalogue import ImportInfo, current_user
     from training.labelling.sheets import read_sheet
     from training.labelling.validation import validate_contact_sheet, validate_theme_sheet
@@ -233,9 +239,7 @@ def import_(
         known = None
         source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
         if source is not None and source.is_file():
-            from voc.contracts.contacts import read_contacts
-
-            known = set(read_contacts(source)["contact_id"].astype(str))
+            known = set(_contacts(source)["contact_id"].astype(str))
         labels = validate_contact_sheet(sheet, tax, known)
         if not labels:
             typer.echo(f"{file}: no labels filled in; nothing imported")
@@ -249,9 +253,12 @@ def import_(
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
-    "  voc train labelled.parquet --label-column label"
+    "  voc label dataset --themes workspace/themes --contacts contacts.parquet --out labelled.parquet\n\n"
+    "  voc label dataset --themes t/ --contacts c.parquet --out labelled.parquet --min-per-label 5\n\n"
+    "Then: voc train labelled.parquet. The .parquet output carries the discovery run and the "
+    "catalogue version on to the model (voc train tags its run with them).",
 )
 def dataset(
     ctx: typer.Context,
@@ -272,10 +279,10 @@ def dataset(
     per-contact corrections override them (weight 1). Columns: contact_id, text, label, weight,
     source (theme | correction), theme_id, catalogue_version, channel. `text` is the original
     contact text, so that `voc train` prepares and redacts it itself: keep the file in the
-    workspace. `voc train OUT --label-column label` reads it directly.
+    workspace. `voc train OUT` reads it directly; a .parquet OUT also names the discovery run and
+    the catalogue version, which `voc train` records with the model.
     """
     from training.labelling.dataset import DatasetConfig, build_training_set
-    from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
     from voc.files import TABLE_SUFFIXES, write_table
 
@@ -289,9 +296,10 @@ def dataset(
         corrections = cat.contact_labels()
         if labelled.empty and corrections.empty:
             raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
+        assignments = read_assignments(themes)
         table = build_training_set(
-            read_assignments(themes),
-            read_contacts(contacts),
+            assignments,
+            _contacts(contacts),
             labelled,
             corrections,
             DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
@@ -301,6 +309,13 @@ def dataset(
                 f"{themes}: no contact of this run is in a labelled theme or corrected; "
                 "is the catalogue from the same themes?"
             )
+        # Lineage for `voc train` (kept in the Parquet metadata; CSV and JSONL have no room for it).
+        table.attrs["voc"] = {
+            "discovery_run_id": assignments.attrs.get("voc", {}).get("discovery_run_id", ""),
+            "catalogue_version": int(table["catalogue_version"].max()),
+            "catalogue": _shown(cat.url),
+            "themes": str(themes.resolve()),
+        }
         write_table(table, out)
     counts = table["label"].value_counts()
     thin = counts[counts < 5]
@@ -318,16 +333,20 @@ def dataset(
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label suggest --model models:/root-cause@champion --contacts c.parquet --out uncertain.xlsx\n\n"
-    "  voc label suggest --model models:/root-cause/3 --contacts c.parquet --themes run/ --out u.xlsx\n\n"
-    "  voc label import uncertain.xlsx"
+    "  voc label suggest workspace/data/interim/contacts.parquet --out uncertain.xlsx\n\n"
+    "  voc label suggest contacts.parquet --themes workspace/themes --n 100 --out uncertain.xlsx\n\n"
+    "  voc label suggest contacts.parquet --model models:/root-cause/3 --out uncertain.xlsx\n\n"
+    "  voc label import uncertain.xlsx",
 )
 def suggest(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", help="Classifier URI, e.g. models:/NAME@champion.")],
-    contacts: Annotated[Path, typer.Option("--contacts", help="Contacts to choose from.")],
+    contacts: Annotated[Path, typer.Argument(help="Contacts to choose from: .csv, .parquet or .jsonl.")],
     out: Annotated[Path, typer.Option("--out", help="Sheet to write: .xlsx or .csv.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Classifier URI, e.g. models:/NAME@champion.")
+    ] = "models:/root-cause@champion",
     themes: Annotated[
         Path | None, typer.Option(help="Discovery folder: spread the picks over its themes.")
     ] = None,
@@ -345,10 +364,11 @@ def suggest(
     contact_id, theme_id, clean_text, the suggested root cause, its confidence and an empty label.
     Contacts already labelled in the catalogue are skipped; import the filled sheet with
     `voc label import`. An existing sheet at OUT that holds labels is refused unless --force."""
+    import pandas as pd
+
     from training.labelling.active_learning import SuggestConfig, contact_sheet_frame, pick_uncertain
     from training.labelling.sheets import write_sheet
     from training.pyfunc import load_predictor, predict_contacts
-    from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
     from voc.taxonomy import load_taxonomy
     from voc.tracking import configure_uri
@@ -365,7 +385,7 @@ def suggest(
         classifier, _ = load_predictor(model)
         cat = _catalogue(catalogue, ws)
         done = set(cat.contact_labels()["contact_id"].astype(str))
-        frame = read_contacts(contacts)
+        frame = _contacts(contacts)
         frame = frame[~frame["contact_id"].astype(str).isin(done)]
         if len(frame) > pool:
             frame = frame.sample(n=pool, random_state=seed)
@@ -393,9 +413,15 @@ def suggest(
     )
 
 
-@app.command(epilog="Examples:\n\n  voc label history\n\n  voc label history --catalogue labels.db")
+@app.command(
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc label history\n\n  voc label history --catalogue workspace/labels.db",
+)
 def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
     """List the catalogue's versions: who imported what, when."""
+    from rich.console import Console
+    from rich.table import Table
+
     ws: Workspace = ctx.obj or Workspace.resolve()
     cat = _catalogue(catalogue, ws)
     versions = cat.history()
@@ -431,7 +457,6 @@ def _members(
     from training.labelling.active_learning import theme_suggestions
     from training.labelling.review import sample_members
     from training.pyfunc import predict_contacts
-    from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
 
     texts: dict[int, list[str]] = {}
@@ -442,7 +467,7 @@ def _members(
     assignments = read_assignments(themes)
     per_theme = max(members, sample if model else 0)
     picked = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
-    frame = read_contacts(contacts)
+    frame = _contacts(contacts)
     frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
     picked = picked[picked["contact_id"].isin(frame.index)]
     member_contacts = frame.loc[picked["contact_id"]].reset_index()
@@ -453,9 +478,10 @@ def _members(
         suggestions = theme_suggestions(predicted.assign(theme_id=picked["theme_id"].to_numpy()))
         clean_text = predicted["clean_text"].to_numpy()
     else:
+        from cli.progress import step
         from nlp.prepare import prepare_contacts
 
-        with console.status(f"preparing {len(member_contacts):,} member contacts"):
+        with step(f"preparing {len(member_contacts):,} member contacts"):
             clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
     picked = picked.assign(clean_text=clean_text)
     for theme_id, group in picked.groupby("theme_id"):
@@ -470,6 +496,7 @@ def _previous_sizes(target: str, notes: list[str]) -> pd.DataFrame:
     catalogue (a ``.db`` file or a SQLAlchemy URL, as ``voc discover --previous`` takes) gives the
     size each theme had when it was last labelled.
     """
+    import pandas as pd
     from sqlalchemy.exc import SQLAlchemyError
 
     from training.labelling.catalogue import Catalogue
@@ -549,6 +576,15 @@ def _catalogue_file(url: str | None, ws: Workspace) -> list[Path]:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         return [Path(url.removeprefix("sqlite:///"))]
     return [] if "://" in url else [Path(url)]
+
+
+def _contacts(path: Path) -> pd.DataFrame:
+    """A contacts file's accepted rows; its errors point to `voc data validate` for the options
+    (--text-column, --dayfirst) that the label commands do not have."""
+    from voc.contracts.contacts import read_contacts
+    from voc.contracts.reading import ContractConfig
+
+    return read_contacts(path, ContractConfig(column_options=False))
 
 
 def _catalogue(url: str | None, ws: Workspace) -> Any:

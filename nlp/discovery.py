@@ -19,16 +19,25 @@ taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, i
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
 
-Only redacted text reaches these files and the MLflow run (experiment ``voc-themes``, tag
-``voc.stage=discover``: settings, metrics and ``themes.csv``). The caller resolves ``--previous``
-(a previous run or the label catalogue) into a frame: this module reads no catalogue.
+Only redacted text reaches these files and the MLflow run (experiment ``voc-themes``, named
+``discover-<last week>``, tag ``voc.stage=discover``: settings, metrics and ``themes.csv``, and a
+description of what was found). The run starts before the embedding, so its duration is the
+stage's, and its id is stored in the Parquet metadata of both tables (``attrs["voc"]
+["discovery_run_id"]``): the training set made from them carries it on to the model. The caller
+resolves ``--previous`` (a previous run or the label catalogue) into a frame: this module reads no
+catalogue. ``progress`` wraps the long steps that draw no bar of their own (``voc discover`` shows a
+spinner with the elapsed time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,9 +61,16 @@ from voc.errors import InputError
 from voc.files import write_table
 from voc.taxonomy import Taxonomy, load_taxonomy
 from voc.tracking import use_experiment
+from voc.weeks import iso_week
 from voc.workspace import Workspace
 
 EXPERIMENT = "voc-themes"
+EXPERIMENT_DESCRIPTION = (
+    "Theme discovery (voc discover): contacts prepared and PII-redacted, embedded with MiniLM, "
+    "clustered (UMAP + HDBSCAN) into friction themes with stable ids. One run per discovery; "
+    "its themes.csv is what analysts label, and training sets name the run they came from."
+)
+Progress = Callable[[str], AbstractContextManager[Any]]
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,7 @@ def run_discovery(
     experiment: str = EXPERIMENT,
     dayfirst: bool | None = None,
     taxonomy: Taxonomy | None = None,
+    progress: Progress | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
 
@@ -188,20 +205,27 @@ def run_discovery(
         the file's own dates.
     taxonomy : Taxonomy, optional
         Root causes the zero-shot suggestions choose from; default: the bundled taxonomy.
+    progress : callable, optional
+        ``progress(description)`` returns a context manager wrapped around each long step that
+        draws no bar of its own (preparing, clustering, writing); ``None``: nothing shown.
 
     Raises
     ------
     InputError
         When the file fails the contract, or fewer than ``2 * min_theme_size`` contacts are accepted.
     """
+    import mlflow
+
     config = config or DiscoveryConfig()
+    step = progress or _silent
     started = time.perf_counter()
     contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
-    validated = validate_contacts(input, contract)
-    quarantine = redacted_quarantine(validated.quarantine)
-    write_table(quarantine, out / "quarantine.parquet")
-    write_table(quarantine, out / "quarantine.csv")
-    contacts = prepare_contacts(validated.accepted)
+    with step("validating and preparing contacts (PII redacted)"):
+        validated = validate_contacts(input, contract)
+        quarantine = redacted_quarantine(validated.quarantine)
+        write_table(quarantine, out / "quarantine.parquet")
+        write_table(quarantine, out / "quarantine.csv")
+        contacts = prepare_contacts(validated.accepted)
     texts = contacts["clean_text"].fillna("").astype(str).tolist()
     # What is clustered: the customer's words without the channel's boilerplate; a contact that
     # is nothing but boilerplate ("hi yeah im calling about my order ... no thats all bye") stays out.
@@ -214,50 +238,60 @@ def run_discovery(
             "(lower --min-theme-size or add contacts)"
         )
     workspace.ensure()
-    embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
-    embeddings = embedder.encode([content[i] for i in keep])
-
-    model = config.model().fit(
-        embeddings, [content[i] for i in keep], exemplar_texts=[texts[i] for i in keep]
-    )
-    matched = match_previous(model.themes_, previous_themes, config.match_threshold)
-    labels = np.full(len(texts), NO_THEME, dtype=np.int64)
-    labels[keep] = relabel(model.labels_, matched.id_map)
-    probabilities = np.zeros(len(texts), dtype=np.float32)
-    probabilities[keep] = model.probabilities_
-    themes = matched.themes.drop(columns=["match_similarity"])
-    profiles, suggestions = suggest_root_causes(
-        themes, embeddings, labels[keep], embedder, taxonomy or load_taxonomy(), previous_themes
-    )
-    themes = regroup(themes, model.n_groups_for(len(themes)), profiles)
-    assignments = pd.DataFrame(
-        {
-            "contact_id": contacts["contact_id"].astype(str).to_numpy(),
-            "theme_id": labels,
-            "probability": probabilities,
-        }
-    )
-    write_assignments(assignments, out)
-    write_members(contacts, out)
-    write_themes(themes, out)
-    write_suggestions(suggestions, out)
-    csv_path = write_table(themes_sheet(themes), out / "themes.csv")
-    result = DiscoveryResult(
-        counts=validated.counts,
-        n_contacts=len(texts),
-        n_themes=len(themes),
-        n_new=int(themes["is_new"].sum()),
-        n_boilerplate=len(texts) - len(keep),
-        n_confident=int(suggestions.loc[suggestions["confident"], "theme_id"].nunique()),
-        coverage=float((labels >= 0).mean()),
-        silhouette=cluster_quality(embeddings, labels[keep], random_state=config.seed),
-        seconds=time.perf_counter() - started,
-        themes_csv=csv_path,
-        run_id="",
-        themes=themes,
-        suggestions=suggestions,
-    )
-    return replace(result, run_id=_log_run(workspace, experiment, config, embedder.model_id, input, result))
+    use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
+    with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
+        embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
+        embeddings = embedder.encode([content[i] for i in keep])
+        with step(f"clustering {len(keep):,} contacts (UMAP, HDBSCAN, keywords, names)"):
+            model = config.model().fit(
+                embeddings, [content[i] for i in keep], exemplar_texts=[texts[i] for i in keep]
+            )
+        matched = match_previous(model.themes_, previous_themes, config.match_threshold)
+        labels = np.full(len(texts), NO_THEME, dtype=np.int64)
+        labels[keep] = relabel(model.labels_, matched.id_map)
+        probabilities = np.zeros(len(texts), dtype=np.float32)
+        probabilities[keep] = model.probabilities_
+        themes = matched.themes.drop(columns=["match_similarity"])
+        with step("suggesting root causes and grouping themes"):
+            profiles, suggestions = suggest_root_causes(
+                themes, embeddings, labels[keep], embedder, taxonomy or load_taxonomy(), previous_themes
+            )
+            themes = regroup(themes, model.n_groups_for(len(themes)), profiles)
+        assignments = pd.DataFrame(
+            {
+                "contact_id": contacts["contact_id"].astype(str).to_numpy(),
+                "theme_id": labels,
+                "probability": probabilities,
+            }
+        )
+        # Parquet keeps DataFrame.attrs: the training set made from these files names this run.
+        lineage = {"voc": {"discovery_run_id": run.info.run_id, "input": input.name}}
+        assignments.attrs.update(lineage)
+        themes.attrs.update(lineage)
+        with step("scoring and writing themes"):
+            write_assignments(assignments, out)
+            write_members(contacts, out)
+            write_themes(themes, out)
+            write_suggestions(suggestions, out)
+            csv_path = write_table(themes_sheet(themes), out / "themes.csv")
+            silhouette = cluster_quality(embeddings, labels[keep], random_state=config.seed)
+        result = DiscoveryResult(
+            counts=validated.counts,
+            n_contacts=len(texts),
+            n_themes=len(themes),
+            n_new=int(themes["is_new"].sum()),
+            n_boilerplate=len(texts) - len(keep),
+            n_confident=int(suggestions.loc[suggestions["confident"], "theme_id"].nunique()),
+            coverage=float((labels >= 0).mean()),
+            silhouette=silhouette,
+            seconds=time.perf_counter() - started,
+            themes_csv=csv_path,
+            run_id=run.info.run_id,
+            themes=themes,
+            suggestions=suggestions,
+        )
+        _log_run(config, embedder.model_id, input, result, previous_themes is not None)
+    return result
 
 
 def suggest_root_causes(
@@ -315,29 +349,44 @@ def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:
     return sheet
 
 
+def _silent(description: str) -> AbstractContextManager[Any]:
+    return contextlib.nullcontext()
+
+
+def _run_name(input: Path, contacts: pd.DataFrame) -> str:
+    """``discover-<ISO week of the latest contact>`` (the week the themes describe), else the file."""
+    if "created_at" not in contacts:
+        return f"discover-{input.stem}"
+    created = pd.to_datetime(contacts["created_at"], utc=True, errors="coerce")
+    if created.isna().all():
+        return f"discover-{input.stem}"
+    return f"discover-{iso_week(created.max())}"
+
+
 def _log_run(
-    workspace: Workspace,
-    experiment: str,
-    config: DiscoveryConfig,
-    embedding_model: str,
-    input: Path,
-    result: DiscoveryResult,
-) -> str:
+    config: DiscoveryConfig, embedding_model: str, input: Path, result: DiscoveryResult, previous: bool
+) -> None:
+    """Settings, numbers, ``themes.csv`` and a one-paragraph description, into the active run."""
     import mlflow
 
-    use_experiment(experiment, workspace)
-    with mlflow.start_run(run_name=f"discover {input.name}", tags={"voc.stage": "discover"}) as run:
-        mlflow.log_params(
-            {
-                "input": input.name,
-                "min_theme_size": config.min_theme_size,
-                "outlier_threshold": config.outlier_threshold,
-                "fit_sample": config.fit_sample,
-                "match_threshold": config.match_threshold,
-                "seed": config.seed,
-                "embedding_model": embedding_model,
-            }
-        )
-        mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
-        mlflow.log_artifact(str(result.themes_csv))
-        return str(run.info.run_id)
+    mlflow.log_params(
+        {
+            "input": input.name,
+            "min_theme_size": config.min_theme_size,
+            "outlier_threshold": config.outlier_threshold,
+            "fit_sample": config.fit_sample,
+            "match_threshold": config.match_threshold,
+            "seed": config.seed,
+            "embedding_model": embedding_model,
+        }
+    )
+    mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
+    mlflow.log_artifact(str(result.themes_csv))
+    matched = "ids matched to the previous themes" if previous else "no previous themes given"
+    mlflow.set_tag(
+        "mlflow.note.content",
+        f"{result.n_themes} themes ({result.n_new} new; {matched}) in {result.n_contacts:,} contacts "
+        f"of {input.name}, {result.coverage:.0%} of them assigned to a theme "
+        f"(silhouette {result.silhouette:.3f}); min theme size {config.min_theme_size}, seed "
+        f"{config.seed}. Label them from themes.csv (voc label export).",
+    )

@@ -125,7 +125,7 @@ def test_report_refuses_negative_order_counts_as_validate_does(
     orders.to_csv(bad, index=False)
     assert main(["data", "validate", str(bad), "--orders", "--out", str(tmp_path / "checked")]) == 0
     assert "bad_orders 1" in capsys.readouterr().out
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(bad), "--out", str(tmp_path / "r")]
+    argv = ["report", str(inputs["tagged"]), "--orders", str(bad), "--out", str(tmp_path / "r")]
     assert main([*argv, "--no-mlflow"]) == 2
     err = capsys.readouterr().err
     assert "row 4: bad_orders" in err and "voc data validate --orders" in err

@@ -84,7 +84,6 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     voc(
         ws,
         "report",
-        "--tagged",
         processed / "tagged.parquet",
         "--themes",
         themes,

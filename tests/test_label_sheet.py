@@ -336,7 +336,6 @@ def test_suggest_picks_uncertain_contacts_and_import_adds_corrections(
     args = [
         "--model",
         model_uri,
-        "--contacts",
         world.contacts_path,
         "--themes",
         world.run1,

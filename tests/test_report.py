@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -308,7 +310,7 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     out = tmp_path / "out"
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
+    argv = ["report", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
             "--orders", str(inputs["orders"]), "--out", str(out)]  # fmt: skip
     assert main(argv) == 0  # no --week: the last complete week of the data is W47
     printed = capsys.readouterr().out
@@ -332,8 +334,31 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert run.data.metrics["new_themes"] == 1 and run.data.metrics["significant_movers"] >= 1
     assert run.data.metrics["total_contacts"] > 500
     logged = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert logged == {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet",
-                      "pain_points_weekly.csv", "pain_points_weekly.parquet"}  # fmt: skip
+    files = {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    files |= {"pain_points_weekly.csv", "pain_points_weekly.parquet"}
+    assert logged == files | {"pain_points_table.json"}
+    # Each pain point can be charted across weeks: its weekly contacts, step = the ISO week YYYYWW.
+    history = client.get_metric_history(run.info.run_id, f"pain_point.{GROWER}.contacts")
+    by_week = {m.step: m.value for m in history}
+    this_week = parquet.loc[parquet["key"] == GROWER, "contacts"].item()
+    assert by_week[202647] == this_week >= GROWER_NOW and by_week[202646] < GROWER_NOW / 2
+    assert sorted(by_week)[-1] == 202647 and len(by_week) == 8
+    assert f"pain_point.{GROWER}.score" in run.data.metrics
+    assert WEEK in run.data.tags["mlflow.note.content"]
+    assert experiment.tags.get("mlflow.note.content")
+
+
+def test_report_files_are_readable_by_the_group_under_umask_022(report, tmp_path: Path) -> None:
+    from reports.publish import write_report
+
+    previous = os.umask(0o022)
+    try:
+        paths = write_report(report, tmp_path / "shared")
+    finally:
+        os.umask(previous)
+    for path in paths.values():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == 0o644, f"{path.name}: {oct(mode)}"  # a teammate on a shared drive can open it
 
 
 def test_bad_inputs_exit_2_naming_the_file(
@@ -341,10 +366,10 @@ def test_bad_inputs_exit_2_naming_the_file(
 ) -> None:
     broken = tmp_path / "tagged.csv"
     pd.DataFrame({"contact_id": ["a"], "created_at": ["2026-11-17"], "clean_text": ["x"]}).to_csv(broken)
-    argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]),
+    argv = ["report", str(broken), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
+    argv = ["report", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--week", "2025-W01", "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
     assert main([*argv[:-2], "2025-W53", "--no-mlflow"]) == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -362,9 +362,15 @@ class TrainResult:
 
 
 def train_classifier(
-    training: TrainingSet, config: TrainConfig | None = None, embedder: Any = None
+    training: TrainingSet,
+    config: TrainConfig | None = None,
+    embedder: Any = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> TrainResult:
     """Split, select features and C on validation, choose the threshold, refit on train + validation.
+
+    ``progress(note, total)`` is called after each fit (``total`` fits in all, the final refit
+    included), e.g. to advance a progress bar.
 
     Raises
     ------
@@ -401,6 +407,9 @@ def train_classifier(
     selection: list[dict[str, Any]] = []
     best: tuple[float, RootCauseClassifier] | None = None
     start = time.perf_counter()
+    middle = c_values[len(c_values) // 2]
+    total_fits = len(features) + sum(c != middle for c in c_values) + 1
+    report = progress or (lambda note, total: None)
 
     def consider(feature_set: Features, c: float) -> None:
         nonlocal best
@@ -416,12 +425,12 @@ def train_classifier(
         score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
         selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
         log.info("candidate features=%s C=%g: validation macro-F1 %.4f", feature_set, c, score)
+        report(f"{feature_set}, C={c:g}: {score:.3f}", total_fits)
         if best is None or score > best[0] + 1e-9:
             best = (score, candidate)
 
     # Two stages keep the number of fits at features + C - 1 instead of features x C: the feature
     # sets compete at the middle C, then C is tuned for the winner.
-    middle = c_values[len(c_values) // 2]
     for feature_set in features:
         consider(feature_set, middle)
     assert best is not None
@@ -449,6 +458,7 @@ def train_classifier(
         embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
+    report("final fit on train + validation", total_fits)
     params = {
         "features": chosen.features,
         "model": model,

@@ -122,9 +122,11 @@ def per_class_metrics(evaluation: Evaluation) -> dict[str, float]:
 
 
 def write_artifacts(evaluation: Evaluation, folder: str | Path, max_examples: int = 200) -> list[Path]:
-    """Confusion matrix (PNG, CSV), per-class report (CSV) and misclassified examples (CSV).
+    """Confusion matrix (PNG, CSV), per-class report (CSV), every prediction and the misclassified.
 
-    Misclassified examples hold ``clean_text`` (redacted) only, never the raw text.
+    ``predictions.csv`` holds each evaluated contact's prediction and confidence, so the numbers can
+    be recomputed from the served model; it and ``misclassified.csv`` hold ``clean_text``
+    (redacted) only, never the raw text.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -138,9 +140,10 @@ def write_artifacts(evaluation: Evaluation, folder: str | Path, max_examples: in
         _plot_confusion(matrix, labels, folder / "confusion_matrix.png"),
         write_table(evaluation.per_class, folder / "per_class.csv"),
     ]
-    wrong = preds.loc[preds["predicted"] != preds["label"]]
     keep = [c for c in ("contact_id", "clean_text", "label", "predicted", "confidence", "needs_review")]
-    wrong = wrong[[c for c in keep if c in wrong]].sort_values("confidence", ascending=False)
+    shown = preds[[c for c in keep if c in preds]]
+    paths.append(write_table(shown, folder / "predictions.csv"))
+    wrong = shown.loc[shown["predicted"] != shown["label"]].sort_values("confidence", ascending=False)
     paths.append(write_table(wrong.head(max_examples), folder / "misclassified.csv"))
     return paths
 

@@ -207,18 +207,21 @@ def read_assignments(folder: str | Path) -> pd.DataFrame:
     """``folder/assignments.parquet``: ``contact_id`` (str), ``theme_id`` (int, -1 = unassigned),
     ``probability`` (float; 1.0 when the file has none).
 
-    Raises :class:`InputError` when the file is missing or unreadable, lacks ``contact_id`` or
-    ``theme_id``, or a ``theme_id`` is not an integer.
+    The frame's ``attrs`` are the file's (``attrs["voc"]["discovery_run_id"]``: the MLflow run
+    that wrote it). Raises :class:`InputError` when the file is missing or unreadable, lacks
+    ``contact_id`` or ``theme_id``, or a ``theme_id`` is not an integer.
     """
     path = Path(folder) / ASSIGNMENTS_FILE
     raw = _read(path, "assignments", ("contact_id", "theme_id"))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "contact_id": raw["contact_id"].astype(str),
             "theme_id": _integers(raw, "theme_id", path),
             "probability": raw["probability"].astype(float) if "probability" in raw else 1.0,
         }
     )
+    out.attrs.update(raw.attrs)
+    return out
 
 
 def write_themes(themes: pd.DataFrame, folder: str | Path) -> Path:
