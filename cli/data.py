@@ -56,7 +56,7 @@ def validate(
     from voc.contracts.contacts import validate_contacts
     from voc.contracts.orders import validate_orders
     from voc.contracts.reading import ContractConfig
-    from voc.files import write_table
+    from voc.files import write_tables
     from voc.outputs import Output, claim_outputs
 
     name = "orders" if orders else "contacts"
@@ -73,9 +73,14 @@ def validate(
                 dayfirst=dayfirst,
             )
             result = validate_contacts(input, config)
-        accepted_path = write_table(result.accepted, out / f"{name}.{suffix}")
-        write_table(result.quarantine, out / "quarantine.parquet")
-        write_table(result.quarantine, out / "quarantine.csv")
+        # all three or none: accepted rows never appear without their quarantine
+        accepted_path, _, _ = write_tables(
+            [
+                (result.accepted, out / written[0]),
+                (result.quarantine, out / written[1]),
+                (result.quarantine, out / written[2]),
+            ]
+        )
     assert result.counts.reconciles, result.counts
     typer.echo(f"{input}: {result.counts.summary()}")
     typer.echo(f"accepted -> {accepted_path}; quarantine -> {out / 'quarantine.csv'}")
