@@ -44,6 +44,19 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path: Path
     assert (tmp_path / "a" / "pii.parquet").read_bytes() == (tmp_path / "b" / "pii.parquet").read_bytes()
 
 
+def test_identity_details_change_no_other_contact() -> None:
+    # they come from their own random stream: the demo and every seed keep their other contacts
+    plain = generate(SynthConfig(contacts=300, seed=5, identity_share=0.0))
+    rich = generate(SynthConfig(contacts=300, seed=5, identity_share=0.3))
+    kinds = {"national_id", "date_of_birth", "ip_address", "password", "pin", "cvv"}
+    revealing = set(rich.pii.loc[rich.pii["pii_type"].isin(kinds), "contact_id"])
+    assert len(revealing) > 30 and not kinds & set(plain.pii["pii_type"])
+    changed = rich.contacts["text"] != plain.contacts["text"]
+    assert revealing <= set(rich.contacts.loc[changed, "contact_id"])
+    assert changed.mean() < 0.3  # those drawn to reveal a detail (30% of chats, e-mails and calls)
+    assert rich.contacts.drop(columns="text").equals(plain.contacts.drop(columns="text"))
+
+
 @pytest.mark.slow
 def test_at_least_90_percent_of_20000_texts_are_unique() -> None:
     contacts = generate(SynthConfig(contacts=20_000, seed=7)).contacts

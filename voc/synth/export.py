@@ -44,7 +44,10 @@ Made by `voc data synth --contacts {c.contacts} --weeks {c.weeks} --end-week {c.
   labeller gives, about {c.label_noise:.0%} confusions), `topic` (the cause, an off-taxonomy topic or
   an incident), `incident` and `in_taxonomy`.
 - `pii.parquet`: every personal value planted in a text (`contact_id, pii_type, value`); `value` is
-  the exact substring of the text, so redaction recall can be measured.
+  the exact substring of the text, so redaction recall can be measured. Kinds: name, email, phone,
+  address, card, order_id, tracking_id, and in about {c.identity_share:.0%} of chats, e-mails and
+  calls national_id (US SSN, UK NI number), date_of_birth, ip_address, password, pin, cvv, or a
+  name given as the bare answer to the agent's question.
 - `orders.parquet`: orders by `date, market, category` (the orders contract), for contacts per order.
 - `incidents.json`: the planted incidents: a new friction that appears only in the last two weeks
   and an existing cause growing sharply in one market, with their weeks and contact counts.

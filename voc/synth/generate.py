@@ -67,6 +67,8 @@ class SynthConfig:
     two_cause_share : share of taxonomy contacts that mention a second cause.
     typo_share : share of contacts typed in a hurry (slang, typos).
     crash_share : share of the last two weeks' contacts that are about the app crash.
+    identity_share : share of chats, e-mails and calls that give away a national id, date of birth,
+        IP address, password, PIN, CVV or a name as a bare answer (:mod:`voc.synth.identity`).
     progress : show a progress bar.
     """
 
@@ -80,6 +82,7 @@ class SynthConfig:
     two_cause_share: float = 0.08
     typo_share: float = 0.04
     crash_share: float = 0.05
+    identity_share: float = 0.04
     progress: bool = False
 
     def __post_init__(self) -> None:
@@ -93,7 +96,8 @@ class SynthConfig:
             raise ValueError(
                 f"markets must be a non-empty subset of {', '.join(MARKETS)}; unknown: {unknown}"
             )
-        for name in ("off_taxonomy_share", "label_noise", "two_cause_share", "typo_share", "crash_share"):
+        shares = ("off_taxonomy_share", "label_noise", "two_cause_share", "typo_share", "crash_share")
+        for name in (*shares, "identity_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 0.5:
                 raise ValueError(f"{name} must be in [0, 0.5), got {value}")
@@ -133,6 +137,8 @@ class _Generator:
     def __init__(self, config: SynthConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        # Its own stream: the identity details added to a few contacts change no other contact.
+        self.side_rng = random.Random(f"{config.seed}:identity")
         self.np_rng = np.random.default_rng(config.seed)
         self.taxonomy = load_taxonomy()
         self.days = period_days(config.end_week, config.weeks)
@@ -260,8 +266,10 @@ class _Generator:
                 rating=rating,
                 incident=incident,
                 roughen=rng.random() < config.typo_share,
+                reveals_identity=channel in ("chat", "email", "call")
+                and self.side_rng.random() < config.identity_share,
             )
-            text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng)
+            text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng, self.side_rng)
             csat: int | None = rating
             if channel == "app" or (channel != "review" and rng.random() > 0.66):
                 csat = None
