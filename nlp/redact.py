@@ -187,6 +187,26 @@ class Redactor:
         ]
 
 
+# Building the pipeline takes about a second; a tagging run prepares chunk after chunk. Its string
+# store grows with every new token (ids, names), so the shared one is rebuilt now and then.
+_SHARED: dict[RedactConfig, tuple[Redactor, int]] = {}
+_REBUILD_AFTER = 200_000
+
+
+def shared_redactor(config: RedactConfig | None = None, texts: int = 0) -> Redactor:
+    """A :class:`Redactor` for ``config`` shared by the callers of this process.
+
+    ``texts`` is how many texts the caller is about to redact: after ``200,000`` a fresh one is built,
+    so that memory stays bounded over a long run.
+    """
+    config = config or RedactConfig()
+    redactor, used = _SHARED.get(config, (None, 0))
+    if redactor is None or used > _REBUILD_AFTER:
+        redactor, used = Redactor(config), 0
+    _SHARED[config] = (redactor, used + texts)
+    return redactor
+
+
 def replace_spans(text: str, spans: Iterable[Span]) -> str:
     """``text`` with each (sorted, disjoint) span replaced by its ``[LABEL]`` placeholder."""
     parts = []
