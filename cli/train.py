@@ -18,7 +18,8 @@ EPILOG = (
     "Examples:\n\n"
     "  voc train labelled.parquet --label-column label --register-as root-cause\n\n"
     "  voc train tickets.csv --text-column body --label-column intent --precision-target 0.95\n\n"
-    "  voc train labelled.parquet --label-column label --features both --register-as root-cause"
+    "  voc train labelled.parquet --label-column label --features both --register-as root-cause\n\n"
+    "  voc train labelled.parquet --label-column label --cascade --register-as root-cause"
 )
 
 
@@ -49,6 +50,13 @@ def train(
         str,
         typer.Option(help="Sample weights, used when the column exists (voc label dataset writes it)."),
     ] = "weight",
+    cascade: Annotated[
+        bool,
+        typer.Option(
+            help="Also fit the tagging cascade: a static-embedding model decides the contacts it is "
+            "sure of, MiniLM the rest (voc tag many times faster; distils once per workspace)."
+        ),
+    ] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
@@ -61,6 +69,7 @@ def train(
     test set is at least the current champion's on the same set.
     """
     from nlp.embed import EmbedConfig, Embedder
+    from nlp.static_encoder import StaticConfig, StaticEncoder
     from training.classifier import TrainConfig, train_classifier
     from training.dataset import load_training_set
     from training.evaluate import evaluate
@@ -75,6 +84,7 @@ def train(
             model=model,  # type: ignore[arg-type]
             precision_target=precision_target,
             random_state=seed,
+            cascade=cascade,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
@@ -94,7 +104,8 @@ def train(
     typer.echo(f"{input}: {training.summary()}")
     embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
     with console.status("training (features, C and threshold chosen on validation)..."):
-        result = train_classifier(training, config, embedder=embedder)
+        static = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache)) if cascade else None
+        result = train_classifier(training, config, embedder=embedder, static_encoder=static)
         evaluation = evaluate(result.model, result.test, training.families)
     _print_scores(result.selection, evaluation.metrics, result.params)
     configure(workspace, experiment)

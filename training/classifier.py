@@ -74,6 +74,11 @@ class TrainConfig:
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
         Seed of the splits.
+    cascade : bool
+        Also fit the tagging cascade (:mod:`training.cascade`): a fast static-embedding model that
+        decides the contacts it is sure of, so that only the rest run MiniLM (embedding features only).
+    cascade_tolerance : float
+        Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
     """
 
     features: FeatureChoice = "auto"
@@ -86,6 +91,8 @@ class TrainConfig:
     validation_size: float = 0.2
     min_examples_per_label: int = 5
     random_state: int = 0
+    cascade: bool = False
+    cascade_tolerance: float = 0.005
 
     def __post_init__(self) -> None:
         if self.features not in ("auto", *FEATURE_SETS):
@@ -104,6 +111,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0.0 < value < 0.9:
                 raise ValueError(f"{name} must be in (0, 0.9), got {value}")
+        if not 0.0 <= self.cascade_tolerance < 0.1:
+            raise ValueError(f"cascade_tolerance must be in [0, 0.1), got {self.cascade_tolerance}")
         if self.min_examples_per_label < 3:
             raise ValueError(f"min_examples_per_label must be >= 3, got {self.min_examples_per_label}")
 
@@ -362,9 +371,12 @@ class TrainResult:
 
 
 def train_classifier(
-    training: TrainingSet, config: TrainConfig | None = None, embedder: Any = None
+    training: TrainingSet, config: TrainConfig | None = None, embedder: Any = None, static_encoder: Any = None
 ) -> TrainResult:
     """Split, select features and C on validation, choose the threshold, refit on train + validation.
+
+    With ``config.cascade`` and embedding features the fitted model also carries the tagging
+    cascade as ``model.cascade_`` (``static_encoder``: its encoder, default the workspace's).
 
     Raises
     ------
@@ -449,6 +461,7 @@ def train_classifier(
         embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
+    cascade_params = _fit_cascade(final, train, validation, train_val, guess, config, static_encoder)
     params = {
         "features": chosen.features,
         "model": model,
@@ -468,6 +481,7 @@ def train_classifier(
         "n_test": len(test),
         "n_labels": len(counts),
         "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
+        **cascade_params,
     }
     return TrainResult(
         model=final,
@@ -478,6 +492,43 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
+
+
+def _fit_cascade(
+    final: RootCauseClassifier,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    train_val: pd.DataFrame,
+    full_guess: np.ndarray,
+    config: TrainConfig,
+    static_encoder: Any,
+) -> dict[str, Any]:
+    """Fit the cascade onto ``final`` (``cascade_``) when asked for and useful; its params to log."""
+    final.cascade_ = None
+    if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
+        return {"cascade": False}
+    from training.cascade import fit_cascade
+
+    final.cascade_ = fit_cascade(
+        train,
+        validation,
+        train_val,
+        full_guess,
+        precision_target=config.precision_target,
+        tolerance=config.cascade_tolerance,
+        novelty_quantile=config.novelty_quantile,
+        encoder=static_encoder,
+    )
+    seen = final.cascade_.validation_
+    return {
+        "cascade": True,
+        "cascade_threshold": final.cascade_.threshold_,
+        "cascade_similarity_floor": final.cascade_.similarity_floor_,
+        "cascade_tolerance": config.cascade_tolerance,
+        "cascade_validation_coverage": seen["coverage"],
+        "cascade_validation_macro_f1": seen["macro_f1"],
+        "cascade_validation_full_macro_f1": seen["full_macro_f1"],
+    }
 
 
 def _references(
