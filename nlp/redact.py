@@ -174,11 +174,15 @@ class Redactor:
         return out
 
     def _pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
-        return self.nlp.pipe(
-            (t if isinstance(t, str) else "" for t in texts),
-            batch_size=self.config.batch_size,
-            n_process=self.config.n_process,
-        )
+        def docs() -> Iterator[Doc]:
+            for t in texts:
+                text = t if isinstance(t, str) else ""
+                doc = self.nlp.make_doc(text)
+                # Doc.text rebuilds the string from the tokens (a Python object each): hand it over
+                doc.user_data["pii_text"] = text
+                yield doc
+
+        return self.nlp.pipe(docs(), batch_size=self.config.batch_size, n_process=self.config.n_process)
 
     def _spans(self, doc: Doc) -> list[Span]:
         keep = set(self.config.labels)
@@ -249,8 +253,9 @@ class _PatternComponent:
     """Regex + check candidates as char spans, kept exact in ``doc.user_data``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
-        doc.user_data["pii_text"] = text
+        text = doc.user_data.get("pii_text")
+        if text is None:
+            text = doc.user_data["pii_text"] = doc.text
         doc.user_data["pii_candidates"] = find_pattern_spans(text)
         return doc
 
