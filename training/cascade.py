@@ -174,6 +174,42 @@ class Cascade:
         return out
 
 
+def attach_cascade(
+    final: Any,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    train_val: pd.DataFrame,
+    full_guess: np.ndarray,
+    config: Any,
+    static_encoder: Any,
+) -> dict[str, Any]:
+    """Fit the cascade onto the full classifier ``final`` as ``final.cascade_`` when ``config``
+    (a ``TrainConfig``) asks for it and the model uses embeddings; returns the params to log."""
+    final.cascade_ = None
+    if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
+        return {"cascade": False}
+    final.cascade_ = fit_cascade(
+        train,
+        validation,
+        train_val,
+        full_guess,
+        precision_target=config.precision_target,
+        tolerance=config.cascade_tolerance,
+        novelty_quantile=config.novelty_quantile,
+        encoder=static_encoder,
+    )
+    seen = final.cascade_.validation_
+    return {
+        "cascade": True,
+        "cascade_threshold": final.cascade_.threshold_,
+        "cascade_similarity_floor": final.cascade_.similarity_floor_,
+        "cascade_tolerance": config.cascade_tolerance,
+        "cascade_validation_coverage": seen["coverage"],
+        "cascade_validation_macro_f1": seen["macro_f1"],
+        "cascade_validation_full_macro_f1": seen["full_macro_f1"],
+    }
+
+
 def fit_cascade(
     train: pd.DataFrame,
     validation: pd.DataFrame,

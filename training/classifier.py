@@ -31,6 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from training.cascade import attach_cascade
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -74,6 +75,11 @@ class TrainConfig:
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
         Seed of the splits.
+    search : {"fast", "calibrated"}
+        ``fast``: the candidates (feature sets, C) are compared uncalibrated (a linear SVM's
+        argmax does not need Platt scaling), then the winner is calibrated once for the threshold and
+        once in the final fit; ``calibrated``: every candidate is a calibrated fit (3-6x slower with
+        many labels, the same choice in practice).
     cascade : bool
         Also fit the tagging cascade (:mod:`training.cascade`): a fast static-embedding model that
         decides the contacts it is sure of, so that only the rest run MiniLM (embedding features only).
@@ -91,6 +97,7 @@ class TrainConfig:
     validation_size: float = 0.2
     min_examples_per_label: int = 5
     random_state: int = 0
+    search: Literal["fast", "calibrated"] = "fast"
     cascade: bool = False
     cascade_tolerance: float = 0.005
 
@@ -111,6 +118,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0.0 < value < 0.9:
                 raise ValueError(f"{name} must be in (0, 0.9), got {value}")
+        if self.search not in ("fast", "calibrated"):
+            raise ValueError(f"search must be fast or calibrated, got {self.search!r}")
         if not 0.0 <= self.cascade_tolerance < 0.1:
             raise ValueError(f"cascade_tolerance must be in [0, 0.1), got {self.cascade_tolerance}")
         if self.min_examples_per_label < 3:
@@ -140,6 +149,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         of unseen-intent contacts flagged at the same 95% in-scope coverage (mean of 5 draws).
     max_references_per_class : int
         Training examples kept per class (a seeded sample) for the out-of-scope check.
+    calibrate : bool
+        Platt-scale the SVM (``svm`` only). An uncalibrated model has no probabilities: it can
+        ``predict`` (what the candidate search needs), not ``decide``.
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
@@ -169,6 +181,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "threshold": number(0.0),
         "similarity_floor": number(-1.0),
         "max_references_per_class": integer(1),
+        "calibrate": one_of(True, False),
         "embedder": has_methods("encode"),
     }
 
@@ -182,6 +195,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity_floor: float = -1.0,
         max_references_per_class: int = 1000,
         embedder: Any = None,
+        calibrate: bool = True,
     ) -> None:
         self.features = features
         self.model = model
@@ -191,6 +205,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.similarity_floor = similarity_floor
         self.max_references_per_class = max_references_per_class
         self.embedder = embedder
+        self.calibrate = calibrate
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -251,6 +266,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Best-guess label per text, shape (n_contacts,)."""
+        if not hasattr(self.estimator_, "predict_proba"):  # an uncalibrated candidate
+            texts = [str(t) for t in texts]
+            return np.asarray(
+                self.estimator_.predict(self._stack(texts, self._embeddings(texts))), dtype=object
+            )
         return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])
 
     def decide(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -306,6 +326,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     def _new_estimator(self, labels: np.ndarray) -> Any:
         if self.model == "logreg":
             return LogisticRegression(C=self.C, max_iter=2000)
+        if not self.calibrate:
+            return LinearSVC(C=self.C)
         smallest = int(pd.Series(labels).value_counts().min())
         return CalibratedClassifierCV(LinearSVC(C=self.C), cv=max(2, min(3, smallest)), method="sigmoid")
 
@@ -422,6 +444,7 @@ def train_classifier(
             C=c,
             embedding_weight=config.embedding_weight,
             embedder=embedder,
+            calibrate=config.search == "calibrated",
         )
         candidate.fit(train["clean_text"], train["label"], _weights(train))
         predicted = candidate.predict(validation["clean_text"])
@@ -443,6 +466,9 @@ def train_classifier(
             consider(winner, c)
     assert best is not None
     chosen = best[1]
+    if not chosen.calibrate:  # the threshold needs probabilities: calibrate the winner once
+        chosen = RootCauseClassifier(**{**chosen.get_params(deep=False), "calibrate": True})
+        chosen.fit(train["clean_text"], train["label"], _weights(train))
     proba, similarity = chosen.scores(validation["clean_text"])
     guess = chosen.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(
@@ -461,7 +487,7 @@ def train_classifier(
         embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
-    cascade_params = _fit_cascade(final, train, validation, train_val, guess, config, static_encoder)
+    cascade_params = attach_cascade(final, train, validation, train_val, guess, config, static_encoder)
     params = {
         "features": chosen.features,
         "model": model,
@@ -476,6 +502,7 @@ def train_classifier(
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,
+        "search": config.search,
         "n_train": len(train),
         "n_validation": len(validation),
         "n_test": len(test),
@@ -492,43 +519,6 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
-
-
-def _fit_cascade(
-    final: RootCauseClassifier,
-    train: pd.DataFrame,
-    validation: pd.DataFrame,
-    train_val: pd.DataFrame,
-    full_guess: np.ndarray,
-    config: TrainConfig,
-    static_encoder: Any,
-) -> dict[str, Any]:
-    """Fit the cascade onto ``final`` (``cascade_``) when asked for and useful; its params to log."""
-    final.cascade_ = None
-    if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
-        return {"cascade": False}
-    from training.cascade import fit_cascade
-
-    final.cascade_ = fit_cascade(
-        train,
-        validation,
-        train_val,
-        full_guess,
-        precision_target=config.precision_target,
-        tolerance=config.cascade_tolerance,
-        novelty_quantile=config.novelty_quantile,
-        encoder=static_encoder,
-    )
-    seen = final.cascade_.validation_
-    return {
-        "cascade": True,
-        "cascade_threshold": final.cascade_.threshold_,
-        "cascade_similarity_floor": final.cascade_.similarity_floor_,
-        "cascade_tolerance": config.cascade_tolerance,
-        "cascade_validation_coverage": seen["coverage"],
-        "cascade_validation_macro_f1": seen["macro_f1"],
-        "cascade_validation_full_macro_f1": seen["full_macro_f1"],
-    }
 
 
 def _references(
