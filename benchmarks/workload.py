@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=101)
     p.add_argument("--plain-n", type=int, default=None, help="tag only this many with the slow plain peer")
+    p.add_argument(
+        "--no-cascade", dest="cascade", action="store_false", help="train without the tagging cascade"
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
     return p
 
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"n": args.n, "train": args.train}
 
     started = time.perf_counter()
-    model_uri, bundle = train_model(args.train, args.seed, work)
+    model_uri, bundle, results["train_params"] = train_model(args.train, args.seed, work, args.cascade)
     results["train_seconds"] = time.perf_counter() - started
 
     held_out, truth = synth(args.n, args.seed + 1)
@@ -110,7 +113,7 @@ def synth(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return data.contacts.iloc[:n].reset_index(drop=True), data.ground_truth.iloc[:n].reset_index(drop=True)
 
 
-def train_model(n: int, seed: int, work: Path) -> tuple[str, str]:
+def train_model(n: int, seed: int, work: Path, cascade: bool = True) -> tuple[str, str, dict[str, Any]]:
     """Train as ``voc train`` does on ``n`` synthetic contacts; log the pyfunc; return its URI and a
     joblib of the fitted classifier for the plain peer."""
     import joblib
@@ -129,7 +132,7 @@ def train_model(n: int, seed: int, work: Path) -> tuple[str, str]:
     training = build_training_set(contacts, "label", taxonomy=taxonomy)
     embedder = Embedder(EmbedConfig(cache_dir=Workspace.resolve().embedding_cache, show_progress=True))
     started = time.perf_counter()
-    result = train_classifier(training, TrainConfig(), embedder=embedder)
+    result = train_classifier(training, TrainConfig(cascade=cascade), embedder=embedder)
     print(f"trained on {len(training.frame):,} contacts in {time.perf_counter() - started:.0f} s", flush=True)
     bundle = work / "classifier.joblib"
     joblib.dump({"classifier": result.model, "families": training.families}, bundle)
@@ -137,7 +140,7 @@ def train_model(n: int, seed: int, work: Path) -> tuple[str, str]:
     experiment = mlflow.create_experiment("workload", artifact_location=(work / "mlartifacts").as_uri())
     with mlflow.start_run(experiment_id=experiment) as run:
         log_pyfunc(result.model, training.families)
-    return f"runs:/{run.info.run_id}/model", str(bundle)
+    return f"runs:/{run.info.run_id}/model", str(bundle), result.params
 
 
 def score(out: Path, truth: pd.DataFrame) -> dict[str, float]:
@@ -199,6 +202,12 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         "notes": [
             "end to end through voc tag's local engine; each peer in its own process (peak RSS its own)",
             f"macro-F1 on contacts inside the taxonomy, fast - plain: {delta:+.2f} points",
+            "training: "
+            + ", ".join(
+                f"{k}={v}"
+                for k, v in results["train_params"].items()
+                if "cascade" in k or k in ("features", "C")
+            ),
         ],
         "raw": results,
     }
