@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cli.label_inputs import member_texts, previous_sizes, read_contacts_file, shown
 from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import claim_outputs
@@ -130,8 +131,8 @@ def export(
         _refuse_filled_sheet(out, force)
         found = read_themes(themes, required=("size",))
         notes: list[str] = []
-        before = _previous_sizes(previous, notes) if previous else None
-        texts, from_model = _members(
+        before = previous_sizes(previous, notes) if previous else None
+        texts, from_model = member_texts(
             themes, contacts, found, model, ws, notes, members=members, sample=suggest_sample, seed=seed
         )
         suggestions = read_suggestions(folder)
@@ -144,7 +145,7 @@ def export(
         review = review_table(found, before, suggestions)
         meta = {
             "themes_dir": str(folder.resolve()),
-            "previous": _shown(previous, resolve=True) if previous else "",
+            "previous": shown(previous, resolve=True) if previous else "",
             "contacts": str(contacts.resolve()) if contacts else "",
             "model": model or "",
             "notes": "; ".join(notes),
@@ -155,7 +156,7 @@ def export(
             review,
             members=texts,
             config=BrowserConfig(max_members=members),
-            previous=_shown(previous) if previous else None,
+            previous=shown(previous) if previous else None,
             model=model if from_model is not None else None,
         )
     for note in notes:
@@ -239,7 +240,7 @@ def import_(
         known = None
         source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
         if source is not None and source.is_file():
-            known = set(_contacts(source)["contact_id"].astype(str))
+            known = set(read_contacts_file(source)["contact_id"].astype(str))
         labels = validate_contact_sheet(sheet, tax, known)
         if not labels:
             typer.echo(f"{file}: no labels filled in; nothing imported")
@@ -299,7 +300,7 @@ def dataset(
         assignments = read_assignments(themes)
         table = build_training_set(
             assignments,
-            _contacts(contacts),
+            read_contacts_file(contacts),
             labelled,
             corrections,
             DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
@@ -313,7 +314,7 @@ def dataset(
         table.attrs["voc"] = {
             "discovery_run_id": assignments.attrs.get("voc", {}).get("discovery_run_id", ""),
             "catalogue_version": int(table["catalogue_version"].max()),
-            "catalogue": _shown(cat.url),
+            "catalogue": shown(cat.url),
             "themes": str(themes.resolve()),
         }
         write_table(table, out)
@@ -385,7 +386,7 @@ def suggest(
         classifier, _ = load_predictor(model)
         cat = _catalogue(catalogue, ws)
         done = set(cat.contact_labels()["contact_id"].astype(str))
-        frame = _contacts(contacts)
+        frame = read_contacts_file(contacts)
         frame = frame[~frame["contact_id"].astype(str).isin(done)]
         if len(frame) > pool:
             frame = frame.sample(n=pool, random_state=seed)
@@ -441,103 +442,6 @@ def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
     typer.echo(f"{len(cat.labelled_themes())} labelled themes, {len(cat.contact_labels())} contact labels")
 
 
-def _members(
-    themes: Path,
-    contacts: Path | None,
-    found: pd.DataFrame,
-    model: str | None,
-    ws: Workspace,
-    notes: list[str],
-    *,
-    members: int,
-    sample: int,
-    seed: int,
-) -> tuple[dict[int, list[str]], pd.DataFrame | None]:
-    """Each theme's redacted member texts for the browser, and the model's suggestions (or None)."""
-    from training.labelling.active_learning import theme_suggestions
-    from training.labelling.review import sample_members
-    from training.pyfunc import predict_contacts
-    from voc.contracts.themes import read_assignments
-
-    texts: dict[int, list[str]] = {}
-    suggestions = None
-    if contacts is None:
-        notes.append("no --contacts: no member samples and no model suggestions")
-        return texts, None
-    assignments = read_assignments(themes)
-    per_theme = max(members, sample if model else 0)
-    picked = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
-    frame = _contacts(contacts)
-    frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
-    picked = picked[picked["contact_id"].isin(frame.index)]
-    member_contacts = frame.loc[picked["contact_id"]].reset_index()
-    classifier = _classifier_or_note(model, ws, notes) if model else None
-    if classifier is not None:
-        # The model prepares and redacts each member once and hands back the clean_text.
-        predicted = predict_contacts(classifier, member_contacts)
-        suggestions = theme_suggestions(predicted.assign(theme_id=picked["theme_id"].to_numpy()))
-        clean_text = predicted["clean_text"].to_numpy()
-    else:
-        from cli.progress import step
-        from nlp.prepare import prepare_contacts
-
-        with step(f"preparing {len(member_contacts):,} member contacts"):
-            clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
-    picked = picked.assign(clean_text=clean_text)
-    for theme_id, group in picked.groupby("theme_id"):
-        texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
-    return texts, suggestions
-
-
-def _previous_sizes(target: str, notes: list[str]) -> pd.DataFrame:
-    """``--previous`` of ``export`` as ``theme_id, size``: a previous run or the label catalogue.
-
-    A discovery folder (or its themes ``.parquet``) gives each theme's size in that run; a
-    catalogue (a ``.db`` file or a SQLAlchemy URL, as ``voc discover --previous`` takes) gives the
-    size each theme had when it was last labelled.
-    """
-    import pandas as pd
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from training.labelling.catalogue import Catalogue
-    from voc.contracts.themes import read_themes
-
-    path = Path(target)
-    if "://" not in target and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
-        return read_themes(path, required=("size",))
-    if "://" not in target and not path.is_file():
-        raise InputError(f"--previous {target}: neither a discovery folder nor a label catalogue file")
-    try:
-        cat = Catalogue(target)
-        try:
-            decided = cat.theme_decisions()
-        finally:
-            cat.close()
-    except SQLAlchemyError as exc:
-        raise InputError(
-            f"--previous {_shown(target)}: not a readable label catalogue ({type(exc).__name__}); "
-            "give a discovery folder, labels.db or a catalogue URL"
-        ) from exc
-    notes.append("--previous is the label catalogue: change is against each theme's size when last labelled")
-    decided = decided[decided["size"].notna()]
-    return pd.DataFrame(
-        {"theme_id": decided["theme_id"].astype("int64"), "size": decided["size"].astype("int64")}
-    )
-
-
-def _shown(target: str, resolve: bool = False) -> str:
-    """A path or catalogue URL as it may be shown in a sheet or page: never a URL's password."""
-    if "://" not in target:
-        return str(Path(target).resolve()) if resolve else target
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(target).render_as_string(hide_password=True)
-    except ArgumentError:
-        return target.split("://", 1)[0] + "://..."
-
-
 def _refuse_filled_sheet(path: Path, force: bool) -> None:
     """An analyst's filled-in sheet is their work: it is overwritten only with ``--force``.
 
@@ -578,15 +482,6 @@ def _catalogue_file(url: str | None, ws: Workspace) -> list[Path]:
     return [] if "://" in url else [Path(url)]
 
 
-def _contacts(path: Path) -> pd.DataFrame:
-    """A contacts file's accepted rows; its errors point to `voc data validate` for the options
-    (--text-column, --dayfirst) that the label commands do not have."""
-    from voc.contracts.contacts import read_contacts
-    from voc.contracts.reading import ContractConfig
-
-    return read_contacts(path, ContractConfig(column_options=False))
-
-
 def _catalogue(url: str | None, ws: Workspace) -> Any:
     from training.labelling.catalogue import Catalogue
 
@@ -598,16 +493,3 @@ def _taxonomy(loader: Any, path: Path | None) -> Any:
         return loader(path)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-
-
-def _classifier_or_note(uri: str, ws: Workspace, notes: list[str]) -> Any:
-    """The model at ``uri``, or ``None`` with a note (the sheet is still useful without it)."""
-    from training.pyfunc import load_predictor
-    from voc.tracking import configure_uri
-
-    configure_uri(ws)
-    try:
-        return load_predictor(uri)[0]
-    except InputError as exc:
-        notes.append(f"suggestion columns left empty: {exc}")
-        return None

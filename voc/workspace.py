@@ -58,6 +58,11 @@ class Workspace:
         return self.root / "cache" / "onnx"
 
     @property
+    def static_cache(self) -> Path:
+        """Static embedding tables distilled from the embedding model (``nlp.static_encoder``)."""
+        return self.root / "cache" / "static"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
