@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.options import DayFirst
 from voc.contracts.contacts import validate_contacts
+from voc.contracts.events import validate_events
 from voc.contracts.orders import validate_orders
 from voc.contracts.reading import ContractConfig
 from voc.errors import InputError
@@ -33,30 +34,41 @@ Format = Literal["parquet", "csv", "jsonl"]
 @app.command(
     epilog="Examples:\n\n  voc data validate contacts.csv --out checked/\n\n"
     "  voc data validate export.jsonl --text-column body --id-column ticket_id --out checked/\n\n"
-    "  voc data validate orders.csv --orders --out checked/"
+    "  voc data validate orders.csv --orders --out checked/\n\n"
+    "  voc data validate order_events.parquet --events --out checked/"
 )
 def validate(
-    input: Annotated[Path, typer.Argument(help="Contacts (or orders) file: .csv, .parquet or .jsonl.")],
+    input: Annotated[
+        Path, typer.Argument(help="Contacts (or orders, or order events) file: .csv, .parquet or .jsonl.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the accepted rows and the quarantine.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
     max_text_length: Annotated[int, typer.Option(help="Longer texts are quarantined.")] = 20_000,
     output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
+    events: Annotated[
+        bool, typer.Option("--events", help="Validate an order-events file instead (streamed).")
+    ] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Check a file against the contract; write accepted rows and quarantined rows with reasons.
 
-    Writes OUT/contacts.<format> (or OUT/orders.<format>) and OUT/quarantine.parquet plus a
-    spreadsheet-safe OUT/quarantine.csv, and prints read = accepted + quarantined.
+    Writes OUT/contacts.<format> (or OUT/orders.<format>, OUT/order_events.<format>) and
+    OUT/quarantine.parquet plus a spreadsheet-safe OUT/quarantine.csv, and prints
+    read = accepted + quarantined. Order events hold order ids: keep OUT in the raw zone.
     """
     if output_format not in ("parquet", "csv", "jsonl"):
         raise typer.BadParameter(f"--format must be parquet, csv or jsonl, not {output_format!r}")
-    name = "orders" if orders else "contacts"
+    if orders and events:
+        raise typer.BadParameter("--orders and --events: choose one")
+    name = "orders" if orders else "order_events" if events else "contacts"
     written = (f"{name}.{output_format}", "quarantine.parquet", "quarantine.csv")
     with claim_outputs([Output.dir(out, *written)], [input], command=f"voc data validate {input}"):
         if orders:
             result = validate_orders(input, dayfirst)
+        elif events:
+            result = validate_events(input, dayfirst)
         else:
             config = ContractConfig(
                 text_column=text_column,
