@@ -74,7 +74,7 @@ def _root(
 
 def _register() -> None:
     from cli import app as app_command
-    from cli import data, discover, label, models, tag, train
+    from cli import data, discover, label, models, ops, tag, train
     from cli import report as report_command
 
     app.add_typer(data.app, name="data")
@@ -82,6 +82,7 @@ def _register() -> None:
     app.add_typer(label.app, name="label")
     app.command(epilog=train.EPILOG)(train.train)
     app.add_typer(models.app, name="models")
+    app.add_typer(ops.app, name="ops")
     app.command(epilog=tag.EPILOG)(tag.tag)
     app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
     app.command(name="app", epilog=app_command.EPILOG)(app_command.app)

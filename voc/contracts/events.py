@@ -79,6 +79,7 @@ QUARANTINE_REASONS = (
     "unknown_channel",
 )
 DEFAULT_CHUNK = 200_000
+_IS_STR = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)
 
 
 def validate_events(
@@ -130,15 +131,16 @@ class EventValidator:
     def validate(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         df = raw.reset_index(drop=True)
         n = len(df)
-        reasons: list[list[str]] = [[] for _ in range(n)]
-        details: list[list[str]] = [[] for _ in range(n)]
+        # only bad rows get lists: files run to millions of rows, nearly all good
+        reasons: dict[int, list[str]] = {}
+        details: dict[int, list[str]] = {}
 
         def flag(mask: Any, reason: str, describe: Any) -> None:
             for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-                if "malformed_row" in reasons[i]:
+                if "malformed_row" in reasons.get(i, ()):
                     continue  # fields are misaligned: further checks would only add noise
-                reasons[i].append(reason)
-                details[i].append(describe(i))
+                reasons.setdefault(i, []).append(reason)
+                details.setdefault(i, []).append(describe(i))
 
         structural = _text(df[PROBLEM], n) if PROBLEM in df else pd.Series([None] * n, dtype="str")
         flag(structural.isin(["malformed_row", "malformed_json"]), "malformed_row", lambda i: "wrong fields")
@@ -178,7 +180,9 @@ class EventValidator:
         amount = pd.Series(np.nan, index=df.index)
         if "amount" in df:
             given = _given(df["amount"], n)
-            amount = pd.to_numeric(_text(df["amount"], n).str.strip(), errors="coerce")
+            typed = pd.api.types.is_numeric_dtype(df["amount"].dtype)
+            amount = df["amount"] if typed else _text(df["amount"], n).str.strip()
+            amount = pd.to_numeric(amount, errors="coerce").astype("float64").reset_index(drop=True)
             flag(
                 given & ~(np.isfinite(amount) & (amount >= 0)),
                 "bad_amount",
@@ -193,11 +197,13 @@ class EventValidator:
                 lambda i: f"channel={short(df['channel'][i])} not in {'/'.join(EVENT_CHANNELS)}",
             )
 
-        bad = np.array([bool(r) for r in reasons], dtype=bool)
+        bad = np.zeros(n, dtype=bool)
+        rows = sorted(reasons)
+        bad[rows] = True
         quarantine = quarantine_frame(
             df.loc[bad].copy(),
-            reasons=[";".join(r) for r in reasons if r],
-            details=["; ".join(d) for d, r in zip(details, reasons, strict=True) if r],
+            reasons=[";".join(reasons[i]) for i in rows],
+            details=["; ".join(details[i]) for i in rows],
         )
         typed = df.drop(columns=[c for c in (PROBLEM, RAW_RECORD, SOURCE_ROW) if c in df]).assign(
             order_id=order_id,
@@ -221,8 +227,18 @@ def _date_problem(value: object) -> str:
 
 
 def _text(col: pd.Series, n: int) -> pd.Series:
-    """Cells as strings, missing as NaN (vectorised: event files run to millions of rows)."""
-    return pd.Series(col.to_numpy(dtype=object), index=range(n), dtype=object).astype("str")
+    """Cells as strings, missing as NaN; a string column (Parquet) as it is, without a copy per cell."""
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+        return col.reset_index(drop=True)
+    values = col.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    out = values.copy()
+    is_str = _IS_STR(values).astype(bool)
+    other = ~missing & ~is_str
+    if other.any():
+        out[other] = [str(v) for v in values[other]]
+    out[missing] = np.nan
+    return pd.Series(out, index=range(n), dtype=object)
 
 
 def _blank(col: pd.Series) -> pd.Series:
@@ -230,6 +246,8 @@ def _blank(col: pd.Series) -> pd.Series:
 
 
 def _given(col: pd.Series, n: int) -> pd.Series:
+    if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
+        return col.notna().reset_index(drop=True)  # typed (Parquet): dates, numbers
     return ~_blank(_text(col, n))
 
 
@@ -237,8 +255,7 @@ def _parse_at(col: pd.Series, dayfirst: bool | None) -> pd.Series:
     """UTC timestamps; ISO 8601 text (the usual export) parsed at once, the rest by the contract's
     one date parser (:func:`voc.contracts.reading.parse_dates`) so every format reads as for contacts."""
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
-        parsed = pd.to_datetime(col, utc=True)
-        return pd.Series(parsed.to_numpy(), index=range(len(col))).astype("datetime64[us, UTC]")
+        return pd.to_datetime(col, utc=True).reset_index(drop=True).astype("datetime64[us, UTC]")
     values = pd.Series(col.to_numpy(dtype=object), index=range(len(col)))
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce").astype("datetime64[us, UTC]")
     rest = parsed.isna() & values.notna()
@@ -248,13 +265,14 @@ def _parse_at(col: pd.Series, dayfirst: bool | None) -> pd.Series:
 
 
 def _type_events(df: pd.DataFrame) -> pd.DataFrame:
-    """Contract columns first, in their types (text as ``str``, ``at`` UTC, ``amount`` float)."""
+    """Contract columns first, in their types (text, ``at`` UTC, ``amount`` float)."""
     out = df.copy()
     for col in EVENT_COLUMNS:
         if col not in out:
             out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
     for col in ("order_id", "event", "market", "category", "failure_reason", "channel"):
-        out[col] = out[col].astype("str")
+        if out[col].dtype == object and out[col].isna().all():
+            out[col] = out[col].astype("str")  # an empty column: give it the text type
     if not isinstance(out["at"].dtype, pd.DatetimeTZDtype):
         out["at"] = pd.to_datetime(out["at"], utc=True)
     out["at"] = out["at"].astype("datetime64[us, UTC]")

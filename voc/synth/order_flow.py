@@ -11,7 +11,8 @@ slot of the same day, market and category and follow a path that agrees with the
 
 The planted incident (:class:`CancelPolicy`): from ``policy.start`` in ``policy.market`` a
 cancellation asked for once the order is packed is refused (``cancel_failed``, reason ``packed``)
-instead of mostly accepted. Only events inside the period are written.
+instead of mostly accepted. Events are written from four weeks before the period to its end, so
+its first weeks have a baseline.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import pandas as pd
 from voc.contracts.events import EVENT_COLUMNS
 from voc.synth.order_paths import Timeline, planned_events
 
-WARMUP_DAYS = 42
+WARMUP_DAYS = 56  # orders before the period, so that its returns and refunds have their history
+EVENT_LEAD_DAYS = 28  # events written before the period: a baseline for its first weeks
 CANCEL_SHARE = 0.05  # orders with a cancellation request
 CANCEL_DELAY_DAYS = 0.5  # mean time from order to the cancellation request (exponential)
 REFUSED_WHEN_PACKED = 0.12  # before the policy change
@@ -70,7 +72,8 @@ def order_events(
     contact_orders : one row per order a contact is about: ``order_id, ordered_on (date), market,
         category, order_stage, topic, incident, first_contact (UTC timestamp), contact_channel``.
     policy : the planted incident.
-    period : first and last day of the period; events outside it are not written.
+    period : first and last day of the period; events from ``EVENT_LEAD_DAYS`` before it to its
+        end are written.
     """
     rng = np.random.default_rng([seed, 7])
     slots = _population(orders, period[0], rng)
@@ -89,7 +92,7 @@ def order_events(
     planned_frame["market"] = planned_frame["order_id"].map(contact_orders["market"])
     planned_frame["category"] = planned_frame["order_id"].map(contact_orders["category"])
     events = pd.concat([flows, planned_frame], ignore_index=True)
-    first, last = _days(period[0]), _days(period[1]) + 1
+    first, last = _days(period[0]) - EVENT_LEAD_DAYS, _days(period[1]) + 1
     events = events[(events["t"] >= first) & (events["t"] < last)]
     events["at"] = pd.to_datetime(np.round(events["t"].to_numpy() * 86400), unit="s", utc=True)
     # built in a fixed order, so a stable sort on time alone is deterministic
