@@ -135,7 +135,9 @@ def kpis(
     typer.echo(f"{last}: {len(worse)} KPIs significantly worse")
     for row in worse.sort_values("p_value").head(5).itertuples(index=False):
         segment = " ".join(str(getattr(row, c)) for c in segments)
-        typer.echo(f"  {segment} {row.kpi}: {row.value:.3g} (baseline {row.baseline:.3g}, p={row.p_value:.2g})")
+        typer.echo(
+            f"  {segment} {row.kpi}: {row.value:.3g} (baseline {row.baseline:.3g}, p={row.p_value:.2g})"
+        )
     if tagged is not None and len(result.links):
         for row in pd.DataFrame(result.links).query("significant").head(3).itertuples(index=False):
             typer.echo(f"  link: {row.finding}")

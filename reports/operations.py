@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,8 @@ from reports.operations_measures import (
     KpiSpec,
     measures,
 )
-from reports.operations_state import SEGMENT_COLUMNS, OperationsState
 from reports.operations_significance import duration_test, rate_test
+from reports.operations_state import SEGMENT_COLUMNS, OperationsState
 from voc.contracts.events import DEFAULT_CHUNK, EventValidator, iter_events
 from voc.contracts.reading import Counts, concat_chunks, empty_quarantine
 from voc.errors import InputError
@@ -165,7 +166,12 @@ def kpi_table(
 def _reason_kpis(rates: pd.DataFrame) -> list[KpiSpec]:
     reasons = sorted(m.split(":", 1)[1] for m in rates["measure"].unique() if m.startswith("cancel_failed:"))
     return [
-        KpiSpec(f"cancel_failure_rate:{r}", f"cancel_failed:{r}", "cancel_outcomes", ("market", "category", "channel"))
+        KpiSpec(
+            f"cancel_failure_rate:{r}",
+            f"cancel_failed:{r}",
+            "cancel_outcomes",
+            ("market", "category", "channel"),
+        )
         for r in reasons
     ]
 
@@ -190,10 +196,11 @@ def _rate_rows(
     rows: list[dict[str, object]] = []
     for level in (by, []):
         seg = _segments(part, spec, by) if level else part.assign(**dict.fromkeys(by, ALL))
-        wide = seg.pivot_table(index=[*by, "week"] if by else ["week"], columns="measure", values="n", aggfunc="sum")
+        wide = seg.pivot_table(
+            index=[*by, "week"] if by else ["week"], columns="measure", values="n", aggfunc="sum"
+        )
         wide = wide.reindex(columns=[spec.bad, spec.denominator], fill_value=0).fillna(0)
-        groups = wide.groupby(level=by) if by else [((), wide)]
-        groups = list(groups)
+        groups: list[Any] = list(wide.groupby(level=by)) if by else [((), wide)]
         n_segments = len(groups) if level else 1
         for key, frame in groups:
             key = key if isinstance(key, tuple) else (key,)
@@ -232,7 +239,12 @@ def _rate_rows(
 
 
 def _duration_rows(
-    durations: pd.DataFrame, spec: KpiSpec, by: list[str], all_weeks: list[str], wanted: list[str], alpha: float
+    durations: pd.DataFrame,
+    spec: KpiSpec,
+    by: list[str],
+    all_weeks: list[str],
+    wanted: list[str],
+    alpha: float,
 ) -> list[dict[str, object]]:
     part = durations[durations["clock"] == spec.bad]
     if part.empty:
@@ -241,18 +253,24 @@ def _duration_rows(
     for level in (by, []):
         seg = _segments(part, spec, by) if level else part.assign(**dict.fromkeys(by, ALL))
         hist = seg.groupby([*by, "week", "hours"]).agg(n=("n", "sum"))["n"]
-        groups = list(hist.groupby(level=by)) if by else [((), hist)]
+        groups: list[Any] = list(hist.groupby(level=by)) if by else [((), hist)]
         n_segments = len(groups) if level else 1
         for key, series in groups:
             key = key if isinstance(key, tuple) else (key,)
             per_week = series.droplevel(by) if by else series
-            weekly = {w: per_week.xs(w, level="week") for w in per_week.index.get_level_values("week").unique()}
+            weekly = {
+                w: per_week.xs(w, level="week") for w in per_week.index.get_level_values("week").unique()
+            }
             for week in wanted:
                 if week not in weekly:
                     continue
                 i = all_weeks.index(week)
                 baseline_weeks = [w for w in all_weeks[:i] if w in weekly][-4:]
-                base = pd.concat([weekly[w] for w in baseline_weeks]).groupby(level=0).sum() if baseline_weeks else None
+                base = (
+                    pd.concat([weekly[w] for w in baseline_weeks]).groupby(level=0).sum()
+                    if baseline_weeks
+                    else None
+                )
                 test = duration_test(weekly[week], base, alpha / max(n_segments, 1))
                 rows.append(
                     {

@@ -23,6 +23,7 @@ Sorted by ``saved``. Contacts and events meet on the order's keyed pseudonym
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ LOOKBACK_DAYS = 30.0
 RETURN_LATE_DAYS = 10.0
 DELIVERY_LATE_DAYS = 5.0
 PENDING_MIN_DAYS = 2.0
+_CLOCK_STARTS = ("refund_requested", "cancel_succeeded", "return_received")
 MIN_PRECEDED = 5
 LINK_COLUMNS = (
     "root_cause",
@@ -53,9 +55,10 @@ LINK_COLUMNS = (
 _STEPS = {
     "cancel_failed:packed": "let customers cancel a packed order until it is dispatched (stop it at the "
     "warehouse), or say at checkout when cancelling closes",
-    "cancel_failed:shipped": "offer a parcel intercept or an instant return when a cancellation comes after dispatch",
-    "refund_late": "chase refunds older than {late:g} days before customers do, and show the refund's status on "
-    "the order page",
+    "cancel_failed:shipped": "offer a parcel intercept or an instant return when a cancellation comes "
+    "after dispatch",
+    "refund_late": "chase refunds older than {late:g} days before customers do, and show the refund's "
+    "status on the order page",
     "refund_pending": "show on the order page and in the refund e-mail when the money will arrive",
     "return_not_received": "trace with the carrier returns not received 10 days after the request",
     "delivery_late": "chase parcels shipped 5 days ago without a delivery scan and tell the customer first",
@@ -86,7 +89,9 @@ def operational_links(
     """
     state = OperationsState(tagged, order_key_secret)
     state.add(events)
-    return links_from_state(state.finish(), weeks=weeks, by=by, late_days=late_days, alpha=alpha, taxonomy=taxonomy)
+    return links_from_state(
+        state.finish(), weeks=weeks, by=by, late_days=late_days, alpha=alpha, taxonomy=taxonomy
+    )
 
 
 def links_from_state(
@@ -118,7 +123,8 @@ def links_from_state(
         in_seg = hits[hits["contact_id"].isin(members["contact_id"])]
         sizes = members["root_cause"].value_counts()
         total = len(members)
-        for (cause, pattern), preceded in in_seg.groupby(["root_cause", "pattern"]).size().items():
+        counts: Any = in_seg.groupby(["root_cause", "pattern"]).size()
+        for (cause, pattern), preceded in counts.items():
             n = int(sizes[cause])
             others = total - n
             other_hits = int(((in_seg["pattern"] == pattern) & (in_seg["root_cause"] != cause)).sum())
@@ -159,31 +165,37 @@ def contact_patterns(contacts: pd.DataFrame, events: pd.DataFrame, late_days: fl
     found = []
     failed = before[before["event"] == "cancel_failed"]
     found.append(
-        pd.DataFrame({"contact_id": failed["contact_id"], "pattern": "cancel_failed:" + failed["failure_reason"].astype(str)})
+        pd.DataFrame(
+            {
+                "contact_id": failed["contact_id"],
+                "pattern": "cancel_failed:" + failed["failure_reason"].astype(str),
+            }
+        )
     )
-    last = before.groupby(["contact_id", "event"])["at"].max().unstack()
-    created = contacts.set_index("contact_id")["created_at"]
+    # the last time of each event kind before each contact (NaT where the order had none)
+    last: Any = before.groupby(["contact_id", "event"])["at"].max().unstack()
     if not last.empty:
-        age = lambda col: (created.reindex(last.index) - last[col]) if col in last else None  # noqa: E731
         never = pd.Series(pd.NaT, index=last.index, dtype="datetime64[us, UTC]")
-        start_cols = [c for c in ("refund_requested", "cancel_succeeded", "return_received") if c in last]
-        if start_cols:
-            start = last[start_cols].max(axis=1)
-            paid = last["refund_paid"] if "refund_paid" in last else never
-            open_refund = start.notna() & ~(paid >= start)
-            refund_age = created.reindex(last.index) - start
-            late = open_refund & (refund_age > pd.Timedelta(days=late_days))
-            found.append(_pattern(late, "refund_late"))
-            pending = open_refund & ~late & (refund_age > pd.Timedelta(days=PENDING_MIN_DAYS))
-            found.append(_pattern(pending, "refund_pending"))
-        if "return_requested" in last:
-            received = last["return_received"] if "return_received" in last else never
-            waiting = ~(received >= last["return_requested"]) & (age("return_requested") > pd.Timedelta(days=RETURN_LATE_DAYS))
-            found.append(_pattern(waiting, "return_not_received"))
-        if "shipped" in last:
-            delivered = last["delivered"] if "delivered" in last else never
-            transit = ~(delivered >= last["shipped"]) & (age("shipped") > pd.Timedelta(days=DELIVERY_LATE_DAYS))
-            found.append(_pattern(transit, "delivery_late"))
+        kinds = (*_CLOCK_STARTS, "refund_paid", "return_requested", "return_received", "shipped", "delivered")
+        for col in kinds:
+            if col not in last:
+                last[col] = never
+        created = contacts.set_index("contact_id")["created_at"].reindex(last.index)
+        start = last[list(_CLOCK_STARTS)].max(axis=1)
+        open_refund = start.notna() & ~(last["refund_paid"] >= start)
+        refund_age = created - start
+        late = open_refund & (refund_age > pd.Timedelta(days=late_days))
+        found.append(_pattern(late, "refund_late"))
+        pending = open_refund & ~late & (refund_age > pd.Timedelta(days=PENDING_MIN_DAYS))
+        found.append(_pattern(pending, "refund_pending"))
+        waiting = ~(last["return_received"] >= last["return_requested"]) & (
+            created - last["return_requested"] > pd.Timedelta(days=RETURN_LATE_DAYS)
+        )
+        found.append(_pattern(waiting, "return_not_received"))
+        transit = ~(last["delivered"] >= last["shipped"]) & (
+            created - last["shipped"] > pd.Timedelta(days=DELIVERY_LATE_DAYS)
+        )
+        found.append(_pattern(transit, "delivery_late"))
     return pd.concat(found, ignore_index=True).drop_duplicates()
 
 
@@ -192,8 +204,8 @@ def _pattern(mask: pd.Series, name: str) -> pd.DataFrame:
     return pd.DataFrame({"contact_id": ids.to_numpy(), "pattern": name})
 
 
-def _texts(row: object, taxonomy: Taxonomy, late_days: float) -> tuple[str, str, str]:
-    cause, pattern = getattr(row, "root_cause"), getattr(row, "pattern")
+def _texts(row: Any, taxonomy: Taxonomy, late_days: float) -> tuple[str, str, str]:
+    cause, pattern = row.root_cause, row.pattern
     known = cause in taxonomy
     owner = taxonomy[cause].owner if known else "Operations"
     name = taxonomy[cause].name if known else cause
@@ -203,7 +215,7 @@ def _texts(row: object, taxonomy: Taxonomy, late_days: float) -> tuple[str, str,
     else:
         what = _PHRASES[pattern].format(late=late_days)
         step = _STEPS[pattern].format(late=late_days)
-    share, n, saved = getattr(row, "share"), getattr(row, "contacts"), getattr(row, "saved")
+    share, n, saved = row.share, row.contacts, row.saved
     finding = f"{share:.0%} of {n:,} '{name}' contacts came after {what}."
     advice = f"{owner}: {step}; about {saved:,} of these contacts would not have been made."
     if known and taxonomy[cause].next_step:

@@ -6,18 +6,21 @@ and ``durations`` (``week, market, category, channel, clock, hours, n``). A KPI 
 is a ratio of two measures or a quantile of a clock:
 
 =================================  ===========================================================
-cancel_success_rate                1 - cancel_failed / (cancel_succeeded + cancel_failed), week of the outcome
+cancel_success_rate                1 - cancel_failed / cancellation outcomes (succeeded + failed),
+                                   week of the outcome
 cancel_failure_rate:<reason>       cancel_failed with that failure_reason / cancellation outcomes
-self_service_share                 cancellation and return requests made in the app or on the web / those with a channel
+self_service_share                 cancellation and return requests made in the app or on the web /
+                                   those with a channel
 return_rate                        return_requested / delivered, same week
 return_receipt_days_p50, _p90      days from the first return_requested to return_received, week of receipt
-refund_cycle_days_p50, _p90        days from the refund's request (refund_requested, cancel_succeeded or
-                                   return_received, the first) to refund_paid, week of payment
+refund_cycle_days_p50, _p90        days from the refund's request (the first of refund_requested,
+                                   cancel_succeeded, return_received) to refund_paid, week of payment
 late_refund_share                  refunds paid more than ``late_days`` after their request / refunds paid
 contacts_per_1000_orders           contacts / orders (orders table) x 1,000, week of the contact
-contacts_per_failed_cancellation   contacts on the order within 14 days after a cancel_failed / cancel_failed, week of the failure
-contacts_per_late_refund           contacts on the order between a late refund's request and a day after its payment
-                                   / late refunds, week of payment
+contacts_per_failed_cancellation   contacts on the order within 14 days after a cancel_failed /
+                                   cancel_failed, week of the failure
+contacts_per_late_refund           contacts on the order from a late refund's request to a day after
+                                   its payment / late refunds, week of payment
 repeat_contacts_per_order          contacts that are not their order's first / orders contacted that week
 =================================  ===========================================================
 
@@ -79,7 +82,9 @@ DURATION_KPIS = [
 ]
 
 
-def measures(state: OperationsState, orders: pd.DataFrame | None, late_days: float) -> dict[str, pd.DataFrame]:
+def measures(
+    state: OperationsState, orders: pd.DataFrame | None, late_days: float
+) -> dict[str, pd.DataFrame]:
     """``{"rates": ..., "durations": ...}`` (see the module docstring)."""
     counts = state.counts
     event = counts["event"]
@@ -102,7 +107,9 @@ def measures(state: OperationsState, orders: pd.DataFrame | None, late_days: flo
         parts.append(
             pd.DataFrame(
                 {
-                    "week": week_names(dates.dt.tz_localize("UTC") if dates.dt.tz is None else dates).to_numpy(),
+                    "week": week_names(
+                        dates.dt.tz_localize("UTC") if dates.dt.tz is None else dates
+                    ).to_numpy(),
                     "market": orders["market"].to_numpy(),
                     "category": orders["category"].to_numpy(),
                     "channel": None,
@@ -117,7 +124,9 @@ def measures(state: OperationsState, orders: pd.DataFrame | None, late_days: flo
     rates = pd.concat([p[columns] for p in parts if len(p)], ignore_index=True) if parts else None
     if rates is None or rates.empty:
         rates = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    rates = rates.groupby(["week", *SEGMENT_COLUMNS, "measure"], dropna=False).agg(n=("n", "sum")).reset_index()
+    rates = (
+        rates.groupby(["week", *SEGMENT_COLUMNS, "measure"], dropna=False).agg(n=("n", "sum")).reset_index()
+    )
     return {"rates": rates, "durations": state.durations}
 
 
@@ -140,14 +149,21 @@ def _contact_measures(state: OperationsState, late_days: float) -> list[pd.DataF
     after = failures.merge(keyed[["join_key", "created_at"]], on="join_key")
     window = pd.Timedelta(days=CONTACT_WINDOW_DAYS)
     after = after[(after["created_at"] > after["at"]) & (after["created_at"] <= after["at"] + window)]
-    out.append(after.assign(week=week_names(after["at"]).to_numpy(), measure="contacts_after_failed_cancel", n=1))
+    out.append(
+        after.assign(week=week_names(after["at"]).to_numpy(), measure="contacts_after_failed_cancel", n=1)
+    )
 
     late = late_refunds(events, late_days)
     on_late = late.merge(keyed[["join_key", "created_at"]], on="join_key")
     on_late = on_late[
-        (on_late["created_at"] >= on_late["start"]) & (on_late["created_at"] <= on_late["paid"] + pd.Timedelta(days=1))
+        (on_late["created_at"] >= on_late["start"])
+        & (on_late["created_at"] <= on_late["paid"] + pd.Timedelta(days=1))
     ]
-    out.append(on_late.assign(week=week_names(on_late["paid"]).to_numpy(), channel=None, measure="contacts_on_late_refunds", n=1))
+    out.append(
+        on_late.assign(
+            week=week_names(on_late["paid"]).to_numpy(), channel=None, measure="contacts_on_late_refunds", n=1
+        )
+    )
     return out
 
 

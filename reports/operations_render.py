@@ -31,7 +31,9 @@ def operations_section(
     overall = this_week
     for col in by:
         overall = overall[overall[col] == ALL]
-    movers = this_week[(this_week["mark"] != "") & ~(this_week[by] == ALL).all(axis=1)] if by else this_week[:0]
+    movers = (
+        this_week[(this_week["mark"] != "") & ~(this_week[by] == ALL).all(axis=1)] if by else this_week[:0]
+    )
     movers = movers.sort_values("p_value").head(12)
     top = links[links["significant"]].head(TOP_LINKS) if links is not None and len(links) else None
     context = {

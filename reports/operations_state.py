@@ -64,10 +64,16 @@ class OperationsState:
     def __post_init__(self) -> None:
         self._parts = {"counts": [], "durations": [], "contact_events": []}
         self._open_starts = pd.DataFrame(
-            {"okey": pd.Series(dtype="uint64"), "clock": pd.Series(dtype=object), "t": pd.Series(dtype="int64")}
+            {
+                "okey": pd.Series(dtype="uint64"),
+                "clock": pd.Series(dtype=object),
+                "t": pd.Series(dtype="int64"),
+            }
         ).assign(market=None, category=None, channel=None)
         self._open_ends = self._open_starts[["okey", "clock", "t"]].copy()
-        self.contacts = prepare_contacts(self.contacts, self.order_key_secret) if self.contacts is not None else None
+        self.contacts = (
+            prepare_contacts(self.contacts, self.order_key_secret) if self.contacts is not None else None
+        )
         if self.contacts is not None and self.order_key_secret is None:
             self.order_key_secret = self.contacts.attrs["secret"]
         self._contact_keys = set(self.contacts["join_key"].dropna()) if self.contacts is not None else set()
@@ -132,13 +138,17 @@ class OperationsState:
         end = end.drop_duplicates(["okey", "clock"], keep="first")
         pairs = start.merge(end, on=["okey", "clock"], how="inner", suffixes=("", "_end"))
         done = pairs[pairs["t_end"] >= pairs["t"]]
-        stale = pairs.loc[pairs["t_end"] < pairs["t"], ["okey", "clock"]]  # an end before its start: no start seen
+        stale = pairs.loc[
+            pairs["t_end"] < pairs["t"], ["okey", "clock"]
+        ]  # an end before its start: no start seen
         if len(done):
             hours = np.round((done["t_end"].to_numpy() - done["t"].to_numpy()) / 3600).astype("int64")
             ended = pd.to_datetime(done["t_end"].to_numpy(), unit="s", utc=True)
             self._parts["durations"].append(
                 done[list(SEGMENT_COLUMNS)]
-                .assign(week=week_names(pd.Series(ended)).to_numpy(), clock=done["clock"].to_numpy(), hours=hours)
+                .assign(
+                    week=week_names(pd.Series(ended)).to_numpy(), clock=done["clock"].to_numpy(), hours=hours
+                )
                 .groupby(["week", *SEGMENT_COLUMNS, "clock", "hours"], dropna=False)
                 .size()
                 .rename("n")
@@ -192,7 +202,9 @@ def prepare_contacts(contacts: pd.DataFrame, secret: bytes | None) -> pd.DataFra
             "order events are keyed the same way"
         )
     if not has_key and "order_id" not in contacts:
-        raise InputError("contacts carry neither order_key nor order_id: they cannot be linked to order events")
+        raise InputError(
+            "contacts carry neither order_key nor order_id: they cannot be linked to order events"
+        )
     secret = secret or secrets_module.token_bytes(32)
     out = pd.DataFrame(
         {
@@ -246,10 +258,16 @@ def _empty_counts() -> pd.DataFrame:
 def _empty_durations() -> pd.DataFrame:
     cols = ["week", *SEGMENT_COLUMNS, "clock"]
     return pd.DataFrame(
-        {**{c: pd.Series(dtype=object) for c in cols}, "hours": pd.Series(dtype="int64"), "n": pd.Series(dtype="int64")}
+        {
+            **{c: pd.Series(dtype=object) for c in cols},
+            "hours": pd.Series(dtype="int64"),
+            "n": pd.Series(dtype="int64"),
+        }
     )
 
 
 def _empty_contact_events() -> pd.DataFrame:
     cols = ["event", "market", "category", "failure_reason", "channel", "join_key"]
-    return pd.DataFrame({**{c: pd.Series(dtype=object) for c in cols}, "at": pd.Series(dtype="datetime64[us, UTC]")})
+    return pd.DataFrame(
+        {**{c: pd.Series(dtype=object) for c in cols}, "at": pd.Series(dtype="datetime64[us, UTC]")}
+    )

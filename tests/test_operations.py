@@ -91,7 +91,9 @@ def test_bad_event_rows_are_quarantined_with_reasons_and_counts_reconcile(
     out = tmp_path / "checked"
     assert main(["data", "validate", str(path), "--events", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert f"read {len(GOOD_EVENTS) + len(BAD_EVENTS)} = accepted {len(GOOD_EVENTS)} + quarantined 8" in printed
+    assert (
+        f"read {len(GOOD_EVENTS) + len(BAD_EVENTS)} = accepted {len(GOOD_EVENTS)} + quarantined 8" in printed
+    )
     quarantine = pd.read_csv(out / "quarantine.csv")
     assert list(quarantine["reason"]) == [reason for _, reason in BAD_EVENTS]
     assert list(quarantine["source_row"]) == list(range(len(GOOD_EVENTS) + 1, len(GOOD_EVENTS) + 9))
@@ -105,7 +107,7 @@ def test_bad_event_rows_are_quarantined_with_reasons_and_counts_reconcile(
 def test_the_three_formats_give_the_same_events_and_a_missing_column_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    csv = _write_events(tmp_path / "e.csv", GOOD_EVENTS + [BAD_EVENTS[1][0]])
+    csv = _write_events(tmp_path / "e.csv", [*GOOD_EVENTS, BAD_EVENTS[1][0]])
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
     frame.replace("", None).to_json(tmp_path / "e.jsonl", orient="records", lines=True)
     frame.replace("", None).to_parquet(tmp_path / "e.parquet")
@@ -162,7 +164,10 @@ def test_every_kpi_matches_a_hand_computation(
     links = pd.read_parquet(out / "links.parquet").set_index(["root_cause", "pattern"])
     packed = links.loc[("cannot_cancel", "cancel_failed:packed")]
     assert (packed["contacts"], packed["preceded"], packed["share"], packed["saved"]) == (2, 2, 1.0, 2)
-    assert "100% of 2 'Cannot cancel' contacts came after a cancellation refused as 'packed'" in packed["finding"]
+    assert (
+        "100% of 2 'Cannot cancel' contacts came after a cancellation refused as 'packed'"
+        in packed["finding"]
+    )
     assert packed["next_step"].startswith("Product: let customers cancel a packed order")
     assert links.loc[("refund_not_received", "refund_late"), "preceded"] == 1
     # no order id leaves the raw zone: not in any table, quarantine or section written
@@ -193,13 +198,17 @@ def test_tagged_contacts_with_order_keys_join_under_the_workspace_secret(
         operational_links(keyed, validate_events(files["events"]).accepted)
 
 
-def test_streaming_in_small_chunks_of_a_shuffled_file_gives_the_same_kpis(files: dict[str, Path], tmp_path: Path) -> None:
+def test_streaming_in_small_chunks_of_a_shuffled_file_gives_the_same_kpis(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
     shuffled = pd.read_csv(files["events"], dtype=str).sample(frac=1.0, random_state=4)
     path = tmp_path / "shuffled.csv"
     shuffled.to_csv(path, index=False)
     orders = pd.read_csv(files["orders"], parse_dates=["date"])
     streamed = weekly_kpis_from_file(path, orders, CONTACTS, chunk_size=3)
-    whole = operational_kpis(validate_events(files["events"]).accepted, orders, None, ("market",), contacts=CONTACTS)
+    whole = operational_kpis(
+        validate_events(files["events"]).accepted, orders, None, ("market",), contacts=CONTACTS
+    )
     pd.testing.assert_frame_equal(streamed.kpis, whole)
     assert streamed.counts.quarantined == 2 and streamed.counts.reconciles
 
@@ -214,7 +223,9 @@ def synth() -> SynthData:
     return generate(SynthConfig(contacts=2500, seed=5))
 
 
-def test_synthetic_events_follow_the_contract_and_agree_with_the_contacts(synth: SynthData, tmp_path: Path) -> None:
+def test_synthetic_events_follow_the_contract_and_agree_with_the_contacts(
+    synth: SynthData, tmp_path: Path
+) -> None:
     path = tmp_path / "order_events.parquet"
     synth.events.to_parquet(path)
     result = validate_events(path)
@@ -233,7 +244,9 @@ def test_synthetic_events_follow_the_contract_and_agree_with_the_contacts(synth:
 def test_the_planted_incident_is_significant_in_its_market_and_weeks_and_linked(synth: SynthData) -> None:
     incident = next(i for i in synth.incidents if i["kind"] == "operational")
     market, first = incident["market"], incident["first_week"]
-    weeks = sorted({w for w in synth.contacts["created_at"].dt.tz_convert(None).map(lambda d: d.strftime("%G-W%V"))})
+    weeks = sorted(
+        {w for w in synth.contacts["created_at"].dt.tz_convert(None).map(lambda d: d.strftime("%G-W%V"))}
+    )
     incident_weeks = [w for w in weeks if w >= first]
     tagged = synth.contacts.merge(synth.ground_truth[["contact_id", "root_cause"]], on="contact_id")
     kpis = operational_kpis(synth.events, synth.orders, None, ("market",))
@@ -246,7 +259,9 @@ def test_the_planted_incident_is_significant_in_its_market_and_weeks_and_linked(
     assert first_row["value"] < first_row["baseline"] - 0.1
     links = operational_links(tagged, synth.events, weeks=incident_weeks, by=("market",))
     in_market = links[links["market"] == market].head(3)
-    top = in_market[(in_market["root_cause"] == "cannot_cancel") & (in_market["pattern"] == "cancel_failed:packed")]
+    top = in_market[
+        (in_market["root_cause"] == "cannot_cancel") & (in_market["pattern"] == "cancel_failed:packed")
+    ]
     assert len(top) == 1 and bool(top["significant"].iloc[0])
     assert top["share"].iloc[0] > 0.7
 
@@ -254,7 +269,23 @@ def test_the_planted_incident_is_significant_in_its_market_and_weeks_and_linked(
 def test_synth_writes_order_events_and_the_incident(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     for name in ("a", "b"):
-        assert main(["data", "synth", "--contacts", "200", "--weeks", "6", "--seed", "3", "--out", str(tmp_path / name)]) == 0
+        assert (
+            main(
+                [
+                    "data",
+                    "synth",
+                    "--contacts",
+                    "200",
+                    "--weeks",
+                    "6",
+                    "--seed",
+                    "3",
+                    "--out",
+                    str(tmp_path / name),
+                ]
+            )
+            == 0
+        )
     a, b = ((tmp_path / n / "order_events.parquet").read_bytes() for n in ("a", "b"))
     assert a == b
     incidents = json.loads((tmp_path / "a" / "incidents.json").read_text())

@@ -136,8 +136,8 @@ class EventValidator:
         details: dict[int, list[str]] = {}
 
         def flag(mask: Any, reason: str, describe: Any) -> None:
-            for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-                if "malformed_row" in reasons.get(i, ()):
+            for i in map(int, np.flatnonzero(np.asarray(mask, dtype=bool))):
+                if "malformed_row" in reasons.get(i, []):
                     continue  # fields are misaligned: further checks would only add noise
                 reasons.setdefault(i, []).append(reason)
                 details.setdefault(i, []).append(describe(i))
@@ -170,7 +170,9 @@ class EventValidator:
             "missing_field",
             lambda i: "market is empty" if no_market[i] else "category is empty",
         )
-        reason = _text(df["failure_reason"], n) if "failure_reason" in df else pd.Series([None] * n, dtype="str")
+        reason = (
+            _text(df["failure_reason"], n) if "failure_reason" in df else pd.Series([None] * n, dtype="str")
+        )
         reason = reason.str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
         flag(
             (event == "cancel_failed") & _blank(reason),
@@ -180,9 +182,9 @@ class EventValidator:
         amount = pd.Series(np.nan, index=df.index)
         if "amount" in df:
             given = _given(df["amount"], n)
-            typed = pd.api.types.is_numeric_dtype(df["amount"].dtype)
-            amount = df["amount"] if typed else _text(df["amount"], n).str.strip()
-            amount = pd.to_numeric(amount, errors="coerce").astype("float64").reset_index(drop=True)
+            numeric = pd.api.types.is_numeric_dtype(df["amount"].dtype)
+            cells = df["amount"] if numeric else _text(df["amount"], n).str.strip()
+            amount = pd.to_numeric(cells, errors="coerce").astype("float64").reset_index(drop=True)
             flag(
                 given & ~(np.isfinite(amount) & (amount >= 0)),
                 "bad_amount",
@@ -205,7 +207,7 @@ class EventValidator:
             reasons=[";".join(reasons[i]) for i in rows],
             details=["; ".join(details[i]) for i in rows],
         )
-        typed = df.drop(columns=[c for c in (PROBLEM, RAW_RECORD, SOURCE_ROW) if c in df]).assign(
+        clean = df.drop(columns=[c for c in (PROBLEM, RAW_RECORD, SOURCE_ROW) if c in df]).assign(
             order_id=order_id,
             event=event,
             at=at,
@@ -215,7 +217,7 @@ class EventValidator:
             amount=amount,
             channel=channel.where(~_blank(channel)),
         )
-        accepted = _type_events(typed.loc[~bad])
+        accepted = _type_events(clean.loc[~bad])
         self.counts.add(len(accepted), quarantine)
         return accepted.reset_index(drop=True), quarantine.reset_index(drop=True)
 

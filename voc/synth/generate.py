@@ -207,7 +207,9 @@ class _Generator:
             total_orders / len(self.days),
             self.np_rng,
         )
-        events = order_events(orders, _contact_orders(frame), self.policy, config.seed, (self.days[0], self.days[-1]))
+        events = order_events(
+            orders, _contact_orders(frame), self.policy, config.seed, (self.days[0], self.days[-1])
+        )
         return SynthData(contacts, truth, pii, orders, events, self._incidents(frame, events), config)
 
     # -- cases -----------------------------------------------------------------------------
@@ -351,7 +353,9 @@ class _Generator:
         share cancels out, so ``cannot_cancel`` rises with the ``cancel_failed`` it follows.
         """
         contacts_per_case = 1.1
-        return CONTACTS_PER_BLOCKED * blocked_cancellations_per_order() * ORDERS_PER_CONTACT * contacts_per_case
+        return (
+            CONTACTS_PER_BLOCKED * blocked_cancellations_per_order() * ORDERS_PER_CONTACT * contacts_per_case
+        )
 
     # -- ground truth of the incidents -------------------------------------------------------
 
@@ -398,9 +402,13 @@ class _Generator:
             self._policy_incident(frame, weeks, events),
         ]
 
-    def _policy_incident(self, frame: pd.DataFrame, weeks: pd.Series, events: pd.DataFrame) -> dict[str, object]:
+    def _policy_incident(
+        self, frame: pd.DataFrame, weeks: pd.Series, events: pd.DataFrame
+    ) -> dict[str, object]:
         market, first = self.policy.market, iso_week(self.policy.start)
-        outcomes = events[events["event"].isin(["cancel_succeeded", "cancel_failed"]) & (events["market"] == market)]
+        outcomes = events[
+            events["event"].isin(["cancel_succeeded", "cancel_failed"]) & (events["market"] == market)
+        ]
         during = outcomes["at"] >= pd.Timestamp(self.policy.start, tz="UTC")
         success = outcomes["event"] == "cancel_succeeded"
         cannot = (frame["market"] == market) & (frame["root_cause"] == "cannot_cancel")
@@ -419,7 +427,9 @@ class _Generator:
             "kpi": "cancel_success_rate",
             "event": "cancel_failed",
             "failure_reason": "packed",
-            "cancel_success_rate_before": round(float(success[~during].mean()), 4) if (~during).any() else None,
+            "cancel_success_rate_before": round(float(success[~during].mean()), 4)
+            if (~during).any()
+            else None,
             "cancel_success_rate_during": round(float(success[during].mean()), 4) if during.any() else None,
             "weekly_cannot_cancel_contacts": weekly,
         }

@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,14 @@ REFUSED_WHEN_PACKED_POLICY = 0.97
 REFUSED_BEFORE_PACKING = 0.03
 REFUSED_WHEN_SHIPPED = 0.95
 SLOW_REFUND_SHARE = 0.07
-RETURN_SHARE = {"fashion": 0.22, "electronics": 0.08, "home": 0.07, "beauty": 0.05, "sports": 0.10, "toys": 0.06}
+RETURN_SHARE = {
+    "fashion": 0.22,
+    "electronics": 0.08,
+    "home": 0.07,
+    "beauty": 0.05,
+    "sports": 0.10,
+    "toys": 0.06,
+}
 MEAN_AMOUNT = {"fashion": 45, "electronics": 180, "home": 70, "beauty": 25, "sports": 60, "toys": 35}
 REQUEST_CHANNELS = (("app", 0.55), ("web", 0.25), ("agent", 0.20))
 RETURN_CHANNELS = (("app", 0.45), ("web", 0.35), ("agent", 0.20))
@@ -83,12 +91,17 @@ def order_events(
     flows = _flow(slots.loc[~planned].reset_index(drop=True), policy, rng)
     py_rng = random.Random(seed * 7919 + 3)
     rows = []
-    contacts = contact_orders.to_dict("index")
+    contacts: dict[Any, dict[str, Any]] = contact_orders.to_dict("index")  # type: ignore[assignment]
+    order: Any
     for order in slots.loc[planned].itertuples(index=False):
         start = float(order.date) + py_rng.uniform(0.3, 0.95)
-        timeline = Timeline(order.order_id, order.market, order.category, start, _amount(order.category, py_rng))
+        timeline = Timeline(
+            order.order_id, order.market, order.category, start, _amount(order.category, py_rng)
+        )
         rows += planned_events(timeline, contacts[order.order_id], policy, py_rng)
-    planned_frame = pd.DataFrame(rows, columns=["order_id", "event", "t", "failure_reason", "amount", "channel"])
+    planned_frame = pd.DataFrame(
+        rows, columns=["order_id", "event", "t", "failure_reason", "amount", "channel"]
+    )
     planned_frame["market"] = planned_frame["order_id"].map(contact_orders["market"])
     planned_frame["category"] = planned_frame["order_id"].map(contact_orders["category"])
     events = pd.concat([flows, planned_frame], ignore_index=True)
@@ -97,6 +110,23 @@ def order_events(
     events["at"] = pd.to_datetime(np.round(events["t"].to_numpy() * 86400), unit="s", utc=True)
     # built in a fixed order, so a stable sort on time alone is deterministic
     events = events.sort_values("at", kind="stable").reset_index(drop=True)
+    events["amount"] = events["amount"].astype("float64")
+    return events[list(EVENT_COLUMNS)]
+
+
+def population_events(
+    orders: pd.DataFrame, policy: CancelPolicy, seed: int, warmup_days: int = WARMUP_DAYS
+) -> pd.DataFrame:
+    """The events of the orders in ``orders`` alone (no contacts), unsorted, every one written.
+
+    For benchmarks that need millions of events: columns as :data:`EVENT_COLUMNS`.
+    """
+    rng = np.random.default_rng([seed, 7])
+    first = pd.Timestamp(orders["date"].min()).date()
+    slots = _population(orders, first, rng, warmup_days)
+    slots["order_id"] = _population_ids(slots)
+    events = _flow(slots, policy, rng)
+    events["at"] = pd.to_datetime(np.round(events.pop("t").to_numpy() * 86400), unit="s", utc=True)
     events["amount"] = events["amount"].astype("float64")
     return events[list(EVENT_COLUMNS)]
 
@@ -121,16 +151,18 @@ def blocked_cancellations_per_order() -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _population(orders: pd.DataFrame, first_day: date, rng: np.random.Generator) -> pd.DataFrame:
+def _population(
+    orders: pd.DataFrame, first_day: date, rng: np.random.Generator, warmup_days: int = WARMUP_DAYS
+) -> pd.DataFrame:
     """One row per order (``date, market, category``), warm-up orders before ``first_day`` included."""
     first_week = orders[orders["date"] < pd.Timestamp(first_day + timedelta(days=7))]
     means = first_week.groupby(["market", "category"], sort=True)["orders"].mean()
-    warm_days = pd.date_range(pd.Timestamp(first_day - timedelta(days=WARMUP_DAYS)), periods=WARMUP_DAYS)
+    warm_days = pd.date_range(pd.Timestamp(first_day - timedelta(days=warmup_days)), periods=warmup_days)
     warm = pd.DataFrame(
-        [(d, m, c, mean) for d in warm_days for (m, c), mean in means.items()],
+        [(d, *cell, mean) for d in warm_days for cell, mean in means.items()],  # type: ignore[misc]
         columns=["date", "market", "category", "mean"],
     )
-    warm["orders"] = rng.poisson(warm.pop("mean").to_numpy())
+    warm["orders"] = rng.poisson(warm.pop("mean").to_numpy(dtype=float)) if len(warm) else 0
     table = pd.concat([warm, orders[["date", "market", "category", "orders"]]], ignore_index=True)
     counts = table["orders"].to_numpy()
     slots = table.loc[table.index.repeat(counts), ["date", "market", "category"]].reset_index(drop=True)
@@ -153,7 +185,9 @@ def _assign_contact_orders(slots: pd.DataFrame, contact_orders: pd.DataFrame) ->
     slot_index = pd.DataFrame({**{k: slots[k] for k in key}, "rank": slot_rank, "slot": slots.index})
     matched = wanted.merge(slot_index, on=[*key, "rank"], how="left")
     found = matched["slot"].notna()
-    slots.loc[matched.loc[found, "slot"].astype(int).to_numpy(), "order_id"] = matched.loc[found, "order_id"].to_numpy()
+    slots.loc[matched.loc[found, "slot"].astype(int).to_numpy(), "order_id"] = matched.loc[
+        found, "order_id"
+    ].to_numpy()
     extra = matched.loc[~found, [*key, "order_id"]]
     return pd.concat([slots, extra], ignore_index=True) if len(extra) else slots
 
@@ -206,7 +240,9 @@ def _flow(slots: pd.DataFrame, policy: CancelPolicy, rng: np.random.Generator) -
     when_packed = np.where(blocked, REFUSED_WHEN_PACKED_POLICY, REFUSED_WHEN_PACKED)
     stage_packed = (request >= packed) & (request < shipped)
     stage_shipped = request >= shipped
-    refuse_p = np.where(stage_shipped, REFUSED_WHEN_SHIPPED, np.where(stage_packed, when_packed, REFUSED_BEFORE_PACKING))
+    refuse_p = np.where(
+        stage_shipped, REFUSED_WHEN_SHIPPED, np.where(stage_packed, when_packed, REFUSED_BEFORE_PACKING)
+    )
     refused = cancel & (rng.random(n) < refuse_p)
     succeeded = cancel & ~refused
     reason = np.where(stage_shipped, "shipped", np.where(stage_packed, "packed", "seller_policy"))

@@ -53,7 +53,9 @@ def planned_events(order: Timeline, contact: dict[str, Any], policy: Any, rng: r
     events: list[Event] = []
     oid = order.order_id
 
-    def add(event: str, t: float, reason: str | None = None, amount: float | None = None, ch: str | None = None) -> None:
+    def add(
+        event: str, t: float, reason: str | None = None, amount: float | None = None, ch: str | None = None
+    ) -> None:
         events.append((oid, event, t, reason, amount, ch))
 
     def refund(start: float, paid_after: float | None = None) -> None:
@@ -72,7 +74,11 @@ def planned_events(order: Timeline, contact: dict[str, Any], policy: Any, rng: r
             reason = "packed"
         else:
             reason = "seller_policy"
-        shipped = order.placed + (request - order.placed) * 0.7 if reason == "shipped" else t_c + rng.uniform(0.1, 1)
+        shipped = (
+            order.placed + (request - order.placed) * 0.7
+            if reason == "shipped"
+            else t_c + rng.uniform(0.1, 1)
+        )
         packed = order.placed + (min(request, shipped) - order.placed) * rng.uniform(0.2, 0.8)
         if reason == "seller_policy":
             packed = max(packed, request + 0.01)
