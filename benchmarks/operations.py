@@ -29,6 +29,7 @@ from typing import Any
 
 EVENTS_PER_ORDER = 4.4  # of the synthetic flow, counting the first week's 4 weeks of warm-up orders
 WEEKS = 12
+ROW_GROUP = 100_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +111,8 @@ def write_events(path: Path, orders_path: Path, n_events: int) -> int:
             table = pa.Table.from_pandas(events.sort_values("at", kind="stable"), preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table.cast(writer.schema))
+            # row groups of a typical size: a reader holds one at a time, whatever the file's length
+            writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP)
             written += len(events)
     finally:
         if writer is not None:

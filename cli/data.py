@@ -48,7 +48,7 @@ def validate(
     output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
     events: Annotated[
-        bool, typer.Option("--events", help="Validate an order-events file instead (streamed).")
+        bool, typer.Option("--events", help="Validate an order-events file instead.")
     ] = False,
     dayfirst: DayFirst = None,
 ) -> None:

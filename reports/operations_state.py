@@ -36,7 +36,8 @@ CLOCKS = {
     "refund_cycle": (("refund_requested", "cancel_succeeded", "return_received"), "refund_paid"),
 }
 _CLOCK_EVENTS = {e for starts, end in CLOCKS.values() for e in (*starts, end)}
-_COMPACT_EVERY = 16  # chunks between re-aggregations of the partial tables
+# partial rows (a chunk's counts and durations) kept before they are summed into one table
+_COMPACT_ROWS = 100_000
 
 
 @dataclass
@@ -59,7 +60,7 @@ class OperationsState:
     _parts: dict[str, list[pd.DataFrame]] = field(init=False, repr=False)
     _open_starts: pd.DataFrame = field(init=False, repr=False)
     _open_ends: pd.DataFrame = field(init=False, repr=False)
-    _chunks: int = 0
+    _settled: int = 0  # partial rows already summed
 
     def __post_init__(self) -> None:
         self._parts = {"counts": [], "durations": [], "contact_events": []}
@@ -95,9 +96,9 @@ class OperationsState:
         self._add_clocks(ev)
         if self._contact_keys:
             self._add_contact_events(ev)
-        self._chunks += 1
-        if self._chunks % _COMPACT_EVERY == 0:
+        if self._rows("counts") + self._rows("durations") - self._settled > _COMPACT_ROWS:
             self._compact()
+            self._settled = self._rows("counts") + self._rows("durations")
 
     def finish(self) -> OperationsState:
         """Gather the partial tables into ``counts``, ``durations`` and ``contact_events``."""
@@ -173,6 +174,9 @@ class OperationsState:
                 .assign(join_key=keys[inverse][rows])
                 .reset_index(drop=True)
             )
+
+    def _rows(self, name: str) -> int:
+        return sum(len(p) for p in self._parts[name])
 
     def _compact(self) -> None:
         for name, keys in (
