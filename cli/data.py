@@ -35,7 +35,7 @@ class TableFormat(enum.StrEnum):
     "  voc data validate workspace/data/raw/contacts.parquet --out workspace/data/interim\n\n"
     "  voc data validate export.jsonl --text-column body --id-column ticket_id --out checked/\n\n"
     "  voc data validate workspace/data/raw/orders.parquet --orders --out workspace/data/interim\n\n"
-    "  voc data validate workspace/data/raw/order_events.parquet --events --out workspace/data/raw/checked",
+    "  voc data validate order_events.parquet --events --out checked/",
 )
 def validate(
     input: Annotated[

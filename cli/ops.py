@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DayFirst
+from cli.options import DayFirst, VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import Output, claim_outputs
 from voc.workspace import Workspace
@@ -25,17 +25,21 @@ OPS_FILES = (
 EPILOG = (
     "Examples:\n\n"
     "  voc ops kpis raw/order_events.parquet --orders raw/orders.parquet --out ops/\n\n"
-    "  voc ops kpis events.csv --orders orders.csv --tagged tagged.parquet --by market,channel \\\n"
-    "    --week 2026-W47 --out ops/\n\n"
-    "  voc ops kpis events.csv --orders orders.csv --tagged tagged.parquet --contacts raw.parquet \\\n"
-    "    --out ops/   # tagged file without order_key: order ids from the raw contacts\n\n"
+    "  voc ops kpis events.csv --orders o.csv --tagged t.parquet --by market,channel --out ops/\n\n"
+    "  voc ops kpis events.csv --orders o.csv --tagged t.parquet --contacts raw.parquet --out ops/\n\n"
+    "(--contacts: the raw contacts give the order ids when the tagged file has no order_key.)\n\n"
     "Writes OUT/kpis.parquet|csv (week x segment x KPI, tested), OUT/links.parquet|csv (with\n"
     "--tagged), OUT/operations.md|html and OUT/quarantine.csv (bad event rows: row, reason, detail)."
 )
-app = typer.Typer(help="Operational KPIs from order events, linked to the contacts.", no_args_is_help=True)
+app = typer.Typer(
+    cls=VocGroup,
+    help="Operational KPIs from order events, linked to the contacts.",
+    no_args_is_help=True,
+    epilog="Examples:\n\n  voc ops kpis workspace/data/raw/order_events.parquet --out ops/",
+)
 
 
-@app.command(epilog=EPILOG)
+@app.command(cls=VocCommand, epilog=EPILOG)
 def kpis(
     ctx: typer.Context,
     events: Annotated[Path, typer.Argument(help="Order events: .csv, .parquet or .jsonl (streamed).")],
