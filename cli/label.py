@@ -100,6 +100,8 @@ def export(
     and notes columns for the analyst. Only redacted text is written. An existing sheet at OUT that
     holds decisions is refused unless --force.
     """
+    import pandas as pd
+
     from reports.theme_browser import BrowserConfig, write_theme_browser
     from training.labelling.review import review_table
     from training.labelling.sheets import theme_sheet_frame, write_sheet

@@ -180,7 +180,7 @@ def test_cli_applies_the_catalogue_and_the_app_url(inputs: dict[str, Path], tmp_
     )
     catalogue.close()
     out = tmp_path / "report"
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
+    argv = ["report", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
             "--orders", str(inputs["orders"]), "--out", str(out), "--week", WEEK, "--no-mlflow",
             "--catalogue", str(tmp_path / "labels.db"), "--app-url", "http://voc.example:9000/"]  # fmt: skip
     assert main(argv) == 0
