@@ -149,7 +149,8 @@ def summary(
 )
 def synth(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for contacts, ground truth, PII, orders, incidents.")
+        Path,
+        typer.Option("--out", help="Folder for contacts, truth, PII, orders, order events, incidents."),
     ],
     contacts: Annotated[int, typer.Option(help="Number of contacts to generate.")] = 6000,
     weeks: Annotated[int, typer.Option(help="ISO weeks covered, ending with --end-week.")] = 12,
@@ -159,10 +160,11 @@ def synth(
         str, typer.Option(help="Comma-separated markets out of UK,DE,FR,ES,US.")
     ] = "UK,DE,FR,ES,US",
 ) -> None:
-    """Generate realistic synthetic contacts and orders with ground truth.
+    """Generate realistic synthetic contacts, orders and order events with ground truth.
 
     Writes OUT/contacts.parquet (the contact contract, no labels), OUT/ground_truth.parquet,
-    OUT/pii.parquet, OUT/orders.parquet, OUT/incidents.json and OUT/README.md.
+    OUT/pii.parquet, OUT/orders.parquet, OUT/order_events.parquet (agreeing with the contacts),
+    OUT/incidents.json and OUT/README.md.
     """
     from voc.outputs import Output, claim_outputs
     from voc.synth.export import write
@@ -187,7 +189,8 @@ def synth(
     truth = data.ground_truth
     typer.echo(
         f"{len(data.contacts):,} contacts ({truth['in_taxonomy'].mean():.0%} in the taxonomy), "
-        f"{len(data.orders):,} order rows, {len(data.pii):,} planted PII values, "
+        f"{len(data.orders):,} order rows, {len(data.events):,} order events, "
+        f"{len(data.pii):,} planted PII values, "
         f"{len(data.incidents)} incidents in {seconds:.1f}s"
     )
     for incident in data.incidents:
