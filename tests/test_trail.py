@@ -73,7 +73,9 @@ def test_voc_train_names_describes_and_tags_its_run_version_and_model_with_the_l
     dataset = labelled_dataset(tmp_path)
     argv = ["train", str(dataset), "--taxonomy", "data/taxonomy.yaml", "--features", "tfidf"]
     assert main([*argv, "--register-as", "rc"]) == 0
-    capsys.readouterr()
+    printed = capsys.readouterr()
+    assert "no champion yet; v1 becomes champion" in printed.out
+    assert "Successfully registered" not in printed.out + printed.err  # MLflow's own prints: only with -v
 
     client = mlflow.MlflowClient()
     version = client.get_model_version("rc", "1")
