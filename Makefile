@@ -56,6 +56,7 @@ demo: setup ## Whole pipeline on synthetic data: synth, validate, discover, labe
 	@echo
 	@echo "Weekly report:  $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)/pain_points.html (also .md, .csv, .parquet)"
 	@echo "Theme browser:  $(basename $(SHEET)).html   review sheet: $(SHEET)"
+	@echo "The app:        $(VOC) app   (review and label themes, dashboard; then open http://127.0.0.1:8765)"
 	@echo "MLflow UI:      $(BIN)/mlflow ui --backend-store-uri sqlite:///$(VOC_WORKSPACE)/mlflow.db  (then open http://127.0.0.1:5000)"
 
 test: setup ## Run the whole test suite (slow tests included)

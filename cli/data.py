@@ -34,10 +34,13 @@ class TableFormat(enum.StrEnum):
     epilog="Examples:\n\n"
     "  voc data validate workspace/data/raw/contacts.parquet --out workspace/data/interim\n\n"
     "  voc data validate export.jsonl --text-column body --id-column ticket_id --out checked/\n\n"
-    "  voc data validate workspace/data/raw/orders.parquet --orders --out workspace/data/interim",
+    "  voc data validate workspace/data/raw/orders.parquet --orders --out workspace/data/interim\n\n"
+    "  voc data validate order_events.parquet --events --out checked/",
 )
 def validate(
-    input: Annotated[Path, typer.Argument(help="Contacts (or orders) file: .csv, .parquet or .jsonl.")],
+    input: Annotated[
+        Path, typer.Argument(help="Contacts (or orders, or order events) file: .csv, .parquet or .jsonl.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the accepted rows and the quarantine.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
@@ -46,25 +49,32 @@ def validate(
         TableFormat, typer.Option("--format", help="Format of the accepted rows.")
     ] = TableFormat.parquet,
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
+    events: Annotated[bool, typer.Option("--events", help="Validate an order-events file instead.")] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Check a file against the contract; write accepted rows and quarantined rows with reasons.
 
-    Writes OUT/contacts.<format> (or OUT/orders.<format>) and OUT/quarantine.parquet plus a
-    spreadsheet-safe OUT/quarantine.csv, and prints read = accepted + quarantined.
+    Writes OUT/contacts.<format> (or OUT/orders.<format>, OUT/order_events.<format>) and
+    OUT/quarantine.parquet plus a spreadsheet-safe OUT/quarantine.csv, and prints
+    read = accepted + quarantined. Order events hold order ids: keep OUT in the raw zone.
     """
     from voc.contracts.contacts import validate_contacts
+    from voc.contracts.events import validate_events
     from voc.contracts.orders import validate_orders
     from voc.contracts.reading import ContractConfig
-    from voc.files import write_table
+    from voc.files import write_tables
     from voc.outputs import Output, claim_outputs
 
-    name = "orders" if orders else "contacts"
+    if orders and events:
+        raise typer.BadParameter("--orders and --events: choose one")
+    name = "orders" if orders else "order_events" if events else "contacts"
     suffix = TableFormat(output_format).value
     written = (f"{name}.{suffix}", "quarantine.parquet", "quarantine.csv")
     with claim_outputs([Output.dir(out, *written)], [input], command=f"voc data validate {input}"):
         if orders:
             result = validate_orders(input, dayfirst)
+        elif events:
+            result = validate_events(input, dayfirst)
         else:
             config = ContractConfig(
                 text_column=text_column,
@@ -73,9 +83,14 @@ def validate(
                 dayfirst=dayfirst,
             )
             result = validate_contacts(input, config)
-        accepted_path = write_table(result.accepted, out / f"{name}.{suffix}")
-        write_table(result.quarantine, out / "quarantine.parquet")
-        write_table(result.quarantine, out / "quarantine.csv")
+        # all three or none: accepted rows never appear without their quarantine
+        accepted_path, _, _ = write_tables(
+            [
+                (result.accepted, out / written[0]),
+                (result.quarantine, out / written[1]),
+                (result.quarantine, out / written[2]),
+            ]
+        )
     assert result.counts.reconciles, result.counts
     typer.echo(f"{input}: {result.counts.summary()}")
     typer.echo(f"accepted -> {accepted_path}; quarantine -> {out / 'quarantine.csv'}")

@@ -135,7 +135,8 @@ def configure_logging(verbose: bool = False) -> None:
 
 
 def _register() -> None:
-    from cli import data, discover, label, models, tag, train
+    from cli import app as app_command
+    from cli import data, discover, label, models, ops, tag, train
     from cli import report as report_command
 
     app.add_typer(data.app, name="data")
@@ -143,8 +144,10 @@ def _register() -> None:
     app.add_typer(label.app, name="label")
     app.command(cls=VocCommand, epilog=train.EPILOG)(train.train)
     app.add_typer(models.app, name="models")
+    app.add_typer(ops.app, name="ops")
     app.command(cls=VocCommand, epilog=tag.EPILOG)(tag.tag)
     app.command(name="report", cls=VocCommand, epilog=report_command.EPILOG)(report_command.report)
+    app.command(name="app", cls=VocCommand, epilog=app_command.EPILOG)(app_command.app)
 
 
 _STATE: dict[str, Any] = {"debug": False, "workspace": None}

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.label import CatalogueOpt
 from cli.options import DayFirst
+from reports.config import DEFAULT_APP_URL
 from voc.errors import InputError
 from voc.outputs import Output, claim_outputs
 from voc.workspace import Workspace
 
-# What `write_report` puts in the folder: none of them may replace an input.
-REPORT_FILES = ("pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet")
+if TYPE_CHECKING:
+    import pandas as pd
+
 EPILOG = (
     "Examples:\n\n"
     "  voc report workspace/data/processed/tagged.parquet --orders workspace/data/raw/orders.parquet\n\n"
     "  voc report tagged.parquet --orders orders.parquet --themes workspace/themes --week 2026-W47\n\n"
     "  voc report tagged.csv --orders orders.csv --out reports/latest --no-mlflow\n\n"
-    "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK.\n\n"
-    "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
-    "pain_points.parquet, and logs them to the MLflow run report-<week>."
+    "  voc report tagged.parquet --orders o.parquet --app-url http://voc.example:8765\n\n"
+    "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK. With --themes,\n"
+    "the analysts' verdicts in the label catalogue apply (noise themes are no pain points).\n\n"
+    "Writes OUT/pain_points.html (self-contained), .md, .csv, .parquet and the tidy table\n"
+    "pain_points_weekly.csv/.parquet, and logs them to the MLflow run report-<week>."
 )
 
 
@@ -48,10 +53,16 @@ def report(
     ] = "voc-weekly-report",
     html_rows: Annotated[int, typer.Option(min=1, help="Pain points in the HTML table.")] = 20,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
+    app_url: Annotated[
+        str, typer.Option("--app-url", help="Where `voc app` runs; each pain point links to its page.")
+    ] = DEFAULT_APP_URL,
+    catalogue: CatalogueOpt = None,
     dayfirst: DayFirst = None,
 ) -> None:
-    """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
+    """Rank the week's pain points (root causes, proposed causes and emerging themes) and write the
+    weekly report: HTML, Markdown, the ranked table and a tidy weekly table for BI tools."""
     from cli.progress import step
+    from reports.config import ReportConfig
     from reports.publish import log_report, write_report
     from reports.ranking import build_report
     from voc.contracts.orders import read_orders
@@ -62,9 +73,10 @@ def report(
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     try:
-        tax = load_taxonomy(taxonomy)
+        tax = load_taxonomy(taxonomy or workspace.taxonomy_file)
+        config = ReportConfig(app_url=app_url)
     except ValueError as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError(f"--app-url: {exc}" if "app URL" in str(exc) else str(exc)) from exc
     inputs = [p for p in (tagged, orders, themes, taxonomy) if p is not None]
     target = out
     if target is None and week is not None:
@@ -78,8 +90,9 @@ def report(
             order_rows = read_orders(orders, dayfirst)
             theme_table = read_themes(themes, required=("label",)) if themes is not None else None
             assignments = read_assignments(themes) if themes is not None else None
+            verdicts = _verdicts(catalogue, workspace) if themes is not None else None
         with step("ranking pain points"):
-            result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
+            result = build_report(contacts, order_rows, tax, week, theme_table, assignments, config, verdicts)
         if target is None:
             # The default folder is named after the week, known only now (the last complete one).
             target = workspace.reports / result.summary.week
@@ -101,4 +114,22 @@ def report(
 
 
 def _folder(target: Path) -> Output:
+    from reports.publish import REPORT_FILES
+
     return Output.dir(target, *REPORT_FILES)
+
+
+def _verdicts(url: str | None, workspace: Workspace) -> pd.DataFrame | None:
+    """The analysts' latest decision per theme (theme_id, action, label[, proposed]), or None
+    when there is no catalogue (the default one is not created by reading it)."""
+    from training.labelling.catalogue import CATALOGUE_FILE, Catalogue
+
+    if url is None and not (workspace.root / CATALOGUE_FILE).is_file():
+        return None
+    cat = Catalogue(url) if url else Catalogue.in_workspace(workspace.root)
+    try:
+        decisions = cat.theme_decisions()
+    finally:
+        cat.close()
+    columns = [c for c in ("theme_id", "action", "label", "proposed") if c in decisions]
+    return decisions[columns]

@@ -63,7 +63,9 @@ def tag(
     kept in a staging folder beside OUT, so after a crash `--resume` finishes the run with no row lost
     or duplicated. Quarantined rows go to OUT-stem.quarantine.<ext>. The output also keeps created_at,
     channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
-    weekly report; the raw text is never written. Every row carries the model's name and version.
+    weekly report, and order_key, a pseudonym of order_id keyed by the workspace's secret (for
+    repeat contacts); the raw text and order id are never written. Every row carries the model's
+    name and version.
     """
     from training.tagging.output import default_quarantine_path
     from training.tagging.run import tag_with_engine
@@ -88,6 +90,7 @@ def tag(
             master=master,
             config=contract,
             model_config=model_config,
+            order_key_secret=workspace.order_key_secret(),
         )
     typer.echo(f"{input}: {summary.summary()}")
     typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine_out}")

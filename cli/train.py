@@ -17,6 +17,7 @@ EPILOG = (
     "  voc train labelled.parquet --taxonomy data/taxonomy.yaml --register-as root-cause\n\n"
     "  voc train tickets.csv --text-column body --label-column intent --precision-target 0.95\n\n"
     "  voc train labelled.parquet --features both --model svm --backend torch\n\n"
+    "  voc train labelled.parquet --label-column label --cascade --register-as root-cause\n\n"
     "The test metrics are computed with the embedding --backend the model is logged with, the one "
     "voc tag serves it with (onnx-int8: about 3x faster on CPU than torch)."
 )
@@ -69,6 +70,13 @@ def train(
         str,
         typer.Option(help="Sample weights, used when the column exists (voc label dataset writes it)."),
     ] = "weight",
+    cascade: Annotated[
+        bool,
+        typer.Option(
+            help="Also fit the tagging cascade: a static-embedding model decides the contacts it is "
+            "sure of, MiniLM the rest (voc tag many times faster; distils once per workspace)."
+        ),
+    ] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
@@ -84,6 +92,7 @@ def train(
     """
     from cli.progress import counted, step
     from nlp.embed import EmbedConfig, Embedder
+    from nlp.static_encoder import StaticConfig, StaticEncoder
     from training.classifier import TrainConfig, train_classifier
     from training.dataset import load_training_set
     from training.evaluate import evaluate
@@ -98,6 +107,7 @@ def train(
             model=Model(model).value,
             precision_target=precision_target,
             random_state=seed,
+            cascade=cascade,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
@@ -130,8 +140,13 @@ def train(
             # Once, with its own bar, into the cache: every candidate below reads them back.
             embedder.encode(training.frame["clean_text"].tolist())
         with counted("training (features, C and threshold chosen on validation)") as advance:
+            static = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache)) if cascade else None
             result = train_classifier(
-                training, config, embedder=embedder, progress=lambda note, total: advance(note, total=total)
+                training,
+                config,
+                embedder=embedder,
+                static_encoder=static,
+                progress=lambda note, total: advance(note, total=total),
             )
         with step(f"scoring the {len(result.test):,} held-out contacts"):
             evaluation = evaluate(result.model, result.test, training.families)

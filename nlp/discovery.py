@@ -1,12 +1,20 @@
 """The discovery stage: contacts file -> themes with stable ids, assignments, and an MLflow run.
 
 ``run_discovery(input, out, workspace)`` validates the contacts (:mod:`voc.contracts.contacts`), prepares and
-redacts them once (:mod:`nlp.prepare`), embeds them through the workspace's cache
-(:mod:`nlp.embed`), fits a :class:`~nlp.themes.ThemeModel` and gives its themes the ids and labels
-of ``previous_themes`` they match (:func:`~nlp.themes.match_previous`). It writes, into ``out``:
+redacts them once (:mod:`nlp.prepare`), strips channel boilerplate from what is clustered
+(:mod:`nlp.boilerplate`: greetings, "calling about my order", fillers, sign-offs; a contact that
+is nothing else stays unassigned), embeds that through the workspace's cache (:mod:`nlp.embed`),
+fits a :class:`~nlp.themes.ThemeModel` (names, groups, keywords from the stripped text; exemplars
+are the whole redacted contacts) and gives its themes the ids and labels of ``previous_themes``
+they match (:func:`~nlp.themes.match_previous`). It suggests a root cause for each theme from the
+taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, into ``out``:
 
-- ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
-  and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
+- ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``),
+  ``themes.parquet``: one row per theme, with its name, group and centroid, and
+  ``suggestions.parquet``: the taxonomy's and the catalogue's suggestions (all three
+  :mod:`voc.contracts.themes`);
+- ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
+  searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
@@ -34,15 +42,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nlp.boilerplate import is_empty, strip_many
 from nlp.embed import EmbedConfig, Embedder
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
-from nlp.themes import ThemeModel, cluster_quality, match_previous, relabel
+from nlp.suggest import VOTERS, catalogue_suggestions, cause_profiles, taxonomy_suggestions
+from nlp.themes import NO_THEME, ThemeModel, cluster_quality, match_previous, regroup, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
-from voc.contracts.themes import write_assignments, write_themes
+from voc.contracts.themes import (
+    SUGGESTION_COLUMNS,
+    write_assignments,
+    write_members,
+    write_suggestions,
+    write_themes,
+)
 from voc.errors import InputError
 from voc.files import write_table
+from voc.taxonomy import Taxonomy, load_taxonomy
 from voc.tracking import use_experiment
 from voc.weeks import iso_week
 from voc.workspace import Workspace
@@ -108,6 +125,10 @@ class DiscoveryResult:
         What the contract did with the input rows (read = accepted + quarantined).
     n_contacts, n_themes, n_new : int
         Contacts clustered, themes found, and themes that matched no previous theme.
+    n_boilerplate : int
+        Contacts left unassigned because they held nothing but channel boilerplate.
+    n_confident : int
+        Themes with a confident suggestion (taxonomy or catalogue).
     coverage : float
         Share of the contacts assigned to a theme.
     silhouette : float
@@ -124,11 +145,15 @@ class DiscoveryResult:
     n_contacts: int
     n_themes: int
     n_new: int
+    n_boilerplate: int
+    n_confident: int
     coverage: float
     silhouette: float
     seconds: float
     themes_csv: Path
     run_id: str
+    themes: pd.DataFrame
+    suggestions: pd.DataFrame
 
     def metrics(self) -> dict[str, float]:
         """The numbers logged to MLflow (NaN ones left out by the logger)."""
@@ -136,6 +161,8 @@ class DiscoveryResult:
             "n_contacts": float(self.n_contacts),
             "n_themes": float(self.n_themes),
             "n_new": float(self.n_new),
+            "n_boilerplate": float(self.n_boilerplate),
+            "n_confident": float(self.n_confident),
             "coverage": self.coverage,
             "silhouette": self.silhouette,
             "seconds": self.seconds,
@@ -153,6 +180,7 @@ def run_discovery(
     previous_themes: pd.DataFrame | None = None,
     experiment: str = EXPERIMENT,
     dayfirst: bool | None = None,
+    taxonomy: Taxonomy | None = None,
     progress: Progress | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
@@ -175,6 +203,8 @@ def run_discovery(
     dayfirst : bool, optional
         Read ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided from
         the file's own dates.
+    taxonomy : Taxonomy, optional
+        Root causes the zero-shot suggestions choose from; default: the bundled taxonomy.
     progress : callable, optional
         ``progress(description)`` returns a context manager wrapped around each long step that
         draws no bar of its own (preparing, clustering, writing); ``None``: nothing shown.
@@ -197,26 +227,41 @@ def run_discovery(
         write_table(quarantine, out / "quarantine.csv")
         contacts = prepare_contacts(validated.accepted)
     texts = contacts["clean_text"].fillna("").astype(str).tolist()
-    if len(texts) < 2 * config.min_theme_size:
+    # What is clustered: the customer's words without the channel's boilerplate; a contact that
+    # is nothing but boilerplate ("hi yeah im calling about my order ... no thats all bye") stays out.
+    content = strip_many(texts)
+    keep = np.flatnonzero([not is_empty(t) for t in content])
+    if len(keep) < 2 * config.min_theme_size:
         raise InputError(
-            f"{input}: only {len(texts)} accepted contacts ({validated.counts.summary()}); discovery "
-            f"needs at least {2 * config.min_theme_size} (lower --min-theme-size or add contacts)"
+            f"{input}: only {len(keep)} accepted contacts with more than greetings and sign-offs "
+            f"({validated.counts.summary()}); discovery needs at least {2 * config.min_theme_size} "
+            "(lower --min-theme-size or add contacts)"
         )
     workspace.ensure()
     use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
     with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
         embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
-        embeddings = embedder.encode(texts)
-        with step(f"clustering {len(texts):,} contacts (UMAP, HDBSCAN, keywords)"):
-            model = config.model().fit(embeddings, texts)
+        embeddings = embedder.encode([content[i] for i in keep])
+        with step(f"clustering {len(keep):,} contacts (UMAP, HDBSCAN, keywords, names)"):
+            model = config.model().fit(
+                embeddings, [content[i] for i in keep], exemplar_texts=[texts[i] for i in keep]
+            )
         matched = match_previous(model.themes_, previous_themes, config.match_threshold)
-        labels = relabel(model.labels_, matched.id_map)
+        labels = np.full(len(texts), NO_THEME, dtype=np.int64)
+        labels[keep] = relabel(model.labels_, matched.id_map)
+        probabilities = np.zeros(len(texts), dtype=np.float32)
+        probabilities[keep] = model.probabilities_
         themes = matched.themes.drop(columns=["match_similarity"])
+        with step("suggesting root causes and grouping themes"):
+            profiles, suggestions = suggest_root_causes(
+                themes, embeddings, labels[keep], embedder, taxonomy or load_taxonomy(), previous_themes
+            )
+            themes = regroup(themes, model.n_groups_for(len(themes)), profiles)
         assignments = pd.DataFrame(
             {
                 "contact_id": contacts["contact_id"].astype(str).to_numpy(),
-                "theme_id": labels.astype("int64"),
-                "probability": model.probabilities_.astype("float32"),
+                "theme_id": labels,
+                "probability": probabilities,
             }
         )
         # Parquet keeps DataFrame.attrs: the training set made from these files names this run.
@@ -225,22 +270,75 @@ def run_discovery(
         themes.attrs.update(lineage)
         with step("scoring and writing themes"):
             write_assignments(assignments, out)
+            write_members(contacts, out)
             write_themes(themes, out)
+            write_suggestions(suggestions, out)
             csv_path = write_table(themes_sheet(themes), out / "themes.csv")
-            silhouette = cluster_quality(embeddings, labels, random_state=config.seed)
+            silhouette = cluster_quality(embeddings, labels[keep], random_state=config.seed)
         result = DiscoveryResult(
             counts=validated.counts,
             n_contacts=len(texts),
             n_themes=len(themes),
             n_new=int(themes["is_new"].sum()),
+            n_boilerplate=len(texts) - len(keep),
+            n_confident=int(suggestions.loc[suggestions["confident"], "theme_id"].nunique()),
             coverage=float((labels >= 0).mean()),
             silhouette=silhouette,
             seconds=time.perf_counter() - started,
             themes_csv=csv_path,
             run_id=run.info.run_id,
+            themes=themes,
+            suggestions=suggestions,
         )
         _log_run(config, embedder.model_id, input, result, previous_themes is not None)
     return result
+
+
+def suggest_root_causes(
+    themes: pd.DataFrame,
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    embedder: Embedder,
+    taxonomy: Taxonomy,
+    labelled: pd.DataFrame | None = None,
+) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+    """The themes' root-cause profiles, and the taxonomy's zero-shot and the catalogue's suggestions
+    (:mod:`nlp.suggest`).
+
+    Parameters
+    ----------
+    themes : DataFrame
+        ``theme_id`` and ``centroid`` of the run's themes (stable ids).
+    embeddings : ndarray of shape (n_contacts, dim)
+        The clustered contacts' embeddings; ``labels`` (same length) their stable theme ids.
+    embedder : Embedder
+        Encodes the taxonomy's phrases, as it encoded the contacts.
+    labelled : DataFrame, optional
+        Labelled themes (``theme_id``, ``centroid``, ``label``), e.g. ``--previous``.
+
+    Returns
+    -------
+    profiles : dict of int to ndarray of shape (n_causes,)
+        :func:`nlp.suggest.cause_profiles` of each theme.
+    suggestions : DataFrame
+        :data:`~voc.contracts.themes.SUGGESTION_COLUMNS`, up to one row per theme and source.
+    """
+    centroids = {
+        int(t): np.asarray(c, dtype=np.float32)
+        for t, c in zip(themes["theme_id"], themes["centroid"], strict=True)
+    }
+    members = {}
+    for theme_id, centroid in centroids.items():
+        rows = np.flatnonzero(labels == theme_id)
+        members[theme_id] = embeddings[
+            rows[np.argsort(-(embeddings[rows] @ centroid), kind="stable")[:VOTERS]]
+        ]
+    profiles = cause_profiles(centroids, members, taxonomy, embedder.encode)
+    frames = [taxonomy_suggestions(profiles, taxonomy), catalogue_suggestions(centroids, labelled)]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return profiles, pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
+    return profiles, pd.concat(frames, ignore_index=True)
 
 
 def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:

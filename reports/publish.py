@@ -9,12 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from reports.ranking import WeeklyReport
-from reports.render import render_html, render_markdown, table_frame
+from reports.render import render_html, render_markdown, table_frame, weekly_frame
 from voc import tracking
 from voc.files import write_table, write_text
 from voc.workspace import Workspace
 
 DEFAULT_EXPERIMENT = "voc-weekly-report"
+REPORT_FILES = (
+    "pain_points.html",
+    "pain_points.md",
+    "pain_points.csv",
+    "pain_points.parquet",
+    "pain_points_weekly.csv",
+    "pain_points_weekly.parquet",
+)
 EXPERIMENT_DESCRIPTION = (
     "Weekly pain-point reports (voc report): one run per week, report-<week>, with the week's "
     "totals, each pain point's weekly contacts and CPO (metrics pain_point.<key>.*, step = ISO week "
@@ -27,17 +35,22 @@ BATCH = 1000
 def write_report(
     report: WeeklyReport, out: str | Path, html_rows: int = 20, markdown_rows: int = 10
 ) -> dict[str, Path]:
-    """Write ``pain_points.html``, ``.md``, ``.csv`` (spreadsheet-safe) and ``.parquet`` into ``out``.
+    """Write the report's files (:data:`REPORT_FILES`) into ``out``.
 
-    Returns the paths by kind (``html``, ``markdown``, ``csv``, ``parquet``).
+    ``pain_points.html``, ``.md``, ``.csv`` (spreadsheet-safe) and ``.parquet``: the ranked pain
+    points of the week; ``pain_points_weekly.csv`` and ``.parquet``: the tidy table (one row per
+    trend week x pain point x segment). Returns the paths by kind (``html``, ``markdown``, ``csv``,
+    ``parquet``, ``weekly_csv``, ``weekly_parquet``).
     """
     out = Path(out)
-    table = table_frame(report)
+    table, weekly = table_frame(report), weekly_frame(report)
     return {
         "html": write_text(out / "pain_points.html", render_html(report, html_rows)),
         "markdown": write_text(out / "pain_points.md", render_markdown(report, markdown_rows)),
         "csv": write_table(table, out / "pain_points.csv"),
         "parquet": write_table(table, out / "pain_points.parquet"),
+        "weekly_csv": write_table(weekly, out / "pain_points_weekly.csv"),
+        "weekly_parquet": write_table(weekly, out / "pain_points_weekly.parquet"),
     }
 
 
@@ -88,7 +101,10 @@ def log_report(
             "new_themes": s.new_themes,
             "pain_points": len(report.table),
             "csat": s.csat,
+            "nps": s.nps,
             "escalation_rate": s.escalation_rate,
+            "review_share": s.review_share,
+            "repeat_contact_rate": s.repeat_contact_rate,
         }
         now = int(time.time() * 1000)
         step = week_step(s.week)

@@ -253,7 +253,7 @@ def test_examples_use_the_paths_make_demo_writes() -> None:
         f"{raw}/orders.parquet",
     }
     # what make demo writes besides (or a folder of it), and a next week's themes beside them
-    also = {raw, interim, "workspace/labels.db", "workspace/themes-w48"}
+    also = {raw, interim, f"{raw}/order_events.parquet", "workspace/labels.db", "workspace/themes-w48"}
     makefile = (ROOT / "Makefile").read_text()
     assert "$(VOC) report $(PROCESSED)/tagged.parquet" in makefile  # positional, as the help shows
     examples = " ".join(command.epilog or "" for _, command in COMMANDS)

