@@ -221,6 +221,11 @@ def describe(
         f"accuracy {m['accuracy']:.4f}, coverage {m['coverage']:.1%} at precision "
         f"{m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
     ]
+    if "cascade_coverage" in m:
+        lines.append(
+            f"Scored through its tagging cascade, as served: the fast model decided "
+            f"{m['cascade_coverage']:.1%} of the held-out contacts, the full model the rest."
+        )
     if gate is not None:
         lines.append(f"Promotion gate: {gate.reason}.")
     return "\n\n".join(lines)
