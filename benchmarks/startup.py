@@ -48,22 +48,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         trees = {"voc (this tree)": ROOT}
         if args.startup_ref is not None:
             trees = {f"voc ({args.startup_ref})": args.startup_ref.resolve(), **trees}
-        rows = [
-            _row("python -c pass", [sys.executable, "-c", "pass"], env, runs),
-            _row("typer app --help (floor)", [sys.executable, "-c", TYPER_FLOOR, "--help"], env, runs),
-            _row("MlflowClient list (floor)", [sys.executable, "-c", MLFLOW_FLOOR, uri], env, runs),
+        commands: list[tuple[str, list[str], dict[str, str], Path]] = [
+            ("python -c pass", [sys.executable, "-c", "pass"], env, ROOT),
+            ("typer app --help (floor)", [sys.executable, "-c", TYPER_FLOOR, "--help"], env, ROOT),
+            ("MlflowClient list (floor)", [sys.executable, "-c", MLFLOW_FLOOR, uri], env, ROOT),
         ]
         for name, tree in trees.items():
             tree_env = {**env, "PYTHONPATH": str(tree)}
             voc = [sys.executable, "-m", "cli.main"]
-            rows.append(_row(f"{name} --help", [*voc, "--help"], tree_env, runs, cwd=tree))
-            rows.append(_row(f"{name} models list", [*voc, "models", "list"], tree_env, runs, cwd=tree))
+            commands.append((f"{name} --help", [*voc, "--help"], tree_env, tree))
+            commands.append((f"{name} models list", [*voc, "models", "list"], tree_env, tree))
+        times: dict[str, list[float]] = {name: [] for name, *_ in commands}
+        # Round robin: a change in the machine's load touches every command alike.
+        for _ in range(runs):
+            for name, argv, command_env, cwd in commands:
+                times[name].append(_time(name, argv, command_env, cwd))
+    rows = [{"command": n, "median_s": statistics.median(t), "min_s": min(t)} for n, t in times.items()]
     floors = {"--help": rows[1]["median_s"], "models list": rows[2]["median_s"]}
     for row in rows[3:]:
         kind = "--help" if row["command"].endswith("--help") else "models list"
         row["x_floor"] = row["median_s"] / floors[kind]
     return {
-        "title": f"CLI start-up (wall seconds, median of {runs} fresh processes)",
+        "title": f"CLI start-up (wall seconds, median of {runs} fresh processes, run round robin)",
         "rows": rows,
         "notes": [
             "x_floor: ratio to the floor of the same kind (typer --help; MlflowClient listing)",
@@ -72,19 +78,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _row(name: str, argv: list[str], env: dict[str, str], runs: int, cwd: Path = ROOT) -> dict[str, Any]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise RuntimeError(f"{name}: exit {done.returncode}: {done.stderr[-500:]}")
-    return {"command": name, "median_s": statistics.median(times), "min_s": min(times)}
+def _time(name: str, argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{name}: exit {done.returncode}: {done.stderr[-500:]}")
+    return time.perf_counter() - started
 
 
 def _registry_with_one_model(workspace: Path) -> str:
     """A workspace store with model ``root-cause``, versions 1 and 2 with test metrics; its URI."""
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # no "Creating initial tables" lines
     import mlflow
 
     from voc.tracking import experiment_id

@@ -8,12 +8,13 @@ read without column options, and URLs shown without passwords.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from voc.errors import InputError
 from voc.workspace import Workspace
+
+if TYPE_CHECKING:  # pandas is imported when a command runs: `voc --help` stays fast
+    import pandas as pd
 
 
 def member_texts(

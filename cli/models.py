@@ -50,7 +50,7 @@ def list_(
         return
     table = Table(title="registered models")
     for col in ("name", "version", "aliases", "accuracy", "macro_f1", "coverage", "ece"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in rows.to_dict("records"):
         table.add_row(
             str(row["name"]),

@@ -31,7 +31,7 @@ def step(description: str) -> Iterator[None]:
     """A spinner with the elapsed time while the block runs; ``description: N s`` when it ends."""
     started = time.perf_counter()
     columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         progress.add_task(description, total=None)
         yield
     console.print(f"{description}: {_duration(time.perf_counter() - started)}", style="dim", highlight=False)
@@ -52,7 +52,8 @@ def counted(description: str, total: int | None = None) -> Iterator[Callable[...
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=console, transient=True) as progress:
+    # Not a terminal (a log file): only the closing line, no blank line for the live display.
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(description, total=total)
 
         def advance(note: str = "", total: int | None = None) -> None:

@@ -182,6 +182,8 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
     )
     served = "" if params["features"] == "tfidf" else f" ({backend} embeddings, as served)"
     m = metrics
+    if "cascade_coverage" in m:
+        served = f" (through the cascade, {m['cascade_coverage']:.0%} decided by the fast model; {backend})"
     typer.echo(
         f"test{served}: accuracy {m['accuracy']:.4f}, macro-F1 {m['macro_f1']:.4f}, coverage "
         f"{m['coverage']:.3f} at precision {m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}"

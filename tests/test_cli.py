@@ -262,6 +262,39 @@ def test_examples_use_the_paths_make_demo_writes() -> None:
     assert used <= shown | also, f"paths make demo does not write: {sorted(used - shown - also)}"
 
 
+HEAVY = ("pandas", "torch", "sklearn", "spacy", "mlflow", "sentence_transformers", "transformers")
+IMPORTED = (
+    "import sys\nfrom cli.main import main\ncode = main(sys.argv[1:])\n"
+    "print('imported:', *sorted(m for m in {heavy} if m in sys.modules))\nsys.exit(code)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowed"),
+    [
+        (["--help"], set()),
+        (["train", "--help"], set()),
+        # MLflow brings pandas (and numpy) itself; nothing of the model's stack.
+        pytest.param(["models", "list"], {"mlflow", "pandas"}, marks=pytest.mark.slow),
+    ],
+    ids=["voc --help", "voc train --help", "voc models list"],
+)
+def test_the_cli_answers_without_importing_what_the_command_does_not_use(
+    argv: list[str], allowed: set[str], tmp_path: Path
+) -> None:
+    script = IMPORTED.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--workspace", str(tmp_path / "ws"), *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = set(done.stdout.split("imported:")[-1].split())
+    assert imported <= allowed, f"`voc {' '.join(argv)}` imports {sorted(imported - allowed)}"
+
+
 def test_a_model_uri_that_is_not_a_model_is_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -73,7 +73,9 @@ def test_voc_train_names_describes_and_tags_its_run_version_and_model_with_the_l
     dataset = labelled_dataset(tmp_path)
     argv = ["train", str(dataset), "--taxonomy", "data/taxonomy.yaml", "--features", "tfidf"]
     assert main([*argv, "--register-as", "rc"]) == 0
-    capsys.readouterr()
+    printed = capsys.readouterr()
+    assert "no champion yet; v1 becomes champion" in printed.out
+    assert "Successfully registered" not in printed.out + printed.err  # MLflow's own prints: only with -v
 
     client = mlflow.MlflowClient()
     version = client.get_model_version("rc", "1")
@@ -101,6 +103,37 @@ def test_voc_train_names_describes_and_tags_its_run_version_and_model_with_the_l
     # Requirements that a plain package index serves: no local version label such as +cpu.
     pins = Path(mlflow.pyfunc.get_model_dependencies("models:/rc/1")).read_text().split()
     assert any(pin.startswith("torch==") for pin in pins) and not [p for p in pins if "+" in p], pins
+
+
+class EverythingFast:
+    """A stand-in cascade whose fast model decides every contact, always the same root cause."""
+
+    def decide(self, texts: list[str], full: object) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "root_cause": ["changed_mind"] * len(texts),
+                "confidence": [0.99] * len(texts),
+                "needs_review": [False] * len(texts),
+                "decided_by": ["fast"] * len(texts),
+            }
+        )
+
+
+def test_a_model_with_a_cascade_is_scored_through_it_as_it_is_served() -> None:
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+    from training.evaluate import evaluate
+
+    training = build_training_set(labelled_contacts(per_class=10, pii=False), taxonomy=load_taxonomy())
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
+    alone = evaluate(result.model, result.test, training.families)
+    result.model.cascade_ = EverythingFast()
+    served = evaluate(result.model, result.test, training.families)
+    assert alone.metrics["accuracy"] > 0.5 and "cascade_coverage" not in alone.metrics
+    share = (result.test["label"] == "changed_mind").mean()
+    assert served.metrics["accuracy"] == pytest.approx(share)  # the cascade's decisions, not the full model's
+    assert served.metrics["cascade_coverage"] == 1.0
+    assert set(served.predictions["decided_by"]) == {"fast"}
 
 
 @pytest.mark.slow  # exports MiniLM to int8 ONNX and trains on its embeddings (about a minute)

@@ -163,7 +163,8 @@ def log_and_register(
             return Registration(run_id, model_uri, None, None, None)
         client = mlflow.MlflowClient()
         tags = lineage_tags(training, backend)
-        version = str(mlflow.register_model(model_uri, register_as, tags=tags).version)
+        with _quiet_mlflow_prints():
+            version = str(mlflow.register_model(model_uri, register_as, tags=tags).version)
         _describe_model(client, register_as, training)
         client.set_registered_model_alias(register_as, CHALLENGER, version)
         gate = promotion_gate(register_as, version, evaluation)
@@ -220,6 +221,11 @@ def describe(
         f"accuracy {m['accuracy']:.4f}, coverage {m['coverage']:.1%} at precision "
         f"{m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
     ]
+    if "cascade_coverage" in m:
+        lines.append(
+            f"Scored through its tagging cascade, as served: the fast model decided "
+            f"{m['cascade_coverage']:.1%} of the held-out contacts, the full model the rest."
+        )
     if gate is not None:
         lines.append(f"Promotion gate: {gate.reason}.")
     return "\n\n".join(lines)
@@ -272,6 +278,21 @@ def _describe_model(client: Any, name: str, training: TrainingSet) -> None:
         client.update_registered_model(name, description=MODEL_DESCRIPTION)
     for key, value in {**MODEL_TAGS, "voc.taxonomy_version": training.taxonomy_version or "none"}.items():
         client.set_registered_model_tag(name, key, value)
+
+
+@contextlib.contextmanager
+def _quiet_mlflow_prints() -> Iterator[None]:
+    """MLflow prints "Successfully registered model ..." itself: shown only when its log shows INFO."""
+    from mlflow.utils import logging_utils
+
+    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
+        yield
+        return
+    logging_utils.disable_logging()
+    try:
+        yield
+    finally:
+        logging_utils.enable_logging()
 
 
 def _run_name(source: str) -> str:

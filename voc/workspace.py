@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voc.errors import InputError
-from voc.taxonomy import current_taxonomy_file
 
 ENV_VAR = "VOC_WORKSPACE"
 ORDER_KEY_SECRET = "order_key.secret"
@@ -82,6 +81,8 @@ class Workspace:
     @property
     def taxonomy_file(self) -> Path:
         """The workspace's current taxonomy: its newest version, else the bundled one."""
+        from voc.taxonomy import current_taxonomy_file  # not at import: `voc --help` needs no pandas
+
         return current_taxonomy_file(self.taxonomy_dir)
 
     @property
