@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODULES = ("themes", "classifier", "redaction", "tagging", "workload", "dashboard", "operations")
+MODULES = ("themes", "classifier", "redaction", "tagging", "workload", "dashboard", "operations", "labelling")
 # Run only when named with --only (slow or one-off measurements).
 OPT_IN = ("backends", "startup")
 
