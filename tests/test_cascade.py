@@ -116,3 +116,41 @@ def test_text_far_from_every_training_example_goes_to_the_full_model(static_enco
     full = _Full()
     out = Cascade(fast, 0.0, 1.01, {}).decide(["my parcel is late"], full)  # floor above any cosine
     assert out["decided_by"].tolist() == ["full"] and full.seen == ["my parcel is late"]
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, static_encoder) -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+    from training.pyfunc import RootCauseModel
+    from voc.taxonomy import load_taxonomy
+
+    training = build_training_set(labelled_contacts(per_class=30), taxonomy=load_taxonomy())
+    config = TrainConfig(features="embedding", C=(4.0,), cascade=True)
+    result = train_classifier(training, config, embedder=embedder, static_encoder=static_encoder)
+
+    cascade = result.model.cascade_
+    assert cascade is not None and result.params["cascade"] is True
+    assert 0.0 <= result.params["cascade_validation_coverage"] <= 1.0
+    assert (
+        result.params["cascade_validation_macro_f1"]
+        >= result.params["cascade_validation_full_macro_f1"] - 0.005
+    )
+
+    served = pickle.loads(pickle.dumps(RootCauseModel(result.model, training.families)))
+    served.classifier.set_params(embedder=embedder)
+    texts = ["the box arrived crushed and the glass is broken", "what time is it on Mars"]
+    predicted = served.predict(None, pd.DataFrame({"text": texts}))
+    assert predicted["root_cause"].tolist() == cascade.decide(texts, result.model)["root_cause"].tolist()
+    assert predicted.loc[0, "root_cause"] == "damaged_in_transit"
+
+
+def test_without_the_cascade_flag_or_with_tfidf_features_no_cascade_is_fitted() -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+
+    training = build_training_set(labelled_contacts(per_class=8, pii=False))
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,), cascade=True))
+    assert result.model.cascade_ is None and result.params["cascade"] is False

@@ -298,6 +298,10 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_default_embedder", None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("calibrate", True)  # models pickled before the parameter existed were calibrated
+        super().__setstate__(state)
+
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
             return None
