@@ -491,7 +491,12 @@ def train_classifier(
         embedder=embedder,
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
-    cascade_params = attach_cascade(final, train, validation, train_val, guess, config, static_encoder)
+    trusted = proba.max(axis=1) >= threshold  # what the full model would not flag needs_review
+    if similarity is not None and floor > -1.0:
+        trusted &= similarity >= floor
+    cascade_params = attach_cascade(
+        final, train, validation, train_val, guess, trusted, config, static_encoder, choose_threshold
+    )
     params = {
         "features": chosen.features,
         "model": model,
