@@ -265,8 +265,10 @@ def fit_cascade(
     threshold_rule : callable
         ``(confidence, correct, precision_target) -> threshold`` (``choose_threshold``).
     """
-    fast = FastModel(encoder=encoder).fit(train["clean_text"], train["label"], _weights(train))
-    proba, similarity = fast.scores(validation["clean_text"])
+    fast = FastModel(encoder=encoder).fit(
+        train["clean_text"].tolist(), train["label"].tolist(), _weights(train)
+    )
+    proba, similarity = fast.scores(validation["clean_text"].tolist())
     truth = validation["label"].to_numpy(dtype=object)
     confidence, guess = proba.max(axis=1), fast.classes_[proba.argmax(axis=1)]
     threshold = threshold_rule(confidence, guess == truth, precision_target)
@@ -285,7 +287,7 @@ def fit_cascade(
         "cascade: MiniLM on %.1f%% of validation (band %.3f-%.3f)", 100 * stats["deferred"], lower, upper
     )
     fast = FastModel(encoder=fast.encoder).fit(
-        train_val["clean_text"], train_val["label"], _weights(train_val)
+        train_val["clean_text"].tolist(), train_val["label"].tolist(), _weights(train_val)
     )
     return Cascade(fast, lower, upper, threshold, floor, stats)
 
