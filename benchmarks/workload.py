@@ -56,6 +56,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=101)
     p.add_argument("--plain-n", type=int, default=None, help="tag only this many with the slow plain peer")
     p.add_argument(
+        "--features",
+        default="both",
+        choices=("auto", "embedding", "tfidf", "both"),
+        help="features of the full model (both: MiniLM + TF-IDF, what voc train picks on BANKING77; on "
+        "synthetic contacts auto may pick tfidf, and then there is no MiniLM to spare)",
+    )
+    p.add_argument(
         "--no-cascade", dest="cascade", action="store_false", help="train without the tagging cascade"
     )
     p.add_argument(
@@ -79,7 +86,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results.update(json.loads(trained.read_text()))
     else:
         started = time.perf_counter()
-        uri, path, params = train_model(args.train, args.seed, work, args.cascade)
+        uri, path, params = train_model(args.train, args.seed, work, args.cascade, args.features)
         results.update(model_uri=uri, bundle=path, train_params=params)
         results["train_seconds"] = time.perf_counter() - started
         trained.write_text(
@@ -129,7 +136,9 @@ def synth(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return data.contacts.iloc[:n].reset_index(drop=True), data.ground_truth.iloc[:n].reset_index(drop=True)
 
 
-def train_model(n: int, seed: int, work: Path, cascade: bool = True) -> tuple[str, str, dict[str, Any]]:
+def train_model(
+    n: int, seed: int, work: Path, cascade: bool = True, features: str = "both"
+) -> tuple[str, str, dict[str, Any]]:
     """Train as ``voc train`` does on ``n`` synthetic contacts; log the pyfunc; return its URI and a
     joblib of the fitted classifier for the plain peer."""
     import joblib
@@ -148,7 +157,8 @@ def train_model(n: int, seed: int, work: Path, cascade: bool = True) -> tuple[st
     training = build_training_set(contacts, "label", taxonomy=taxonomy)
     embedder = Embedder(EmbedConfig(cache_dir=Workspace.resolve().embedding_cache, show_progress=True))
     started = time.perf_counter()
-    result = train_classifier(training, TrainConfig(cascade=cascade), embedder=embedder)
+    config = TrainConfig(cascade=cascade, features=features)  # type: ignore[arg-type]
+    result = train_classifier(training, config, embedder=embedder)
     print(f"trained on {len(training.frame):,} contacts in {time.perf_counter() - started:.0f} s", flush=True)
     bundle = work / "classifier.joblib"
     joblib.dump({"classifier": result.model, "families": training.families}, bundle)
