@@ -28,6 +28,8 @@ import itertools
 import multiprocessing
 import os
 import re
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -119,8 +121,10 @@ def _prepare_texts(raw: list[str], channels: list[str | None], config: PrepareCo
 
 
 def _workers(config: PrepareConfig, n: int) -> int:
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     if config.workers is not None:
-        return config.workers if n >= 2 else 1
+        return config.workers
     if n < config.parallel_from:
         return 1
     return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
@@ -129,15 +133,32 @@ def _workers(config: PrepareConfig, n: int) -> int:
 _POOL: dict[int, ProcessPoolExecutor] = {}
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a helper: exit as soon as the parent is gone (killed, crashed), instead of lingering."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _prepare_parallel(
     raw: list[str], channels: list[str | None], config: PrepareConfig, workers: int
 ) -> list[str]:
     """Split the batch: ``workers - 1`` helper processes take a part each, this process the last."""
     pool = _POOL.get(workers)
     if pool is None:
-        # spawn, not fork: the parent may hold ONNX Runtime or torch threads that a fork would copy
-        # half-way; helpers live as long as this process and are shut down at exit.
-        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"))
+        # fork, not spawn: spawn re-runs the caller's main module, which breaks any script without a
+        # __main__ guard (and Spark's workers). The helper only runs this module's pure-Python code,
+        # never the ONNX Runtime or torch threads a fork copies. It lives as long as this process.
+        pool = ProcessPoolExecutor(
+            workers - 1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         _POOL[workers] = pool
     bounds = [round(i * len(raw) / workers) for i in range(workers + 1)]
     parts = [(raw[a:b], channels[a:b]) for a, b in itertools.pairwise(bounds)]

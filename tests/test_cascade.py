@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from nlp.static_encoder import StaticConfig, StaticEncoder
-from training.cascade import Cascade, FastModel, choose_cutoff
+from training.cascade import Cascade, FastModel, choose_band
 
 
 def tiny_static_model(dim: int = 16):
@@ -58,23 +58,33 @@ def test_the_model_id_names_teacher_version_and_dimensions() -> None:
     assert small.endswith("-pca64") and "-m2v" in small
 
 
-def test_cutoff_is_the_lowest_confidence_that_keeps_precision_and_macro_f1() -> None:
-    truth = np.array(["a", "a", "b", "b", "a", "b"], dtype=object)
-    full = truth.copy()  # the full model is always right
-    # the fast model is right on its three surest contacts, wrong on the rest
-    fast = np.array(["a", "a", "b", "a", "b", "a"], dtype=object)
-    confidence = np.array([0.99, 0.95, 0.9, 0.6, 0.5, 0.4])
-    threshold, seen = choose_cutoff(confidence, fast, np.ones(6, bool), full, truth, 0.9, 0.0)
-    assert threshold == pytest.approx(0.9)
-    assert seen["coverage"] == pytest.approx(0.5) and seen["precision"] == 1.0
-    assert seen["macro_f1"] == seen["full_macro_f1"] == 1.0
+def test_the_band_left_to_minilm_is_the_narrowest_that_keeps_macro_f1_and_precision() -> None:
+    truth = np.array(["a", "a", "b", "b", "a", "b", "a", "b"], dtype=object)
+    full = truth.copy()  # the full model is always right, and trusts everything
+    # the fast model is right when it is sure (>= 0.8) and when it is very unsure (< 0.3)
+    fast = np.array(["a", "a", "b", "a", "b", "a", "a", "b"], dtype=object)
+    confidence = np.array([0.99, 0.95, 0.8, 0.6, 0.5, 0.4, 0.2, 0.1])
+    everything = np.ones(8, dtype=bool)
+    lower, upper, seen = choose_band(confidence, fast, everything, full, everything, truth, 0.9, 0.0)
+    # the three middle contacts, where the fast model is wrong, go to the full model; no others
+    assert (lower, upper) == (0.4, 0.8)
+    assert seen == {"deferred": 3 / 8, "macro_f1": 1.0, "full_macro_f1": 1.0, "precision": 1.0}
 
 
-def test_no_cutoff_when_the_fast_model_is_never_good_enough() -> None:
+def test_a_fast_model_as_good_as_the_full_one_leaves_minilm_nothing() -> None:
+    truth = np.array(["a", "b", "a", "b"], dtype=object)
+    everything = np.ones(4, dtype=bool)
+    conf = np.array([0.9, 0.8, 0.7, 0.6])
+    lower, upper, seen = choose_band(conf, truth, everything, truth, everything, truth, 0.9, 0.005)
+    assert lower == upper and seen["deferred"] == 0.0
+
+
+def test_a_fast_model_that_is_always_wrong_leaves_everything_to_the_full_model() -> None:
     truth = np.array(["a", "b", "a", "b"], dtype=object)
     fast = np.array(["b", "a", "b", "a"], dtype=object)
-    threshold, seen = choose_cutoff(np.full(4, 0.99), fast, np.ones(4, bool), truth, truth, 0.9, 0.005)
-    assert threshold == float("inf") and seen["coverage"] == 0.0
+    everything = np.ones(4, dtype=bool)
+    lower, upper, seen = choose_band(np.full(4, 0.99), fast, everything, truth, everything, truth, 0.9, 0.005)
+    assert lower == 0.0 and upper == float("inf") and seen["deferred"] == 1.0
 
 
 class _Full:
@@ -97,22 +107,65 @@ def fast_model(static_encoder: StaticEncoder) -> FastModel:
     return FastModel(encoder=static_encoder).fit(texts, labels)
 
 
-def test_the_fast_model_decides_what_it_is_sure_of_and_the_full_model_the_rest(static_encoder) -> None:
+def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:
     fast = fast_model(static_encoder)
-    proba, _ = fast.scores(["my parcel is late", "what time is it on Mars"])
-    threshold = float(proba[0].max())  # the first is sure enough, the second is not
-    assert proba[1].max() < threshold
+    texts = ["my parcel is late", "what time is it on Mars"]
+    proba, _ = fast.scores(texts)
+    sure, unsure = float(proba[0].max()), float(proba[1].max())
+    assert unsure < sure
     full = _Full()
-    out = Cascade(fast, threshold, -1.0, {}).decide(["my parcel is late", "what time is it on Mars"], full)
+    # band [unsure, sure): the second goes to the full model; the fast model trusts above 0
+    out = Cascade(fast, unsure, sure, 0.0, -1.0).decide(texts, full)
 
     assert out["root_cause"].tolist() == ["late_delivery", "full_model_cause"]
     assert out["decided_by"].tolist() == ["fast", "full"]
     assert out["needs_review"].tolist() == [False, True]
-    assert full.seen == ["what time is it on Mars"]  # MiniLM runs only on what the fast model left
+    assert full.seen == ["what time is it on Mars"]  # MiniLM runs only on what is in the band
 
 
-def test_text_far_from_every_training_example_goes_to_the_full_model(static_encoder) -> None:
+def test_the_fast_model_flags_its_unsure_and_out_of_scope_contacts(static_encoder) -> None:
     fast = fast_model(static_encoder)
     full = _Full()
-    out = Cascade(fast, 0.0, 1.01, {}).decide(["my parcel is late"], full)  # floor above any cosine
-    assert out["decided_by"].tolist() == ["full"] and full.seen == ["my parcel is late"]
+    texts = ["my parcel is late", "what time is it on Mars"]
+    unsure = Cascade(fast, 0.0, 0.0, 1.01, -1.0).decide(texts, full)  # empty band, nothing trusted
+    far = Cascade(fast, 0.0, 0.0, 0.0, 1.01).decide(texts, full)  # floor above any cosine
+    assert unsure["needs_review"].all() and far["needs_review"].all()
+    assert (unsure["decided_by"] == "fast").all() and full.seen == []
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, static_encoder) -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+    from training.pyfunc import RootCauseModel
+    from voc.taxonomy import load_taxonomy
+
+    training = build_training_set(labelled_contacts(per_class=30), taxonomy=load_taxonomy())
+    config = TrainConfig(features="embedding", C=(4.0,), cascade=True)
+    result = train_classifier(training, config, embedder=embedder, static_encoder=static_encoder)
+
+    cascade = result.model.cascade_
+    assert cascade is not None and result.params["cascade"] is True
+    assert 0.0 <= result.params["cascade_validation_deferred"] <= 1.0
+    assert (
+        result.params["cascade_validation_macro_f1"]
+        >= result.params["cascade_validation_full_macro_f1"] - 0.005
+    )
+
+    served = pickle.loads(pickle.dumps(RootCauseModel(result.model, training.families)))
+    served.classifier.set_params(embedder=embedder)
+    texts = ["the box arrived crushed and the glass is broken", "what time is it on Mars"]
+    predicted = served.predict(None, pd.DataFrame({"text": texts}))
+    assert predicted["root_cause"].tolist() == cascade.decide(texts, result.model)["root_cause"].tolist()
+    assert predicted.loc[0, "root_cause"] == "damaged_in_transit"
+
+
+def test_without_the_cascade_flag_or_with_tfidf_features_no_cascade_is_fitted() -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+
+    training = build_training_set(labelled_contacts(per_class=8, pii=False))
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,), cascade=True))
+    assert result.model.cascade_ is None and result.params["cascade"] is False

@@ -1,27 +1,32 @@
-"""The tagging cascade: a fast model decides the contacts it is sure of, the full model the rest.
+"""The tagging cascade: a fast model decides what MiniLM would not change, the full model the rest.
 
 MiniLM costs tens of milliseconds per realistic contact on a CPU; most contacts are plain cases that
 a much cheaper model gets right. :class:`FastModel` is a logistic regression on static embeddings
 (:mod:`nlp.static_encoder`, distilled from the same MiniLM) next to word and character TF-IDF: about
-a millisecond per contact. :class:`Cascade` holds it with two learned cut-offs: a contact is
-decided by the fast model when its confidence is at least ``threshold_`` and it is no further from
-the fast model's training examples than ``similarity_floor_`` (out-of-scope text goes on to the full
-model, which has its own check); every other contact goes through MiniLM and the full model.
+a millisecond per contact. :class:`Cascade` holds it with what was learned on validation:
+
+- a band of the fast model's confidence, ``[lower_, upper_)``, whose contacts go through MiniLM and
+  the full model; the fast model decides every other contact (the sure ones above the band, and
+  below it those where the full model was no better on validation);
+- the fast model's own review rule for the contacts it decides: ``needs_review`` when its confidence
+  is below ``threshold_`` (chosen, like the full model's, so that precision on trusted predictions
+  meets the precision target) or the contact is further from every training example than
+  ``similarity_floor_`` (out of scope).
 
 :func:`fit_cascade` is called by :func:`training.classifier.train_classifier` when
-``TrainConfig.cascade`` is on: the fast model is fitted on the training split, the cut-offs chosen
-on the validation split as the lowest confidence at which (a) the fast model's precision on the
-contacts it keeps meets the precision target and (b) the whole cascade's validation macro-F1 stays
-within ``cascade_tolerance`` of the full model's; then it is refitted on train + validation like the
-full model. The fitted cascade rides on the full classifier (``cascade_``), so it is part of the one
-pyfunc (:mod:`training.pyfunc`). Contacts it decides are trusted (``needs_review`` False): they met
-the precision target on validation.
+``TrainConfig.cascade`` is on: the fast model is fitted on the training split; on the validation
+split its threshold and floor are chosen, then the narrowest band (the fewest contacts left to
+MiniLM) at which the cascade's macro-F1 stays within ``cascade_tolerance`` of the full model's and
+the precision of everything it trusts still meets the target (the band covering everything is
+the full model itself, so there is always one); then the fast model is refitted on train +
+validation like the full model. The fitted cascade rides on the full classifier (``cascade_``), so
+it is part of the one pyfunc (:mod:`training.pyfunc`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +34,6 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion
 
 log = logging.getLogger(__name__)
@@ -126,51 +130,61 @@ class FastModel:
 
 
 class Cascade:
-    """A fitted :class:`FastModel` with the cut-offs under which the full model takes over.
+    """A fitted :class:`FastModel` with the band of its confidence that the full model decides.
 
     Attributes
     ----------
     fast : FastModel
+    lower_, upper_ : float
+        Contacts whose fast confidence is in ``[lower_, upper_)`` go to the full model (an empty
+        band when equal: MiniLM never runs; ``0`` and ``inf``: it always does).
     threshold_ : float
-        The fast model decides contacts with confidence >= this (above 1: it decides none).
+        The fast model's review threshold: its contacts below it get ``needs_review``.
     similarity_floor_ : float
-        ... and cosine similarity to its nearest training example >= this.
+        ... and so do its contacts less similar than this to every training example (static space).
     validation_ : dict
-        What the choice saw on validation: coverage, macro-F1 of the cascade and of the full model,
-        the fast model's precision on what it decided.
+        What the choice saw on validation: share left to the full model, macro-F1 of the cascade and
+        of the full model, precision of what the cascade trusts.
     """
 
     def __init__(
-        self, fast: FastModel, threshold: float, similarity_floor: float, validation: dict[str, float]
-    ):
+        self,
+        fast: FastModel,
+        lower: float,
+        upper: float,
+        threshold: float,
+        similarity_floor: float,
+        validation: dict[str, float] | None = None,
+    ) -> None:
         self.fast = fast
+        self.lower_ = float(lower)
+        self.upper_ = float(upper)
         self.threshold_ = float(threshold)
         self.similarity_floor_ = float(similarity_floor)
-        self.validation_ = dict(validation)
+        self.validation_ = dict(validation or {})
 
     def decide(self, texts: Sequence[str], full: Any) -> pd.DataFrame:
         """``root_cause``, ``confidence``, ``needs_review`` and ``decided_by`` (``fast``/``full``) per text.
 
-        ``full`` is the fitted full classifier (``decide(texts)``), run on the contacts the fast
-        model leaves.
+        ``full`` is the fitted full classifier (``decide(texts)``), run only on the contacts in the band.
         """
         texts = [str(t) for t in texts]
         proba, similarity = self.fast.scores(texts)
         confidence = proba.max(axis=1) if len(proba) else np.zeros(0)
-        sure = (confidence >= self.threshold_) & (similarity >= self.similarity_floor_)
+        deferred = (confidence >= self.lower_) & (confidence < self.upper_)
         out = pd.DataFrame(
             {
                 "root_cause": self.fast.classes_[proba.argmax(axis=1)] if len(proba) else np.zeros(0, object),
                 "confidence": confidence.astype(float),
-                "needs_review": np.zeros(len(texts), dtype=bool),
-                "decided_by": np.where(sure, "fast", "full"),
+                "needs_review": (confidence < self.threshold_) | (similarity < self.similarity_floor_),
+                "decided_by": np.where(deferred, "full", "fast"),
             }
         )
-        rest = np.flatnonzero(~sure)
+        rest = np.flatnonzero(deferred)
         if len(rest):
-            deferred = full.decide([texts[i] for i in rest])
+            decided = full.decide([texts[i] for i in rest])
             for column in ("root_cause", "confidence", "needs_review"):
-                out.loc[rest, column] = deferred[column].to_numpy()
+                out.loc[rest, column] = decided[column].to_numpy()
         out["needs_review"] = out["needs_review"].astype(bool)
         out["confidence"] = out["confidence"].astype(float)
         return out
@@ -182,11 +196,17 @@ def attach_cascade(
     validation: pd.DataFrame,
     train_val: pd.DataFrame,
     full_guess: np.ndarray,
+    full_trusted: np.ndarray,
     config: Any,
     static_encoder: Any,
+    threshold_rule: Callable[[np.ndarray, np.ndarray, float], float],
 ) -> dict[str, Any]:
     """Fit the cascade onto the full classifier ``final`` as ``final.cascade_`` when ``config``
-    (a ``TrainConfig``) asks for it and the model uses embeddings; returns the params to log."""
+    (a ``TrainConfig``) asks for it and the model uses embeddings; returns the params to log.
+
+    ``full_guess``/``full_trusted``: the full model's validation guesses and whether it trusts them;
+    ``threshold_rule``: :func:`training.classifier.choose_threshold` (passed in: no import circle).
+    """
     final.cascade_ = None
     if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
         return {"cascade": False}
@@ -195,6 +215,8 @@ def attach_cascade(
         validation,
         train_val,
         full_guess,
+        full_trusted,
+        threshold_rule=threshold_rule,
         precision_target=config.precision_target,
         tolerance=config.cascade_tolerance,
         novelty_quantile=config.novelty_quantile,
@@ -203,10 +225,12 @@ def attach_cascade(
     seen = final.cascade_.validation_
     return {
         "cascade": True,
+        "cascade_band": f"{final.cascade_.lower_:.4f}-{final.cascade_.upper_:.4f}",
         "cascade_threshold": final.cascade_.threshold_,
         "cascade_similarity_floor": final.cascade_.similarity_floor_,
         "cascade_tolerance": config.cascade_tolerance,
-        "cascade_validation_coverage": seen["coverage"],
+        "cascade_validation_deferred": seen["deferred"],
+        "cascade_validation_precision": seen["precision"],
         "cascade_validation_macro_f1": seen["macro_f1"],
         "cascade_validation_full_macro_f1": seen["full_macro_f1"],
     }
@@ -217,85 +241,120 @@ def fit_cascade(
     validation: pd.DataFrame,
     train_val: pd.DataFrame,
     full_guess: np.ndarray,
+    full_trusted: np.ndarray,
     *,
+    threshold_rule: Callable[[np.ndarray, np.ndarray, float], float],
     precision_target: float,
     tolerance: float,
     novelty_quantile: float,
     encoder: Any = None,
 ) -> Cascade:
-    """Fit the fast model, choose its cut-offs on ``validation``, refit it on ``train_val``.
+    """Fit the fast model, choose its threshold, floor and band on ``validation``, refit on ``train_val``.
 
     Parameters
     ----------
     train, validation, train_val : DataFrame
         Splits with ``clean_text``, ``label`` and maybe ``weight`` (as in ``train_classifier``).
-    full_guess : ndarray of shape (n_validation,)
-        The full model's (fitted on ``train``) best guess for each validation contact.
+    full_guess, full_trusted : ndarray of shape (n_validation,)
+        The full model's (fitted on ``train``) best guess for each validation contact, and whether
+        it trusts it (not ``needs_review``).
     precision_target : float
-        Precision the fast model must reach on the validation contacts it decides.
+        Precision wanted on trusted predictions.
     tolerance : float
-        How much validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
+        Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
     novelty_quantile : float
-        Share of validation contacts whose static similarity is below the out-of-scope floor.
+        Share of validation contacts below the fast model's out-of-scope floor.
+    threshold_rule : callable
+        ``(confidence, correct, precision_target) -> threshold`` (``choose_threshold``).
     """
-    fast = FastModel(encoder=encoder).fit(train["clean_text"], train["label"], _weights(train))
-    proba, similarity = fast.scores(validation["clean_text"])
+    fast = FastModel(encoder=encoder).fit(
+        train["clean_text"].tolist(), train["label"].tolist(), _weights(train)
+    )
+    proba, similarity = fast.scores(validation["clean_text"].tolist())
+    truth = validation["label"].to_numpy(dtype=object)
+    confidence, guess = proba.max(axis=1), fast.classes_[proba.argmax(axis=1)]
+    threshold = threshold_rule(confidence, guess == truth, precision_target)
     floor = float(np.quantile(similarity, novelty_quantile)) if novelty_quantile > 0 else -1.0
-    threshold, stats = choose_cutoff(
-        proba.max(axis=1),
-        fast.classes_[proba.argmax(axis=1)],
-        similarity >= floor,
+    lower, upper, stats = choose_band(
+        confidence,
+        guess,
+        (confidence >= threshold) & (similarity >= floor),
         np.asarray(full_guess, dtype=object),
-        validation["label"].to_numpy(dtype=object),
+        np.asarray(full_trusted, dtype=bool),
+        truth,
         precision_target,
         tolerance,
     )
-    log.info("cascade: threshold %.3f decides %.1f%% of validation", threshold, 100 * stats["coverage"])
-    fast = FastModel(encoder=fast.encoder).fit(
-        train_val["clean_text"], train_val["label"], _weights(train_val)
+    log.info(
+        "cascade: MiniLM on %.1f%% of validation (band %.3f-%.3f)", 100 * stats["deferred"], lower, upper
     )
-    return Cascade(fast, threshold, floor, stats)
+    fast = FastModel(encoder=fast.encoder).fit(
+        train_val["clean_text"].tolist(), train_val["label"].tolist(), _weights(train_val)
+    )
+    return Cascade(fast, lower, upper, threshold, floor, stats)
 
 
-def choose_cutoff(
+def choose_band(
     confidence: np.ndarray,
     fast_guess: np.ndarray,
-    in_scope: np.ndarray,
+    fast_trusted: np.ndarray,
     full_guess: np.ndarray,
+    full_trusted: np.ndarray,
     truth: np.ndarray,
     precision_target: float,
     tolerance: float,
-) -> tuple[float, dict[str, float]]:
-    """Lowest fast-model confidence at which the cascade keeps precision and macro-F1 (see module).
+    steps: int = 40,
+) -> tuple[float, float, dict[str, float]]:
+    """Narrowest band ``[lower, upper)`` of fast confidence left to the full model (see the module).
 
-    Returns the threshold (``inf`` when none qualifies: the full model decides everything) and the
-    validation numbers at it.
+    All arrays have shape (n_validation,). Candidate bounds are ``steps + 1`` quantiles of
+    ``confidence`` (plus 0 and infinity). A band qualifies when the cascade's macro-F1 is at least
+    the full model's minus ``tolerance`` and the precision of what it trusts is at least
+    ``precision_target`` (or at least the full model's own, when that is lower). Among those the
+    one leaving the fewest contacts to the full model wins, then the higher macro-F1.
+
+    Returns ``lower``, ``upper`` and the validation numbers at that band: ``deferred`` (share left
+    to the full model), ``macro_f1``, ``full_macro_f1``, ``precision`` (of the trusted).
     """
-    labels = np.unique(np.concatenate([truth, full_guess, fast_guess]).astype(str))
+    labels, codes = np.unique(
+        np.concatenate([truth, fast_guess, full_guess]).astype(str), return_inverse=True
+    )
+    n = len(truth)
+    y, fast_codes, full_codes = codes[:n], codes[n : 2 * n], codes[2 * n :]
 
-    def macro(guess: np.ndarray) -> float:
-        return float(f1_score(truth, guess, labels=labels, average="macro", zero_division=0))
+    def macro_f1(guess: np.ndarray) -> float:
+        k = len(labels)
+        tp = np.bincount(y[guess == y], minlength=k)
+        predicted, actual = np.bincount(guess, minlength=k), np.bincount(y, minlength=k)
+        present = (predicted + actual) > 0
+        return float((2 * tp[present] / (predicted[present] + actual[present])).mean())
 
-    full_f1 = macro(full_guess)
-    best = (float("inf"), {"coverage": 0.0, "macro_f1": full_f1, "full_macro_f1": full_f1, "precision": 1.0})
-    candidates = np.unique(np.quantile(confidence, np.linspace(0.0, 1.0, 201), method="higher"))
-    for threshold in candidates[::-1]:  # from the strictest down: keep the lowest that qualifies
-        sure = (confidence >= threshold) & in_scope
-        if not sure.any():
-            continue
-        precision = float((fast_guess[sure] == truth[sure]).mean())
-        cascade_f1 = macro(np.where(sure, fast_guess, full_guess))
-        if precision >= precision_target and cascade_f1 >= full_f1 - tolerance:
-            best = (
-                float(threshold),
-                {
-                    "coverage": float(sure.mean()),
-                    "macro_f1": cascade_f1,
-                    "full_macro_f1": full_f1,
-                    "precision": precision,
-                },
-            )
-    return best
+    def precision(guess: np.ndarray, trusted: np.ndarray) -> float:
+        return float((guess[trusted] == y[trusted]).mean()) if trusted.any() else 1.0
+
+    full_f1, full_precision = macro_f1(full_codes), precision(full_codes, full_trusted)
+    needed = min(precision_target, full_precision)
+    bounds = np.unique(
+        np.r_[0.0, np.quantile(confidence, np.linspace(0.0, 1.0, steps + 1), method="higher"), np.inf]
+    )
+    best: tuple[float, float, float, float] | None = None  # (deferred, -f1, lower, upper)
+    stats: dict[str, float] = {}
+    for i, lower in enumerate(bounds):
+        for upper in bounds[i:]:
+            deferred = (confidence >= lower) & (confidence < upper)
+            share = float(deferred.mean())
+            if best is not None and share > best[0]:
+                continue
+            guess = np.where(deferred, full_codes, fast_codes)
+            f1 = macro_f1(guess)
+            kept = precision(guess, np.where(deferred, full_trusted, fast_trusted))
+            if f1 < full_f1 - tolerance or kept < needed:
+                continue
+            if best is None or (share, -f1) < best[:2]:
+                best = (share, -f1, float(lower), float(upper))
+                stats = {"deferred": share, "macro_f1": f1, "full_macro_f1": full_f1, "precision": kept}
+    assert best is not None  # [0, inf) is the full model itself: it always qualifies
+    return best[2], best[3], stats
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:

@@ -298,6 +298,10 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_default_embedder", None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("calibrate", True)  # models pickled before the parameter existed were calibrated
+        super().__setstate__(state)
+
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
             return None
@@ -497,7 +501,12 @@ def train_classifier(
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
     report("final fit on train + validation", total_fits)
-    cascade_params = attach_cascade(final, train, validation, train_val, guess, config, static_encoder)
+    trusted = proba.max(axis=1) >= threshold  # what the full model would not flag needs_review
+    if similarity is not None and floor > -1.0:
+        trusted &= similarity >= floor
+    cascade_params = attach_cascade(
+        final, train, validation, train_val, guess, trusted, config, static_encoder, choose_threshold
+    )
     params = {
         "features": chosen.features,
         "model": model,
