@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -19,9 +19,6 @@ from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import claim_outputs
 from voc.workspace import Workspace
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # pandas, rich tables and the stages are imported inside the commands: `voc --help` stays fast.
 app = typer.Typer(
