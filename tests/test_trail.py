@@ -213,3 +213,18 @@ def test_a_default_voc_tag_run_prints_no_library_log_line(
     noise = [line for line in lines if LIBRARY_LINE.search(line)]
     assert not noise, "library output on the terminal of a default voc tag run:\n" + "".join(noise)
     assert any("tagged 12" in line for line in lines), lines
+
+
+def test_one_workspace_s_store_does_not_leak_into_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voc.tracking import configure_uri
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first, second = Workspace(tmp_path / "a"), Workspace(tmp_path / "b")
+    assert configure_uri(first) == f"sqlite:///{first.mlflow_db}"
+    # a second command in the same process (the app, a test) uses its own workspace's store
+    assert second.tracking_uri == f"sqlite:///{second.mlflow_db}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example:5000")
+    configure_uri(first)
+    assert second.tracking_uri == "http://mlflow.example:5000"  # a server the user named is kept
