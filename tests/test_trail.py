@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,7 +139,11 @@ def test_a_model_with_a_cascade_is_scored_through_it_as_it_is_served() -> None:
 
 @pytest.mark.slow  # exports MiniLM to int8 ONNX and trains on its embeddings (about a minute)
 def test_registered_metrics_of_an_int8_model_are_computed_with_int8(
-    workspace: Workspace, tmp_path: Path, embedder: object, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace,
+    tmp_path: Path,
+    embedder: object,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import mlflow
 
@@ -178,6 +183,19 @@ def test_registered_metrics_of_an_int8_model_are_computed_with_int8(
     # ...which the torch embeddings would not have given: the test tells the backends apart.
     as_torch = served.set_params(embedder=embedder).decide(texts)
     assert np.abs(as_torch["confidence"].to_numpy() - logged["confidence"].to_numpy()).max() > 1e-4
+
+    # `voc --workspace W tag` caches the served model's ONNX export in W, whatever $VOC_WORKSPACE says
+    shutil.rmtree(workspace.onnx_cache)
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "elsewhere"))
+    new = labelled_contacts(per_class=2, seed=1, pii=False).drop(columns="label")
+    new["created_at"] = "2026-11-20T10:00:00Z"
+    new.to_csv(tmp_path / "new.csv", index=False)
+    tagged = tmp_path / "tagged.parquet"
+    argv = ["--workspace", str(workspace.root), "tag", str(tmp_path / "new.csv"), "--out", str(tagged)]
+    argv += ["--model", "models:/rc@champion"]
+    assert main(argv) == 0
+    assert len(pd.read_parquet(tagged)) == len(new)
+    assert any(workspace.onnx_cache.rglob("*.onnx")) and not (tmp_path / "elsewhere").exists()
 
 
 LIBRARY_LINE = re.compile(
