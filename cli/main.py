@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -155,6 +157,7 @@ def _register() -> None:
 
 
 _STATE: dict[str, Any] = {"debug": False, "workspace": None}
+INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,9 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     _register()
     before = os.environ.get(WORKSPACE_VARIABLE)
+    previous_handler = _stop_on_sigterm()
     try:
         return _run(argv)
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
         if before is None:
             os.environ.pop(WORKSPACE_VARIABLE, None)
         else:
@@ -175,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     try:
-        app(args=argv, prog_name="voc", standalone_mode=False)
+        # Typer hands back an exit code instead of exiting: Ctrl-C (or SIGTERM) comes back as 130.
+        code = app(args=argv, prog_name="voc", standalone_mode=False)
+        if code == INTERRUPTED:
+            typer.echo("interrupted", err=True)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
@@ -199,6 +210,22 @@ def _run(argv: list[str] | None) -> int:
     except Exception as exc:  # a bug: one line here, the traceback in a log file or with --debug
         return _unexpected(exc)
     return 0
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (a scheduler, `kill`, a container stop) stops a command as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process without unwinding: the MLflow run of a killed
+    `voc train` stayed RUNNING forever and output claims stayed held. As an exception, every
+    ``with`` block closes: the run ends as KILLED, claims are released, partial files removed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None  # handlers can only be set from the main thread (main() called from a worker)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _unexpected(exc: Exception) -> int:

@@ -246,3 +246,28 @@ def test_one_workspace_s_store_does_not_leak_into_the_next(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example:5000")
     configure_uri(first)
     assert second.tracking_uri == "http://mlflow.example:5000"  # a server the user named is kept
+
+
+def test_a_terminated_training_ends_its_mlflow_run(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kill <pid>` (SIGTERM) in the middle of the fit: the run ends as failed, not RUNNING forever."""
+    import os
+    import signal
+
+    import mlflow
+
+    import training.classifier
+
+    def terminated(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(training.classifier, "train_classifier", terminated)
+    source = tmp_path / "labelled.csv"
+    labelled_contacts(per_class=12, pii=False).to_csv(source, index=False)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["train", str(source), "--features", "tfidf"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    runs = mlflow.search_runs(search_all_experiments=True, output_format="list")
+    assert [run.info.status for run in runs] == ["FAILED"]
+    assert signal.getsignal(signal.SIGTERM) is before  # the caller's handler is back
