@@ -141,11 +141,14 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     decided = result.model.decide(
         ["the box arrived crushed and the glass is broken", "what time is it on Mars", "ok"]
     )
-    assert list(decided.columns) == ["root_cause", "confidence", "needs_review"]
+    assert list(decided.columns) == ["root_cause", "confidence", "needs_review", "review_reason", "language"]
     assert decided.loc[0, "root_cause"] == "damaged_in_transit"
-    assert not decided.loc[0, "needs_review"]
-    # A gibberish text is still given a best guess, but flagged for review.
+    assert not decided.loc[0, "needs_review"] and decided.loc[0, "review_reason"] == ""
+    assert decided.loc[0, "language"] == "en"
+    # A gibberish text is still given a best guess, but flagged for review, with the reason why.
     assert decided.loc[1:, "needs_review"].all()
+    assert decided.loc[1, "review_reason"] in ("low_confidence", "out_of_scope")
+    assert decided.loc[2, "review_reason"] == "uninformative" and decided.loc[2, "confidence"] == 0.0
     assert decided["root_cause"].notna().all()
 
 
@@ -168,10 +171,9 @@ def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     # A text seen in training is its own nearest neighbour; a class centroid would be below 1.
     assert similarity[0] > 0.99 and similarity[1] < 0.5
     model.set_threshold(0.0, similarity_floor=0.6)
-    assert model.decide([reference_text, "what is the capital of France"])["needs_review"].tolist() == [
-        False,
-        True,
-    ]
+    decided = model.decide([reference_text, "what is the capital of France"])
+    assert decided["needs_review"].tolist() == [False, True]
+    assert decided["review_reason"].tolist() == ["", "out_of_scope"]
 
 
 @pytest.mark.slow
@@ -229,7 +231,7 @@ def test_few_labelled_rows_choose_logistic_regression() -> None:
     training = build_training_set(labelled_contacts(per_class=12, pii=False))
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
     assert result.params["model"] == "logreg"
-    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 3)
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 5)
 
 
 def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:

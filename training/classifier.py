@@ -8,7 +8,7 @@ scored afterwards (:mod:`training.evaluate`).
 
 :class:`RootCauseClassifier` is a scikit-learn estimator on texts (already prepared and redacted):
 ``fit(texts, y)``, ``predict_proba(texts)``, ``predict(texts)`` and ``decide(texts)`` (best guess,
-confidence, needs_review).
+confidence, needs_review and its reason: :data:`voc.contracts.tagged.REVIEW_REASONS`).
 """
 
 from __future__ import annotations
@@ -31,9 +31,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, screen
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
+
+_LANGUAGES = Constraint(
+    lambda v: isinstance(v, tuple) and bool(v) and all(isinstance(c, str) for c in v),
+    "a non-empty tuple of ISO 639-1 codes",
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +140,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
+    languages : tuple of str
+        Languages the encoder understands (``EmbedConfig.languages``); :meth:`decide` flags
+        contacts in any other language (``review_reason="language"``, :mod:`nlp.screen`).
+    min_content_words : int
+        :meth:`decide` flags contacts with fewer content words ``uninformative`` (0: never).
 
     Attributes
     ----------
@@ -161,6 +172,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "similarity_floor": number(-1.0),
         "max_references_per_class": integer(1),
         "embedder": has_methods("encode"),
+        "languages": _LANGUAGES,
+        "min_content_words": integer(0),
     }
 
     def __init__(
@@ -173,6 +186,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity_floor: float = -1.0,
         max_references_per_class: int = 1000,
         embedder: Any = None,
+        languages: tuple[str, ...] = ("en",),
+        min_content_words: int = MIN_CONTENT_WORDS,
     ) -> None:
         self.features = features
         self.model = model
@@ -182,6 +197,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.similarity_floor = similarity_floor
         self.max_references_per_class = max_references_per_class
         self.embedder = embedder
+        self.languages = languages
+        self.min_content_words = min_content_words
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -228,10 +245,20 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
         """Flag of shape (n_contacts,): confidence below ``threshold_`` or far from every example."""
-        flags = proba.max(axis=1) < self.threshold_ if len(proba) else np.zeros(0, dtype=bool)
+        return np.asarray(self.review_reasons(proba, similarity) != "", dtype=bool)
+
+    def review_reasons(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
+        """Why each contact needs review, by the scores alone: object array of shape (n_contacts,).
+
+        ``"out_of_scope"`` (far from every reference example), else ``"low_confidence"``
+        (confidence below ``threshold_``), else ``""``.
+        """
+        reasons = np.full(len(proba), "", dtype=object)
+        if len(proba):
+            reasons[proba.max(axis=1) < self.threshold_] = "low_confidence"
         if similarity is not None and self.similarity_floor_ > -1.0:
-            flags = flags | (similarity < self.similarity_floor_)
-        return np.asarray(flags, dtype=bool)
+            reasons[similarity < self.similarity_floor_] = "out_of_scope"
+        return reasons
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities of shape (n_contacts, n_classes), columns in ``classes_`` order."""
@@ -245,10 +272,28 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])
 
     def decide(self, texts: Sequence[str]) -> pd.DataFrame:
-        """``root_cause`` (best guess), ``confidence`` (top probability), ``needs_review``."""
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason`` and ``language``.
+
+        ``root_cause`` is the best guess and ``confidence`` its probability, except for contacts
+        the model cannot read (``review_reason`` ``uninformative`` or ``language``, see
+        :mod:`nlp.screen`), whose confidence is 0: a guess from words the encoder does not
+        understand is no evidence. The other reasons are those of :meth:`review_reasons`.
+        """
+        texts = [str(t) for t in texts]
         proba, similarity = self.scores(texts)
         out = decisions(proba, self.classes_, self.threshold_)
-        out["needs_review"] = self.needs_review(proba, similarity)
+        reasons = self.review_reasons(proba, similarity)
+        settings = ScreenConfig(
+            languages=tuple(getattr(self, "languages", ("en",))),  # models pickled before languages
+            min_content_words=getattr(self, "min_content_words", MIN_CONTENT_WORDS),
+        )
+        screened = screen(texts, settings, detector=self._language_detector())
+        unread = (screened["review_reason"] != "").to_numpy()
+        reasons[unread] = screened["review_reason"].to_numpy()[unread]
+        out.loc[unread, "confidence"] = 0.0
+        out["needs_review"] = reasons != ""
+        out["review_reason"] = reasons
+        out["language"] = screened["language"].to_numpy()
         return out
 
     def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
@@ -267,7 +312,15 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state = dict(self.__dict__)
         state["embedder"] = None
         state.pop("_default_embedder", None)
+        state.pop("_detector", None)  # Lingua's loaded models: rebuilt on first use
         return state
+
+    def _language_detector(self) -> Any:
+        if getattr(self, "_detector", None) is None:
+            from nlp.language import LanguageDetector
+
+            self._detector = LanguageDetector()
+        return self._detector
 
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
@@ -447,6 +500,8 @@ def train_classifier(
         threshold=threshold,
         similarity_floor=floor,
         embedder=embedder,
+        # The languages the encoder understands are part of its configuration (nlp.embed).
+        languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
     params = {
@@ -460,6 +515,8 @@ def train_classifier(
         "threshold": threshold,
         "novelty_quantile": config.novelty_quantile,
         "similarity_floor": floor,
+        "languages": ",".join(final.languages),
+        "min_content_words": final.min_content_words,
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,
