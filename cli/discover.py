@@ -13,7 +13,14 @@ from voc.errors import InputError
 
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
-WRITTEN = ("assignments.parquet", "themes.parquet", "themes.csv", "quarantine.parquet", "quarantine.csv")
+WRITTEN = (
+    "assignments.parquet",
+    "themes.parquet",
+    "themes.csv",
+    "languages.csv",
+    "quarantine.parquet",
+    "quarantine.csv",
+)
 EPILOG = (
     "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
     "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
@@ -46,8 +53,9 @@ def discover(
 
     Writes OUT/assignments.parquet (contact_id, theme_id, probability; unassigned = -1),
     OUT/themes.parquet (with centroids) and a spreadsheet-safe OUT/themes.csv (theme_id, parent_id,
-    size, keywords, exemplars, is_new, label), OUT/quarantine.parquet/.csv, and logs an MLflow run.
-    Only redacted text reaches the outputs.
+    size, keywords, exemplars, is_new, label), OUT/languages.csv (contacts per language; those in a
+    language the encoder does not understand are kept out of the themes), OUT/quarantine.parquet/.csv,
+    and logs an MLflow run. Only redacted text reaches the outputs.
     """
     from nlp.discovery import DiscoveryConfig, run_discovery
     from voc.outputs import Output, claim_outputs
@@ -77,6 +85,10 @@ def discover(
         f"{result.n_themes} themes ({result.n_new} new), coverage {result.coverage:.1%} "
         f"-> {result.themes_csv}; MLflow run {result.run_id}"
     )
+    if result.other_languages:
+        listed = ", ".join(f"{lang} {n:,}" for lang, n in result.other_languages.items())
+        n = result.n_other_language
+        typer.echo(f"{n:,} contacts in other languages kept out of the themes: {listed}")
 
 
 def load_previous(target: str) -> pd.DataFrame:

@@ -8,6 +8,10 @@ of ``previous_themes`` they match (:func:`~nlp.themes.match_previous`). It write
 - ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
   and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
+- ``languages.csv``: contacts per language (``language, contacts, clustered``). Contacts in a
+  language the encoder does not understand (``EmbedConfig.languages``; :mod:`nlp.language`) are
+  kept out of the themes: English MiniLM would group them by their foreign look, not their
+  meaning. They are in ``assignments.parquet`` with ``theme_id = -1`` and counted here;
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
 
@@ -19,19 +23,20 @@ Only redacted text reaches these files and the MLflow run (experiment ``voc-them
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from nlp.embed import EmbedConfig, Embedder
+from nlp.language import LanguageDetector
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
 from nlp.themes import ThemeModel, cluster_quality, match_previous, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
-from voc.contracts.themes import write_assignments, write_themes
+from voc.contracts.themes import UNASSIGNED, write_assignments, write_themes
 from voc.errors import InputError
 from voc.files import write_table
 from voc.tracking import use_experiment
@@ -93,7 +98,7 @@ class DiscoveryResult:
     n_contacts, n_themes, n_new : int
         Contacts clustered, themes found, and themes that matched no previous theme.
     coverage : float
-        Share of the contacts assigned to a theme.
+        Share of the clustered contacts assigned to a theme.
     silhouette : float
         Cosine silhouette of the assigned contacts (NaN with fewer than two themes).
     seconds : float
@@ -102,6 +107,8 @@ class DiscoveryResult:
         The spreadsheet of themes.
     run_id : str
         The MLflow run.
+    other_languages : dict of str to int
+        Contacts kept out of the themes per language they are written in (ISO 639-1 code).
     """
 
     counts: Counts
@@ -113,6 +120,12 @@ class DiscoveryResult:
     seconds: float
     themes_csv: Path
     run_id: str
+    other_languages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_other_language(self) -> int:
+        """Contacts kept out of the themes because of their language."""
+        return sum(self.other_languages.values())
 
     def metrics(self) -> dict[str, float]:
         """The numbers logged to MLflow (NaN ones left out by the logger)."""
@@ -123,6 +136,7 @@ class DiscoveryResult:
             "coverage": self.coverage,
             "silhouette": self.silhouette,
             "seconds": self.seconds,
+            "n_other_language": float(self.n_other_language),
         }
 
 
@@ -137,6 +151,7 @@ def run_discovery(
     previous_themes: pd.DataFrame | None = None,
     experiment: str = EXPERIMENT,
     dayfirst: bool | None = None,
+    embed_config: EmbedConfig | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
 
@@ -158,6 +173,9 @@ def run_discovery(
     dayfirst : bool, optional
         Read ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided from
         the file's own dates.
+    embed_config : EmbedConfig, optional
+        The encoder and the languages it understands (default: MiniLM, English); its cache folder
+        is the workspace's.
 
     Raises
     ------
@@ -172,28 +190,38 @@ def run_discovery(
     write_table(quarantine, out / "quarantine.parquet")
     write_table(quarantine, out / "quarantine.csv")
     contacts = prepare_contacts(validated.accepted)
-    texts = contacts["clean_text"].fillna("").astype(str).tolist()
+    all_texts = contacts["clean_text"].fillna("").astype(str).tolist()
+    embed_config = replace(embed_config or EmbedConfig(), cache_dir=workspace.embedding_cache)
+    language = LanguageDetector().detect(all_texts, prefer=embed_config.languages)
+    readable = np.asarray([code in ("", *embed_config.languages) for code in language], dtype=bool)
+    texts = [t for t, keep in zip(all_texts, readable, strict=True) if keep]
     if len(texts) < 2 * config.min_theme_size:
         raise InputError(
-            f"{input}: only {len(texts)} accepted contacts ({validated.counts.summary()}); discovery "
+            f"{input}: only {len(texts)} accepted contacts in {', '.join(embed_config.languages)} "
+            f"({validated.counts.summary()}; {int((~readable).sum())} in other languages); discovery "
             f"needs at least {2 * config.min_theme_size} (lower --min-theme-size or add contacts)"
         )
     workspace.ensure()
-    embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
+    embedder = Embedder(embed_config)
     embeddings = embedder.encode(texts)
 
     model = config.model().fit(embeddings, texts)
     matched = match_previous(model.themes_, previous_themes, config.match_threshold)
     labels = relabel(model.labels_, matched.id_map)
     themes = matched.themes.drop(columns=["match_similarity"])
+    theme_ids = np.full(len(all_texts), UNASSIGNED, dtype="int64")
+    theme_ids[readable] = labels
+    probability = np.zeros(len(all_texts), dtype="float32")
+    probability[readable] = model.probabilities_
     assignments = pd.DataFrame(
         {
             "contact_id": contacts["contact_id"].astype(str).to_numpy(),
-            "theme_id": labels.astype("int64"),
-            "probability": model.probabilities_.astype("float32"),
+            "theme_id": theme_ids,
+            "probability": probability,
         }
     )
     write_assignments(assignments, out)
+    write_table(language_counts(language, readable), out / "languages.csv")
     write_themes(themes, out)
     csv_path = write_table(themes_sheet(themes), out / "themes.csv")
     result = DiscoveryResult(
@@ -206,8 +234,18 @@ def run_discovery(
         seconds=time.perf_counter() - started,
         themes_csv=csv_path,
         run_id="",
+        other_languages={str(k): int(v) for k, v in pd.Series(language[~readable]).value_counts().items()},
     )
-    return replace(result, run_id=_log_run(workspace, experiment, config, embedder.model_id, input, result))
+    run_id = _log_run(workspace, experiment, config, embedder.model_id, embed_config.languages, input, result)
+    return replace(result, run_id=run_id)
+
+
+def language_counts(language: np.ndarray, clustered: np.ndarray) -> pd.DataFrame:
+    """Contacts per language (``""``: no letters to tell), and whether they were clustered."""
+    frame = pd.DataFrame({"language": language.astype(str), "clustered": clustered})
+    counts = frame.groupby(["language", "clustered"]).size().rename("contacts").reset_index()
+    counts = counts.sort_values("contacts", ascending=False, kind="stable")
+    return counts[["language", "contacts", "clustered"]].reset_index(drop=True)
 
 
 def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:
@@ -223,6 +261,7 @@ def _log_run(
     experiment: str,
     config: DiscoveryConfig,
     embedding_model: str,
+    languages: tuple[str, ...],
     input: Path,
     result: DiscoveryResult,
 ) -> str:
@@ -239,6 +278,7 @@ def _log_run(
                 "match_threshold": config.match_threshold,
                 "seed": config.seed,
                 "embedding_model": embedding_model,
+                "languages": ",".join(languages),
             }
         )
         mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
