@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from training.classifier import RootCauseClassifier, TrainConfig, choose_threshold, train_classifier
+from training.abstention import choose_threshold
+from training.classifier import RootCauseClassifier, TrainConfig, train_classifier
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from voc.errors import InputError
@@ -106,12 +107,13 @@ def test_missing_label_column_names_the_file(labelled_csv: Path) -> None:
         load_training_set(labelled_csv, label_column="cause")
 
 
-def test_threshold_is_the_lowest_that_meets_the_precision_target() -> None:
+def test_threshold_cuts_in_the_middle_of_the_gap_that_meets_the_precision_target() -> None:
     confidence = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
     correct = np.array([True, True, True, True, False, True, False])
 
-    assert choose_threshold(confidence, correct, 0.80) == pytest.approx(0.6)
-    assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.8)
+    assert choose_threshold(confidence, correct, 0.80) == pytest.approx(0.55)
+    assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.75)
+    assert choose_threshold(confidence, np.ones(7, dtype=bool), 0.9) == pytest.approx(0.25)
     assert choose_threshold(confidence, np.zeros(7, dtype=bool), 0.9) > 1.0
 
 
@@ -220,7 +222,7 @@ def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str)
 
 
 @pytest.mark.parametrize(
-    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 0.7}]
+    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 1.0}]
 )
 def test_train_config_rejects_bad_settings(bad: dict) -> None:
     with pytest.raises(ValueError):

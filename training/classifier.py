@@ -32,6 +32,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, screen
+from training.abstention import choose_floor, choose_threshold
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -74,8 +75,12 @@ class TrainConfig:
     embedding_weight : float
         Scale of the unit-length embedding block next to the TF-IDF blocks (``both``).
     novelty_quantile : float
-        Out of scope: contacts less similar to every reference training example than this share
-        of the validation contacts are flagged ``needs_review`` (embedding features only; 0 turns it off).
+        Out of scope: the share of simulated out-of-scope contacts to flag (embedding features
+        only; 0 turns it off). Each validation contact is scored against the reference examples
+        of the *other* classes only, as if its own class had never been labelled; the novelty
+        floor is this quantile of those similarities (:func:`choose_floor`). Anchored on unseen
+        classes, not on how close in-scope validation contacts are to their own class, it does not
+        flag every rewording of a known cause when the training phrasings are near-duplicates.
     min_examples_per_label : int
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
@@ -86,7 +91,7 @@ class TrainConfig:
     model: ModelChoice = "auto"
     C: tuple[float, ...] = (0.3, 1.0, 3.0)
     embedding_weight: float = 2.0
-    novelty_quantile: float = 0.05
+    novelty_quantile: float = 0.45
     precision_target: float = 0.90
     test_size: float = 0.2
     validation_size: float = 0.2
@@ -102,8 +107,8 @@ class TrainConfig:
             raise ValueError(f"C must be a non-empty tuple of positive numbers, got {self.C!r}")
         if self.embedding_weight <= 0:
             raise ValueError(f"embedding_weight must be > 0, got {self.embedding_weight}")
-        if not 0.0 <= self.novelty_quantile < 0.5:
-            raise ValueError(f"novelty_quantile must be in [0, 0.5), got {self.novelty_quantile}")
+        if not 0.0 <= self.novelty_quantile < 1.0:
+            raise ValueError(f"novelty_quantile must be in [0, 1), got {self.novelty_quantile}")
         if not 0.0 < self.precision_target <= 1.0:
             raise ValueError(f"precision_target must be in (0, 1], got {self.precision_target}")
         for name in ("test_size", "validation_size"):
@@ -155,6 +160,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     references_ : ndarray of shape (n_references, dim), float16, or None
         Unit-length embeddings of (up to ``max_references_per_class`` per class) training examples
         with positive weight, for the out-of-scope check; ``None`` without embeddings.
+    reference_labels_ : ndarray of shape (n_references,) or None
+        The class of each reference example.
     threshold_ : float
         Abstention threshold in use: ``threshold``, or what :meth:`set_threshold` chose.
     similarity_floor_ : float
@@ -221,8 +228,14 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = self._new_estimator(labels).fit(X, labels, sample_weight=weights)
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         self.references_: np.ndarray | None = None
+        self.reference_labels_: np.ndarray | None = None
         if embeddings is not None:
-            self.references_ = _references(embeddings, labels, weights, self.max_references_per_class)
+            rows = _reference_rows(labels, weights, self.max_references_per_class)
+            chosen = embeddings[rows]
+            self.references_ = (chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)).astype(
+                np.float16
+            )
+            self.reference_labels_ = labels[rows]
         self.threshold_ = float(self.threshold)
         self.similarity_floor_ = float(self.similarity_floor)
         return self
@@ -367,35 +380,6 @@ def decisions(proba: np.ndarray, classes: np.ndarray, threshold: float) -> pd.Da
     )
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, precision_target: float) -> float:
-    """Lowest confidence threshold whose kept predictions reach ``precision_target``.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n,)
-        Top probability of each validation prediction.
-    correct : ndarray of bool, shape (n,)
-        Whether each prediction was right.
-
-    Returns
-    -------
-    float
-        Predictions with ``confidence >= threshold`` are trusted; ``1.0 + 1e-9`` (abstain on
-        everything) when no threshold reaches the target.
-    """
-    order = np.argsort(-confidence, kind="stable")
-    conf = confidence[order]
-    hits = np.cumsum(correct[order].astype(float))
-    kept = np.arange(1, len(conf) + 1)
-    precision = hits / kept
-    # Only cut between distinct confidences, so that ties are all kept or all dropped.
-    last_of_value = np.r_[conf[1:] != conf[:-1], True]
-    ok = np.flatnonzero((precision >= precision_target) & last_of_value)
-    if len(ok) == 0:
-        return 1.0 + 1e-9
-    return float(conf[ok[-1]])
-
-
 @dataclass
 class TrainResult:
     """What :func:`train_classifier` produced.
@@ -484,14 +468,12 @@ def train_classifier(
             consider(winner, c)
     assert best is not None
     chosen = best[1]
-    proba, similarity = chosen.scores(validation["clean_text"])
+    proba, _ = chosen.scores(validation["clean_text"])
     guess = chosen.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
-    floor = -1.0
-    if similarity is not None and config.novelty_quantile > 0:
-        floor = float(np.quantile(similarity, config.novelty_quantile))
+    floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
     final = RootCauseClassifier(
         features=chosen.features,
         model=model,
@@ -537,18 +519,14 @@ def train_classifier(
     )
 
 
-def _references(
-    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, per_class: int
-) -> np.ndarray:
-    """Unit-length embeddings of up to ``per_class`` positively weighted examples of each class."""
+def _reference_rows(labels: np.ndarray, weights: np.ndarray, per_class: int) -> np.ndarray:
+    """Rows of up to ``per_class`` positively weighted examples of each class (a seeded sample)."""
     rng = np.random.default_rng(0)
     keep = []
     for label in np.unique(labels):
         rows = np.flatnonzero((labels == label) & (weights > 0))
         keep.append(rows if len(rows) <= per_class else np.sort(rng.choice(rows, per_class, replace=False)))
-    chosen = embeddings[np.concatenate(keep)]
-    chosen = chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)
-    return chosen.astype(np.float16)
+    return np.concatenate(keep)
 
 
 def _nearest_similarity(embeddings: np.ndarray, references: np.ndarray, block: int = 4096) -> np.ndarray:
