@@ -158,6 +158,40 @@ def test_unclear_contacts_are_flagged_for_review(registered: str) -> None:
     assert tagged["root_cause"].notna().all()
 
 
+@pytest.mark.slow
+def test_voc_tag_says_why_each_contact_needs_review(registered: str, tmp_path: Path) -> None:
+    texts = {
+        "clear": "another seller has it for half the price so please cancel",
+        "german": "Ich habe die Ware vor drei Wochen zurückgeschickt und noch immer kein Geld erhalten.",
+        "french": "Le colis est arrivé complètement écrasé et le contenu est cassé.",
+        "remark": "Very good, thanks!",
+        "ok": "Ok",
+        "gibberish": "qwerty zxcv",
+    }
+    source = tmp_path / "new.csv"
+    pd.DataFrame({"contact_id": list(texts), "text": list(texts.values())}).to_csv(source, index=False)
+    out = tmp_path / "tagged.parquet"
+
+    assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
+
+    tagged = pd.read_parquet(out).set_index("contact_id")
+    assert tagged["review_reason"].to_dict() == {
+        "clear": "",
+        "german": "language",
+        "french": "language",
+        "remark": "uninformative",
+        "ok": "uninformative",
+        "gibberish": "low_confidence",
+    }
+    assert tagged["language"].to_dict() == {
+        "clear": "en", "german": "de", "french": "fr", "remark": "", "ok": "", "gibberish": "en"
+    }
+    assert (tagged["needs_review"] == (tagged["review_reason"] != "")).all()
+    # Nothing the model could not read gets a confident root cause.
+    unread = tagged["review_reason"].isin(["language", "uninformative"])
+    assert (tagged.loc[unread, "confidence"] == 0.0).all()
+
+
 def test_bad_model_uri_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
