@@ -14,6 +14,7 @@ from label_data import make_contacts, make_themes_dir
 from test_classifier import PLANTED_EMAIL, labelled_contacts
 
 from cli.main import main
+from reports.languages import language_mix, unread_by_market
 from training.classifier import TrainConfig, train_classifier
 from training.dataset import build_training_set
 from training.evaluate import evaluate
@@ -169,7 +170,10 @@ def test_voc_tag_says_why_each_contact_needs_review(registered: str, tmp_path: P
         "gibberish": "qwerty zxcv",
     }
     source = tmp_path / "new.csv"
-    pd.DataFrame({"contact_id": list(texts), "text": list(texts.values())}).to_csv(source, index=False)
+    markets = ["FR", "DE", "FR", "UK", "UK", "UK"]
+    pd.DataFrame({"contact_id": list(texts), "text": list(texts.values()), "market": markets}).to_csv(
+        source, index=False
+    )
     out = tmp_path / "tagged.parquet"
 
     assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
@@ -184,12 +188,22 @@ def test_voc_tag_says_why_each_contact_needs_review(registered: str, tmp_path: P
         "gibberish": "low_confidence",
     }
     assert tagged["language"].to_dict() == {
-        "clear": "en", "german": "de", "french": "fr", "remark": "", "ok": "", "gibberish": "en"
+        "clear": "en",
+        "german": "de",
+        "french": "fr",
+        "remark": "",
+        "ok": "",
+        "gibberish": "en",
     }
     assert (tagged["needs_review"] == (tagged["review_reason"] != "")).all()
     # Nothing the model could not read gets a confident root cause.
     unread = tagged["review_reason"].isin(["language", "uninformative"])
     assert (tagged.loc[unread, "confidence"] == 0.0).all()
+    # What the report can show per market: the language mix and the share never understood.
+    mix = language_mix(tagged.reset_index())
+    assert mix.loc[mix["market"] == "FR", ["language", "contacts"]].values.tolist() == [["en", 1], ["fr", 1]]
+    shares = unread_by_market(tagged.reset_index()).set_index("market")["unread_share"].to_dict()
+    assert shares == {"DE": 1.0, "FR": 0.5, "UK": pytest.approx(2 / 3)}
 
 
 def test_bad_model_uri_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
