@@ -279,3 +279,20 @@ def test_bad_sample_weights_are_an_input_error(tmp_path: Path, bad: str) -> None
 
     with pytest.raises(InputError, match="'weight' must hold sample weights"):
         load_training_set(path, label_column="label")
+
+
+def test_the_encoders_languages_are_configuration() -> None:
+    from nlp.embed import EmbedConfig
+
+    contacts = labelled_contacts(per_class=6, pii=False)
+    german = "Ich habe die Ware vor drei Wochen zurückgeschickt und noch immer kein Geld erhalten."
+    reasons = {}
+    for languages in (("en",), ("en", "de")):
+        model = RootCauseClassifier(features="tfidf", model="logreg", languages=languages)
+        model.fit(contacts["text"], contacts["label"])
+        reasons[languages] = model.decide([german]).loc[0, ["review_reason", "language"]].tolist()
+    assert reasons[("en",)] == ["language", "de"]
+    assert reasons[("en", "de")][1] == "de" and reasons[("en", "de")][0] != "language"
+    assert EmbedConfig(languages=("en", "de")).languages == ("en", "de")
+    with pytest.raises(ValueError, match="languages must be a non-empty subset"):
+        EmbedConfig(languages=("tlh",))
