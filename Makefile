@@ -52,12 +52,13 @@ demo: setup ## Whole pipeline on synthetic data: synth, validate, discover, labe
 	$(VOC) data demo-label $(SHEET) --themes $(THEMES) --ground-truth $(RAW)/ground_truth.parquet
 	$(VOC) label import $(SHEET) --themes $(THEMES) --who demo
 	$(VOC) label dataset --themes $(THEMES) --contacts $(INTERIM)/contacts.parquet --out $(PROCESSED)/labelled.parquet --min-per-label 5
-	$(VOC) train $(PROCESSED)/labelled.parquet --label-column label --taxonomy data/taxonomy.yaml --register-as $(MODEL_NAME)
+	$(VOC) train $(PROCESSED)/labelled.parquet --taxonomy data/taxonomy.yaml --register-as $(MODEL_NAME)
 	$(VOC) tag $(INTERIM)/contacts.parquet --model models:/$(MODEL_NAME)@champion --out $(PROCESSED)/tagged.parquet
-	$(VOC) report --tagged $(PROCESSED)/tagged.parquet --themes $(THEMES) --orders $(RAW)/orders.parquet --week $(DEMO_WEEK) --out $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)
+	$(VOC) report $(PROCESSED)/tagged.parquet --themes $(THEMES) --orders $(RAW)/orders.parquet --week $(DEMO_WEEK) --out $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)
 	@echo
 	@echo "Weekly report:  $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)/pain_points.html (also .md, .csv, .parquet)"
 	@echo "Theme browser:  $(basename $(SHEET)).html   review sheet: $(SHEET)"
+	@echo "The app:        $(VOC) app   (review and label themes, dashboard; then open http://127.0.0.1:8765)"
 	@echo "MLflow UI:      $(BIN)/mlflow ui --backend-store-uri sqlite:///$(VOC_WORKSPACE)/mlflow.db  (then open http://127.0.0.1:5000)"
 
 test: setup ## Run the whole test suite (slow tests included)

@@ -16,9 +16,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODULES = ("themes", "classifier", "redaction", "tagging", "language", "screening", "shift")
+MODULES = (
+    "themes",
+    "classifier",
+    "redaction",
+    "tagging",
+    "workload",
+    "dashboard",
+    "operations",
+    "labelling",
+    "language",
+    "screening",
+    "shift",
+)
 # Run only when named with --only (slow or one-off measurements).
-OPT_IN = ("backends",)
+OPT_IN = ("backends", "startup")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,8 @@ style, as ``voc train`` does, by today's rule and by ours:
   nearest training example; threshold at the edge of the validation gap;
 - ours (``training.classifier``): floor at the 45% quantile of the similarity of simulated
   out-of-scope contacts (each validation contact against the other classes' examples,
-  :func:`~training.classifier.choose_floor`), threshold in the middle of the gap
-  (:func:`~training.classifier.choose_threshold`).
+  :func:`~training.abstention.choose_floor`), threshold in the middle of the gap
+  (:func:`~training.abstention.choose_threshold`).
 
 Reported: accuracy, share kept (not flagged) and precision of the kept, on the shifted styles
 (target: >= 75% kept at >= 90% precision) and the share of out-of-scope utterances flagged. The

@@ -2,61 +2,79 @@
 
 from __future__ import annotations
 
+import enum
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from cli.options import DayFirst
-from voc.contracts.contacts import validate_contacts
-from voc.contracts.orders import validate_orders
-from voc.contracts.reading import ContractConfig
+from cli.options import DayFirst, VocCommand, VocGroup
 from voc.errors import InputError
-from voc.files import write_table
-from voc.outputs import Output, claim_outputs
 
+# pandas and the contracts are imported inside the commands: `voc --help` stays fast.
 app = typer.Typer(
+    cls=VocGroup,
     help="Validate, generate and summarise contact data.",
     no_args_is_help=True,
-    epilog="Examples:\n\n  voc data validate contacts.csv --out checked/\n\n"
-    "  voc data summary checked/contacts.parquet\n\n"
-    "  voc data synth --contacts 2000 --out /tmp/synth",
+    epilog="Examples:\n\n  voc data synth --weeks 12 --contacts 6000 --out workspace/data/raw\n\n"
+    "  voc data validate workspace/data/raw/contacts.parquet --out workspace/data/interim\n\n"
+    "  voc data summary workspace/data/interim/contacts.parquet",
 )
-console = Console(stderr=True)
 
-Format = Literal["parquet", "csv", "jsonl"]
+
+class TableFormat(enum.StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
 
 
 @app.command(
-    epilog="Examples:\n\n  voc data validate contacts.csv --out checked/\n\n"
+    cls=VocCommand,
+    epilog="Examples:\n\n"
+    "  voc data validate workspace/data/raw/contacts.parquet --out workspace/data/interim\n\n"
     "  voc data validate export.jsonl --text-column body --id-column ticket_id --out checked/\n\n"
-    "  voc data validate orders.csv --orders --out checked/"
+    "  voc data validate workspace/data/raw/orders.parquet --orders --out workspace/data/interim\n\n"
+    "  voc data validate order_events.parquet --events --out checked/",
 )
 def validate(
-    input: Annotated[Path, typer.Argument(help="Contacts (or orders) file: .csv, .parquet or .jsonl.")],
+    input: Annotated[
+        Path, typer.Argument(help="Contacts (or orders, or order events) file: .csv, .parquet or .jsonl.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the accepted rows and the quarantine.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
     max_text_length: Annotated[int, typer.Option(help="Longer texts are quarantined.")] = 20_000,
-    output_format: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", help="Format of the accepted rows.")
+    ] = TableFormat.parquet,
     orders: Annotated[bool, typer.Option("--orders", help="Validate an orders file instead.")] = False,
+    events: Annotated[bool, typer.Option("--events", help="Validate an order-events file instead.")] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Check a file against the contract; write accepted rows and quarantined rows with reasons.
 
-    Writes OUT/contacts.<format> (or OUT/orders.<format>) and OUT/quarantine.parquet plus a
-    spreadsheet-safe OUT/quarantine.csv, and prints read = accepted + quarantined.
+    Writes OUT/contacts.<format> (or OUT/orders.<format>, OUT/order_events.<format>) and
+    OUT/quarantine.parquet plus a spreadsheet-safe OUT/quarantine.csv, and prints
+    read = accepted + quarantined. Order events hold order ids: keep OUT in the raw zone.
     """
-    if output_format not in ("parquet", "csv", "jsonl"):
-        raise typer.BadParameter(f"--format must be parquet, csv or jsonl, not {output_format!r}")
-    name = "orders" if orders else "contacts"
-    written = (f"{name}.{output_format}", "quarantine.parquet", "quarantine.csv")
+    from voc.contracts.contacts import validate_contacts
+    from voc.contracts.events import validate_events
+    from voc.contracts.orders import validate_orders
+    from voc.contracts.reading import ContractConfig
+    from voc.files import write_tables
+    from voc.outputs import Output, claim_outputs
+
+    if orders and events:
+        raise typer.BadParameter("--orders and --events: choose one")
+    name = "orders" if orders else "order_events" if events else "contacts"
+    suffix = TableFormat(output_format).value
+    written = (f"{name}.{suffix}", "quarantine.parquet", "quarantine.csv")
     with claim_outputs([Output.dir(out, *written)], [input], command=f"voc data validate {input}"):
         if orders:
             result = validate_orders(input, dayfirst)
+        elif events:
+            result = validate_events(input, dayfirst)
         else:
             config = ContractConfig(
                 text_column=text_column,
@@ -65,22 +83,39 @@ def validate(
                 dayfirst=dayfirst,
             )
             result = validate_contacts(input, config)
-        accepted_path = write_table(result.accepted, out / f"{name}.{output_format}")
-        write_table(result.quarantine, out / "quarantine.parquet")
-        write_table(result.quarantine, out / "quarantine.csv")
+        # all three or none: accepted rows never appear without their quarantine
+        accepted_path, _, _ = write_tables(
+            [
+                (result.accepted, out / written[0]),
+                (result.quarantine, out / written[1]),
+                (result.quarantine, out / written[2]),
+            ]
+        )
     assert result.counts.reconciles, result.counts
     typer.echo(f"{input}: {result.counts.summary()}")
     typer.echo(f"accepted -> {accepted_path}; quarantine -> {out / 'quarantine.csv'}")
 
 
-@app.command(epilog="Examples:\n\n  voc data summary workspace/data/interim/contacts.parquet")
+@app.command(
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc data summary workspace/data/interim/contacts.parquet\n\n"
+    "  voc data summary export.csv --text-column body --id-column ticket_id",
+)
 def summary(
     input: Annotated[Path, typer.Argument(help="A contacts file: .csv, .parquet or .jsonl.")],
     text_column: Annotated[str, typer.Option(help="Column holding the contact text.")] = "text",
     id_column: Annotated[str, typer.Option(help="Column holding the contact id.")] = "contact_id",
+    dayfirst: DayFirst = None,
 ) -> None:
     """Print what a contacts file holds: rows, weeks, channels, markets, CSAT."""
-    result = validate_contacts(input, ContractConfig(text_column=text_column, id_column=id_column))
+    from rich.console import Console
+    from rich.table import Table
+
+    from voc.contracts.contacts import validate_contacts
+    from voc.contracts.reading import ContractConfig
+
+    config = ContractConfig(text_column=text_column, id_column=id_column, dayfirst=dayfirst)
+    result = validate_contacts(input, config)
     df = result.accepted
     typer.echo(f"{input}: {result.counts.summary()}")
     if df.empty:
@@ -108,12 +143,14 @@ def summary(
 
 
 @app.command(
-    epilog="Examples:\n\n  voc data synth --weeks 12 --contacts 20000 --seed 7 --out workspace/data/raw\n\n"
-    "  voc data synth --contacts 2000 --markets UK,DE --end-week 2026-W10 --out /tmp/synth"
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc data synth --weeks 12 --contacts 6000 --seed 7 --out workspace/data/raw\n\n"
+    "  voc data synth --contacts 2000 --markets UK,DE --end-week 2026-W10 --out /tmp/synth",
 )
 def synth(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for contacts, ground truth, PII, orders, incidents.")
+        Path,
+        typer.Option("--out", help="Folder for contacts, truth, PII, orders, order events, incidents."),
     ],
     contacts: Annotated[int, typer.Option(help="Number of contacts to generate.")] = 6000,
     weeks: Annotated[int, typer.Option(help="ISO weeks covered, ending with --end-week.")] = 12,
@@ -123,12 +160,14 @@ def synth(
         str, typer.Option(help="Comma-separated markets out of UK,DE,FR,ES,US.")
     ] = "UK,DE,FR,ES,US",
 ) -> None:
-    """Generate realistic synthetic contacts and orders with ground truth.
+    """Generate realistic synthetic contacts, orders and order events with ground truth.
 
     Writes OUT/contacts.parquet (the contact contract, no labels), OUT/ground_truth.parquet,
-    OUT/pii.parquet, OUT/orders.parquet, OUT/incidents.json and OUT/README.md.
+    OUT/pii.parquet, OUT/orders.parquet, OUT/order_events.parquet (agreeing with the contacts),
+    OUT/incidents.json and OUT/README.md.
     """
-    from voc.synth.export import write  # deferred: keeps `voc --help` fast
+    from voc.outputs import Output, claim_outputs
+    from voc.synth.export import write
     from voc.synth.generate import SynthConfig, generate
 
     try:
@@ -150,7 +189,8 @@ def synth(
     truth = data.ground_truth
     typer.echo(
         f"{len(data.contacts):,} contacts ({truth['in_taxonomy'].mean():.0%} in the taxonomy), "
-        f"{len(data.orders):,} order rows, {len(data.pii):,} planted PII values, "
+        f"{len(data.orders):,} order rows, {len(data.events):,} order events, "
+        f"{len(data.pii):,} planted PII values, "
         f"{len(data.incidents)} incidents in {seconds:.1f}s"
     )
     for incident in data.incidents:
@@ -163,8 +203,11 @@ def synth(
 
 @app.command(
     name="demo-label",
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc data demo-label review.xlsx --themes themes/ --ground-truth raw/ground_truth.parquet",
+    "  voc data demo-label review.xlsx --themes workspace/themes --ground-truth ground_truth.parquet\n\n"
+    "In `make demo`: review.xlsx is workspace/labels/review.xlsx, ground_truth.parquet is in "
+    "workspace/data/raw.",
 )
 def demo_label(
     sheet: Annotated[Path, typer.Argument(help="A theme sheet from `voc label export` (.xlsx).")],

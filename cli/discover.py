@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from cli.options import DayFirst
 from voc.errors import InputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
 WRITTEN = (
     "assignments.parquet",
+    "members.parquet",
     "themes.parquet",
+    "suggestions.parquet",
     "themes.csv",
     "languages.csv",
     "quarantine.parquet",
     "quarantine.csv",
 )
+SHOWN = 10  # largest themes listed by name after a run
 EPILOG = (
-    "Examples:\n\n  voc discover workspace/data/raw/contacts.parquet --out workspace/data/processed/t\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous themes/week1\n\n"
-    "  voc discover week2.csv --out themes/week2 --previous workspace/labels.db   (keep analysts' labels)\n\n"
-    "  voc discover export.jsonl --text-column body --id-column ticket_id --min-theme-size 20 --out t/"
+    "Examples:\n\n"
+    "  voc discover workspace/data/interim/contacts.parquet --out workspace/themes --seed 7\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/themes\n\n"
+    "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/labels.db\n\n"
+    "  voc discover export.jsonl --text-column body --id-column ticket_id --out themes/\n\n"
+    "--previous keeps the ids of matching themes (and, from the label catalogue workspace/labels.db, "
+    "the analysts' labels)."
 )
 
 
@@ -46,25 +54,39 @@ def discover(
     ] = None,
     min_theme_size: Annotated[int, typer.Option(help="Smallest group of contacts that makes a theme.")] = 15,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and input give the same themes.")] = 0,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(help="Taxonomy YAML the suggestions choose from (default: the bundled one)."),
+    ] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = EXPERIMENT,
     dayfirst: DayFirst = None,
 ) -> None:
-    """Discover themes: validate, prepare (PII-redacted), embed (cached), cluster, describe.
+    """Discover themes: validate, prepare (PII-redacted), drop channel boilerplate, embed (cached),
+    cluster, name, group and suggest a root cause for each theme.
 
     Writes OUT/assignments.parquet (contact_id, theme_id, probability; unassigned = -1),
-    OUT/themes.parquet (with centroids) and a spreadsheet-safe OUT/themes.csv (theme_id, parent_id,
-    size, keywords, exemplars, is_new, label), OUT/languages.csv (contacts per language; those in a
-    language the encoder does not understand are kept out of the themes), OUT/quarantine.parquet/.csv,
-    and logs an MLflow run. Only redacted text reaches the outputs.
+    OUT/themes.parquet (with centroids) and a spreadsheet-safe OUT/themes.csv (theme_id, name,
+    parent_id, parent_name, size, keywords, exemplars, is_new, label), OUT/suggestions.parquet (the
+    taxonomy's zero-shot and the catalogue's suggestions, with confidence), OUT/languages.csv
+    (contacts per language; those in a language the encoder does not understand are kept out of
+    the themes), OUT/quarantine.parquet/.csv, and logs an MLflow run. Only redacted text reaches
+    the outputs. Prints the largest themes by name.
     """
+    from cli.progress import step
     from nlp.discovery import DiscoveryConfig, run_discovery
+    from voc.contracts.themes import best_suggestions
     from voc.outputs import Output, claim_outputs
+    from voc.taxonomy import load_taxonomy
 
     try:
         config = DiscoveryConfig(min_theme_size=min_theme_size, seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    inputs = [input]
+    try:
+        tax = load_taxonomy(taxonomy)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    inputs = [input, *([taxonomy] if taxonomy else [])]
     if previous is not None and "://" not in previous:
         inputs.append(Path(previous))
     with claim_outputs([Output.dir(out, *WRITTEN)], inputs, command=f"voc discover {input}"):
@@ -79,16 +101,31 @@ def discover(
             previous_themes=previous_themes,
             experiment=experiment,
             dayfirst=dayfirst,
+            taxonomy=tax,
+            progress=step,
         )
     typer.echo(f"{input}: {result.counts.summary()}", err=True)
+    themes = result.themes
+    best = best_suggestions(result.suggestions).set_index("theme_id")
     typer.echo(
-        f"{result.n_themes} themes ({result.n_new} new), coverage {result.coverage:.1%} "
-        f"-> {result.themes_csv}; MLflow run {result.run_id}"
+        f"{result.n_themes} themes ({result.n_new} new) in {themes['parent_id'].nunique()} groups, "
+        f"coverage {result.coverage:.1%}, {result.n_boilerplate} contacts only greetings/sign-offs "
+        f"(unassigned); {result.n_confident} themes with a confident suggestion"
     )
     if result.other_languages:
         listed = ", ".join(f"{lang} {n:,}" for lang, n in result.other_languages.items())
         n = result.n_other_language
         typer.echo(f"{n:,} contacts in other languages kept out of the themes: {listed}")
+    for theme_id, size, name, group in (
+        themes[["theme_id", "size", "name", "parent_name"]].head(SHOWN).itertuples(index=False)
+    ):
+        hint = ""
+        if theme_id in best.index and bool(best.at[theme_id, "confident"]):
+            hint = "  -> " + str(best.at[theme_id, "suggested_root_cause"])
+        typer.echo(f"  {int(theme_id):>5}  {int(size):>6,}  {name}  [{group}]{hint}")
+    if len(themes) > SHOWN:
+        typer.echo(f"  ... {len(themes) - SHOWN} more in {result.themes_csv}")
+    typer.echo(f"-> {result.themes_csv}; MLflow run {result.run_id}")
 
 
 def load_previous(target: str) -> pd.DataFrame:

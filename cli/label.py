@@ -12,24 +12,24 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from cli.label_inputs import member_texts, previous_sizes, read_contacts_file, shown
+from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import claim_outputs
 from voc.workspace import Workspace
 
+# pandas, rich tables and the stages are imported inside the commands: `voc --help` stays fast.
 app = typer.Typer(
+    cls=VocGroup,
     help="Label themes: review sheets, theme browser, label catalogue.",
     no_args_is_help=True,
-    epilog="Examples:\n\n  voc label export --themes themes/2026-W47 --out review.xlsx\n\n"
-    "  voc label import review.xlsx --who alice\n\n"
-    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
+    epilog="Examples:\n\n  voc label export --themes workspace/themes --out workspace/labels/review.xlsx\n\n"
+    "  voc label import workspace/labels/review.xlsx --who alice\n\n"
+    "  voc label dataset --themes workspace/themes --contacts contacts.parquet --out labelled.parquet\n\n"
     "  voc label history",
 )
-console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
 CatalogueOpt = Annotated[
@@ -41,7 +41,11 @@ CatalogueOpt = Annotated[
     ),
 ]
 TaxonomyOpt = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the bundled data/taxonomy.yaml).")
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help="Taxonomy YAML (default: the workspace's, i.e. the bundled one plus accepted proposals).",
+    ),
 ]
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite --out even when an analyst has filled it in.")
@@ -49,14 +53,16 @@ ForceOpt = Annotated[
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label export --themes workspace/themes/2026-W47 --out review.xlsx\n\n"
-    "  voc label export --themes run/ --contacts contacts.parquet --previous last_run/ --out r.xlsx\n\n"
-    "  voc label export --themes run/ --previous workspace/labels.db --out review.xlsx\n\n"
-    "  voc label export --themes run/ --out review.csv\n\n"
+    "  voc label export --themes workspace/themes --out workspace/labels/review.xlsx\n\n"
+    "  voc label export --themes workspace/themes --contacts contacts.parquet --out review.xlsx\n\n"
+    "  voc label export --themes themes-w48 --previous workspace/labels.db --out review-w48.xlsx\n\n"
+    "  voc label export --themes workspace/themes --out review.csv\n\n"
     "A sheet at --out that holds an analyst's decisions is not overwritten without --force. "
-    "With --contacts and --model models:/root-cause@champion the sheet suggests each theme's root "
-    "cause. Also writes the theme browser beside the sheet (review.html)."
+    "With --contacts and --model models:/root-cause@champion the model's suggestions join the "
+    "taxonomy's (written to the run's suggestions.parquet). Also writes the theme browser beside "
+    "the sheet (review.html).",
 )
 def export(
     ctx: typer.Context,
@@ -81,40 +87,64 @@ def export(
     taxonomy: TaxonomyOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Write a review sheet (one row per theme) and a theme browser beside it.
+    """Write a review sheet (one row per theme, by group) and a theme browser beside it.
 
-    The sheet has theme_id, size, change since the previous run, keywords, 5 exemplars, the model's
-    suggested root cause (majority over a sample of members, with its share and mean confidence)
-    and empty label, action and notes columns for the analyst. Only redacted text is written.
-    An existing sheet at OUT that holds decisions is refused unless --force.
+    The sheet has theme_id, name, group, size, change since the previous run, keywords, 5
+    exemplars, the best root-cause suggestion (taxonomy and catalogue from `voc discover`; with
+    --model also the model's majority over a sample of members, written back to the run's
+    suggestions.parquet) with its source, confidence and whether it is confident, and empty
+    group_label/group_action (first row of each group: decide the whole group) and label, action
+    and notes columns for the analyst. Only redacted text is written. An existing sheet at OUT that
+    holds decisions is refused unless --force.
     """
+    import pandas as pd
+
     from reports.theme_browser import BrowserConfig, write_theme_browser
     from training.labelling.review import review_table
     from training.labelling.sheets import theme_sheet_frame, write_sheet
-    from voc.contracts.themes import read_themes
+    from voc.contracts.themes import (
+        ASSIGNMENTS_FILE,
+        SUGGESTIONS_FILE,
+        THEMES_FILE,
+        read_suggestions,
+        read_themes,
+        write_suggestions,
+    )
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
-    tax = _taxonomy(load_taxonomy, taxonomy)
-    inputs = [p for p in (themes, contacts, taxonomy) if p is not None]
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
+    # The run's tables are inputs; its suggestions.parquet is refreshed with the model's.
+    folder = themes if themes.is_dir() else themes.parent
+    inputs = [
+        p for p in (folder / THEMES_FILE, folder / ASSIGNMENTS_FILE, contacts, taxonomy) if p is not None
+    ]
     if previous and "://" not in previous:
         inputs.append(Path(previous))
-    with claim_outputs([out, out.with_suffix(".html")], inputs, command=f"voc label export {themes}"):
+    outputs = [out, out.with_suffix(".html")]
+    if model is not None:
+        outputs.append(folder / SUGGESTIONS_FILE)
+    with claim_outputs(outputs, inputs, command=f"voc label export {themes}"):
         _refuse_filled_sheet(out, force)
         found = read_themes(themes, required=("size",))
         notes: list[str] = []
-        before = _previous_sizes(previous, notes) if previous else None
-        texts, suggestions = _members(
+        before = previous_sizes(previous, notes) if previous else None
+        texts, from_model = member_texts(
             themes, contacts, found, model, ws, notes, members=members, sample=suggest_sample, seed=seed
         )
+        suggestions = read_suggestions(folder)
+        if from_model is not None:
+            kept = suggestions[suggestions["suggestion_source"] != "model"]
+            suggestions = pd.concat([kept, from_model[list(kept.columns)]], ignore_index=True)
+            write_suggestions(suggestions, folder)
         if model is None:
-            notes.append("no --model: suggestion columns left empty")
+            notes.append("no --model: suggestions from the taxonomy and the catalogue only")
         review = review_table(found, before, suggestions)
         meta = {
-            "themes_dir": str(themes.resolve()),
-            "previous": _shown(previous, resolve=True) if previous else "",
+            "themes_dir": str(folder.resolve()),
+            "previous": shown(previous, resolve=True) if previous else "",
             "contacts": str(contacts.resolve()) if contacts else "",
             "model": model or "",
             "notes": "; ".join(notes),
@@ -125,19 +155,25 @@ def export(
             review,
             members=texts,
             config=BrowserConfig(max_members=members),
-            previous=_shown(previous) if previous else None,
-            model=model if suggestions is not None else None,
+            previous=shown(previous) if previous else None,
+            model=model if from_model is not None else None,
         )
     for note in notes:
         typer.echo(f"note: {note}", err=True)
-    typer.echo(f"{len(review)} themes -> {sheet_path}; browser -> {page}")
+    confident = int(review["confident"].fillna(False).astype(bool).sum())
+    groups = review["parent_id"].nunique()
+    typer.echo(
+        f"{len(review)} themes in {groups} groups, {confident} with a confident suggestion -> "
+        f"{sheet_path}; browser -> {page}"
+    )
 
 
 @app.command(
     "import",
-    epilog="Examples:\n\n  voc label import review.xlsx\n\n"
-    "  voc label import review.csv --themes workspace/themes/2026-W47 --who alice\n\n"
-    "  voc label import uncertain.xlsx --contacts contacts.parquet\n\n"
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc label import workspace/labels/review.xlsx --who alice\n\n"
+    "  voc label import review.csv --themes workspace/themes --who alice --dry-run\n\n"
+    "  voc label import uncertain.xlsx --contacts workspace/data/interim/contacts.parquet\n\n"
     "  voc label import review.xlsx --catalogue postgresql+psycopg://voc@db/labels",
 )
 def import_(
@@ -161,6 +197,8 @@ def import_(
     theme, bad action, a theme decided twice, accept without label, merge into a missing or merged
     theme) is listed with its row and nothing is stored unless the whole sheet is valid (exit 2).
     """
+    import pandas as pd
+
     from training.labelling.catalogue import ImportInfo, current_user
     from training.labelling.sheets import read_sheet
     from training.labelling.validation import validate_contact_sheet, validate_theme_sheet
@@ -168,7 +206,7 @@ def import_(
     from voc.taxonomy import load_taxonomy
 
     ws: Workspace = ctx.obj or Workspace.resolve()
-    tax = _taxonomy(load_taxonomy, taxonomy)
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     sheet = read_sheet(file)
     if sheet.meta.get("taxonomy_version") and sheet.meta["taxonomy_version"] != tax.version:
         typer.echo(
@@ -201,9 +239,7 @@ def import_(
         known = None
         source = contacts or (Path(sheet.meta["contacts"]) if sheet.meta.get("contacts") else None)
         if source is not None and source.is_file():
-            from voc.contracts.contacts import read_contacts
-
-            known = set(read_contacts(source)["contact_id"].astype(str))
+            known = set(read_contacts_file(source)["contact_id"].astype(str))
         labels = validate_contact_sheet(sheet, tax, known)
         if not labels:
             typer.echo(f"{file}: no labels filled in; nothing imported")
@@ -217,9 +253,12 @@ def import_(
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label dataset --themes run/ --contacts contacts.parquet --out labelled.parquet\n\n"
-    "  voc train labelled.parquet --label-column label"
+    "  voc label dataset --themes workspace/themes --contacts contacts.parquet --out labelled.parquet\n\n"
+    "  voc label dataset --themes t/ --contacts c.parquet --out labelled.parquet --min-per-label 5\n\n"
+    "Then: voc train labelled.parquet. The .parquet output carries the discovery run and the "
+    "catalogue version on to the model (voc train tags its run with them).",
 )
 def dataset(
     ctx: typer.Context,
@@ -240,10 +279,10 @@ def dataset(
     per-contact corrections override them (weight 1). Columns: contact_id, text, label, weight,
     source (theme | correction), theme_id, catalogue_version, channel. `text` is the original
     contact text, so that `voc train` prepares and redacts it itself: keep the file in the
-    workspace. `voc train OUT --label-column label` reads it directly.
+    workspace. `voc train OUT` reads it directly; a .parquet OUT also names the discovery run and
+    the catalogue version, which `voc train` records with the model.
     """
     from training.labelling.dataset import DatasetConfig, build_training_set
-    from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
     from voc.files import TABLE_SUFFIXES, write_table
 
@@ -257,9 +296,10 @@ def dataset(
         corrections = cat.contact_labels()
         if labelled.empty and corrections.empty:
             raise InputError(f"{cat.url}: the catalogue has no labels yet; run `voc label import` first")
+        assignments = read_assignments(themes)
         table = build_training_set(
-            read_assignments(themes),
-            read_contacts(contacts),
+            assignments,
+            read_contacts_file(contacts),
             labelled,
             corrections,
             DatasetConfig(min_probability=min_probability, min_per_label=min_per_label),
@@ -269,6 +309,13 @@ def dataset(
                 f"{themes}: no contact of this run is in a labelled theme or corrected; "
                 "is the catalogue from the same themes?"
             )
+        # Lineage for `voc train` (kept in the Parquet metadata; CSV and JSONL have no room for it).
+        table.attrs["voc"] = {
+            "discovery_run_id": assignments.attrs.get("voc", {}).get("discovery_run_id", ""),
+            "catalogue_version": int(table["catalogue_version"].max()),
+            "catalogue": shown(cat.url),
+            "themes": str(themes.resolve()),
+        }
         write_table(table, out)
     counts = table["label"].value_counts()
     thin = counts[counts < 5]
@@ -286,16 +333,20 @@ def dataset(
 
 
 @app.command(
+    cls=VocCommand,
     epilog="Examples:\n\n"
-    "  voc label suggest --model models:/root-cause@champion --contacts c.parquet --out uncertain.xlsx\n\n"
-    "  voc label suggest --model models:/root-cause/3 --contacts c.parquet --themes run/ --out u.xlsx\n\n"
-    "  voc label import uncertain.xlsx"
+    "  voc label suggest workspace/data/interim/contacts.parquet --out uncertain.xlsx\n\n"
+    "  voc label suggest contacts.parquet --themes workspace/themes --n 100 --out uncertain.xlsx\n\n"
+    "  voc label suggest contacts.parquet --model models:/root-cause/3 --out uncertain.xlsx\n\n"
+    "  voc label import uncertain.xlsx",
 )
 def suggest(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option("--model", help="Classifier URI, e.g. models:/NAME@champion.")],
-    contacts: Annotated[Path, typer.Option("--contacts", help="Contacts to choose from.")],
+    contacts: Annotated[Path, typer.Argument(help="Contacts to choose from: .csv, .parquet or .jsonl.")],
     out: Annotated[Path, typer.Option("--out", help="Sheet to write: .xlsx or .csv.")],
+    model: Annotated[
+        str, typer.Option("--model", help="Classifier URI, e.g. models:/NAME@champion.")
+    ] = "models:/root-cause@champion",
     themes: Annotated[
         Path | None, typer.Option(help="Discovery folder: spread the picks over its themes.")
     ] = None,
@@ -313,10 +364,11 @@ def suggest(
     contact_id, theme_id, clean_text, the suggested root cause, its confidence and an empty label.
     Contacts already labelled in the catalogue are skipped; import the filled sheet with
     `voc label import`. An existing sheet at OUT that holds labels is refused unless --force."""
+    import pandas as pd
+
     from training.labelling.active_learning import SuggestConfig, contact_sheet_frame, pick_uncertain
     from training.labelling.sheets import write_sheet
     from training.pyfunc import load_predictor, predict_contacts
-    from voc.contracts.contacts import read_contacts
     from voc.contracts.themes import read_assignments
     from voc.taxonomy import load_taxonomy
     from voc.tracking import configure_uri
@@ -325,7 +377,7 @@ def suggest(
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"{out}: --out must end in .xlsx or .csv")
     config = SuggestConfig(n=n, per_theme=per_theme)
-    tax = _taxonomy(load_taxonomy, taxonomy)
+    tax = _taxonomy(load_taxonomy, taxonomy or ws.taxonomy_file)
     inputs = [p for p in (contacts, themes, taxonomy) if p is not None] + _catalogue_file(catalogue, ws)
     with claim_outputs([out], inputs, command=f"voc label suggest {contacts}"):
         _refuse_filled_sheet(out, force)
@@ -333,7 +385,7 @@ def suggest(
         classifier, _ = load_predictor(model)
         cat = _catalogue(catalogue, ws)
         done = set(cat.contact_labels()["contact_id"].astype(str))
-        frame = read_contacts(contacts)
+        frame = read_contacts_file(contacts)
         frame = frame[~frame["contact_id"].astype(str).isin(done)]
         if len(frame) > pool:
             frame = frame.sample(n=pool, random_state=seed)
@@ -361,9 +413,15 @@ def suggest(
     )
 
 
-@app.command(epilog="Examples:\n\n  voc label history\n\n  voc label history --catalogue labels.db")
+@app.command(
+    cls=VocCommand,
+    epilog="Examples:\n\n  voc label history\n\n  voc label history --catalogue workspace/labels.db",
+)
 def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
     """List the catalogue's versions: who imported what, when."""
+    from rich.console import Console
+    from rich.table import Table
+
     ws: Workspace = ctx.obj or Workspace.resolve()
     cat = _catalogue(catalogue, ws)
     versions = cat.history()
@@ -381,102 +439,6 @@ def history(ctx: typer.Context, catalogue: CatalogueOpt = None) -> None:
         )
     Console().print(table)
     typer.echo(f"{len(cat.labelled_themes())} labelled themes, {len(cat.contact_labels())} contact labels")
-
-
-def _members(
-    themes: Path,
-    contacts: Path | None,
-    found: pd.DataFrame,
-    model: str | None,
-    ws: Workspace,
-    notes: list[str],
-    *,
-    members: int,
-    sample: int,
-    seed: int,
-) -> tuple[dict[int, list[str]], pd.DataFrame | None]:
-    """Each theme's redacted member texts for the browser, and the model's suggestions (or None)."""
-    from training.labelling.active_learning import theme_suggestions
-    from training.labelling.review import sample_members
-    from training.pyfunc import predict_contacts
-    from voc.contracts.contacts import read_contacts
-    from voc.contracts.themes import read_assignments
-
-    texts: dict[int, list[str]] = {}
-    suggestions = None
-    if contacts is None:
-        notes.append("no --contacts: no member samples and no model suggestions")
-        return texts, None
-    assignments = read_assignments(themes)
-    per_theme = max(members, sample if model else 0)
-    picked = sample_members(assignments, per_theme, seed=seed, themes=set(found["theme_id"]))
-    frame = read_contacts(contacts)
-    frame = frame.assign(contact_id=frame["contact_id"].astype(str)).set_index("contact_id")
-    picked = picked[picked["contact_id"].isin(frame.index)]
-    member_contacts = frame.loc[picked["contact_id"]].reset_index()
-    classifier = _classifier_or_note(model, ws, notes) if model else None
-    if classifier is not None:
-        # The model prepares and redacts each member once and hands back the clean_text.
-        predicted = predict_contacts(classifier, member_contacts)
-        suggestions = theme_suggestions(predicted.assign(theme_id=picked["theme_id"].to_numpy()))
-        clean_text = predicted["clean_text"].to_numpy()
-    else:
-        from nlp.prepare import prepare_contacts
-
-        with console.status(f"preparing {len(member_contacts):,} member contacts"):
-            clean_text = prepare_contacts(member_contacts)["clean_text"].to_numpy()
-    picked = picked.assign(clean_text=clean_text)
-    for theme_id, group in picked.groupby("theme_id"):
-        texts[int(theme_id)] = list(group["clean_text"].head(members))  # type: ignore[arg-type]
-    return texts, suggestions
-
-
-def _previous_sizes(target: str, notes: list[str]) -> pd.DataFrame:
-    """``--previous`` of ``export`` as ``theme_id, size``: a previous run or the label catalogue.
-
-    A discovery folder (or its themes ``.parquet``) gives each theme's size in that run; a
-    catalogue (a ``.db`` file or a SQLAlchemy URL, as ``voc discover --previous`` takes) gives the
-    size each theme had when it was last labelled.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from training.labelling.catalogue import Catalogue
-    from voc.contracts.themes import read_themes
-
-    path = Path(target)
-    if "://" not in target and (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
-        return read_themes(path, required=("size",))
-    if "://" not in target and not path.is_file():
-        raise InputError(f"--previous {target}: neither a discovery folder nor a label catalogue file")
-    try:
-        cat = Catalogue(target)
-        try:
-            decided = cat.theme_decisions()
-        finally:
-            cat.close()
-    except SQLAlchemyError as exc:
-        raise InputError(
-            f"--previous {_shown(target)}: not a readable label catalogue ({type(exc).__name__}); "
-            "give a discovery folder, labels.db or a catalogue URL"
-        ) from exc
-    notes.append("--previous is the label catalogue: change is against each theme's size when last labelled")
-    decided = decided[decided["size"].notna()]
-    return pd.DataFrame(
-        {"theme_id": decided["theme_id"].astype("int64"), "size": decided["size"].astype("int64")}
-    )
-
-
-def _shown(target: str, resolve: bool = False) -> str:
-    """A path or catalogue URL as it may be shown in a sheet or page: never a URL's password."""
-    if "://" not in target:
-        return str(Path(target).resolve()) if resolve else target
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(target).render_as_string(hide_password=True)
-    except ArgumentError:
-        return target.split("://", 1)[0] + "://..."
 
 
 def _refuse_filled_sheet(path: Path, force: bool) -> None:
@@ -497,10 +459,13 @@ def _refuse_filled_sheet(path: Path, force: bool) -> None:
             f"{path}: already exists and cannot be read as a review sheet whose decisions can be "
             f"counted, so it was not overwritten; {fix}"
         ) from exc
-    filled = (rows[["label", "action", "notes"]] != "").any(axis=1)
+    from training.labelling.sheets import ANALYST_COLUMNS
+
+    filled = (rows[ANALYST_COLUMNS] != "").any(axis=1)
     if filled.any():
         raise InputError(
-            f"{path}: holds {int(filled.sum())} analyst decision(s) (label, action or notes filled in) "
+            f"{path}: holds {int(filled.sum())} analyst decision(s) (a label, action, group or notes "
+            "cell filled in) "
             f"and was not overwritten; import it first (voc label import {path}), or {fix}"
         )
 
@@ -527,16 +492,3 @@ def _taxonomy(loader: Any, path: Path | None) -> Any:
         return loader(path)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-
-
-def _classifier_or_note(uri: str, ws: Workspace, notes: list[str]) -> Any:
-    """The model at ``uri``, or ``None`` with a note (the sheet is still useful without it)."""
-    from training.pyfunc import load_predictor
-    from voc.tracking import configure_uri
-
-    configure_uri(ws)
-    try:
-        return load_predictor(uri)[0]
-    except InputError as exc:
-        notes.append(f"suggestion columns left empty: {exc}")
-        return None

@@ -17,20 +17,29 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import os_error_message
 from voc.workspace import Workspace
 
 app = typer.Typer(
     name="voc",
+    cls=VocGroup,
     help="Voice-of-Customer mining: why customers cancel, return and ask for refunds.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Examples:\n\n  voc data synth --weeks 12 --contacts 20000 --out workspace/data/raw\n\n"
-    "  voc data validate contacts.csv --out workspace/data/interim\n\n"
-    "Run [bold]voc COMMAND --help[/bold] for each command's options and examples.",
+    epilog="Examples (the steps of make demo, in the folders it writes):\n\n"
+    "  voc data synth --weeks 12 --contacts 6000 --out workspace/data/raw\n\n"
+    "  voc data validate workspace/data/raw/contacts.parquet --out workspace/data/interim\n\n"
+    "  voc discover workspace/data/interim/contacts.parquet --out workspace/themes\n\n"
+    "  voc label export --themes workspace/themes --out workspace/labels/review.xlsx\n\n"
+    "  voc train workspace/data/processed/labelled.parquet --register-as root-cause\n\n"
+    "  voc tag workspace/data/interim/contacts.parquet --out workspace/data/processed/tagged.parquet\n\n"
+    "  voc report workspace/data/processed/tagged.parquet --orders workspace/data/raw/orders.parquet\n\n"
+    "Run [bold]voc COMMAND --help[/bold] for each command's options and examples; "
+    "[bold]-v[/bold] shows the libraries' logs.",
 )
 
 
@@ -43,28 +52,16 @@ def _root(
             "--workspace", envvar="VOC_WORKSPACE", help="Folder for generated data, caches and MLflow."
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Log what voc does (debug) and what its libraries say (info)."),
+    ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an unexpected failure (exit 1).")
     ] = False,
 ) -> None:
     _STATE["debug"] = debug
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    for noisy in (
-        "httpx",
-        "urllib3",
-        "filelock",
-        "numba",
-        "alembic",
-        "huggingface_hub",
-        "sentence_transformers",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose)
     workspace_root = Workspace.resolve(workspace)
     if workspace_root.root.exists() and not workspace_root.root.is_dir():
         raise InputError(f"{workspace_root.root}: the workspace is a file, not a folder; choose a folder")
@@ -72,17 +69,85 @@ def _root(
     ctx.obj = workspace_root
 
 
+# Libraries that log (or draw progress bars): errors only unless --verbose.
+LIBRARY_LOGGERS = (
+    "mlflow",
+    "alembic",
+    "sqlalchemy",
+    "transformers",
+    "sentence_transformers",
+    "huggingface_hub",
+    "torch",
+    "onnxruntime",
+    "cloudpickle",
+    "matplotlib",
+    "PIL",
+    "numba",
+    "urllib3",
+    "httpx",
+    "filelock",
+    "py4j",
+    "pyspark",
+)
+# Our own packages: warnings by default (progress bars and the command's output tell the story).
+VOC_LOGGERS = ("voc", "nlp", "training", "reports", "cli", "app")
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Quiet by default: voc's warnings, libraries' errors; library bars and Python warnings off.
+
+    With ``verbose`` voc logs at DEBUG and its libraries at INFO (their bars and warnings back on).
+    Environment variables reach libraries not imported yet (MLflow and transformers read them once,
+    at import); logger levels reach those already imported. A variable the user set is kept.
+    """
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    # Errors only: a library's warning (MLflow on cloudpickle, say) is nothing a voc user can act on.
+    library_level = logging.INFO if verbose else logging.ERROR
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(library_level)
+    for name in VOC_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Python warnings (FutureWarning and the like) come from libraries: logged, and shown only with -v.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
+    quiet = {
+        "MLFLOW_LOGGING_LEVEL": "INFO" if verbose else "ERROR",
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "false" if verbose else "true",
+        "TRANSFORMERS_VERBOSITY": "info" if verbose else "error",
+        # The "Loading weights" bar of transformers (and any hub bar): ours are the progress shown.
+        "HF_HUB_DISABLE_PROGRESS_BARS": "0" if verbose else "1",
+        "MLFLOW_ENABLE_TELEMETRY": "false",
+    }
+    for key, value in quiet.items():
+        os.environ.setdefault(key, value)
+    if "transformers" in sys.modules:
+        import transformers
+
+        if verbose:
+            transformers.utils.logging.enable_progress_bar()
+        else:
+            transformers.utils.logging.disable_progress_bar()
+
+
 def _register() -> None:
-    from cli import data, discover, label, models, tag, train
+    from cli import app as app_command
+    from cli import data, discover, label, models, ops, tag, train
     from cli import report as report_command
 
     app.add_typer(data.app, name="data")
-    app.command("discover", epilog=discover.EPILOG)(discover.discover)
+    app.command("discover", cls=VocCommand, epilog=discover.EPILOG)(discover.discover)
     app.add_typer(label.app, name="label")
-    app.command(epilog=train.EPILOG)(train.train)
+    app.command(cls=VocCommand, epilog=train.EPILOG)(train.train)
     app.add_typer(models.app, name="models")
-    app.command(epilog=tag.EPILOG)(tag.tag)
-    app.command(name="report", epilog=report_command.EPILOG)(report_command.report)
+    app.add_typer(ops.app, name="ops")
+    app.command(cls=VocCommand, epilog=tag.EPILOG)(tag.tag)
+    app.command(name="report", cls=VocCommand, epilog=report_command.EPILOG)(report_command.report)
+    app.command(name="app", cls=VocCommand, epilog=app_command.EPILOG)(app_command.app)
 
 
 _STATE: dict[str, Any] = {"debug": False, "workspace": None}

@@ -6,17 +6,16 @@ import math
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from cli.options import VocCommand, VocGroup
 from voc.workspace import Workspace
 
 app = typer.Typer(
+    cls=VocGroup,
     help="List registered models and move the champion alias.",
     no_args_is_help=True,
     epilog="Examples:\n\n  voc models list --name root-cause\n\n  voc models promote root-cause 3",
 )
-console = Console()
 
 
 def _connect(ctx: typer.Context) -> None:
@@ -26,13 +25,17 @@ def _connect(ctx: typer.Context) -> None:
     configure_uri(workspace)
 
 
-@app.command("list", epilog="Examples:\n\n  voc models list\n\n  voc models list --name root-cause")
+@app.command(
+    "list", cls=VocCommand, epilog="Examples:\n\n  voc models list\n\n  voc models list --name root-cause"
+)
 def list_(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option(help="Only this registered model.")] = None,
 ) -> None:
     """Registered model versions with their aliases and test metrics."""
     import mlflow
+    from rich.console import Console
+    from rich.table import Table
 
     from training.registry import list_models
     from voc.errors import InputError
@@ -47,7 +50,7 @@ def list_(
         return
     table = Table(title="registered models")
     for col in ("name", "version", "aliases", "accuracy", "macro_f1", "coverage", "ece"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in rows.to_dict("records"):
         table.add_row(
             str(row["name"]),
@@ -55,10 +58,10 @@ def list_(
             str(row["aliases"]),
             *(_num(row[c]) for c in ("accuracy", "macro_f1", "coverage", "ece")),
         )
-    console.print(table)
+    Console().print(table)
 
 
-@app.command(epilog="Examples:\n\n  voc models promote root-cause 3")
+@app.command(cls=VocCommand, epilog="Examples:\n\n  voc models promote root-cause 3")
 def promote(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Registered model name.")],

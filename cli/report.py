@@ -4,29 +4,36 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.label import CatalogueOpt
+from cli.options import DayFirst
+from reports.config import DEFAULT_APP_URL
 from voc.errors import InputError
 from voc.outputs import Output, claim_outputs
 from voc.workspace import Workspace
 
-# What `write_report` puts in the folder: none of them may replace an input.
-REPORT_FILES = ("pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet")
+if TYPE_CHECKING:
+    import pandas as pd
+
 EPILOG = (
     "Examples:\n\n"
-    "  voc report --tagged tagged.parquet --themes themes/ --orders orders.csv --week 2026-W47\n\n"
-    "  voc report --tagged tagged.csv --orders orders.csv --out reports/latest\n\n"
-    "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK.\n\n"
-    "Writes OUT/pain_points.html (self-contained), pain_points.md, pain_points.csv and "
-    "pain_points.parquet, and logs them to the MLflow run report-<week>."
+    "  voc report workspace/data/processed/tagged.parquet --orders workspace/data/raw/orders.parquet\n\n"
+    "  voc report tagged.parquet --orders orders.parquet --themes workspace/themes --week 2026-W47\n\n"
+    "  voc report tagged.csv --orders orders.csv --out reports/latest --no-mlflow\n\n"
+    "  voc report tagged.parquet --orders o.parquet --app-url http://voc.example:8765\n\n"
+    "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK. With --themes,\n"
+    "the analysts' verdicts in the label catalogue apply (noise themes are no pain points).\n\n"
+    "Writes OUT/pain_points.html (self-contained), .md, .csv, .parquet and the tidy table\n"
+    "pain_points_weekly.csv/.parquet, and logs them to the MLflow run report-<week>."
 )
 
 
 def report(
     ctx: typer.Context,
-    tagged: Annotated[Path, typer.Option("--tagged", help="Tagged contacts (.parquet or .csv).")],
+    tagged: Annotated[Path, typer.Argument(help="Tagged contacts from voc tag (.parquet or .csv).")],
     orders: Annotated[Path, typer.Option("--orders", help="Orders file: date, market, category, orders.")],
     out: Annotated[
         Path | None,
@@ -46,10 +53,16 @@ def report(
     ] = "voc-weekly-report",
     html_rows: Annotated[int, typer.Option(min=1, help="Pain points in the HTML table.")] = 20,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log the run to MLflow.")] = False,
+    app_url: Annotated[
+        str, typer.Option("--app-url", help="Where `voc app` runs; each pain point links to its page.")
+    ] = DEFAULT_APP_URL,
+    catalogue: CatalogueOpt = None,
+    dayfirst: DayFirst = None,
 ) -> None:
-    """Rank the week's pain points (root causes and emerging themes) and write the weekly report."""
-    from rich.console import Console
-
+    """Rank the week's pain points (root causes, proposed causes and emerging themes) and write the
+    weekly report: HTML, Markdown, the ranked table and a tidy weekly table for BI tools."""
+    from cli.progress import step
+    from reports.config import ReportConfig
     from reports.publish import log_report, write_report
     from reports.ranking import build_report
     from voc.contracts.orders import read_orders
@@ -58,12 +71,12 @@ def report(
     from voc.taxonomy import load_taxonomy
     from voc.weeks import iso_week, parse_iso_week
 
-    console = Console(stderr=True)
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     try:
-        tax = load_taxonomy(taxonomy)
+        tax = load_taxonomy(taxonomy or workspace.taxonomy_file)
+        config = ReportConfig(app_url=app_url)
     except ValueError as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError(f"--app-url: {exc}" if "app URL" in str(exc) else str(exc)) from exc
     inputs = [p for p in (tagged, orders, themes, taxonomy) if p is not None]
     target = out
     if target is None and week is not None:
@@ -72,18 +85,19 @@ def report(
     with contextlib.ExitStack() as claimed:
         if target is not None:
             claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
-        with console.status("reading inputs"):
+        with step("reading inputs"):
             contacts = read_tagged(tagged)
-            order_rows = read_orders(orders)
+            order_rows = read_orders(orders, dayfirst)
             theme_table = read_themes(themes, required=("label",)) if themes is not None else None
             assignments = read_assignments(themes) if themes is not None else None
-        with console.status("ranking pain points"):
-            result = build_report(contacts, order_rows, tax, week, theme_table, assignments)
+            verdicts = _verdicts(catalogue, workspace) if themes is not None else None
+        with step("ranking pain points"):
+            result = build_report(contacts, order_rows, tax, week, theme_table, assignments, config, verdicts)
         if target is None:
             # The default folder is named after the week, known only now (the last complete one).
             target = workspace.reports / result.summary.week
             claimed.enter_context(claim_outputs([_folder(target)], inputs, command=f"voc report {tagged}"))
-        with console.status("writing the report"):
+        with step("writing the report"):
             paths = write_report(result, target, html_rows=html_rows)
         s = result.summary
         typer.echo(
@@ -94,10 +108,28 @@ def report(
             typer.echo(f"{kind:>8}: {path.resolve()}")
         if not no_mlflow:
             # Still holding the folder: the run logs the very files this command wrote.
-            with console.status("logging to MLflow"):
+            with step("logging to MLflow"):
                 run_id = log_report(result, paths, workspace, experiment)
             typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
 
 
 def _folder(target: Path) -> Output:
+    from reports.publish import REPORT_FILES
+
     return Output.dir(target, *REPORT_FILES)
+
+
+def _verdicts(url: str | None, workspace: Workspace) -> pd.DataFrame | None:
+    """The analysts' latest decision per theme (theme_id, action, label[, proposed]), or None
+    when there is no catalogue (the default one is not created by reading it)."""
+    from training.labelling.catalogue import CATALOGUE_FILE, Catalogue
+
+    if url is None and not (workspace.root / CATALOGUE_FILE).is_file():
+        return None
+    cat = Catalogue(url) if url else Catalogue.in_workspace(workspace.root)
+    try:
+        decisions = cat.theme_decisions()
+    finally:
+        cat.close()
+    columns = [c for c in ("theme_id", "action", "label", "proposed") if c in decisions]
+    return decisions[columns]

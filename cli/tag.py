@@ -8,28 +8,22 @@ from typing import Annotated
 
 import typer
 
-from cli.options import DayFirst
+from cli.options import Backend, DayFirst
 from voc.workspace import Workspace
 
 EPILOG = (
     "Examples:\n\n"
-    "  voc tag contacts.parquet --model models:/root-cause@champion --out tagged.parquet\n\n"
+    "  voc tag workspace/data/interim/contacts.parquet --out workspace/data/processed/tagged.parquet\n\n"
     "  voc tag export.csv --text-column body --model models:/root-cause/3 --out tagged.csv\n\n"
-    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --resume\n\n"
-    "  voc tag big.parquet --model models:/root-cause@champion --out tags.parquet --engine spark\n\n"
-    "--resume continues a killed run; --master spark://host:7077 sends the Spark run to a cluster."
+    "  voc tag big.parquet --out tagged.parquet --resume\n\n"
+    "  voc tag big.parquet --out tagged.parquet --engine spark --master spark://host:7077\n\n"
+    "--model defaults to models:/root-cause@champion; --resume continues a killed run."
 )
 
 
 class Engine(enum.StrEnum):
     local = "local"
     spark = "spark"
-
-
-class Backend(enum.StrEnum):
-    torch = "torch"
-    onnx = "onnx"
-    onnx_int8 = "onnx-int8"
 
 
 def tag(
@@ -54,9 +48,13 @@ def tag(
         str | None, typer.Option("--master", help="Spark master: local[4], spark://host:7077, yarn.")
     ] = None,
     backend: Annotated[
-        Backend,
-        typer.Option("--backend", help="Embedding backend on CPU: torch, onnx or onnx-int8 (fastest)."),
-    ] = Backend.onnx_int8,
+        Backend | None,
+        typer.Option(
+            "--backend",
+            help="Embedding backend; default: the one the model was evaluated with (voc train --backend).",
+            show_default=False,
+        ),
+    ] = None,
     dayfirst: DayFirst = None,
 ) -> None:
     """Validate contacts and tag each with root_cause, family, confidence and needs_review.
@@ -65,7 +63,9 @@ def tag(
     kept in a staging folder beside OUT, so after a crash `--resume` finishes the run with no row lost
     or duplicated. Quarantined rows go to OUT-stem.quarantine.<ext>. The output also keeps created_at,
     channel, market, category, order_stage, csat, nps, escalated and the redacted clean_text for the
-    weekly report; the raw text is never written. Every row carries the model's name and version.
+    weekly report, and order_key, a pseudonym of order_id keyed by the workspace's secret (for
+    repeat contacts); the raw text and order id are never written. Every row carries the model's
+    name and version.
     """
     from training.tagging.output import default_quarantine_path
     from training.tagging.run import tag_with_engine
@@ -75,9 +75,11 @@ def tag(
 
     workspace: Workspace = ctx.obj if isinstance(ctx.obj, Workspace) else Workspace.resolve()
     contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
+    model_config = {"embed_backend": Backend(backend).value} if backend is not None else None
     outputs = [out, default_quarantine_path(out)]
     with claim_outputs(outputs, [input], command=f"voc tag {input}"):
         configure_uri(workspace)
+        typer.echo(f"loading {model}", err=True)
         summary = tag_with_engine(
             input,
             model,
@@ -87,7 +89,8 @@ def tag(
             chunk_size=chunk_size,
             master=master,
             config=contract,
-            model_config={"embed_backend": backend.value},
+            model_config=model_config,
+            order_key_secret=workspace.order_key_secret(),
         )
     typer.echo(f"{input}: {summary.summary()}")
     typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine_out}")

@@ -1,48 +1,82 @@
 """The discovery stage: contacts file -> themes with stable ids, assignments, and an MLflow run.
 
 ``run_discovery(input, out, workspace)`` validates the contacts (:mod:`voc.contracts.contacts`), prepares and
-redacts them once (:mod:`nlp.prepare`), embeds them through the workspace's cache
-(:mod:`nlp.embed`), fits a :class:`~nlp.themes.ThemeModel` and gives its themes the ids and labels
-of ``previous_themes`` they match (:func:`~nlp.themes.match_previous`). It writes, into ``out``:
+redacts them once (:mod:`nlp.prepare`), strips channel boilerplate from what is clustered
+(:mod:`nlp.boilerplate`: greetings, "calling about my order", fillers, sign-offs; a contact that
+is nothing else stays unassigned), embeds that through the workspace's cache (:mod:`nlp.embed`),
+fits a :class:`~nlp.themes.ThemeModel` (names, groups, keywords from the stripped text; exemplars
+are the whole redacted contacts) and gives its themes the ids and labels of ``previous_themes``
+they match (:func:`~nlp.themes.match_previous`). It suggests a root cause for each theme from the
+taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, into ``out``:
 
-- ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``)
-  and ``themes.parquet``: one row per theme, with its centroid (both :mod:`voc.contracts.themes`);
+- ``assignments.parquet``: ``contact_id, theme_id, probability`` (unassigned: ``theme_id = -1``),
+  ``themes.parquet``: one row per theme, with its name, group and centroid, and
+  ``suggestions.parquet``: the taxonomy's and the catalogue's suggestions (all three
+  :mod:`voc.contracts.themes`);
+- ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
+  searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
-- ``languages.csv``: contacts per language (``language, contacts, clustered``). Contacts in a
+- ``languages.csv``: contacts per language (``language, contacts, clustered``: in a language the
+  encoder understands, boilerplate-only ones included). Contacts in a
   language the encoder does not understand (``EmbedConfig.languages``; :mod:`nlp.language`) are
   kept out of the themes: English MiniLM would group them by their foreign look, not their
   meaning. They are in ``assignments.parquet`` with ``theme_id = -1`` and counted here;
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
 
-Only redacted text reaches these files and the MLflow run (experiment ``voc-themes``, tag
-``voc.stage=discover``: settings, metrics and ``themes.csv``). The caller resolves ``--previous``
-(a previous run or the label catalogue) into a frame: this module reads no catalogue.
+Only redacted text reaches these files and the MLflow run (experiment ``voc-themes``, named
+``discover-<last week>``, tag ``voc.stage=discover``: settings, metrics and ``themes.csv``, and a
+description of what was found). The run starts before the embedding, so its duration is the
+stage's, and its id is stored in the Parquet metadata of both tables (``attrs["voc"]
+["discovery_run_id"]``): the training set made from them carries it on to the model. The caller
+resolves ``--previous`` (a previous run or the label catalogue) into a frame: this module reads no
+catalogue. ``progress`` wraps the long steps that draw no bar of their own (``voc discover`` shows a
+spinner with the elapsed time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from nlp.boilerplate import is_empty, strip_many
 from nlp.embed import EmbedConfig, Embedder
 from nlp.language import LanguageDetector
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
-from nlp.themes import ThemeModel, cluster_quality, match_previous, relabel
+from nlp.suggest import VOTERS, catalogue_suggestions, cause_profiles, taxonomy_suggestions
+from nlp.themes import NO_THEME, ThemeModel, cluster_quality, match_previous, regroup, relabel
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
-from voc.contracts.themes import UNASSIGNED, write_assignments, write_themes
+from voc.contracts.themes import (
+    SUGGESTION_COLUMNS,
+    write_assignments,
+    write_members,
+    write_suggestions,
+    write_themes,
+)
 from voc.errors import InputError
 from voc.files import write_table
+from voc.taxonomy import Taxonomy, load_taxonomy
 from voc.tracking import use_experiment
+from voc.weeks import iso_week
 from voc.workspace import Workspace
 
 EXPERIMENT = "voc-themes"
+EXPERIMENT_DESCRIPTION = (
+    "Theme discovery (voc discover): contacts prepared and PII-redacted, embedded with MiniLM, "
+    "clustered (UMAP + HDBSCAN) into friction themes with stable ids. One run per discovery; "
+    "its themes.csv is what analysts label, and training sets name the run they came from."
+)
+Progress = Callable[[str], AbstractContextManager[Any]]
 
 
 @dataclass(frozen=True)
@@ -96,7 +130,12 @@ class DiscoveryResult:
     counts : Counts
         What the contract did with the input rows (read = accepted + quarantined).
     n_contacts, n_themes, n_new : int
-        Contacts clustered, themes found, and themes that matched no previous theme.
+        Contacts in a language the encoder understands (those clustered, with ``n_boilerplate``),
+        themes found, and themes that matched no previous theme.
+    n_boilerplate : int
+        Of those, contacts left unassigned because they held nothing but channel boilerplate.
+    n_confident : int
+        Themes with a confident suggestion (taxonomy or catalogue).
     coverage : float
         Share of the clustered contacts assigned to a theme.
     silhouette : float
@@ -115,11 +154,15 @@ class DiscoveryResult:
     n_contacts: int
     n_themes: int
     n_new: int
+    n_boilerplate: int
+    n_confident: int
     coverage: float
     silhouette: float
     seconds: float
     themes_csv: Path
     run_id: str
+    themes: pd.DataFrame
+    suggestions: pd.DataFrame
     other_languages: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -133,6 +176,8 @@ class DiscoveryResult:
             "n_contacts": float(self.n_contacts),
             "n_themes": float(self.n_themes),
             "n_new": float(self.n_new),
+            "n_boilerplate": float(self.n_boilerplate),
+            "n_confident": float(self.n_confident),
             "coverage": self.coverage,
             "silhouette": self.silhouette,
             "seconds": self.seconds,
@@ -151,6 +196,8 @@ def run_discovery(
     previous_themes: pd.DataFrame | None = None,
     experiment: str = EXPERIMENT,
     dayfirst: bool | None = None,
+    taxonomy: Taxonomy | None = None,
+    progress: Progress | None = None,
     embed_config: EmbedConfig | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
@@ -173,6 +220,11 @@ def run_discovery(
     dayfirst : bool, optional
         Read ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided from
         the file's own dates.
+    taxonomy : Taxonomy, optional
+        Root causes the zero-shot suggestions choose from; default: the bundled taxonomy.
+    progress : callable, optional
+        ``progress(description)`` returns a context manager wrapped around each long step that
+        draws no bar of its own (preparing, clustering, writing); ``None``: nothing shown.
     embed_config : EmbedConfig, optional
         The encoder and the languages it understands (default: MiniLM, English); its cache folder
         is the workspace's.
@@ -182,62 +234,142 @@ def run_discovery(
     InputError
         When the file fails the contract, or fewer than ``2 * min_theme_size`` contacts are accepted.
     """
+    import mlflow
+
     config = config or DiscoveryConfig()
+    step = progress or _silent
     started = time.perf_counter()
     contract = ContractConfig(text_column=text_column, id_column=id_column, row_ids=True, dayfirst=dayfirst)
-    validated = validate_contacts(input, contract)
-    quarantine = redacted_quarantine(validated.quarantine)
-    write_table(quarantine, out / "quarantine.parquet")
-    write_table(quarantine, out / "quarantine.csv")
-    contacts = prepare_contacts(validated.accepted)
-    all_texts = contacts["clean_text"].fillna("").astype(str).tolist()
+    with step("validating and preparing contacts (PII redacted)"):
+        validated = validate_contacts(input, contract)
+        quarantine = redacted_quarantine(validated.quarantine)
+        write_table(quarantine, out / "quarantine.parquet")
+        write_table(quarantine, out / "quarantine.csv")
+        contacts = prepare_contacts(validated.accepted)
+    texts = contacts["clean_text"].fillna("").astype(str).tolist()
     embed_config = replace(embed_config or EmbedConfig(), cache_dir=workspace.embedding_cache)
-    language = LanguageDetector().detect(all_texts, prefer=embed_config.languages)
+    with step("identifying languages"):
+        language = LanguageDetector().detect(texts, prefer=embed_config.languages)
     readable = np.asarray([code in ("", *embed_config.languages) for code in language], dtype=bool)
-    texts = [t for t, keep in zip(all_texts, readable, strict=True) if keep]
-    if len(texts) < 2 * config.min_theme_size:
+    # What is clustered: the customer's words without the channel's boilerplate, in a language the
+    # encoder understands; a contact that is nothing but boilerplate ("hi yeah im calling about my
+    # order ... no thats all bye") stays out, and so does one the encoder cannot read.
+    content = strip_many(texts)
+    keep = np.flatnonzero([ok and not is_empty(t) for ok, t in zip(readable, content, strict=True)])
+    if len(keep) < 2 * config.min_theme_size:
         raise InputError(
-            f"{input}: only {len(texts)} accepted contacts in {', '.join(embed_config.languages)} "
-            f"({validated.counts.summary()}; {int((~readable).sum())} in other languages); discovery "
-            f"needs at least {2 * config.min_theme_size} (lower --min-theme-size or add contacts)"
+            f"{input}: only {len(keep)} accepted contacts in {', '.join(embed_config.languages)} with "
+            f"more than greetings and sign-offs ({validated.counts.summary()}; {int((~readable).sum())} "
+            f"in other languages); discovery needs at least {2 * config.min_theme_size} "
+            "(lower --min-theme-size or add contacts)"
         )
     workspace.ensure()
-    embedder = Embedder(embed_config)
-    embeddings = embedder.encode(texts)
+    use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
+    with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
+        embedder = Embedder(embed_config)
+        embeddings = embedder.encode([content[i] for i in keep])
+        with step(f"clustering {len(keep):,} contacts (UMAP, HDBSCAN, keywords, names)"):
+            model = config.model().fit(
+                embeddings, [content[i] for i in keep], exemplar_texts=[texts[i] for i in keep]
+            )
+        matched = match_previous(model.themes_, previous_themes, config.match_threshold)
+        labels = np.full(len(texts), NO_THEME, dtype=np.int64)
+        labels[keep] = relabel(model.labels_, matched.id_map)
+        probabilities = np.zeros(len(texts), dtype=np.float32)
+        probabilities[keep] = model.probabilities_
+        themes = matched.themes.drop(columns=["match_similarity"])
+        with step("suggesting root causes and grouping themes"):
+            profiles, suggestions = suggest_root_causes(
+                themes, embeddings, labels[keep], embedder, taxonomy or load_taxonomy(), previous_themes
+            )
+            themes = regroup(themes, model.n_groups_for(len(themes)), profiles)
+        assignments = pd.DataFrame(
+            {
+                "contact_id": contacts["contact_id"].astype(str).to_numpy(),
+                "theme_id": labels,
+                "probability": probabilities,
+            }
+        )
+        # Parquet keeps DataFrame.attrs: the training set made from these files names this run.
+        lineage = {"voc": {"discovery_run_id": run.info.run_id, "input": input.name}}
+        assignments.attrs.update(lineage)
+        themes.attrs.update(lineage)
+        with step("scoring and writing themes"):
+            write_assignments(assignments, out)
+            write_members(contacts, out)
+            write_themes(themes, out)
+            write_suggestions(suggestions, out)
+            write_table(language_counts(language, readable), out / "languages.csv")
+            csv_path = write_table(themes_sheet(themes), out / "themes.csv")
+            silhouette = cluster_quality(embeddings, labels[keep], random_state=config.seed)
+        result = DiscoveryResult(
+            counts=validated.counts,
+            n_contacts=int(readable.sum()),
+            n_themes=len(themes),
+            n_new=int(themes["is_new"].sum()),
+            n_boilerplate=int(readable.sum()) - len(keep),
+            n_confident=int(suggestions.loc[suggestions["confident"], "theme_id"].nunique()),
+            coverage=float((labels[readable] >= 0).mean()),
+            silhouette=silhouette,
+            seconds=time.perf_counter() - started,
+            themes_csv=csv_path,
+            run_id=run.info.run_id,
+            themes=themes,
+            suggestions=suggestions,
+            other_languages={
+                str(k): int(n) for k, n in pd.Series(language[~readable]).value_counts().items()
+            },
+        )
+        previous = previous_themes is not None
+        _log_run(config, embedder.model_id, embed_config.languages, input, result, previous)
+    return result
 
-    model = config.model().fit(embeddings, texts)
-    matched = match_previous(model.themes_, previous_themes, config.match_threshold)
-    labels = relabel(model.labels_, matched.id_map)
-    themes = matched.themes.drop(columns=["match_similarity"])
-    theme_ids = np.full(len(all_texts), UNASSIGNED, dtype="int64")
-    theme_ids[readable] = labels
-    probability = np.zeros(len(all_texts), dtype="float32")
-    probability[readable] = model.probabilities_
-    assignments = pd.DataFrame(
-        {
-            "contact_id": contacts["contact_id"].astype(str).to_numpy(),
-            "theme_id": theme_ids,
-            "probability": probability,
-        }
-    )
-    write_assignments(assignments, out)
-    write_table(language_counts(language, readable), out / "languages.csv")
-    write_themes(themes, out)
-    csv_path = write_table(themes_sheet(themes), out / "themes.csv")
-    result = DiscoveryResult(
-        counts=validated.counts,
-        n_contacts=len(texts),
-        n_themes=len(themes),
-        n_new=int(themes["is_new"].sum()),
-        coverage=float((labels >= 0).mean()),
-        silhouette=cluster_quality(embeddings, labels, random_state=config.seed),
-        seconds=time.perf_counter() - started,
-        themes_csv=csv_path,
-        run_id="",
-        other_languages={str(k): int(v) for k, v in pd.Series(language[~readable]).value_counts().items()},
-    )
-    run_id = _log_run(workspace, experiment, config, embedder.model_id, embed_config.languages, input, result)
-    return replace(result, run_id=run_id)
+
+def suggest_root_causes(
+    themes: pd.DataFrame,
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    embedder: Embedder,
+    taxonomy: Taxonomy,
+    labelled: pd.DataFrame | None = None,
+) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+    """The themes' root-cause profiles, and the taxonomy's zero-shot and the catalogue's suggestions
+    (:mod:`nlp.suggest`).
+
+    Parameters
+    ----------
+    themes : DataFrame
+        ``theme_id`` and ``centroid`` of the run's themes (stable ids).
+    embeddings : ndarray of shape (n_contacts, dim)
+        The clustered contacts' embeddings; ``labels`` (same length) their stable theme ids.
+    embedder : Embedder
+        Encodes the taxonomy's phrases, as it encoded the contacts.
+    labelled : DataFrame, optional
+        Labelled themes (``theme_id``, ``centroid``, ``label``), e.g. ``--previous``.
+
+    Returns
+    -------
+    profiles : dict of int to ndarray of shape (n_causes,)
+        :func:`nlp.suggest.cause_profiles` of each theme.
+    suggestions : DataFrame
+        :data:`~voc.contracts.themes.SUGGESTION_COLUMNS`, up to one row per theme and source.
+    """
+    centroids = {
+        int(t): np.asarray(c, dtype=np.float32)
+        for t, c in zip(themes["theme_id"], themes["centroid"], strict=True)
+    }
+    members = {}
+    for theme_id, centroid in centroids.items():
+        rows = np.flatnonzero(labels == theme_id)
+        members[theme_id] = embeddings[
+            rows[np.argsort(-(embeddings[rows] @ centroid), kind="stable")[:VOTERS]]
+        ]
+    profiles = cause_profiles(centroids, members, taxonomy, embedder.encode)
+    frames = [taxonomy_suggestions(profiles, taxonomy), catalogue_suggestions(centroids, labelled)]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return profiles, pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
+    return profiles, pd.concat(frames, ignore_index=True)
 
 
 def language_counts(language: np.ndarray, clustered: np.ndarray) -> pd.DataFrame:
@@ -256,31 +388,51 @@ def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:
     return sheet
 
 
+def _silent(description: str) -> AbstractContextManager[Any]:
+    return contextlib.nullcontext()
+
+
+def _run_name(input: Path, contacts: pd.DataFrame) -> str:
+    """``discover-<ISO week of the latest contact>`` (the week the themes describe), else the file."""
+    if "created_at" not in contacts:
+        return f"discover-{input.stem}"
+    created = pd.to_datetime(contacts["created_at"], utc=True, errors="coerce")
+    if created.isna().all():
+        return f"discover-{input.stem}"
+    return f"discover-{iso_week(created.max())}"
+
+
 def _log_run(
-    workspace: Workspace,
-    experiment: str,
     config: DiscoveryConfig,
     embedding_model: str,
     languages: tuple[str, ...],
     input: Path,
     result: DiscoveryResult,
-) -> str:
+    previous: bool,
+) -> None:
+    """Settings, numbers, ``themes.csv`` and a one-paragraph description, into the active run."""
     import mlflow
 
-    use_experiment(experiment, workspace)
-    with mlflow.start_run(run_name=f"discover {input.name}", tags={"voc.stage": "discover"}) as run:
-        mlflow.log_params(
-            {
-                "input": input.name,
-                "min_theme_size": config.min_theme_size,
-                "outlier_threshold": config.outlier_threshold,
-                "fit_sample": config.fit_sample,
-                "match_threshold": config.match_threshold,
-                "seed": config.seed,
-                "embedding_model": embedding_model,
-                "languages": ",".join(languages),
-            }
-        )
-        mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
-        mlflow.log_artifact(str(result.themes_csv))
-        return str(run.info.run_id)
+    mlflow.log_params(
+        {
+            "input": input.name,
+            "min_theme_size": config.min_theme_size,
+            "outlier_threshold": config.outlier_threshold,
+            "fit_sample": config.fit_sample,
+            "match_threshold": config.match_threshold,
+            "seed": config.seed,
+            "embedding_model": embedding_model,
+            "languages": ",".join(languages),
+        }
+    )
+    mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
+    mlflow.log_artifact(str(result.themes_csv))
+    matched = "ids matched to the previous themes" if previous else "no previous themes given"
+    mlflow.set_tag(
+        "mlflow.note.content",
+        f"{result.n_themes} themes ({result.n_new} new; {matched}) in {result.n_contacts:,} contacts "
+        f"of {input.name}, {result.coverage:.0%} of them assigned to a theme "
+        f"(silhouette {result.silhouette:.3f}); min theme size {config.min_theme_size}, seed "
+        f"{config.seed}; {result.n_other_language:,} contacts in other languages kept out. "
+        "Label them from themes.csv (voc label export).",
+    )

@@ -163,7 +163,7 @@ _LEAD = re.compile(
     r"[ \t]+be|it'?d[ \t]+be|it[ \t]+should[ \t]+be|should[ \t]+be|it'?s[ \t]+under|under|i'?m|im|"
     r"i[ \t]+am|this[ \t]+is|my[ \t]+(?:full[ \t]+|first[ \t]+|last[ \t]+|sur)?name(?:'s|[ \t]+is)|"
     r"(?:the[ \t]+)?name(?:'s|[ \t]+is)|my[ \t]+[a-z]+(?:[ \t]+[a-z]+)?(?:'s|[ \t]+is)|spelled|spelt|"
-    r"like|you[ \t]+know|i[ \t]+mean|mrs?\.?|ms\.?|miss|dr\.?|mx)(?![\w']))*"
+    r"like|basically|you[ \t]+know|i[ \t]+mean|mrs?\.?|ms\.?|miss|dr\.?|mx)(?![\w']))*"
 )
 # Between two answers to one question: "Dorothea Winterbottom, LS6 2AB" / "... and my email is ..."
 _BETWEEN = re.compile(r"(?i)[ \t]*(?:[,;&/]|\band\b|\bplus\b|\.(?=\s))?[ \t]*")
@@ -360,5 +360,7 @@ def _repeats(text: str, names: list[tuple[int, int]]) -> list[tuple[int, int]]:
     if not words:
         return []
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    pattern = re.compile(r"(?<![\w'’-])(?:" + alternatives + r")(?![\w'’-])", re.IGNORECASE)
+    # Not a piece of an e-mail address or handle ("jules.g@hotmail.fr" after the answer "Jules
+    # Garcia"): these answers are replaced before the patterns run, which must still see the address.
+    pattern = re.compile(r"(?<![\w'’@.-])(?:" + alternatives + r")(?![\w'’-]|[.@_+]\w)", re.IGNORECASE)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]

@@ -149,7 +149,7 @@ NUMBER_RUN = r"(?:\d+|" + _DIGIT_WORD + r"\b)(?:[ \t-]?(?:\d+|" + _DIGIT_WORD + 
 _FILLER = r"um|uh|er|erm|like|yeah|so|you[ \t]know|i[ \t]mean"
 # between a cue and its value: "PIN: ", "pin number is ", "cvv on the back is ", "date of birth is the "
 _CONNECTORS = (
-    r"(?:[ \t]*(?:[:=#(.]|-(?![\w])|(?:is|was|are|were|it'?s|its|it[ \t]is|that'?s|thats|number|no\.?|num|"
+    r"(?:[ \t]*(?:[:=#(.,]|-(?![\w])|(?:is|was|are|were|it'?s|its|it[ \t]is|that'?s|thats|number|no\.?|num|"
     r"code|the|of|my|on|back|card|set[ \t]to|changed[ \t]to|should[ \t]be|would[ \t]be|" + _FILLER + r")"
     r"(?![\w'])))*"
 )

@@ -64,7 +64,7 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
     for m in _CODE.finditer(text):
         code = m.group()
-        if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 2:
+        if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 1:
             spans.append((m.start(), m.end(), "TRACKING_ID"))
     for m in _overlapping(_TRACKING_CONTEXT, text):
         if _count_digits(m.group(1)) >= 4:
@@ -198,10 +198,10 @@ _TRACKING_PATTERNS = [
     re.compile(r"(?<![\w-])([A-Z]{2}\d{9}[A-Z]{2})(?![\w-])"),
     re.compile(r"(?<![\w-])(9[2-5]\d{18,20})(?![\w-])"),
     re.compile(r"(?<![\w-])(TBA\d{12})(?![\w-])", re.IGNORECASE),
-    # any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
 ]
-# any long upper-case code mixing letters and 8+ digits is a parcel or shipment reference
-_CODE = re.compile(r"(?<![\w-])[A-Z0-9]{10,30}(?![\w-])")
+# Any long code mixing letters and 8+ digits is a parcel or shipment reference, cue or not: a speech
+# recogniser writes it in lower case and mangles its cue ("trakcing h3825a8964043339").
+_CODE = re.compile(r"(?<![\w-])[A-Za-z0-9]{10,30}(?![\w-])")
 _TRACKING_CONTEXT = re.compile(
     r"\b(?:tracking|track|trace|waybill|consignment|parcel|package|shipment|sendung|colis|"
     r"ups|dhl|fedex|usps|hermes|evri|dpd|gls|royal[ \t]mail|colissimo|chronopost|la[ \t]poste)\b"

@@ -24,12 +24,18 @@ A missing channel is inferred from the text's shape when it is obvious (role pre
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import re
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from nlp.redact import RedactConfig, Redactor
+from nlp.redact import RedactConfig, shared_redactor
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,28 @@ class PrepareConfig:
         Drop ASR fillers (um, uh, erm, hmm) from call transcripts.
     redact_config : RedactConfig
         Settings of the redactor.
+    workers : int or None
+        Processes that prepare a large batch together (this one plus ``workers - 1`` helpers kept
+        for the life of the process); ``None``: every core, up to 2, from ``parallel_from``
+        contacts on. Preparation is pure Python, so one process uses one core.
+    parallel_from : int
+        Smallest batch worth splitting (a helper costs a few seconds to start, once).
     """
 
     redact: bool = True
     keep_subject: bool = True
     drop_fillers: bool = True
     redact_config: RedactConfig = field(default_factory=RedactConfig)
+    workers: int | None = None
+    parallel_from: int = 4_000
 
     def __post_init__(self) -> None:
         if not isinstance(self.redact_config, RedactConfig):
             raise TypeError("redact_config must be a RedactConfig")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1 or None, got {self.workers}")
+        if self.parallel_from < 2:
+            raise ValueError(f"parallel_from must be >= 2, got {self.parallel_from}")
 
 
 def prepare_contacts(contacts: pd.DataFrame, config: PrepareConfig | None = None) -> pd.DataFrame:
@@ -78,20 +96,75 @@ def prepare_contacts(contacts: pd.DataFrame, config: PrepareConfig | None = None
         raise KeyError("contacts need a 'text' column")
     channels = contacts["channel"] if "channel" in contacts.columns else [None] * len(contacts)
     raw = [t if isinstance(t, str) else "" for t in contacts["text"]]
-    redactor = Redactor(config.redact_config) if config.redact else None
+    kinds = [c if isinstance(c, str) else None for c in channels]
+    workers = _workers(config, len(raw))
+    if workers > 1:
+        texts = _prepare_parallel(raw, kinds, config, workers)
+    else:
+        texts = _prepare_texts(raw, kinds, config)
+    out = contacts.copy()
+    out["clean_text"] = texts
+    return out
+
+
+def _prepare_texts(raw: list[str], channels: list[str | None], config: PrepareConfig) -> list[str]:
+    """Prepared, redacted texts in this process."""
+    redactor = shared_redactor(config.redact_config, len(raw)) if config.redact else None
     if redactor is not None:
         # answers to the agent's questions ("Customer: Dorothea Winterbottom") need the question,
         # which is dropped with the agent's turns below
         raw = redactor.redact_answers(raw)
-    texts = [
-        prepare_text(t, c if isinstance(c, str) else None, config=config)
-        for t, c in zip(raw, channels, strict=True)
-    ]
-    out = contacts.copy()
+    texts = [prepare_text(t, c, config=config) for t, c in zip(raw, channels, strict=True)]
     if redactor is not None:
         texts = [_squash(t) for t in redactor.redact_many(texts)]
-    out["clean_text"] = texts
-    return out
+    return texts
+
+
+def _workers(config: PrepareConfig, n: int) -> int:
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if config.workers is not None:
+        return config.workers
+    if n < config.parallel_from:
+        return 1
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+_POOL: dict[int, ProcessPoolExecutor] = {}
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a helper: exit as soon as the parent is gone (killed, crashed), instead of lingering."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def _prepare_parallel(
+    raw: list[str], channels: list[str | None], config: PrepareConfig, workers: int
+) -> list[str]:
+    """Split the batch: ``workers - 1`` helper processes take a part each, this process the last."""
+    pool = _POOL.get(workers)
+    if pool is None:
+        # fork, not spawn: spawn re-runs the caller's main module, which breaks any script without a
+        # __main__ guard (and Spark's workers). The helper only runs this module's pure-Python code,
+        # never the ONNX Runtime or torch threads a fork copies. It lives as long as this process.
+        pool = ProcessPoolExecutor(
+            workers - 1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+        _POOL[workers] = pool
+    bounds = [round(i * len(raw) / workers) for i in range(workers + 1)]
+    parts = [(raw[a:b], channels[a:b]) for a, b in itertools.pairwise(bounds)]
+    futures = [pool.submit(_prepare_texts, texts, kinds, config) for texts, kinds in parts[:-1]]
+    last = _prepare_texts(*parts[-1], config)
+    return [t for f in futures for t in f.result()] + last
 
 
 def prepare_text(text: str, channel: str | None = None, *, config: PrepareConfig | None = None) -> str:

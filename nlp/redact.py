@@ -174,17 +174,41 @@ class Redactor:
         return out
 
     def _pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
-        return self.nlp.pipe(
-            (t if isinstance(t, str) else "" for t in texts),
-            batch_size=self.config.batch_size,
-            n_process=self.config.n_process,
-        )
+        def docs() -> Iterator[Doc]:
+            for t in texts:
+                text = t if isinstance(t, str) else ""
+                doc = self.nlp.make_doc(text)
+                # Doc.text rebuilds the string from the tokens (a Python object each): hand it over
+                doc.user_data["pii_text"] = text
+                yield doc
+
+        return self.nlp.pipe(docs(), batch_size=self.config.batch_size, n_process=self.config.n_process)
 
     def _spans(self, doc: Doc) -> list[Span]:
         keep = set(self.config.labels)
         return [
             Span(s.start_char, s.end_char, s.label_) for s in doc.spans.get("pii", []) if s.label_ in keep
         ]
+
+
+# Building the pipeline takes about a second; a tagging run prepares chunk after chunk. Its string
+# store grows with every new token (ids, names), so the shared one is rebuilt now and then.
+_SHARED: dict[RedactConfig, tuple[Redactor, int]] = {}
+_REBUILD_AFTER = 200_000
+
+
+def shared_redactor(config: RedactConfig | None = None, texts: int = 0) -> Redactor:
+    """A :class:`Redactor` for ``config`` shared by the callers of this process.
+
+    ``texts`` is how many texts the caller is about to redact: after ``200,000`` a fresh one is built,
+    so that memory stays bounded over a long run.
+    """
+    config = config or RedactConfig()
+    redactor, used = _SHARED.get(config, (None, 0))
+    if redactor is None or used > _REBUILD_AFTER:
+        redactor, used = Redactor(config), 0
+    _SHARED[config] = (redactor, used + texts)
+    return redactor
 
 
 def replace_spans(text: str, spans: Iterable[Span]) -> str:
@@ -229,8 +253,9 @@ class _PatternComponent:
     """Regex + check candidates as char spans, kept exact in ``doc.user_data``."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
-        doc.user_data["pii_text"] = text
+        text = doc.user_data.get("pii_text")
+        if text is None:
+            text = doc.user_data["pii_text"] = doc.text
         doc.user_data["pii_candidates"] = find_pattern_spans(text)
         return doc
 

@@ -109,8 +109,10 @@ def measure_redaction(
         pii_ranges: list[tuple[int, int]] = []
         for ptype, value in truth.get(cid, []):
             planted[ptype] += 1
-            where = [(m.start(), m.end()) for m in re.finditer(re.escape(value), text)]
-            if value not in out and all(_gone(value, s, e, tokens, changed) for s, e in where):
+            # a whole value, not a piece of a longer number or word (CVV "026" in "2026")
+            found = re.compile(r"(?<![^\W_])" + re.escape(value) + r"(?![^\W_])")
+            where = [(m.start(), m.end()) for m in found.finditer(text)]
+            if not found.search(out) and all(_gone(value, s, e, tokens, changed) for s, e in where):
                 removed[ptype] += 1
             elif examples and len(missed) < examples:
                 missed.append((ptype, value))

@@ -3,7 +3,9 @@
 Prepared (redacted) texts in; per text its ``language`` and a ``review_reason`` out:
 ``"uninformative"`` when it has fewer than ``min_content_words`` content words, ``"language"``
 when it is written in a language the encoder does not understand, else ``""`` (the classifier
-decides). Such contacts are flagged ``needs_review`` and never get a confident root cause.
+decides). Such contacts are flagged ``needs_review`` and never get a confident root cause:
+:func:`apply_screen` joins the screening to a model's decisions, whichever model made them (the
+full classifier or the tagging cascade's fast model).
 
 A *content word* is a word of two or more letters that is neither an English stop word
 (scikit-learn's list) nor one of :data:`VAGUE_WORDS`: words that say how the customer feels about
@@ -105,3 +107,28 @@ def screen(texts: Sequence[str], config: ScreenConfig | None = None, detector: A
     reason[foreign] = "language"
     reason[uninformative] = "uninformative"
     return pd.DataFrame({"language": language, "review_reason": reason})
+
+
+def apply_screen(decided: pd.DataFrame, reasons: np.ndarray, screened: pd.DataFrame) -> pd.DataFrame:
+    """A model's decisions with ``needs_review``, ``review_reason`` and ``language`` added.
+
+    ``decided`` has ``root_cause`` and ``confidence``, one row per text (a RangeIndex); ``reasons``
+    (n,) are the model's own review reasons (``""`` where it trusts its guess); ``screened`` is
+    :func:`screen`'s frame for the same texts. A contact the screening flagged takes its reason
+    instead, and confidence 0: a guess from words the encoder does not understand is no evidence.
+    """
+    reasons = np.asarray(reasons, dtype=object).copy()
+    unread = (screened["review_reason"] != "").to_numpy()
+    reasons[unread] = screened["review_reason"].to_numpy()[unread]
+    out = decided.reset_index(drop=True)
+    out.loc[unread, "confidence"] = 0.0
+    out["needs_review"] = reasons != ""
+    out["review_reason"] = reasons
+    out["language"] = screened["language"].to_numpy()
+    return out
+
+
+def all_readable(n: int) -> pd.DataFrame:
+    """:func:`screen`'s frame for ``n`` texts taken as readable, language unknown: for scoring a
+    model on labelled contacts, where the screening is measured apart (``benchmarks``)."""
+    return pd.DataFrame({"language": [""] * n, "review_reason": [""] * n})

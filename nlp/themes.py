@@ -1,4 +1,4 @@
-"""Theme discovery: reduce -> HDBSCAN -> themes with keywords, exemplars, a hierarchy and stable ids.
+"""Theme discovery: reduce -> HDBSCAN -> themes with names, keywords, exemplars, groups and stable ids.
 
 ``ThemeModel`` is a scikit-learn estimator (it clones, pickles and grid-searches). Its sub-models
 are passed in (``reducer``, ``clusterer``) and ``None`` means the default: UMAP to 5 dimensions
@@ -8,6 +8,13 @@ Contacts HDBSCAN leaves as noise join the nearest theme when their cosine simila
 centroid reaches ``outlier_threshold``; the rest stay ``-1``.
 Large inputs are fitted on a random sample of ``fit_sample`` contacts and the others are assigned
 by nearest centroid, so time and memory stay bounded.
+
+Each theme gets a readable name (:mod:`nlp.naming`) and a parent group: Ward clustering of the
+theme centroids into about one group per ``group_size`` themes (:func:`parent_groups`); discovery
+then regroups with each theme's root-cause profile beside its centroid (:func:`regroup`), so that
+a group holds themes of close causes. On the synthetic demo (6,000 contacts, 28 root causes) that
+gives 16 groups of 1-11 of its 62 themes; average linkage of centroids, used before, put 77 of 123
+themes in one group and left 7 groups of one.
 
 ``match_previous`` gives themes the ids (and labels) of a previous run's or a catalogue's themes
 they match by centroid similarity, one to one; the others get fresh ids and ``is_new=True``.
@@ -26,8 +33,21 @@ from sklearn.base import BaseEstimator, clone
 from nlp.keywords import ctfidf_keywords
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
-THEME_COLUMNS = ("theme_id", "parent_id", "size", "keywords", "exemplars", "centroid", "is_new", "label")
+THEME_COLUMNS = (
+    "theme_id",
+    "name",
+    "parent_id",
+    "parent_name",
+    "size",
+    "keywords",
+    "exemplars",
+    "centroid",
+    "is_new",
+    "label",
+)
 NO_THEME = -1
+# Members nearest the centroid that a theme's name is drawn from.
+NAME_FROM = 30
 
 
 class ThemeModel(BaseEstimator):
@@ -49,8 +69,10 @@ class ThemeModel(BaseEstimator):
     min_theme_size : int
         Smallest theme (HDBSCAN ``min_cluster_size``).
     min_theme_share : float
-        ...and at least this share of the contacts fitted on (0.25% by default: themes an analyst
-        can name in a week stay in the tens, not the hundreds, at 20k contacts).
+        ...and at least this share of the contacts fitted on (0.5% by default: themes an analyst
+        can name in one sitting stay in the tens at 6,000 contacts: 62 on the synthetic demo
+        instead of 132 at 0.25%, with theme labels as accurate; ``python -m benchmarks --only
+        labelling``). Below 3,000 contacts ``min_theme_size`` decides.
     min_samples : int or None
         HDBSCAN ``min_samples`` (how conservative the density estimate is); ``None``: as
         ``min_theme_size``.
@@ -63,12 +85,13 @@ class ThemeModel(BaseEstimator):
     n_keywords, n_exemplars : int
         Keywords and representative texts per theme.
     n_groups : int or None
-        Parent groups of the two-level hierarchy; ``None``: about the square root of the number of
-        themes.
+        Parent groups of the two-level hierarchy; ``None``: one per ``group_size`` themes.
+    group_size : int
+        Themes per parent group on average when ``n_groups`` is ``None``.
     fit_sample : int
         Fit on a random sample of at most this many contacts and assign the rest.
     random_state : int
-        Seed of the sample, the reducer and the hierarchy.
+        Seed of the sample and the reducer.
 
     Attributes
     ----------
@@ -80,8 +103,8 @@ class ThemeModel(BaseEstimator):
         HDBSCAN membership strength, or the centroid similarity for contacts assigned by
         similarity; ``0`` when unassigned.
     themes_ : DataFrame
-        One row per theme: ``theme_id, parent_id, size, keywords, exemplars, centroid, is_new,
-        label``, largest theme first.
+        One row per theme: ``theme_id, name, parent_id, parent_name, size, keywords, exemplars,
+        centroid, is_new, label``, largest theme first.
     centroids_ : ndarray of shape (n_themes, dim)
         Normalised mean embedding of each theme's HDBSCAN members, in ``themes_`` order.
     theme_ids_ : ndarray of shape (n_themes,)
@@ -106,6 +129,7 @@ class ThemeModel(BaseEstimator):
         "n_keywords": integer(0),
         "n_exemplars": integer(0),
         "n_groups": integer(1, none=True),
+        "group_size": integer(1),
         "fit_sample": integer(100),
         "random_state": integer(),
     }
@@ -116,7 +140,7 @@ class ThemeModel(BaseEstimator):
         clusterer: Any = None,
         *,
         min_theme_size: int = 15,
-        min_theme_share: float = 0.0025,
+        min_theme_share: float = 0.005,
         min_samples: int | None = 5,
         selection: Literal["eom", "leaf"] = "leaf",
         n_neighbors: int = 25,
@@ -125,6 +149,7 @@ class ThemeModel(BaseEstimator):
         n_keywords: int = 10,
         n_exemplars: int = 5,
         n_groups: int | None = None,
+        group_size: int = 4,
         fit_sample: int = 20_000,
         random_state: int = 0,
     ) -> None:
@@ -140,21 +165,31 @@ class ThemeModel(BaseEstimator):
         self.n_keywords = n_keywords
         self.n_exemplars = n_exemplars
         self.n_groups = n_groups
+        self.group_size = group_size
         self.fit_sample = fit_sample
         self.random_state = random_state
 
     # ---------------------------------------------------------------------------------------
-    def fit(self, X: np.ndarray, texts: Sequence[str] | None = None) -> ThemeModel:
+    def fit(
+        self,
+        X: np.ndarray,
+        texts: Sequence[str] | None = None,
+        exemplar_texts: Sequence[str] | None = None,
+    ) -> ThemeModel:
         """Learn themes from embeddings ``X`` of shape ``(n_contacts, dim)``.
 
-        ``texts`` (redacted, same order) are used for keywords and exemplars only; without them
-        those columns are empty lists. Raises ``ValueError`` for fewer than ``2 * min_theme_size``
-        contacts or texts of the wrong length, and for invalid parameters (each named).
+        ``texts`` (redacted, same order) give the keywords and names, ``exemplar_texts`` (default:
+        ``texts``) the exemplars; without texts, keywords and exemplars are empty lists and names
+        ``"Theme N"``. Raises ``ValueError`` for fewer than ``2 * min_theme_size`` contacts or
+        texts of the wrong length, and for invalid parameters (each named).
 
         Parameters
         ----------
         X : array-like of shape (n_contacts, dim)
         texts : sequence of str of length n_contacts, optional
+            What the contacts say, as clustered (e.g. without channel boilerplate).
+        exemplar_texts : sequence of str of length n_contacts, optional
+            What is shown to people as exemplars (e.g. the whole redacted contact).
 
         Returns
         -------
@@ -166,8 +201,9 @@ class ThemeModel(BaseEstimator):
             raise ValueError(
                 f"need a 2-d array of at least {2 * self.min_theme_size} embeddings, got shape {X.shape}"
             )
-        if texts is not None and len(texts) != len(X):
-            raise ValueError(f"{len(texts)} texts for {len(X)} embeddings")
+        for given in (texts, exemplar_texts):
+            if given is not None and len(given) != len(X):
+                raise ValueError(f"{len(given)} texts for {len(X)} embeddings")
         rng = np.random.default_rng(self.random_state)
         if len(X) > self.fit_sample:
             self.sample_index_ = np.sort(rng.choice(len(X), self.fit_sample, replace=False))
@@ -197,12 +233,16 @@ class ThemeModel(BaseEstimator):
         labels[self.sample_index_[members]] = [renumber[int(v)] for v in fit_labels[members]]
         probs[self.sample_index_[members]] = fit_probs[members]
         self.labels_, self.probabilities_ = labels, probs
-        self.themes_ = self._describe(X, labels, texts)
+        self.themes_ = self._describe(
+            X, labels, texts, exemplar_texts if exemplar_texts is not None else texts
+        )
         return self
 
-    def fit_predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    def fit_predict(
+        self, X: np.ndarray, texts: Sequence[str] | None = None, exemplar_texts: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Fit and return ``labels_``."""
-        return self.fit(X, texts).labels_
+        return self.fit(X, texts, exemplar_texts).labels_
 
     def assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Themes of new contacts by nearest centroid.
@@ -242,6 +282,12 @@ class ThemeModel(BaseEstimator):
                 f"({2 * self.min_theme_size}), got {self.fit_sample}"
             )
 
+    def n_groups_for(self, n_themes: int) -> int:
+        """Parent groups for ``n_themes`` themes: ``n_groups``, or one per ``group_size`` (at least 2)."""
+        if self.n_groups is not None:
+            return self.n_groups
+        return max(2, round(n_themes / self.group_size))
+
     def _make_reducer(self) -> Any:
         if self.reducer is not None:
             return clone(self.reducer)
@@ -263,26 +309,41 @@ class ThemeModel(BaseEstimator):
             core_dist_n_jobs=1,
         )
 
-    def _describe(self, X: np.ndarray, labels: np.ndarray, texts: Sequence[str] | None) -> pd.DataFrame:
+    def _describe(
+        self,
+        X: np.ndarray,
+        labels: np.ndarray,
+        texts: Sequence[str] | None,
+        exemplar_texts: Sequence[str] | None,
+    ) -> pd.DataFrame:
+        from nlp.naming import group_names, theme_names
+
         ids = [int(t) for t in self.theme_ids_]
         sizes = {
             int(k): int(v) for k, v in zip(*np.unique(labels[labels >= 0], return_counts=True), strict=True)
         }
         keywords: dict[int, list[str]] = {t: [] for t in ids}
         exemplars: dict[int, list[str]] = {t: [] for t in ids}
-        if texts is not None and ids:
+        central: dict[int, list[str]] = {t: [] for t in ids}
+        if texts is not None and exemplar_texts is not None and ids:
             keywords = ctfidf_keywords(texts, labels, ids, self.n_keywords)
             for t, centroid in zip(ids, self.centroids_, strict=True):
                 rows = np.flatnonzero(labels == t)
                 ranked = rows[np.argsort(-(X[rows] @ centroid), kind="stable")]
                 exemplars[t] = _distinct(
-                    [texts[i] for i in ranked[: 20 * self.n_exemplars]], self.n_exemplars
+                    [exemplar_texts[i] for i in ranked[: 20 * self.n_exemplars]], self.n_exemplars
                 )
-        parents = _parent_groups(self.centroids_, self.n_groups, self.random_state)
+                central[t] = [texts[i] for i in ranked[:NAME_FROM]]
+        names = theme_names(central, keywords, order=ids)
+        parents = parent_groups(self.centroids_, self.n_groups_for(len(ids)))
+        centroids = dict(zip(ids, self.centroids_, strict=True))
+        parent_names = group_names(dict(zip(ids, parents, strict=True)), names, centroids, sizes)
         return pd.DataFrame(
             {
                 "theme_id": pd.Series(ids, dtype="int64"),
+                "name": pd.Series([names[t] for t in ids], dtype=object),
                 "parent_id": pd.Series(parents, dtype="int64"),
+                "parent_name": pd.Series([parent_names[p] for p in parents], dtype=object),
                 "size": pd.Series([sizes.get(t, 0) for t in ids], dtype="int64"),
                 "keywords": [keywords[t] for t in ids],
                 "exemplars": [exemplars[t] for t in ids],
@@ -390,16 +451,68 @@ def cluster_quality(X: np.ndarray, labels: np.ndarray, sample: int = 5_000, rand
 
 
 # -------------------------------------------------------------------------------------------
-def _parent_groups(centroids: np.ndarray, n_groups: int | None, random_state: int) -> list[int]:
-    """Parent group of each theme: average-linkage clustering of centroids (cosine)."""
-    k = len(centroids)
-    if k < 3:
+def regroup(
+    themes: pd.DataFrame, n_groups: int, profiles: Mapping[int, np.ndarray] | None = None
+) -> pd.DataFrame:
+    """``themes`` with ``parent_id`` and ``parent_name`` made again, from centroids and profiles.
+
+    Parameters
+    ----------
+    themes : DataFrame
+        ``theme_id``, ``name``, ``size`` and ``centroid``, largest theme first.
+    n_groups : int
+        Groups wanted (e.g. :meth:`ThemeModel.n_groups_for`).
+    profiles : mapping of theme id to ndarray of shape (n_causes,), optional
+        Each theme's probability of each root cause (:func:`nlp.suggest.cause_profiles`): set beside
+        the unit centroid with the same weight, so that themes of one likely cause group together
+        even when customers word it differently (on the synthetic demo: 40 instead of 44
+        decisions in ``python -m benchmarks --only labelling``).
+    """
+    from nlp.naming import group_names
+
+    out = themes.copy()
+    ids = [int(t) for t in out["theme_id"]]
+    features = _normalise(_stack(out["centroid"])) if ids else np.zeros((0, 1), np.float32)
+    if profiles is not None and ids:
+        features = np.hstack([features, np.stack([np.asarray(profiles[t], np.float32) for t in ids])])
+    parents = parent_groups(features, n_groups)
+    names = dict(zip(ids, out["name"], strict=True))
+    centroids = {t: _normalise(np.asarray(c, np.float32)) for t, c in zip(ids, out["centroid"], strict=True)}
+    sizes = {t: int(n) for t, n in zip(ids, out["size"], strict=True)}
+    parent_names = group_names(dict(zip(ids, parents, strict=True)), names, centroids, sizes)
+    out["parent_id"] = pd.Series(parents, index=out.index, dtype="int64")
+    out["parent_name"] = pd.Series([parent_names[p] for p in parents], index=out.index, dtype=object)
+    return out
+
+
+def parent_groups(features: np.ndarray, n_groups: int) -> list[int]:
+    """Parent group of each theme: Ward clustering of its (unit-length) features into ``n_groups``.
+
+    Ward merges the pair of groups that least increases the spread within groups, so near-duplicate
+    themes join first and groups grow evenly; average linkage (cosine), measured on the same
+    themes, chains most themes into one group and leaves outliers alone (see the module
+    docstring). Groups are numbered by their largest theme (rows come largest first).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_themes, n_features)
+        Theme centroids (or centroids beside root-cause profiles), largest theme first; each row is
+        scaled to unit length.
+    n_groups : int
+        Groups wanted (at most one per theme).
+
+    Returns
+    -------
+    list of int
+        Group of each theme, ``0`` for the group of the largest theme.
+    """
+    k = len(features)
+    n = min(max(n_groups, 1), k)
+    if k < 3 or n == 1:
         return [0] * k
-    n = n_groups if n_groups is not None else max(2, round(np.sqrt(k)))
-    n = min(max(n, 1), k)
     from sklearn.cluster import AgglomerativeClustering
 
-    raw = AgglomerativeClustering(n_clusters=n, metric="cosine", linkage="average").fit_predict(centroids)
+    raw = AgglomerativeClustering(n_clusters=n, linkage="ward").fit_predict(_normalise(features))
     first_seen: dict[int, int] = {}
     for g in raw:  # parents numbered by their largest theme (themes come largest first)
         first_seen.setdefault(int(g), len(first_seen))

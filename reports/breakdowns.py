@@ -1,9 +1,9 @@
 """The week at a glance: headline numbers and breakdowns by market, category, channel, stage, family.
 
-In: the report's contacts (one row per contact with ``week_start``, ``market``, ``channel``,
-``order_stage``, ``family``, ``csat``, ``nps``, ``escalated``), the orders table with ``week_start``
-and the week's Monday. Out: a :class:`Summary` and one small DataFrame per breakdown. CPO is
-contacts per 1,000 orders; a value without orders is NaN, never a division by zero.
+In: the week's :class:`~reports.weekly.WeeklyStats` (all contacts) or the
+:class:`~reports.facts.ContactFacts` and the week's index. Out: a :class:`Summary` and one small
+DataFrame per breakdown. CPO is contacts per 1,000 orders; a value without orders is NaN, never a
+division by zero.
 """
 
 from __future__ import annotations
@@ -14,108 +14,114 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reports.facts import ContactFacts
+from reports.weekly import WeeklyStats
 from voc.weeks import iso_week
 
 
-def summarize(
-    contacts: pd.DataFrame,
-    this: pd.DataFrame,
-    week_orders: pd.Series,
-    week_start: pd.Timestamp,
-    table: pd.DataFrame,
-) -> Summary:
-    """Headline numbers of the week ``this`` (its contacts) against the week before.
+def summarize(stats: WeeklyStats, t: int, table: pd.DataFrame) -> Summary:
+    """Headline numbers of week ``t`` against the week before.
 
-    ``week_orders`` are the orders per week (report week last); ``table`` the ranked pain points,
-    which give the number of significant movers and new themes.
+    ``table`` is the ranked pain points, which give the number of significant movers and new themes.
+    CSAT and NPS come with their number of answers; NPS is NaN under ``min_responses`` answers.
     """
-    previous = contacts[contacts["week_start"] == week_start - pd.Timedelta(weeks=1)]
-    o_now, o_prev = int(week_orders.iloc[-1]), int(week_orders.iloc[-2]) if len(week_orders) > 1 else 0
-    cpo = 1000 * len(this) / o_now
-    prev_cpo = 1000 * len(previous) / o_prev if o_prev > 0 else float("nan")
-    models = this[["model_name", "model_version"]].dropna().astype(str) if "model_name" in this else None
+    facts, o = stats.facts, stats.overall
+    min_responses = facts.config.min_responses
+    week_start = facts.weeks[t]
+    o_now, o_prev = float(stats.orders[t]), float(stats.orders[t - 1]) if t > 0 else 0.0
+    contacts, previous = int(o["contacts"][t]), int(o["contacts"][t - 1]) if t > 0 else 0
+    cpo = 1000 * contacts / o_now
+    prev_cpo = 1000 * previous / o_prev if o_prev > 0 else float("nan")
+    this = facts.contacts[facts.contacts["week"] == t]
     model = ""
-    if models is not None and not models.empty:
+    if "model_name" in this:
+        models = this[["model_name", "model_version"]].dropna().astype(str)
         model = "; ".join(sorted({f"{a} v{b}" for a, b in models.itertuples(index=False)}))
+    nps_n = int(o["nps_n"][t])
     empty = table.empty
     return Summary(
         week=iso_week(week_start),
         week_start=week_start.date(),
         week_end=(week_start + pd.Timedelta(days=6)).date(),
-        contacts=len(this),
-        orders=o_now,
+        contacts=contacts,
+        orders=int(o_now),
         cpo=cpo,
-        previous_contacts=len(previous),
+        previous_contacts=previous,
         previous_cpo=prev_cpo,
         cpo_change_pct=100 * (cpo / prev_cpo - 1) if prev_cpo and prev_cpo > 0 else float("nan"),
-        csat=float(this["csat"].mean()),
-        nps=net_promoter_score(this["nps"], 1),
-        escalation_rate=float(this["escalated"].mean()),
+        csat=_ratio(o["csat_sum"][t], o["csat_n"][t]),
+        csat_n=int(o["csat_n"][t]),
+        nps=100 * (o["promoters"][t] - o["detractors"][t]) / nps_n
+        if nps_n >= min_responses
+        else float("nan"),
+        nps_n=nps_n,
+        escalation_rate=_ratio(o["escalated"][t], contacts),
+        review_share=_ratio(o["review"][t], contacts),
+        repeat_contact_rate=_ratio(o["repeat"][t], o["repeat_n"][t]),
         significant_movers=0 if empty else int(table["significant"].sum()),
-        new_themes=0 if empty else int((table["kind"] == "theme").sum()),
+        new_themes=0 if empty else int(((table["kind"] == "theme") & ~table["proposed"]).sum()),
         model=model,
     )
 
 
-def breakdowns(
-    contacts: pd.DataFrame,
-    this: pd.DataFrame,
-    orders: pd.DataFrame,
-    week_start: pd.Timestamp,
-    week_orders: pd.Series,
-    baseline_weeks: int,
-) -> dict[str, pd.DataFrame]:
+def breakdowns(facts: ContactFacts, t: int) -> dict[str, pd.DataFrame]:
     """Contacts and CPO by market and by category, share by channel and order stage, CPO by family.
 
-    The family breakdown compares the week with its ``baseline_weeks`` weeks before (contacts and
+    The family breakdown compares week ``t`` with its ``baseline_weeks`` weeks before (contacts and
     orders summed). Returns the frames by name: ``market``, ``category``, ``channel``,
     ``order_stage``, ``family``, each indexed by its value.
     """
-    week = orders[orders["week_start"] == week_start]
+    contacts = facts.contacts
+    this = contacts[contacts["week"] == t]
 
-    def per_orders(col: str) -> pd.DataFrame:
-        """Contacts and orders of the week per value of ``col``, and their CPO (NaN without orders)."""
-        source = this[col] if col in this else pd.Series("unknown", index=this.index)
-        counts = this.groupby(source.fillna("unknown"))["contact_id"].count().rename("contacts")
-        frame = pd.concat([counts, week.groupby(col)["orders"].sum().rename("orders")], axis=1).fillna(0)
+    def per_orders(dim: str, axis: int) -> pd.DataFrame:
+        """Contacts and orders of the week per value of ``dim``, and their CPO (NaN without orders)."""
+        frame = pd.DataFrame(
+            {
+                "contacts": this[dim].astype(str).value_counts(),
+                "orders": pd.Series(facts.orders[:, :, t].sum(axis=axis), index=facts.values(dim)),
+            }
+        ).fillna(0)
+        frame = frame[(frame["contacts"] > 0) | (frame["orders"] > 0)]
         frame["cpo"] = np.where(
             frame["orders"] > 0, 1000 * frame["contacts"] / frame["orders"].clip(lower=1), np.nan
         )
-        return frame.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
+        frame = frame.astype({"contacts": int, "orders": int}).sort_values("contacts", ascending=False)
+        frame.index.name = dim
+        return frame
 
-    market, category = per_orders("market"), per_orders("category")
-
-    def shares(col: str) -> pd.DataFrame:
-        counts = this[col].fillna("unknown").value_counts().rename("contacts").to_frame()
+    def shares(dim: str) -> pd.DataFrame:
+        counts = this[dim].astype(str).value_counts().rename("contacts").to_frame()
         counts["share"] = counts["contacts"] / max(len(this), 1)
+        counts.index.name = dim
         return counts
 
-    base_weeks = [week_start - pd.Timedelta(weeks=k) for k in range(1, baseline_weeks + 1)]
-    base = contacts[contacts["week_start"].isin(base_weeks)]
-    o_now, o_base = float(week_orders.iloc[-1]), float(week_orders.loc[base_weeks].sum())
+    orders = facts.orders.sum(axis=(0, 1))
+    base = [w for w in range(t - facts.config.baseline_weeks, t) if w >= 0]
+    o_now, o_base = float(orders[t]), float(orders[base].sum())
     family = pd.concat(
-        [this["family"].value_counts().rename("contacts"), base["family"].value_counts().rename("baseline")],
+        [
+            this["family"].value_counts().rename("contacts"),
+            contacts.loc[contacts["week"].isin(base), "family"].value_counts().rename("baseline"),
+        ],
         axis=1,
     ).fillna(0)
     family["cpo"] = 1000 * family["contacts"] / o_now
     family["baseline_cpo"] = 1000 * family["baseline"] / o_base if o_base > 0 else np.nan
     family = family.astype({"contacts": int, "baseline": int}).sort_values("cpo", ascending=False)
-    for frame, name in ((market, "market"), (category, "category"), (family, "family")):
-        frame.index.name = name
-    channel, stage = shares("channel"), shares("order_stage")
-    channel.index.name, stage.index.name = "channel", "order_stage"
+    family.index.name = "family"
     return {
-        "market": market,
-        "category": category,
-        "channel": channel,
-        "order_stage": stage,
+        "market": per_orders("market", 1),
+        "category": per_orders("category", 0),
+        "channel": shares("channel"),
+        "order_stage": shares("order_stage"),
         "family": family,
     }
 
 
 @dataclass(frozen=True)
 class Summary:
-    """The week's headline numbers."""
+    """The week's headline numbers (rates as fractions; ``cpo_change_pct`` in percent)."""
 
     week: str
     week_start: dt.date
@@ -127,16 +133,16 @@ class Summary:
     previous_cpo: float
     cpo_change_pct: float
     csat: float
+    csat_n: int
     nps: float
+    nps_n: int
     escalation_rate: float
+    review_share: float
+    repeat_contact_rate: float
     significant_movers: int
     new_themes: int
     model: str
 
 
-def net_promoter_score(scores: pd.Series, min_responses: int) -> float:
-    """% promoters (9-10) minus % detractors (0-6) of the answers; NaN under ``min_responses``."""
-    answered = scores.dropna()
-    if len(answered) < min_responses:
-        return float("nan")
-    return float(100 * ((answered >= 9).mean() - (answered <= 6).mean()))
+def _ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else float("nan")

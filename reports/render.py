@@ -5,7 +5,11 @@
 * :func:`render_markdown`: the top pain points, movers and new themes for a wiki or an email; every
   value is Markdown-escaped by the environment's ``finalize`` hook (``|``, ``<``, ``>``, ``*``...).
 * :func:`table_frame`: the ranked table flattened for CSV (made spreadsheet-safe when written by
-  :func:`voc.files.write_table`) and Parquet.
+  :func:`voc.files.write_table`) and Parquet: plain numbers, rates and changes as fractions, one
+  column per quote; the weekly trends are in the tidy table (:func:`weekly_frame`).
+* :func:`weekly_frame`: the tidy table, one row per trend week x pain point x segment.
+
+Each pain point links to its page in ``voc app`` (:func:`reports.config.pain_point_url`).
 """
 
 from __future__ import annotations
@@ -24,10 +28,16 @@ from reports.ranking import WEIGHTS, WeeklyReport
 
 TOP_TREND = 5
 TABLE_COLUMNS = (
-    "rank", "name", "kind", "key", "family", "owner", "status", "is_new", "score",
-    "contacts", "share", "cpo", "baseline_contacts", "baseline_cpo", "expected", "change_pct",
-    "significant", "direction", "rise", "growing_markets", "p_value", "csat", "csat_vs_overall",
-    "nps", "escalation_rate", "review_share",
+    "rank", "name", "kind", "key", "proposed", "family", "owner", "next_step", "status", "is_new",
+    "score", "contacts", "share", "orders", "cpo", "baseline_contacts", "baseline_cpo", "expected",
+    "change_pct", "sustained_change_pct", "significant", "direction", "p_value", "csat", "csat_n",
+    "csat_vs_overall", "csat_drag", "nps", "nps_n", "nps_vs_overall", "nps_drag", "escalation_rate",
+    "repeat_contact_rate", "review_share", "url",
+)  # fmt: skip
+WEEKLY_COLUMNS = (
+    "report_week", "week", "week_start", "segment_type", "segment", "key", "name", "kind", "family",
+    "owner", "contacts", "orders", "cpo", "baseline_cpo", "expected", "change_pct", "p_value", "mark",
+    "csat", "csat_n", "nps", "nps_n", "escalation_rate", "repeat_contact_rate", "review_share",
 )  # fmt: skip
 TOP_MOVERS = 8
 
@@ -45,19 +55,27 @@ def render_markdown(report: WeeklyReport, max_rows: int = 10) -> str:
 
 
 def table_frame(report: WeeklyReport) -> pd.DataFrame:
-    """The ranked table with one column per verbatim and the trends as ``;``-joined numbers."""
+    """The ranked table: one row per pain point, plain numbers, one column per verbatim."""
     t = report.table
     if t.empty:
         return t
     out = t[[c for c in TABLE_COLUMNS if c in t.columns]].copy()
     floats = [c for c in out.columns if out[c].dtype == float and c != "p_value"]
-    out[floats] = out[floats].round(4)
+    out[floats] = out[floats].round(6)
     out.insert(0, "week", report.summary.week)
     for i in range(report.config.n_verbatims):
         out[f"verbatim_{i + 1}"] = [v[i] if len(v) > i else "" for v in t["verbatims"]]
-    out["trend_weeks"] = ";".join(report.trend_weeks)
-    out["trend_contacts"] = [";".join(str(c) for c in v) for v in t["trend_contacts"]]
-    out["trend_cpo"] = [";".join(f"{c:.3f}" for c in v) for v in t["trend_cpo"]]
+    return out
+
+
+def weekly_frame(report: WeeklyReport) -> pd.DataFrame:
+    """The tidy table: one row per trend week x pain point x segment, plain numbers (README)."""
+    w = report.weekly
+    if w.empty:
+        return pd.DataFrame(columns=list(WEEKLY_COLUMNS))
+    out = w[list(WEEKLY_COLUMNS)].copy()
+    floats = [c for c in out.columns if out[c].dtype == float and c != "p_value"]
+    out[floats] = out[floats].round(6)
     return out
 
 
@@ -74,7 +92,9 @@ def score_description() -> str:
         "tests of two Poisson rates (orders-adjusted) of this week vs the 4 weeks before and of the last "
         "3 weeks vs the 4 weeks before them (p < 0.005 each), with at least 10 contacts; each market is "
         "also tested (p < 0.01 / markets). Emerging themes: unlabelled themes with at least 10 contacts "
-        "that mostly need review, or are new or growing while no root cause holds 60% of them."
+        "that mostly need review, or are new or growing while no root cause holds 60% of them; themes "
+        "the analysts marked noise are left out, themes they labelled count for their root cause, themes "
+        "they proposed as a new cause show under the proposed name. CSAT and NPS need 5 answers."
     )
 
 
@@ -98,7 +118,9 @@ def _environment(autoescape: bool, finalize: Any = None) -> jinja2.Environment:
 
 def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
     s, t = report.summary, report.table
-    rows = [] if t.empty else [_row(r, html) for r in t.head(max_rows).to_dict("records")]
+    n_min = report.config.min_responses
+    rows = [] if t.empty else [_row(r, html, n_min) for r in t.head(max_rows).to_dict("records")]
+    themes = t.iloc[0:0] if t.empty else t[t["kind"] == "theme"]
     context: dict[str, Any] = {
         "s": s,
         "summary": {
@@ -109,35 +131,50 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
             "change": _pct(s.cpo_change_pct),
             "change_class": _direction_class(s.cpo_change_pct),
             "csat": _num(s.csat),
-            "nps": _num(s.nps, 0),
+            "csat_n": f"n={s.csat_n:,}",
+            "nps": _score(s.nps, s.nps_n, n_min, 0),
+            "nps_n": f"n={s.nps_n:,}",
             "escalation": _pct(100 * s.escalation_rate, signed=False),
+            "review": _pct(100 * s.review_share, signed=False),
+            "repeat": _pct(100 * s.repeat_contact_rate, signed=False),
         },
         "rows": rows,
         "total_rows": len(t),
         "movers": _movers(report),
-        "new_themes": []
-        if t.empty
-        else [_row(r, html) for r in t[t["status"] == "new"].to_dict("records")]
-        + [_row(r, html) for r in t[(t["kind"] == "theme") & (t["status"] != "new")].to_dict("records")],
+        # New first, then the other emerging themes, then the analysts' proposed causes.
+        "new_themes": [
+            _row(r, html, n_min)
+            for part in (
+                themes[(themes["status"] == "new") & ~themes["proposed"]],
+                themes[(themes["status"] != "new") & ~themes["proposed"]],
+                themes[themes["proposed"]],
+            )
+            for r in part.to_dict("records")
+        ],
         "breakdowns": _breakdowns(report),
         "score_text": score_description(),
         "weeks": report.trend_weeks,
+        "min_responses": n_min,
     }
     if html:
         context["charts"] = _charts(report)
     return context
 
 
-def _row(r: Mapping[Any, Any], html: bool) -> dict[str, Any]:
+def _row(r: Mapping[Any, Any], html: bool, min_responses: int) -> dict[str, Any]:
     flag = {"new": "NEW", "growing": "GROWING", "falling": "FALLING"}.get(r["status"], "")
-    if r["kind"] == "theme" and not flag:
+    if r["kind"] == "theme" and r["proposed"]:
+        flag = "PROPOSED" if not flag or flag == "NEW" else f"PROPOSED {flag}"
+    elif r["kind"] == "theme" and not flag:
         flag = "EMERGING"
-    change = "new" if r["baseline_contacts"] == 0 else _pct(r["change_pct"])
+    change = "new" if r["baseline_contacts"] == 0 else _pct(100 * r["change_pct"])
     return {
         "rank": r["rank"],
         "name": r["name"],
+        "url": r["url"],
         "family": r["family"],
         "owner": r["owner"],
+        "next_step": r["next_step"],
         "contacts": f"{r['contacts']:,}",
         "share": _pct(100 * r["share"], signed=False),
         "cpo": f"{r['cpo']:.2f}",
@@ -146,10 +183,17 @@ def _row(r: Mapping[Any, Any], html: bool) -> dict[str, Any]:
         "change_class": "up" if r["direction"] == "up" else ("down" if r["direction"] == "down" else ""),
         "significant": bool(r["significant"]),
         "p_value": "" if r["p_value"] is None or math.isnan(r["p_value"]) else f"{r['p_value']:.2g}",
-        "csat": _num(r["csat"]),
+        "csat": _score(r["csat"], r["csat_n"], min_responses, 2),
+        "csat_n": f"n={r['csat_n']:,}",
         "csat_vs": _num(r["csat_vs_overall"], signed=True),
         "csat_class": "bad" if r["csat_vs_overall"] <= -0.3 else "",
+        "nps": _score(r["nps"], r["nps_n"], min_responses, 0),
+        "nps_n": f"n={r['nps_n']:,}",
+        "nps_vs": _num(r["nps_vs_overall"], 0, signed=True),
+        "nps_class": "bad" if r["nps_vs_overall"] <= -15 else "",
         "escalation": _pct(100 * r["escalation_rate"], signed=False),
+        "repeat": _pct(100 * r["repeat_contact_rate"], signed=False),
+        "review": _pct(100 * r["review_share"], signed=False),
         "score": f"{r['score']:.0f}",
         "verbatims": list(r["verbatims"]),
         "flag": flag,
@@ -175,7 +219,7 @@ def _movers(report: WeeklyReport) -> list[dict[str, Any]]:
             "name": r["name"],
             "delta": float(r["delta"]),
             "delta_text": f"{r['delta']:+.2f}",
-            "change": "new" if r["baseline_contacts"] == 0 else _pct(r["change_pct"]),
+            "change": "new" if r["baseline_contacts"] == 0 else _pct(100 * r["change_pct"]),
             "significant": bool(r["significant"]),
             "contacts": f"{r['contacts']:,}",
             "baseline_contacts": f"{r['baseline_contacts'] / report.config.baseline_weeks:.1f}",
@@ -256,6 +300,13 @@ def _num(value: float, digits: int = 2, signed: bool = False) -> str:
         return "–"
     value = round(value, digits) + 0.0  # no "-0.00"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _score(value: float, n: int, min_responses: int, digits: int) -> str:
+    """A CSAT or NPS with too few answers to mean anything shows as ``n<5``, not as a number."""
+    if n < min_responses:
+        return f"n<{min_responses}"
+    return _num(value, digits)
 
 
 def _pct(value: float, signed: bool = True) -> str:

@@ -83,61 +83,183 @@ def weekly_test(
     sustained_weeks : recent weeks pooled by the sustained test.
     """
     counts = np.asarray(counts, dtype=float)
+    tests = weekly_tests(counts[None, :], orders, baseline_weeks, alpha, min_count, sustained_weeks)
+    return tests.at(0, len(counts) - 1)
+
+
+@dataclass(frozen=True)
+class RateTests:
+    """:class:`RateTest` of every series and every week at once: arrays of shape (n_series, n_weeks)."""
+
+    contacts: np.ndarray
+    baseline_contacts: np.ndarray
+    baseline_orders: np.ndarray
+    expected: np.ndarray
+    change_pct: np.ndarray
+    p_up: np.ndarray
+    p_down: np.ndarray
+    p_sustained: np.ndarray
+    sustained_change_pct: np.ndarray
+    up: np.ndarray
+    sustained: np.ndarray
+    down: np.ndarray
+    growth: np.ndarray
+
+    @property
+    def rising(self) -> np.ndarray:
+        return self.up | self.sustained
+
+    @property
+    def p_value(self) -> np.ndarray:
+        """Per cell, :attr:`RateTest.p_value`."""
+        return np.where(self.contacts < self.expected, self.p_down, np.minimum(self.p_up, self.p_sustained))
+
+    def at(self, *cell: int) -> RateTest:
+        """The test of one cell: ``at(series, week)``, or ``at(series, market, week)`` for
+        :func:`market_tests`."""
+        return RateTest(
+            contacts=int(self.contacts[cell]),
+            baseline_contacts=int(self.baseline_contacts[cell]),
+            baseline_orders=float(self.baseline_orders[cell]),
+            expected=float(self.expected[cell]),
+            change_pct=float(self.change_pct[cell]),
+            p_up=float(self.p_up[cell]),
+            p_down=float(self.p_down[cell]),
+            p_sustained=float(self.p_sustained[cell]),
+            sustained_change_pct=float(self.sustained_change_pct[cell]),
+            up=bool(self.up[cell]),
+            sustained=bool(self.sustained[cell]),
+            down=bool(self.down[cell]),
+            growth=float(self.growth[cell]),
+        )
+
+
+def weekly_tests(
+    counts: np.ndarray,
+    orders: np.ndarray,
+    baseline_weeks: int = 4,
+    alpha: float | np.ndarray = 0.01,
+    min_count: int = 10,
+    sustained_weeks: int = 3,
+) -> RateTests:
+    """:func:`weekly_test` of every week of every series: week ``t`` against the weeks before it.
+
+    Parameters
+    ----------
+    counts : array of shape (n_series, n_weeks), oldest week first.
+    orders : array of shape (n_weeks,), the orders shared by every series.
+    alpha : significance level, or one per week (shape (n_weeks,)) when the number of tests
+        that share it changes from week to week.
+
+    The report tests its week and the dashboard every week of a range with this one function, so
+    a week never gets two different answers.
+    """
+    counts = np.asarray(counts, dtype=float)
     orders = np.asarray(orders, dtype=float)
-    weeks = [i for i in range(len(counts)) if orders[i] > 0]
-    last = len(counts) - 1
-    prior = [i for i in weeks if i < last][-baseline_weeks:]
-    n, b = int(counts[last]), int(counts[prior].sum())
-    o_now, o_base = float(orders[last]), float(orders[prior].sum())
+    k, n_weeks = counts.shape
+    alphas = np.broadcast_to(np.asarray(alpha, dtype=float), (n_weeks,))
+    with_orders = np.flatnonzero(orders > 0)
+    # Which weeks each week is compared with: (n_weeks, n_weeks) 0/1 matrices, so that every sum
+    # below is one matrix product and every p-value one call for all weeks.
+    prior, recent, before = (np.zeros((n_weeks, n_weeks)) for _ in range(3))
+    for t in range(n_weeks):
+        prior[with_orders[with_orders < t][-baseline_weeks:], t] = 1
+        recent[with_orders[(with_orders > t - sustained_weeks) & (with_orders <= t)], t] = 1
+        before[with_orders[with_orders <= t - sustained_weeks][-baseline_weeks:], t] = 1
+    n, b = counts, counts @ prior
+    o_now, o_base = orders, orders @ prior
+    n_recent, b_before = counts @ recent, counts @ before
+    o_recent, o_before = orders @ recent, orders @ before
     p_up, p_down = _p_values(n, b, o_now, o_base)
-    expected = b * o_now / o_base if o_base > 0 else math.nan
-
-    recent = [i for i in weeks if i > last - sustained_weeks]
-    before = [i for i in weeks if i <= last - sustained_weeks][-baseline_weeks:]
-    n_recent, b_before = counts[recent].sum(), counts[before].sum()
-    o_recent, o_before = orders[recent].sum(), orders[before].sum()
     p_sustained, _ = _p_values(n_recent, b_before, o_recent, o_before)
-    expected_recent = b_before * o_recent / o_before if o_before > 0 else math.nan
+    expected = _expected(b, o_now, o_base)
+    expected_recent = _expected(b_before, o_recent, o_before)
 
-    up = p_up < alpha / 2 and n >= min_count
-    sustained = p_sustained < alpha / 2 and n >= min_count and len(before) == baseline_weeks
-    down = p_down < alpha and len(prior) > 0 and b / len(prior) >= min_count
-    ratios = [(n + 1) / (_zero(expected) + 1)] if up else []
-    if sustained:
-        ratios.append((n_recent + 1) / (_zero(expected_recent) + 1))
-    growth = max([0.0, *(min(1.0, math.log2(r)) for r in ratios)])
-    change = _change(n, o_now, b, o_base)
-    sustained_change = _change(n_recent, o_recent, b_before, o_before)
-    return RateTest(
-        n,
-        b,
-        o_base,
-        expected,
-        change,
-        p_up,
-        p_down,
-        p_sustained,
-        sustained_change,
-        up,
-        sustained,
-        down,
-        growth,
+    n_prior = prior.sum(axis=0)
+    up = (p_up < alphas / 2) & (n >= min_count)
+    sustained = (p_sustained < alphas / 2) & (n >= min_count) & (before.sum(axis=0) == baseline_weeks)
+    down = (p_down < alphas) & (n_prior > 0) & (b / np.maximum(n_prior, 1) >= min_count)
+    ratio_up = np.where(up, (n + 1) / (np.nan_to_num(expected) + 1), 1.0)
+    ratio_sustained = np.where(sustained, (n_recent + 1) / (np.nan_to_num(expected_recent) + 1), 1.0)
+    growth = np.clip(np.log2(np.maximum(np.maximum(ratio_up, ratio_sustained), 1.0)), 0.0, 1.0)
+    return RateTests(
+        contacts=n,
+        baseline_contacts=b,
+        baseline_orders=np.broadcast_to(o_base, (k, n_weeks)),
+        expected=expected,
+        change_pct=_change(n, o_now, b, o_base),
+        p_up=p_up,
+        p_down=p_down,
+        p_sustained=p_sustained,
+        sustained_change_pct=_change(n_recent, o_recent, b_before, o_before),
+        up=up,
+        sustained=sustained,
+        down=down,
+        growth=growth,
     )
 
 
-def _change(n: float, o_now: float, b: float, o_base: float) -> float:
+def market_tests(
+    counts: np.ndarray,
+    orders: np.ndarray,
+    baseline_weeks: int = 4,
+    alpha: float = 0.01,
+    min_count: int = 10,
+    sustained_weeks: int = 3,
+) -> RateTests:
+    """:func:`weekly_tests` of each market's series, each at ``alpha / markets with orders`` that week.
+
+    Parameters
+    ----------
+    counts : array of shape (n_series, n_markets, n_weeks).
+    orders : array of shape (n_markets, n_weeks).
+
+    Returns :class:`RateTests` whose arrays have shape (n_series, n_markets, n_weeks). Looking in
+    every market does not multiply the false alarms (Bonferroni); with fewer than two markets with
+    orders in a week there is nothing to split, and nothing is flagged there.
+    """
+    k, m, n_weeks = counts.shape
+    active = (np.asarray(orders) > 0).sum(axis=0)
+    alphas = np.where(active >= 2, alpha / np.maximum(active, 1), 0.0)
+    per_market = [
+        weekly_tests(counts[:, j, :], orders[j], baseline_weeks, alphas, min_count, sustained_weeks)
+        for j in range(m)
+    ]
+    return RateTests(
+        **{
+            name: np.stack([getattr(t, name) for t in per_market], axis=1)
+            if per_market
+            else np.zeros((k, 0, n_weeks), dtype=bool if name in ("up", "sustained", "down") else float)
+            for name in RateTest.__dataclass_fields__
+        }
+    )
+
+
+def _expected(b: np.ndarray, o_now: np.ndarray, o_base: np.ndarray) -> np.ndarray:
+    """Baseline rate times this week's orders; NaN without baseline orders."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(o_base > 0, b * o_now / np.where(o_base > 0, o_base, 1), math.nan)
+
+
+def _change(n: np.ndarray, o_now: np.ndarray, b: np.ndarray, o_base: np.ndarray) -> np.ndarray:
     """Change of the rate in percent; NaN without a baseline."""
-    return 100 * ((n / o_now) / (b / o_base) - 1) if b > 0 and o_base > 0 and o_now > 0 else math.nan
+    ok = (b > 0) & (o_base > 0) & (o_now > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, 100 * ((n / o_now) / (b / o_base) - 1), math.nan)
 
 
-def _zero(value: float) -> float:
-    return 0.0 if math.isnan(value) else value
+def _p_values(
+    n: np.ndarray, b: np.ndarray, o_now: np.ndarray, o_base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower tail p-values of ``n`` contacts on ``o_now`` orders vs ``b`` on ``o_base``.
 
-
-def _p_values(n: float, b: float, o_now: float, o_base: float) -> tuple[float, float]:
-    """Upper and lower tail p-values of ``n`` contacts on ``o_now`` orders vs ``b`` on ``o_base``."""
-    if o_base <= 0 or o_now <= 0 or n + b == 0:
-        return 1.0, 1.0
-    share = o_now / (o_now + o_base)
-    total = int(n + b)
-    return float(binom.sf(int(n) - 1, total, share)), float(binom.cdf(int(n), total, share))
+    1 where there is nothing to compare (no orders on either side, no contacts at all).
+    """
+    n, b = np.broadcast_arrays(n, b)
+    o_now, o_base = np.broadcast_to(o_now, n.shape), np.broadcast_to(o_base, n.shape)
+    ok = (o_base > 0) & (o_now > 0) & (n + b > 0)
+    p_up, p_down = np.ones(n.shape), np.ones(n.shape)
+    share = o_now[ok] / (o_now[ok] + o_base[ok])
+    p_up[ok] = binom.sf(n[ok] - 1, n[ok] + b[ok], share)
+    p_down[ok] = binom.cdf(n[ok], n[ok] + b[ok], share)
+    return p_up, p_down

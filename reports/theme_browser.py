@@ -1,7 +1,9 @@
 """The theme browser: one self-contained static HTML page for reading themes before naming them.
 
-Themes by size with their keywords, exemplars, a random sample of members (redacted ``clean_text``)
-and a search box (inline vanilla JavaScript, no server, no external assets). Every text is escaped
+Themes by group (the group's name on each card; re-sortable by size, growth or id) with their
+names, keywords, exemplars, best root-cause suggestion (source, confidence), a random sample of
+members (redacted ``clean_text``) and a search box (inline vanilla JavaScript, no server, no
+external assets). Every text is escaped
 by jinja2's autoescape, and a Content-Security-Policy lets only the page's own script run (by its
 SHA-256 hash), so a ``<script>`` in a customer's words is shown as text and never executed.
 Open ``page.html#q=refund`` to start with a search.
@@ -119,6 +121,8 @@ def _theme(rec: Mapping[Any, Any], members: Mapping[int, Sequence[str]], limit: 
     change = _value(rec.get("change")) or ""
     return {
         "theme_id": theme_id,
+        "name": _value(rec.get("name")) or f"Theme {theme_id}",
+        "parent_name": _value(rec.get("parent_name")),
         "size": size,
         "change": change,
         "delta": size if change == "new" else (size - int(previous) if previous is not None else 0),
@@ -128,6 +132,8 @@ def _theme(rec: Mapping[Any, Any], members: Mapping[int, Sequence[str]], limit: 
         "suggested_root_cause": _value(rec.get("suggested_root_cause")),
         "suggested_share": _float(rec.get("suggested_share")),
         "suggested_confidence": _float(rec.get("suggested_confidence")),
+        "suggestion_source": _value(rec.get("suggestion_source")),
+        "confident": bool(_value(rec.get("confident"))),
         "keywords": [str(k) for k in _list(rec.get("keywords"))],
         "exemplars": [str(e) for e in _list(rec.get("exemplars"))],
         "members": [str(m) for m in list(members.get(theme_id, []))[:limit]],

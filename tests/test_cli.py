@@ -79,6 +79,23 @@ def test_data_summary_of_a_wrong_file_exits_2_with_a_hint_it_can_follow(
     assert not unknown, f"the hint names options `voc data summary` does not have: {sorted(unknown)}\n{err}"
 
 
+def test_label_export_on_a_wrong_contacts_file_points_to_a_command_that_can_fix_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contacts = make_contacts()
+    themes = make_themes_dir(tmp_path / "themes", contacts)
+    source = tmp_path / "export.csv"
+    contacts.rename(columns={"text": "body"}).to_csv(source, index=False)
+    argv = ["label", "export", "--themes", themes, "--contacts", source, "--out", tmp_path / "r.xlsx"]
+    assert voc(tmp_path, *argv) == 2
+    err = capsys.readouterr().err
+    assert str(source) in err and "'text'" in err
+    # Options of the command the hint quotes (in backticks) are that command's business.
+    mentioned = set(OPTION.findall(re.sub(r"`[^`]*`", "", err)))
+    assert not mentioned - options_of(["label", "export"], capsys), err
+    assert "`voc data validate FILE --text-column NAME --out DIR`" in err
+
+
 def test_data_summary_of_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert voc(tmp_path, "data", "summary", tmp_path / "nowhere.csv") == 2
     assert "no such file" in capsys.readouterr().err
@@ -124,17 +141,14 @@ def test_label_history_lists_an_imported_version_with_who(
 CRASH = """
 import sys
 
-import voc.contracts
+import voc.contracts.contacts
 
 
 def crash(*args, **kwargs):
     raise RuntimeError("disk on fire")
 
 
-voc.contracts.validate_contacts = crash
-import cli.data  # the command module holds its own reference to the stage function
-
-cli.data.validate_contacts = crash
+voc.contracts.contacts.validate_contacts = crash  # the command imports it when it runs
 from cli.main import main
 
 sys.exit(main(sys.argv[1:]))
@@ -201,6 +215,84 @@ def test_help_renders_with_examples_that_fit_on_one_line(
     assert not broken, f"`{name} --help` at 100 columns breaks these examples across lines:\n" + "\n".join(
         broken
     )
+    # Flags read as flags and arguments as ARGUMENTS, as in any finished command-line tool.
+    assert "<bool>" not in out, f"`{name} --help` shows a flag as <bool>:\n{out}"
+    usage = next(line for line in out.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "}" not in usage, usage
+
+
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [
+        (["train"], ["<auto|embedding|tfidf|both>", "<auto|svm|logreg>", "<torch|onnx|onnx-int8>"]),
+        (["tag"], ["<local|spark>", "<torch|onnx|onnx-int8>"]),
+        (["data", "validate"], ["<parquet|csv|jsonl>"]),
+    ],
+)
+def test_help_lists_the_choices_of_an_option(
+    command: list[str],
+    choices: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(choice in out for choice in choices), out
+
+
+def test_examples_use_the_paths_make_demo_writes() -> None:
+    raw, interim, processed = "workspace/data/raw", "workspace/data/interim", "workspace/data/processed"
+    shown = {  # every step of `make demo`, as the examples show it
+        f"{raw}/contacts.parquet",
+        f"{interim}/contacts.parquet",
+        "workspace/themes",
+        "workspace/labels/review.xlsx",
+        f"{processed}/labelled.parquet",
+        f"{processed}/tagged.parquet",
+        f"{raw}/orders.parquet",
+    }
+    # what make demo writes besides (or a folder of it), and a next week's themes beside them
+    also = {raw, interim, f"{raw}/order_events.parquet", "workspace/labels.db", "workspace/themes-w48"}
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(VOC) report $(PROCESSED)/tagged.parquet" in makefile  # positional, as the help shows
+    examples = " ".join(command.epilog or "" for _, command in COMMANDS)
+    used = {path.rstrip(".") for path in re.findall(r"workspace/[\w/.-]+", examples)}
+    assert shown <= used, f"no example shows {sorted(shown - used)}"
+    assert used <= shown | also, f"paths make demo does not write: {sorted(used - shown - also)}"
+
+
+HEAVY = ("pandas", "torch", "sklearn", "spacy", "mlflow", "sentence_transformers", "transformers")
+IMPORTED = (
+    "import sys\nfrom cli.main import main\ncode = main(sys.argv[1:])\n"
+    "print('imported:', *sorted(m for m in {heavy} if m in sys.modules))\nsys.exit(code)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowed"),
+    [
+        (["--help"], set()),
+        (["train", "--help"], set()),
+        # MLflow brings pandas (and numpy) itself; nothing of the model's stack.
+        pytest.param(["models", "list"], {"mlflow", "pandas"}, marks=pytest.mark.slow),
+    ],
+    ids=["voc --help", "voc train --help", "voc models list"],
+)
+def test_the_cli_answers_without_importing_what_the_command_does_not_use(
+    argv: list[str], allowed: set[str], tmp_path: Path
+) -> None:
+    script = IMPORTED.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--workspace", str(tmp_path / "ws"), *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = set(done.stdout.split("imported:")[-1].split())
+    assert imported <= allowed, f"`voc {' '.join(argv)}` imports {sorted(imported - allowed)}"
 
 
 def test_a_model_uri_that_is_not_a_model_is_bad_input(

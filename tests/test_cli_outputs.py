@@ -49,7 +49,7 @@ def voc(world: SimpleNamespace, *args: str | Path) -> int:
 
 
 def report_args(inputs: dict[str, Path], out: Path) -> list[str]:
-    return ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
+    return ["report", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--themes", str(inputs["themes"]), "--out", str(out), "--no-mlflow"]  # fmt: skip
 
 

@@ -18,10 +18,14 @@ from voc.contracts.orders import read_orders, validate_orders
 from voc.contracts.reading import ContractConfig
 from voc.contracts.tagged import read_tagged
 from voc.contracts.themes import (
+    SUGGESTION_COLUMNS,
     THEME_COLUMNS,
+    best_suggestions,
     read_assignments,
+    read_suggestions,
     read_themes,
     write_assignments,
+    write_suggestions,
     write_themes,
 )
 from voc.errors import InputError
@@ -291,7 +295,9 @@ def discovery_run(folder: Path) -> Path:
     themes = pd.DataFrame(
         {
             "theme_id": [3, 0, -1],
+            "name": ["Parcel is late", "Refund still missing", None],
             "parent_id": [7, 7, -1],
+            "parent_name": ["Refund still missing"] * 2 + [None],
             "size": [12, 30, 5],
             "keywords": [["late", "parcel"], ["refund"], []],
             "exemplars": [["where is my parcel"], ["no refund yet", "still waiting"], []],
@@ -316,6 +322,8 @@ def test_themes_round_trip_in_the_contract_types(tmp_path: Path) -> None:
     assert themes["size"].dtype == "int64" and themes["parent_id"].dtype == "Int64"
     assert themes["keywords"].tolist() == [["late", "parcel"], ["refund"]]
     assert themes["label"].tolist() == [None, "refund_not_received"]
+    assert themes["name"].tolist() == ["Parcel is late", "Refund still missing"]
+    assert themes["parent_name"].tolist() == ["Refund still missing"] * 2
     assert themes["is_new"].tolist() == [True, False]
     assert themes["centroid"].iloc[0].dtype == np.float32
     np.testing.assert_array_equal(themes["centroid"].iloc[0], np.array([0.6, 0.8], np.float32))
@@ -327,6 +335,46 @@ def test_themes_round_trip_in_the_contract_types(tmp_path: Path) -> None:
         "theme_id": [3, 0, -1],
         "probability": [0.9, 0.8, 0.0],
     }
+
+
+def test_themes_written_before_names_existed_are_named_from_their_keywords(tmp_path: Path) -> None:
+    pd.DataFrame(
+        {"theme_id": [4, 5], "parent_id": [1, None], "keywords": [["refund", "bank", "statement", "x"], []]}
+    ).to_parquet(tmp_path / "themes.parquet")
+    themes = read_themes(tmp_path)
+    assert themes["name"].tolist() == ["Refund, bank, statement", "Theme 5"]
+    assert themes["parent_name"].tolist() == ["Group 1", None]
+
+
+def test_suggestions_round_trip_best_first_and_absent_is_empty(tmp_path: Path) -> None:
+    empty = read_suggestions(tmp_path)
+    assert tuple(empty.columns) == SUGGESTION_COLUMNS and empty.empty
+    rows = pd.DataFrame(
+        [
+            (7, "lost_parcel", 0.55, "taxonomy", False),
+            (7, "shipping_delay", 0.71, "model", True),
+            (7, "lost_parcel", 0.93, "taxonomy", True),
+            (2, "refund_not_received", 0.86, "catalogue", True),
+            (2, "partial_refund", 0.97, "model", True),
+        ],
+        columns=list(SUGGESTION_COLUMNS),
+    )
+    write_suggestions(rows, tmp_path)
+    back = read_suggestions(tmp_path)
+    assert back["theme_id"].dtype == "int64" and back["confident"].dtype == bool
+    assert len(back) == 5
+    # Confident first, then catalogue > model > taxonomy, then the higher confidence.
+    best = best_suggestions(back).set_index("theme_id")
+    assert best.loc[2, ["suggested_root_cause", "suggestion_source"]].tolist() == [
+        "refund_not_received",
+        "catalogue",
+    ]
+    assert best.loc[7, ["suggested_root_cause", "suggestion_source"]].tolist() == ["shipping_delay", "model"]
+    rows.assign(suggestion_source=["taxonomy", "model", "oracle", "model", "model"]).to_parquet(
+        tmp_path / "suggestions.parquet"
+    )
+    with pytest.raises(InputError, match="'suggestion_source' row 3: expected catalogue"):
+        read_suggestions(tmp_path)
 
 
 def test_themes_from_other_tools_get_empty_values_for_what_they_lack(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from cli.main import main
 from nlp.embed import Embedder
+from voc.contracts.themes import read_assignments
 
 IDENTITY = FunctionTransformer()
 
@@ -118,9 +119,12 @@ def test_discover_rejects_a_missing_text_column(tmp_path, monkeypatch, capsys):
     assert "text" in capsys.readouterr().err
 
 
-def test_discover_help_has_examples(capsys):
+def test_discover_help_has_examples(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
     assert main(["discover", "--help"]) == 0
-    assert "voc discover week2.csv --out themes/week2 --previous themes/week1" in capsys.readouterr().out
+    assert "voc discover week48.parquet --out workspace/themes-w48 --previous workspace/themes" in (
+        capsys.readouterr().out
+    )
 
 
 class KeywordEncoder:
@@ -183,6 +187,12 @@ def test_run_discovery_returns_a_typed_result_and_logs_a_tagged_run(tmp_path, mo
     experiment = mlflow.get_experiment_by_name("voc-themes")
     assert experiment is not None
     assert experiment.artifact_location.startswith((workspace.mlflow_artifacts / "voc-themes").as_uri())
+    # The trail: a described experiment, runs named for the week and described, and the run's id in
+    # the files a training set is made from.
+    assert experiment.tags.get("mlflow.note.content")
+    assert runs["tags.mlflow.runName"].eq("discover-week1").all()  # no dates: named for the file
+    assert runs["tags.mlflow.note.content"].str.contains("4 themes").all()
+    assert read_assignments(tmp_path / "out1").attrs["voc"]["discovery_run_id"] == first.run_id
 
 
 def test_discovery_config_rejects_a_bad_min_theme_size_before_reading(tmp_path, monkeypatch, capsys):

@@ -9,6 +9,7 @@ writes after redaction, and a `<script>` in a customer's words is shown as text.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -84,7 +85,6 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     voc(
         ws,
         "report",
-        "--tagged",
         processed / "tagged.parquet",
         "--themes",
         themes,
@@ -132,6 +132,8 @@ def _written_after_redaction(ws: Path) -> list[Path]:
 
 def test_no_planted_pii_in_any_output(flow: dict[str, Path]) -> None:
     pii = pd.read_parquet(flow["raw"] / "pii.parquet")
+    kinds = {"national_id", "date_of_birth", "ip_address", "password", "pin", "cvv"}
+    assert kinds <= set(pii["pii_type"]), "the generator plants every PII kind redaction knows"
     # short values (a first name like "Li") would match unrelated bytes; the generator plants full
     # names, emails, phones, ids, cards and addresses, which are all longer
     values = {v for v in pii["value"] if len(v) >= 6}
@@ -142,6 +144,15 @@ def test_no_planted_pii_in_any_output(flow: dict[str, Path]) -> None:
         data = path.read_bytes()
         leaks += [(path.name, v) for v in values if v.encode() in data]
     assert not leaks, f"planted PII found in outputs: {leaks[:10]}"
+    # the short ones (CVVs, PINs, short names) as whole words in their own contact's tagged text
+    clean = pd.read_parquet(flow["ws"] / "data" / "processed" / "tagged.parquet").set_index("contact_id")
+    short = pii[pii["value"].str.len() < 6]
+    leaks = [
+        (cid, kind, value)
+        for cid, kind, value in short.itertuples(index=False)
+        if re.search(r"(?<![^\W_])" + re.escape(value) + r"(?![^\W_])", str(clean.loc[cid, "clean_text"]))
+    ]
+    assert not leaks, f"short planted PII left in clean_text: {leaks[:10]}"
 
 
 def test_script_in_a_contact_is_shown_as_text(flow: dict[str, Path]) -> None:

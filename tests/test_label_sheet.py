@@ -21,11 +21,17 @@ from label_data import (
 from openpyxl import load_workbook
 
 from cli.main import main
-from training.labelling.active_learning import SuggestConfig, pick_uncertain, theme_suggestions
+from training.labelling.active_learning import (
+    MODEL_THRESHOLD,
+    SuggestConfig,
+    pick_uncertain,
+    theme_suggestions,
+)
 from training.labelling.catalogue import Catalogue
 from training.labelling.sheets import CONTACT_SHEET_COLUMNS, THEME_SHEET_COLUMNS, read_sheet
 from training.pyfunc import predict_contacts
 from voc.contracts.contacts import validate_contacts
+from voc.contracts.themes import SUGGESTION_COLUMNS, read_suggestions, write_suggestions
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -98,12 +104,16 @@ def test_export_xlsx_is_ready_for_analysts_and_safe(
     out = export(
         world, world.root / "review.xlsx", "--contacts", world.contacts_path, "--previous", world.run0
     )
-    assert "no --model: suggestion columns left empty" in capsys.readouterr().err
+    assert "no --model: suggestions from the taxonomy and the catalogue only" in capsys.readouterr().err
     book = load_workbook(out)
     ws = book["themes"]
     assert [c.value for c in ws[1]] == THEME_SHEET_COLUMNS
     sheet = pd.DataFrame(list(ws.iter_rows(min_row=2, values_only=True)), columns=THEME_SHEET_COLUMNS)
-    assert sheet["size"].tolist() == [12, 10, 8, 6]  # biggest first
+    assert sheet["size"].tolist() == [12, 10, 8, 6]  # biggest group first, biggest theme first in it
+    assert sheet["parent_id"].tolist() == [100, 100, 101, 101]
+    # Files written before names existed: names from keywords, groups named by their id.
+    assert sheet["name"].tolist()[0] == "Refund, never, arrived"
+    assert sheet["group"].tolist() == ["Group 100", "Group 100", "Group 101", "Group 101"]
     change = dict(zip(sheet["theme_id"], sheet["change"], strict=True))
     assert change == {0: "up 2 (+20%)", 1: "down 2 (-17%)", 2: "same", 3: "new"}
     assert sheet[["suggested_root_cause", "label", "action", "notes"]].isna().all().all()
@@ -122,14 +132,21 @@ def test_export_xlsx_is_ready_for_analysts_and_safe(
                     assert not cell.value.startswith(FORMULA_START), cell.value
 
     # Drop-downs, frozen header, widths, wrapping, taxonomy for reference, hidden metadata.
-    validations = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
-    assert validations["=taxonomy!$A$2:$A$29"].startswith("J2:")
-    assert validations['"accept,merge_into:,split,noise"'].startswith("K2:")
+    validations = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert validations["O2"] == validations["M2"] == "=taxonomy!$A$2:$A$29"  # label, group_label
+    assert validations["N2"] == '"accept,accept_suggestions,noise"'  # group_action
+    assert validations["P2"] == "=lists!$A$1:$A$7"  # action: accept, split, noise, merge_into:<id> x 4
+    assert [c.value for c in book["lists"]["A"]][3:] == [
+        "merge_into:0 Refund, never, arrived",
+        "merge_into:1 Parcel, late, shipping",
+        "merge_into:2 Wrong, size, too",
+        "merge_into:3 Cancel, order, changed",
+    ]
     assert ws.freeze_panes == "B2"
-    assert ws.column_dimensions["N"].width >= 40 and ws["N2"].alignment.wrap_text
+    assert ws.column_dimensions["R"].width >= 36 and ws["R2"].alignment.wrap_text
     taxonomy = list(book["taxonomy"].iter_rows(values_only=True))
     assert taxonomy[0] == ("id", "name", "family", "owner", "description") and len(taxonomy) == 29
-    assert book["about"].sheet_state == "hidden"
+    assert book["about"].sheet_state == book["lists"].sheet_state == "hidden"
 
     # Only redacted text: no email address or phone number of any contact in the sheet or page.
     page = out.with_suffix(".html").read_text(encoding="utf-8")
@@ -140,10 +157,17 @@ def test_export_xlsx_is_ready_for_analysts_and_safe(
 
 
 @pytest.mark.slow
-def test_export_suggests_the_champions_root_cause_per_theme(world: SimpleNamespace, model_uri: str) -> None:
-    out = export(
-        world, world.root / "suggested.xlsx", "--contacts", world.contacts_path, "--model", model_uri
+def test_export_suggests_the_champions_root_cause_per_theme(
+    world: SimpleNamespace, model_uri: str, tmp_path: Path
+) -> None:
+    run = shutil.copytree(world.run1, tmp_path / "run")
+    write_suggestions(  # what `voc discover` wrote: a confident taxonomy suggestion for theme 3
+        pd.DataFrame([(3, "changed_mind", 0.95, "taxonomy", True)], columns=list(SUGGESTION_COLUMNS)),
+        run,
     )
+    out = tmp_path / "suggested.xlsx"
+    args = ["--themes", run, "--out", out, "--contacts", world.contacts_path, "--model", model_uri]
+    assert voc(world, "label", "export", *args) == 0
     sheet = read_sheet(out).rows.set_index("theme_id")
     assert sheet["suggested_root_cause"].to_dict() == {
         "0": "refund_not_received",
@@ -151,8 +175,16 @@ def test_export_suggests_the_champions_root_cause_per_theme(world: SimpleNamespa
         "2": "wrong_size_fit",
         "3": "changed_mind",
     }
-    assert sheet["suggested_share"].astype(float).eq(1.0).all()
-    assert sheet["suggested_confidence"].astype(float).between(0.2, 0.9).all()
+    # The rule model is about 0.9/0.8/0.7/0.3 sure of its themes: confident where that passes the
+    # threshold; theme 3's confident taxonomy suggestion beats the model's unconfident one.
+    confidence = sheet["suggested_confidence"].astype(float)
+    assert confidence[["0", "1", "2"]].between(0.6, 0.9).all() and confidence["3"] == 0.95
+    expected = {t: "yes" if confidence[t] >= MODEL_THRESHOLD else "no" for t in ("0", "1", "2")}
+    assert sheet["confident"].to_dict() == {**expected, "3": "yes"}
+    assert sheet["suggestion_source"].to_dict() == {"0": "model", "1": "model", "2": "model", "3": "taxonomy"}
+    # The model's suggestions are kept beside the run's own, for the app.
+    stored = read_suggestions(run)
+    assert sorted(stored["suggestion_source"]) == ["model"] * 4 + ["taxonomy"]
     assert "suggestions from models:/root-cause@champion" in out.with_suffix(".html").read_text()
 
 
@@ -304,7 +336,6 @@ def test_suggest_picks_uncertain_contacts_and_import_adds_corrections(
     args = [
         "--model",
         model_uri,
-        "--contacts",
         world.contacts_path,
         "--themes",
         world.run1,
@@ -430,15 +461,21 @@ def test_theme_suggestion_is_the_majority_with_share_and_mean_confidence() -> No
         "refund_not_received",
         "shipping_delay",
     ]
-    suggestions = theme_suggestions(predicted.assign(theme_id=[5, 5, 5, 5, -1]))
+    suggestions = theme_suggestions(predicted.assign(theme_id=[5, 5, 5, 5, -1]), threshold=0.6)
+    agreeing = predicted["confidence"].iloc[[0, 1, 3]].sum() / 4  # the late parcel counts 0
     assert suggestions.to_dict("records") == [
         {
             "theme_id": 5,
             "suggested_root_cause": "refund_not_received",
+            "suggested_confidence": round(float(agreeing), 3),
+            "suggestion_source": "model",
+            "confident": True,
             "suggested_share": 0.75,
-            "suggested_confidence": round(float(predicted["confidence"].iloc[:4].mean()), 3),
         }
     ]
+    assert not theme_suggestions(predicted.assign(theme_id=[5, 5, 5, 5, -1]), threshold=0.7)[
+        "confident"
+    ].any()
 
 
 def test_contact_sheet_import_rejects_unknown_ids_and_double_labels(

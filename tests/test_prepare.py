@@ -113,3 +113,18 @@ def test_prepare_contacts_without_channel_or_redaction() -> None:
     contacts = pd.DataFrame({"text": ["Customer: mail a@b.com\nAgent: ok", None]})
     assert list(prepare_contacts(contacts)["clean_text"]) == ["mail [EMAIL]", ""]
     assert list(prepare_contacts(contacts, PrepareConfig(redact=False))["clean_text"]) == ["mail a@b.com", ""]
+
+
+def test_a_batch_split_over_two_processes_is_prepared_exactly_as_in_one() -> None:
+    contacts = pd.DataFrame(
+        {
+            "text": [CHAT, EMAIL, CALL, "Rating: 2/5\nBroken\nMy name is Sarah Jones, call 07700 900123"] * 3,
+            "channel": ["chat", "email", "call", "review"] * 3,
+        },
+        index=range(100, 112),
+    )
+    one = prepare_contacts(contacts, PrepareConfig(workers=1))
+    two = prepare_contacts(contacts, PrepareConfig(workers=2))
+    assert two["clean_text"].tolist() == one["clean_text"].tolist()
+    assert list(two.index) == list(contacts.index)
+    assert "[NAME]" in two["clean_text"].iloc[3] and "07700" not in two["clean_text"].iloc[3]

@@ -304,6 +304,13 @@ def test_a_saved_pipeline_config_rebuilds_the_same_redactor(redactor: Redactor) 
         ("hi my name is tyrone king im calling", "king", "[NAME]"),
         ("well hi yeah its jack o brien here im calling", "brien", "[NAME]"),
         ("it went to twenty seven albert road manchester", "manchester", "[ADDRESS]"),
+        # found by the synthetic contacts' identity details (voc.synth.identity)
+        ("the form asked for my SSN, it's 104 02 3826, why would you need that?", "3826", "[NATIONAL_ID]"),
+        (
+            "agent: for security can i take your date of birth please\ncustomer: basically may 25th 1956",
+            "25th 1956",
+            "[DATE_OF_BIRTH]",
+        ),
     ],
 )
 def test_issue_12_cases_become_their_placeholder(
@@ -357,6 +364,24 @@ def test_answers_are_redacted_although_preparation_drops_the_question() -> None:
     )
     clean = list(prepare_contacts(contacts)["clean_text"])
     assert clean == ["[NAME] my order of 3 items never came", "yeah its [NAME] the order never came"]
+
+
+def test_a_name_given_as_an_answer_leaves_an_email_holding_it_whole() -> None:
+    # the answer "Jules Garcia" is replaced before the patterns run: "jules" inside the address must
+    # stay for the e-mail pattern, else "[NAME].g@hotmail.fr" leaks the rest of the address
+    text = (
+        "Customer: My account email is jules.g@hotmail.fr.\nAgent: Can I take your full name please?\n"
+        "Customer: Jules Garcia\nAgent: Thanks Jules."
+    )
+    clean = prepare_contacts(pd.DataFrame({"text": [text], "channel": ["chat"]}))["clean_text"].iloc[0]
+    assert clean == "My account email is [EMAIL]. [NAME]"
+
+
+def test_a_short_value_inside_a_longer_number_is_not_a_miss() -> None:
+    # CVV "026" is gone; the "026" inside "2026" is another number, not the planted value
+    texts = pd.Series({"a": "the CVV 026 failed on 12 May 2026"})
+    truth = pd.DataFrame({"contact_id": ["a"], "pii_type": ["cvv"], "value": ["026"]})
+    assert measure_redaction(texts, truth)["recall_by_type"] == {"cvv": 1.0}
 
 
 def test_requested_kinds_follow_the_agents_question() -> None:

@@ -140,16 +140,18 @@ def test_champion_pyfunc_loads_in_a_fresh_process(workspace: Workspace, labelled
         "m = mlflow.pyfunc.load_model('models:/rc@champion')\n"
         "out = m.predict(pd.DataFrame({'text': ['the box arrived crushed and broken', 'zzz qqq'],"
         " 'channel': ['email', None]}))\n"
-        "fast = mlflow.pyfunc.load_model('models:/rc@champion',"
-        " model_config={'embed_backend': 'onnx-int8'})\n"
-        "print('backend', fast.unwrap_python_model().classifier.embedder.config.backend)\n"
+        "print('served', m.unwrap_python_model().classifier.embedder.config.backend)\n"
+        "slow = mlflow.pyfunc.load_model('models:/rc@champion',"
+        " model_config={'embed_backend': 'torch'})\n"
+        "print('backend', slow.unwrap_python_model().classifier.embedder.config.backend)\n"
         "print(list(out.columns)); print(out.to_json(orient='records'))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     columns = "['root_cause', 'family', 'confidence', 'needs_review', 'review_reason', 'language']"
     assert columns in done.stdout
-    assert "backend onnx-int8" in done.stdout  # voc tag --backend reaches the embedder
+    assert "served onnx-int8" in done.stdout  # the backend it was trained and evaluated with
+    assert "backend torch" in done.stdout  # voc tag --backend reaches the embedder
     rows = pd.read_json(io.StringIO(done.stdout.splitlines()[-1]))
     assert rows.loc[0, "root_cause"] == "damaged_in_transit"
     assert rows.loc[0, "family"] == "other"  # trained without a taxonomy

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -217,7 +219,7 @@ def test_cpo_on_a_hand_checkable_case() -> None:
     assert row["cpo"] == pytest.approx(7.5)
     assert result.summary.cpo == pytest.approx(7.5)
     assert row["baseline_cpo"] == pytest.approx(5.0)
-    assert row["change_pct"] == pytest.approx(50.0)
+    assert row["change_pct"] == pytest.approx(0.5)  # a fraction: +50%
     assert row["expected"] == pytest.approx(20.0)
     assert result.summary.previous_cpo == pytest.approx(5.0)
     assert result.breakdowns["market"].loc["DE", "cpo"] == pytest.approx(7.5)
@@ -283,7 +285,7 @@ def test_script_is_escaped_in_html_and_markdown(report) -> None:
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     # Each table row keeps its column count whatever the customer typed.
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
-    assert table_lines and all(line.replace("\\|", "").count("|") == 12 for line in table_lines)
+    assert table_lines and all(line.replace("\\|", "").count("|") == 15 for line in table_lines)
 
 
 def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
@@ -292,7 +294,7 @@ def test_markdown_escapes_pipes_and_shows_sparklines(report) -> None:
     assert _markdown_escape("a | b <i>") == "a \\| b &lt;i&gt;"
     markdown = render_markdown(report)
     assert any(ch in markdown for ch in "▁▂▃▅▇")
-    assert "New and emerging themes" in markdown and "voucher" in markdown
+    assert "New, emerging and proposed themes" in markdown and "voucher" in markdown
     assert "| Category | Contacts | Orders | CPO |" in markdown
 
 
@@ -308,7 +310,7 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     out = tmp_path / "out"
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
+    argv = ["report", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
             "--orders", str(inputs["orders"]), "--out", str(out)]  # fmt: skip
     assert main(argv) == 0  # no --week: the last complete week of the data is W47
     printed = capsys.readouterr().out
@@ -332,7 +334,31 @@ def test_cli_writes_files_neutralises_formulas_and_logs_mlflow(
     assert run.data.metrics["new_themes"] == 1 and run.data.metrics["significant_movers"] >= 1
     assert run.data.metrics["total_contacts"] > 500
     logged = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert logged == {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    files = {"pain_points.html", "pain_points.md", "pain_points.csv", "pain_points.parquet"}
+    files |= {"pain_points_weekly.csv", "pain_points_weekly.parquet"}
+    assert logged == files | {"pain_points_table.json"}
+    # Each pain point can be charted across weeks: its weekly contacts, step = the ISO week YYYYWW.
+    history = client.get_metric_history(run.info.run_id, f"pain_point.{GROWER}.contacts")
+    by_week = {m.step: m.value for m in history}
+    this_week = parquet.loc[parquet["key"] == GROWER, "contacts"].item()
+    assert by_week[202647] == this_week >= GROWER_NOW and by_week[202646] < GROWER_NOW / 2
+    assert sorted(by_week)[-1] == 202647 and len(by_week) == 8
+    assert f"pain_point.{GROWER}.score" in run.data.metrics
+    assert WEEK in run.data.tags["mlflow.note.content"]
+    assert experiment.tags.get("mlflow.note.content")
+
+
+def test_report_files_are_readable_by_the_group_under_umask_022(report, tmp_path: Path) -> None:
+    from reports.publish import write_report
+
+    previous = os.umask(0o022)
+    try:
+        paths = write_report(report, tmp_path / "shared")
+    finally:
+        os.umask(previous)
+    for path in paths.values():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == 0o644, f"{path.name}: {oct(mode)}"  # a teammate on a shared drive can open it
 
 
 def test_bad_inputs_exit_2_naming_the_file(
@@ -340,10 +366,10 @@ def test_bad_inputs_exit_2_naming_the_file(
 ) -> None:
     broken = tmp_path / "tagged.csv"
     pd.DataFrame({"contact_id": ["a"], "created_at": ["2026-11-17"], "clean_text": ["x"]}).to_csv(broken)
-    argv = ["report", "--tagged", str(broken), "--orders", str(inputs["orders"]),
+    argv = ["report", str(broken), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
+    argv = ["report", str(inputs["tagged"]), "--orders", str(inputs["orders"]),
             "--out", str(tmp_path / "o"), "--week", "2025-W01", "--no-mlflow"]  # fmt: skip
     assert main(argv) == 2
     assert main([*argv[:-2], "2025-W53", "--no-mlflow"]) == 2

@@ -19,7 +19,7 @@ pytestmark = needs_chromium
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("report_browser")
     inputs = make_inputs(folder / "in")
-    argv = ["report", "--tagged", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
+    argv = ["report", str(inputs["tagged"]), "--themes", str(inputs["themes"]),
             "--orders", str(inputs["orders"]), "--out", str(folder / "out"), "--week", "2026-W47",
             "--no-mlflow"]  # fmt: skip
     assert main(argv) == 0

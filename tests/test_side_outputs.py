@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +21,8 @@ import pytest
 from label_data import register_keyword_model
 
 from cli.main import main
+from voc.synth.export import write
+from voc.synth.generate import SynthConfig, generate
 from voc.workspace import Workspace
 
 EMAIL = "dorothy.gale@example.com"
@@ -213,3 +216,68 @@ def test_the_checks_see_planted_pii_and_formulas(tmp_path: Path) -> None:
     unsafe.write_text(f'id,text\n=1+1,"{EMAIL}"\n"\tx",\'=ok\n', encoding="utf-8")
     assert EMAIL in raw_pii_in(unsafe)
     assert len(live_formulas_in(unsafe)) == 4  # =1+1 and the tab, each seen by csv and by pandas
+
+
+# -- voc data validate + voc tag on synthetic contacts that carry every PII kind ---------------
+
+IDENTITY_KINDS = {"national_id", "date_of_birth", "ip_address", "password", "pin", "cvv"}
+
+
+@pytest.fixture(scope="module")
+def synth_tagged(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """Synthetic contacts (many revealing identity details), validated, then tagged with the
+    contacts that hold PII sent twice (duplicates: quarantined, with their redacted text)."""
+    root = tmp_path_factory.mktemp("synth-tag")
+    raw, checked, ws = root / "data" / "raw", root / "data" / "interim", root / "ws"
+    write(generate(SynthConfig(contacts=60, seed=3, identity_share=0.45)), raw)
+    out = root / "out" / "tagged.parquet"
+    with pytest.MonkeyPatch.context() as env:
+        # mlflow.set_tracking_uri exports the URI: an earlier test's store must not be this one's
+        env.delenv("MLFLOW_TRACKING_URI", raising=False)
+        uri = register_keyword_model(f"sqlite:///{ws / 'mlflow.db'}", ws / "mlartifacts", name="rc")
+        validate = ["data", "validate", str(raw / "contacts.parquet"), "--out", str(checked)]
+        assert main(["--workspace", str(ws), *validate]) == 0
+        pii = pd.read_parquet(raw / "pii.parquet")
+        contacts = pd.read_parquet(checked / "contacts.parquet")
+        resent = contacts[contacts["contact_id"].isin(pii["contact_id"])]
+        source = checked / "with_resent.parquet"
+        pd.concat([contacts, resent], ignore_index=True).to_parquet(source, index=False)
+        assert main(["--workspace", str(ws), "tag", str(source), "--model", uri, "--out", str(out)]) == 0
+    return SimpleNamespace(
+        root=root, pii=pii, out=out, quarantine=out.with_name("tagged.quarantine.parquet"), resent=len(resent)
+    )
+
+
+@pytest.mark.slow  # the keyword champion's registration and a tag run: ~1 min here
+def test_synth_plants_every_pii_kind(synth_tagged: SimpleNamespace) -> None:
+    assert set(synth_tagged.pii["pii_type"]) >= IDENTITY_KINDS
+    assert len(pd.read_parquet(synth_tagged.quarantine)) == synth_tagged.resent > 0
+
+
+@pytest.mark.slow
+def test_no_planted_value_in_any_file_after_validate_and_tag(synth_tagged: SimpleNamespace) -> None:
+    # everything but the raw zone (the synthetic raw data and validate's output, raw by design)
+    raw_zone = synth_tagged.root / "data"
+    files = [p for p in synth_tagged.root.rglob("*") if p.is_file() and raw_zone not in p.parents]
+    assert synth_tagged.out in files and synth_tagged.quarantine in files
+    assert any("mlartifacts" in p.parts for p in files), files
+    assert any(p.name == "mlflow.db" for p in files), files
+    long_values = {v for v in synth_tagged.pii["value"] if len(v) >= 6}  # shorter ones match by chance
+    leaks = [(p.name, v) for p in files for v in long_values if v.encode() in p.read_bytes()]
+    assert not leaks, leaks[:10]
+
+
+@pytest.mark.slow
+def test_no_short_planted_value_in_its_own_redacted_text(synth_tagged: SimpleNamespace) -> None:
+    # CVVs, PINs, short names: looked for as whole words in the text of the contact that held them
+    texts = pd.concat(
+        [
+            pd.read_parquet(synth_tagged.out).set_index("contact_id")["clean_text"],
+            pd.read_parquet(synth_tagged.quarantine).set_index("contact_id")["text"],
+        ]
+    )
+    leaks = []
+    for cid, kind, value in synth_tagged.pii.itertuples(index=False):
+        word = re.compile(r"(?<![^\W_])" + re.escape(value) + r"(?![^\W_])")
+        leaks += [(cid, kind, value) for text in texts.loc[[cid]] if word.search(str(text))]
+    assert not leaks, leaks[:10]

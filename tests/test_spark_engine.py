@@ -30,6 +30,8 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
     contacts.loc[5, "text"] = ""  # quarantined
     contacts.loc[9, "contact_id"] = contacts.loc[2, "contact_id"]  # duplicate id
     contacts.loc[11, "text"] = "Customer: parcel late, mail me at jane.doe@example.com"
+    contacts["order_id"] = [f"ORD-{i % 300:05d}" for i in range(len(contacts))]  # some orders twice
+    secret = b"s" * 32
     source = tmp_path / "contacts.csv"
     contacts.to_csv(source, index=False)
     bundle = train_reference(tmp_path / "classifier.joblib", n=120)
@@ -43,7 +45,7 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
         tmp_path / "local.parquet",
         model_name=ref.name,
         model_version=ref.version,
-        tag_config=TagConfig(chunk_size=150, dedupe=False, show_progress=False),
+        tag_config=TagConfig(chunk_size=150, dedupe=False, show_progress=False, order_key_secret=secret),
     )
     spark = tag_file_spark(
         source,
@@ -53,6 +55,7 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
         model_version=ref.version,
         chunk_size=150,
         spark_config=SparkConfig(master="local[2]"),
+        order_key_secret=secret,
     )
     a, b = pd.read_parquet(tmp_path / "local.parquet"), pd.read_parquet(tmp_path / "spark.parquet")
     assert (local.read, local.tagged, local.quarantined) == (spark.read, spark.tagged, spark.quarantined)
@@ -69,10 +72,12 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
         "model_version",
         "clean_text",
         "channel",
+        "order_key",
     ):
         assert list(a[col]) == list(b[col]), col
     np.testing.assert_allclose(a["confidence"], b["confidence"], atol=1e-5)
     assert "jane.doe@example.com" not in " ".join(b["clean_text"])
+    assert b["order_key"].notna().all() and not b["order_key"].str.startswith("ORD").any()
     qa = pd.read_parquet(tmp_path / "local.quarantine.parquet")
     qb = pd.read_parquet(tmp_path / "spark.quarantine.parquet")
     assert qa[["source_row", "reason"]].equals(qb[["source_row", "reason"]])

@@ -306,3 +306,29 @@ def test_resume_with_a_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None
         manifest.write_text(damage, encoding="latin-1")
         with pytest.raises(InputError, match=r"manifest is damaged.*without --resume"):
             tag_file(source, Echo(), out, model_name="rc", model_version="1", chunk_size=100, resume=True)
+
+
+def test_order_ids_become_stable_pseudonymous_keys(tmp_path: Path) -> None:
+    from voc.workspace import Workspace
+
+    source = tmp_path / "contacts.csv"
+    orders = ["ORD-20261102-63179", "ORD-20261102-63179", "280-8222326-4847366", ""]
+    pd.DataFrame(
+        {"contact_id": ["a", "b", "c", "d"], "text": ["late", "late again", "wrong size", "late"],
+         "order_id": orders}
+    ).to_csv(source, index=False)  # fmt: skip
+    workspace = Workspace(tmp_path / "ws")
+
+    def keys(run: str, ws: Workspace) -> list[object]:
+        out = tmp_path / run / "tags.parquet"
+        config = TagConfig(chunk_size=2, show_progress=False, order_key_secret=ws.order_key_secret())
+        tag_file(source, Echo(), out, model_name="rc", model_version="1", tag_config=config)
+        assert b"63179" not in out.read_bytes() and "order_id" not in pd.read_parquet(out).columns
+        return pd.read_parquet(out).set_index("contact_id")["order_key"].tolist()
+
+    first = keys("run1", workspace)
+    assert first[0] == first[1] != first[2] and pd.isna(first[3])  # same order, same key; none: null
+    assert all(len(k) == 16 and k not in orders for k in first[:3])
+    assert keys("run2", Workspace(tmp_path / "ws"))[:3] == first[:3]  # stable across runs of the workspace
+    assert (tmp_path / "ws" / "secrets" / "order_key.secret").stat().st_mode & 0o077 == 0
+    assert keys("run3", Workspace(tmp_path / "other"))[0] != first[0]  # another workspace, other keys

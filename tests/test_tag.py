@@ -128,7 +128,7 @@ def test_label_export_and_suggest_prepare_each_contact_once(
 
     prepared_texts.clear()
     sheet = tmp_path / "uncertain.xlsx"
-    args = ["--model", registered, "--contacts", str(source), "--themes", str(themes), "--n", "8"]
+    args = [str(source), "--model", registered, "--themes", str(themes), "--n", "8"]
     assert (
         main(["label", "suggest", *args, "--catalogue", str(tmp_path / "labels.db"), "--out", str(sheet)])
         == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from browser import chromium, needs_chromium
 from label_data import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_contacts, make_themes_dir
@@ -79,3 +80,20 @@ def test_page_in_headless_chromium_shows_themes_and_runs_no_payload(page: Path, 
     shot = tmp_path / "theme_browser.png"
     chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,1600", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_cards_carry_the_theme_name_its_group_and_its_best_suggestion(tmp_path: Path) -> None:
+    from voc.contracts.themes import SUGGESTION_COLUMNS
+
+    themes = read_themes(make_themes_dir(tmp_path / "run", make_contacts()), required=("size",))
+    themes = themes.assign(
+        name=[f"Name of theme {t}" for t in themes["theme_id"]], parent_name="Money matters"
+    )
+    suggestions = pd.DataFrame(
+        [(0, "refund_not_received", 0.93, "taxonomy", True)], columns=list(SUGGESTION_COLUMNS)
+    )
+    html = render_theme_browser(review_table(themes, suggestions=suggestions))
+    assert '<h2>Name of theme 0 <span class="id">theme 0</span>' in html
+    assert html.count("group: Money matters") == 4
+    assert "taxonomy suggests <strong>refund_not_received</strong>, confidence 0.93" in html
+    assert html.count('<span class="badge confident">confident</span>') == 1

@@ -210,3 +210,69 @@ def test_two_weeks_share_theme_ids_and_the_incident_is_new(embedder):
         kind1 = pd.Series(kinds1[labels1 == theme_id]).mode()[0]
         kind2 = pd.Series(kinds2[labels2 == theme_id]).mode()[0]
         assert kind1 == kind2
+
+
+# --------------------------------------------------------------------------------------------
+# Names and groups
+# --------------------------------------------------------------------------------------------
+
+PHRASES = [
+    "parcel marked delivered but never received",
+    "refund still not back on my card",
+    "the jacket is far too small",
+    "charged twice for one order",
+    "return label will not print",
+    "kettle stopped working after two days",
+]
+FILLERS = ["last week", "yesterday", "on monday", "again today", "this morning", "for my son"]
+
+
+def test_every_theme_is_named_with_words_of_its_own_contacts():
+    X, y, _ = blobs()
+    rng = np.random.default_rng(0)
+    texts = [f"{PHRASES[k]} {FILLERS[rng.integers(len(FILLERS))]}" for k in y]
+    model = ThemeModel(IDENTITY, min_theme_size=10).fit(X, texts)
+    names = model.themes_["name"].tolist()
+    assert len(set(names)) == len(names) == 6
+    for row in model.themes_.itertuples():
+        members = " ".join(texts[i] for i in np.flatnonzero(model.labels_ == row.theme_id)).lower()
+        words = row.name.lower().split()
+        assert row.name[0].isupper() and 2 <= len(words) <= 8, row.name
+        assert str(row.theme_id) not in words and not row.name.startswith("Theme")
+        assert all(w in members for w in words), (row.name, members[:80])
+        assert set(words) & set(" ".join(row.keywords[:3]).split()), (row.name, row.keywords)
+    # Without texts there is nothing to name a theme with but its id.
+    bare = ThemeModel(IDENTITY, min_theme_size=10).fit(X)
+    assert bare.themes_["name"].tolist() == [f"Theme {t}" for t in bare.themes_["theme_id"]]
+
+
+def test_groups_are_balanced_and_hold_near_duplicates_together():
+    from nlp.themes import parent_groups
+
+    rng = np.random.default_rng(1)
+    families = rng.normal(size=(6, 48))
+    # 6 families of 5 related themes, one theme with a near duplicate, and one loner.
+    centroids = [families[f] + 0.6 * rng.normal(size=48) for f in range(6) for _ in range(5)]
+    centroids.append(centroids[5] + 0.02 * rng.normal(size=48))
+    centroids.append(rng.normal(size=48) * 1.5)
+    X = np.stack(centroids)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    groups = np.array(parent_groups(X, n_groups=round(len(X) / 5)))
+    sizes = np.bincount(groups)
+    assert sizes.max() <= len(X) // 3  # no group holds most themes
+    assert (sizes == 1).sum() <= 1  # no crowd of one-theme groups
+    assert groups[5] == groups[30]  # near duplicates under one parent
+    family = np.r_[np.repeat(np.arange(6), 5), 1, -1]
+    together = [len(set(groups[family == f])) for f in range(6)]
+    assert max(together) <= 2  # a family's themes stay in at most two groups
+    assert groups[0] == 0  # numbered by their first (largest) theme
+
+
+def test_theme_model_names_its_groups_after_a_member_theme():
+    X, y, _ = blobs(n=400, centers=10, seed=2)
+    texts = [f"{PHRASES[k % 6]} {FILLERS[k // 6]}" for k in y]
+    themes = ThemeModel(IDENTITY, min_theme_size=10, group_size=3).fit(X, texts).themes_
+    assert 2 <= themes["parent_id"].nunique() < len(themes)
+    for _, group in themes.groupby("parent_id"):
+        assert group["parent_name"].nunique() == 1
+        assert group["parent_name"].iloc[0] in set(group["name"])

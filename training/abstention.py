@@ -3,9 +3,11 @@
 Both are chosen on validation contacts by :func:`training.classifier.train_classifier`:
 :func:`choose_threshold` (validation confidences and whether each guess was right in, the
 lowest confidence to trust out) and :func:`choose_floor` (a fitted classifier and validation
-contacts in, the similarity below which a contact is out of scope out). ``python -m benchmarks
---only shift`` measures both on Bitext phrasings in styles the model was not trained on, and
-``--only classifier`` on BANKING77 intents held out of training.
+contacts in, the similarity below which a contact is out of scope out). The tagging cascade's fast
+model (:mod:`training.cascade`) chooses its own threshold and floor by the same rules in its own
+space (:func:`unseen_class_floor` on its static embeddings). ``python -m benchmarks --only shift``
+measures both on Bitext phrasings in styles the model was not trained on, and ``--only
+classifier`` on BANKING77 intents held out of training.
 """
 
 from __future__ import annotations
@@ -64,7 +66,42 @@ def choose_floor(model: Any, texts: Sequence[str], labels: Sequence[str], quanti
         return -1.0
     embeddings = model._embeddings([str(t) for t in texts])
     assert embeddings is not None
-    similarity = embeddings @ references.astype(np.float32).T
-    own = np.asarray(labels, dtype=object)[:, None] == reference_labels[None, :]
+    return unseen_class_floor(embeddings, references, reference_labels, labels, quantile)
+
+
+def unseen_class_floor(
+    embeddings: np.ndarray,
+    references: np.ndarray,
+    reference_labels: np.ndarray,
+    labels: Sequence[str] | np.ndarray,
+    quantile: float,
+) -> float:
+    """The ``quantile`` of each contact's similarity to the references of the other classes.
+
+    ``embeddings`` (n, dim) and ``references`` (n_references, dim) are unit-length; ``labels`` (n,)
+    are the contacts' classes, ``reference_labels`` (n_references,) the references'.
+    """
+    similarity = embeddings.astype(np.float32) @ references.astype(np.float32).T
+    own = np.asarray(labels, dtype=object)[:, None] == np.asarray(reference_labels, dtype=object)[None, :]
     unseen = np.where(own, -1.0, similarity).max(axis=1)
     return float(np.quantile(unseen, quantile))
+
+
+def reference_rows(labels: np.ndarray, weights: np.ndarray, per_class: int) -> np.ndarray:
+    """Rows of up to ``per_class`` positively weighted examples of each class (a seeded sample):
+    the reference examples of the out-of-scope check."""
+    rng = np.random.default_rng(0)
+    keep = []
+    for label in np.unique(labels):
+        rows = np.flatnonzero((labels == label) & (weights > 0))
+        keep.append(rows if len(rows) <= per_class else np.sort(rng.choice(rows, per_class, replace=False)))
+    return np.concatenate(keep)
+
+
+def nearest_similarity(embeddings: np.ndarray, references: np.ndarray, block: int = 4096) -> np.ndarray:
+    """Highest cosine similarity of each (unit-length) embedding to any reference, in row blocks."""
+    refs = references.astype(np.float32)
+    out = np.empty(len(embeddings), dtype=np.float32)
+    for start in range(0, len(embeddings), block):
+        out[start : start + block] = (embeddings[start : start + block] @ refs.T).max(axis=1)
+    return out

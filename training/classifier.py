@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -31,8 +31,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, screen
-from training.abstention import choose_floor, choose_threshold
+from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
+from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
+from training.cascade import attach_cascade
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -85,6 +86,16 @@ class TrainConfig:
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
         Seed of the splits.
+    search : {"fast", "calibrated"}
+        ``fast``: the candidates (feature sets, C) are compared uncalibrated (a linear SVM's
+        argmax does not need Platt scaling), then the winner is calibrated once for the threshold and
+        once in the final fit; ``calibrated``: every candidate is a calibrated fit (3-6x slower with
+        many labels, the same choice in practice).
+    cascade : bool
+        Also fit the tagging cascade (:mod:`training.cascade`): a fast static-embedding model that
+        decides the contacts it is sure of, so that only the rest run MiniLM (embedding features only).
+    cascade_tolerance : float
+        Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
     """
 
     features: FeatureChoice = "auto"
@@ -97,6 +108,9 @@ class TrainConfig:
     validation_size: float = 0.2
     min_examples_per_label: int = 5
     random_state: int = 0
+    search: Literal["fast", "calibrated"] = "fast"
+    cascade: bool = False
+    cascade_tolerance: float = 0.005
 
     def __post_init__(self) -> None:
         if self.features not in ("auto", *FEATURE_SETS):
@@ -115,6 +129,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0.0 < value < 0.9:
                 raise ValueError(f"{name} must be in (0, 0.9), got {value}")
+        if self.search not in ("fast", "calibrated"):
+            raise ValueError(f"search must be fast or calibrated, got {self.search!r}")
+        if not 0.0 <= self.cascade_tolerance < 0.1:
+            raise ValueError(f"cascade_tolerance must be in [0, 0.1), got {self.cascade_tolerance}")
         if self.min_examples_per_label < 3:
             raise ValueError(f"min_examples_per_label must be >= 3, got {self.min_examples_per_label}")
 
@@ -142,6 +160,9 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         of unseen-intent contacts flagged at the same 95% in-scope coverage (mean of 5 draws).
     max_references_per_class : int
         Training examples kept per class (a seeded sample) for the out-of-scope check.
+    calibrate : bool
+        Platt-scale the SVM (``svm`` only). An uncalibrated model has no probabilities: it can
+        ``predict`` (what the candidate search needs), not ``decide``.
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
@@ -178,6 +199,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "threshold": number(0.0),
         "similarity_floor": number(-1.0),
         "max_references_per_class": integer(1),
+        "calibrate": one_of(True, False),
         "embedder": has_methods("encode"),
         "languages": _LANGUAGES,
         "min_content_words": integer(0),
@@ -193,6 +215,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity_floor: float = -1.0,
         max_references_per_class: int = 1000,
         embedder: Any = None,
+        calibrate: bool = True,
         languages: tuple[str, ...] = ("en",),
         min_content_words: int = MIN_CONTENT_WORDS,
     ) -> None:
@@ -204,6 +227,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.similarity_floor = similarity_floor
         self.max_references_per_class = max_references_per_class
         self.embedder = embedder
+        self.calibrate = calibrate
         self.languages = languages
         self.min_content_words = min_content_words
 
@@ -230,7 +254,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.references_: np.ndarray | None = None
         self.reference_labels_: np.ndarray | None = None
         if embeddings is not None:
-            rows = _reference_rows(labels, weights, self.max_references_per_class)
+            rows = reference_rows(labels, weights, self.max_references_per_class)
             chosen = embeddings[rows]
             self.references_ = (chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)).astype(
                 np.float16
@@ -253,7 +277,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity = None
         references = getattr(self, "references_", None)  # None in models pickled before it existed
         if embeddings is not None and references is not None:
-            similarity = _nearest_similarity(embeddings, references)
+            similarity = nearest_similarity(embeddings, references)
         return proba, similarity
 
     def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
@@ -282,32 +306,33 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """Best-guess label per text, shape (n_contacts,)."""
+        if not hasattr(self.estimator_, "predict_proba"):  # an uncalibrated candidate
+            texts = [str(t) for t in texts]
+            return np.asarray(
+                self.estimator_.predict(self._stack(texts, self._embeddings(texts))), dtype=object
+            )
         return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])
 
-    def decide(self, texts: Sequence[str]) -> pd.DataFrame:
+    def screen(self, texts: Sequence[str]) -> pd.DataFrame:
+        """``language`` and ``review_reason`` of each text as :func:`nlp.screen.screen` finds them
+        with this model's ``languages``: the contacts no model should decide (shape (n, 2))."""
+        settings = ScreenConfig(languages=tuple(self.languages), min_content_words=self.min_content_words)
+        return screen(texts, settings, detector=self._language_detector())
+
+    def decide(self, texts: Sequence[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
         """``root_cause``, ``confidence``, ``needs_review``, ``review_reason`` and ``language``.
 
         ``root_cause`` is the best guess and ``confidence`` its probability, except for contacts
         the model cannot read (``review_reason`` ``uninformative`` or ``language``, see
         :mod:`nlp.screen`), whose confidence is 0: a guess from words the encoder does not
         understand is no evidence. The other reasons are those of :meth:`review_reasons`.
+        ``screened``: the texts' :meth:`screen`, when the caller has it already (the cascade).
         """
         texts = [str(t) for t in texts]
         proba, similarity = self.scores(texts)
-        out = decisions(proba, self.classes_, self.threshold_)
-        reasons = self.review_reasons(proba, similarity)
-        settings = ScreenConfig(
-            languages=tuple(getattr(self, "languages", ("en",))),  # models pickled before languages
-            min_content_words=getattr(self, "min_content_words", MIN_CONTENT_WORDS),
-        )
-        screened = screen(texts, settings, detector=self._language_detector())
-        unread = (screened["review_reason"] != "").to_numpy()
-        reasons[unread] = screened["review_reason"].to_numpy()[unread]
-        out.loc[unread, "confidence"] = 0.0
-        out["needs_review"] = reasons != ""
-        out["review_reason"] = reasons
-        out["language"] = screened["language"].to_numpy()
-        return out
+        decided = decisions(proba, self.classes_, self.threshold_)[["root_cause", "confidence"]]
+        screened = self.screen(texts) if screened is None else screened
+        return apply_screen(decided, self.review_reasons(proba, similarity), screened)
 
     def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
         """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self.
@@ -327,6 +352,13 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_default_embedder", None)
         state.pop("_detector", None)  # Lingua's loaded models: rebuilt on first use
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models pickled before these parameters existed were calibrated and read English only.
+        state.setdefault("calibrate", True)
+        state.setdefault("languages", ("en",))
+        state.setdefault("min_content_words", MIN_CONTENT_WORDS)
+        super().__setstate__(state)
 
     def _language_detector(self) -> Any:
         if getattr(self, "_detector", None) is None:
@@ -363,6 +395,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     def _new_estimator(self, labels: np.ndarray) -> Any:
         if self.model == "logreg":
             return LogisticRegression(C=self.C, max_iter=2000)
+        if not self.calibrate:
+            return LinearSVC(C=self.C)
         smallest = int(pd.Series(labels).value_counts().min())
         return CalibratedClassifierCV(LinearSVC(C=self.C), cv=max(2, min(3, smallest)), method="sigmoid")
 
@@ -399,9 +433,18 @@ class TrainResult:
 
 
 def train_classifier(
-    training: TrainingSet, config: TrainConfig | None = None, embedder: Any = None
+    training: TrainingSet,
+    config: TrainConfig | None = None,
+    embedder: Any = None,
+    static_encoder: Any = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> TrainResult:
     """Split, select features and C on validation, choose the threshold, refit on train + validation.
+
+    ``progress(note, total)`` is called after each fit (``total`` fits in all, the final refit
+    included), e.g. to advance a progress bar. With ``config.cascade`` and embedding features the
+    fitted model also carries the tagging cascade as ``model.cascade_`` (``static_encoder``: its
+    encoder, default the workspace's).
 
     Raises
     ------
@@ -438,6 +481,9 @@ def train_classifier(
     selection: list[dict[str, Any]] = []
     best: tuple[float, RootCauseClassifier] | None = None
     start = time.perf_counter()
+    middle = c_values[len(c_values) // 2]
+    total_fits = len(features) + sum(c != middle for c in c_values) + 1
+    report = progress or (lambda note, total: None)
 
     def consider(feature_set: Features, c: float) -> None:
         nonlocal best
@@ -447,18 +493,19 @@ def train_classifier(
             C=c,
             embedding_weight=config.embedding_weight,
             embedder=embedder,
+            calibrate=config.search == "calibrated",
         )
         candidate.fit(train["clean_text"], train["label"], _weights(train))
         predicted = candidate.predict(validation["clean_text"])
         score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
         selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
         log.info("candidate features=%s C=%g: validation macro-F1 %.4f", feature_set, c, score)
+        report(f"{feature_set}, C={c:g}: {score:.3f}", total_fits)
         if best is None or score > best[0] + 1e-9:
             best = (score, candidate)
 
     # Two stages keep the number of fits at features + C - 1 instead of features x C: the feature
     # sets compete at the middle C, then C is tuned for the winner.
-    middle = c_values[len(c_values) // 2]
     for feature_set in features:
         consider(feature_set, middle)
     assert best is not None
@@ -468,7 +515,10 @@ def train_classifier(
             consider(winner, c)
     assert best is not None
     chosen = best[1]
-    proba, _ = chosen.scores(validation["clean_text"])
+    if not chosen.calibrate:  # the threshold needs probabilities: calibrate the winner once
+        chosen = RootCauseClassifier(**{**chosen.get_params(deep=False), "calibrate": True})
+        chosen.fit(train["clean_text"], train["label"], _weights(train))
+    proba, similarity = chosen.scores(validation["clean_text"])
     guess = chosen.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
@@ -486,6 +536,11 @@ def train_classifier(
         languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
+    report("final fit on train + validation", total_fits)
+    trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
+    cascade_params = attach_cascade(
+        final, train, validation, train_val, guess, trusted, config, static_encoder
+    )
     params = {
         "features": chosen.features,
         "model": model,
@@ -502,11 +557,13 @@ def train_classifier(
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,
+        "search": config.search,
         "n_train": len(train),
         "n_validation": len(validation),
         "n_test": len(test),
         "n_labels": len(counts),
         "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
+        **cascade_params,
     }
     return TrainResult(
         model=final,
@@ -517,25 +574,6 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
-
-
-def _reference_rows(labels: np.ndarray, weights: np.ndarray, per_class: int) -> np.ndarray:
-    """Rows of up to ``per_class`` positively weighted examples of each class (a seeded sample)."""
-    rng = np.random.default_rng(0)
-    keep = []
-    for label in np.unique(labels):
-        rows = np.flatnonzero((labels == label) & (weights > 0))
-        keep.append(rows if len(rows) <= per_class else np.sort(rng.choice(rows, per_class, replace=False)))
-    return np.concatenate(keep)
-
-
-def _nearest_similarity(embeddings: np.ndarray, references: np.ndarray, block: int = 4096) -> np.ndarray:
-    """Highest cosine similarity of each (unit-length) embedding to any reference, in row blocks."""
-    refs = references.astype(np.float32)
-    out = np.empty(len(embeddings), dtype=np.float32)
-    for start in range(0, len(embeddings), block):
-        out[start : start + block] = (embeddings[start : start + block] @ refs.T).max(axis=1)
-    return out
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:

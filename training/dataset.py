@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,10 @@ class TrainingSet:
         Label -> family (``other`` without a taxonomy).
     taxonomy_version : str or None
         Version of the taxonomy the labels were checked against.
+    lineage : dict
+        Where the labels came from, as ``voc label dataset`` records it in a Parquet file's
+        metadata: ``discovery_run_id``, ``catalogue_version``, ``catalogue``, ``themes``; empty for
+        other files.
     """
 
     frame: pd.DataFrame
@@ -48,6 +53,7 @@ class TrainingSet:
     unlabelled: int = 0
     families: dict[str, str] = field(default_factory=dict)
     taxonomy_version: str | None = None
+    lineage: dict[str, Any] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -91,6 +97,7 @@ def load_training_set(
         accepted, label_column, taxonomy=taxonomy, source=str(path), weight_column=weight_column
     )
     training.counts = result.counts
+    training.lineage = _lineage(Path(path))
     return training
 
 
@@ -145,6 +152,17 @@ def build_training_set(
         families=families,
         taxonomy_version=taxonomy.version if taxonomy is not None else None,
     )
+
+
+def _lineage(path: Path) -> dict[str, Any]:
+    """``attrs["voc"]`` of a Parquet file (what ``voc label dataset`` records); ``{}`` otherwise."""
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        return {}
+    try:
+        found = pd.read_parquet(path, columns=[]).attrs.get("voc", {})
+    except (OSError, ValueError):  # the contract has read the file already; metadata is a bonus
+        return {}
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def _weights(labelled: pd.DataFrame, column: str | None, source: str) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from nlp.screen import all_readable
 from voc.files import write_table
 
 
@@ -39,7 +40,12 @@ class Evaluation:
 
 
 def evaluate(model: Any, frame: pd.DataFrame, families: dict[str, str] | None = None) -> Evaluation:
-    """Score ``model`` (a fitted :class:`~training.classifier.RootCauseClassifier`) on ``frame``.
+    """Score ``model`` (a fitted :class:`~training.classifier.RootCauseClassifier`) on ``frame``, as served.
+
+    A model that carries a tagging cascade (``model.cascade_``, :mod:`training.cascade`) is scored
+    through it, as the pyfunc serves it: the fast model decides the contacts it is sure of, the full
+    model the rest (``cascade_coverage``: the share the fast model decided). The embeddings are those
+    of the model's embedder, the backend it is logged and served with.
 
     Parameters
     ----------
@@ -47,6 +53,24 @@ def evaluate(model: Any, frame: pd.DataFrame, families: dict[str, str] | None = 
     families : dict, optional
         Label -> family, for family-level accuracy.
     """
+    cascade = getattr(model, "cascade_", None)
+    if cascade is not None:
+        # Scored like the full model alone: without the language / uninformative screening, which
+        # flags the same contacts on either path and is measured apart (benchmarks).
+        decided = cascade.decide(frame["clean_text"].astype(str).tolist(), model, all_readable(len(frame)))
+        evaluation = evaluate_decisions(
+            decided["root_cause"].to_numpy(),
+            decided["confidence"].to_numpy(dtype=float),
+            ~decided["needs_review"].to_numpy(dtype=bool),
+            np.asarray(model.classes_),
+            frame,
+            model.threshold_,
+            families,
+        )
+        fast = (decided["decided_by"] == "fast").to_numpy()
+        evaluation.metrics["cascade_coverage"] = float(fast.mean()) if len(fast) else 0.0
+        evaluation.predictions["decided_by"] = decided["decided_by"].to_numpy()
+        return evaluation
     proba, similarity = model.scores(frame["clean_text"])
     flagged = model.needs_review(proba, similarity)
     return evaluate_proba(proba, np.asarray(model.classes_), frame, model.threshold_, families, flagged)
@@ -64,12 +88,29 @@ def evaluate_proba(
 
     ``needs_review`` (n_contacts,) overrides the ``confidence < threshold`` rule when given.
     """
-    truth = frame["label"].astype(str).to_numpy()
     best = proba.argmax(axis=1)
     predicted = np.asarray(classes, dtype=object)[best]
     confidence = proba[np.arange(len(proba)), best]
-    correct = predicted == truth
     kept = confidence >= threshold if needs_review is None else ~np.asarray(needs_review, dtype=bool)
+    return evaluate_decisions(predicted, confidence, kept, classes, frame, threshold, families)
+
+
+def evaluate_decisions(
+    predicted: np.ndarray,
+    confidence: np.ndarray,
+    kept: np.ndarray,
+    classes: np.ndarray,
+    frame: pd.DataFrame,
+    threshold: float,
+    families: dict[str, str] | None = None,
+) -> Evaluation:
+    """Scores of decisions already made: ``predicted`` label, its ``confidence`` and whether it is
+    ``kept`` (trusted, not needs_review), each of shape (n_contacts,), against ``frame["label"]``."""
+    truth = frame["label"].astype(str).to_numpy()
+    predicted = np.asarray(predicted, dtype=object)
+    confidence = np.asarray(confidence, dtype=float)
+    kept = np.asarray(kept, dtype=bool)
+    correct = predicted == truth
     labels = sorted(set(truth) | set(classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0
@@ -122,9 +163,11 @@ def per_class_metrics(evaluation: Evaluation) -> dict[str, float]:
 
 
 def write_artifacts(evaluation: Evaluation, folder: str | Path, max_examples: int = 200) -> list[Path]:
-    """Confusion matrix (PNG, CSV), per-class report (CSV) and misclassified examples (CSV).
+    """Confusion matrix (PNG, CSV), per-class report (CSV), every prediction and the misclassified.
 
-    Misclassified examples hold ``clean_text`` (redacted) only, never the raw text.
+    ``predictions.csv`` holds each evaluated contact's prediction and confidence, so the numbers can
+    be recomputed from the served model; it and ``misclassified.csv`` hold ``clean_text``
+    (redacted) only, never the raw text.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -138,9 +181,10 @@ def write_artifacts(evaluation: Evaluation, folder: str | Path, max_examples: in
         _plot_confusion(matrix, labels, folder / "confusion_matrix.png"),
         write_table(evaluation.per_class, folder / "per_class.csv"),
     ]
-    wrong = preds.loc[preds["predicted"] != preds["label"]]
-    keep = [c for c in ("contact_id", "clean_text", "label", "predicted", "confidence", "needs_review")]
-    wrong = wrong[[c for c in keep if c in wrong]].sort_values("confidence", ascending=False)
+    keep = ["contact_id", "clean_text", "label", "predicted", "confidence", "needs_review", "decided_by"]
+    shown = preds[[c for c in keep if c in preds]]
+    paths.append(write_table(shown, folder / "predictions.csv"))
+    wrong = shown.loc[shown["predicted"] != shown["label"]].sort_values("confidence", ascending=False)
     paths.append(write_table(wrong.head(max_examples), folder / "misclassified.csv"))
     return paths
 

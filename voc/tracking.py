@@ -16,6 +16,8 @@ from pathlib import Path
 from voc.workspace import Workspace
 
 _REMOTE = ("http://", "https://", "databricks")
+# The tag MLflow shows as the description of an experiment or run.
+NOTE = "mlflow.note.content"
 
 
 def configure_uri(workspace: Workspace | None = None) -> str:
@@ -40,7 +42,8 @@ def experiment_id(name: str, workspace: Workspace | None = None, description: st
     """Id of experiment ``name`` in the workspace's store, created if missing.
 
     Also configures the tracking URI (:func:`configure_uri`). ``description`` is set on a new
-    experiment (MLflow's ``mlflow.note.content`` tag, shown in the UI).
+    experiment, and on an existing one that has none (MLflow's ``mlflow.note.content`` tag, shown
+    in the UI); a description someone wrote is kept.
     """
     import mlflow
 
@@ -49,12 +52,14 @@ def experiment_id(name: str, workspace: Workspace | None = None, description: st
     client = mlflow.MlflowClient()
     found = client.get_experiment_by_name(name)
     if found is not None:
+        if description and not found.tags.get(NOTE):
+            client.set_experiment_tag(found.experiment_id, NOTE, description)
         return str(found.experiment_id)
     location = None
     if not is_remote(uri):
         workspace.mlflow_artifacts.mkdir(parents=True, exist_ok=True)
         location = (workspace.mlflow_artifacts / name).resolve().as_uri()
-    tags = {"mlflow.note.content": description} if description else None
+    tags = {NOTE: description} if description else None
     return str(client.create_experiment(name, artifact_location=location, tags=tags))
 
 

@@ -3,7 +3,8 @@
 :func:`pick_uncertain` ranks contacts by the champion's confidence (lowest first, or by the margin
 between its two best classes when the model returns one) and spreads the picks over themes
 round-robin, so a sheet of 200 contacts is not 200 variants of one confusing theme.
-:func:`theme_suggestions` gives the review sheet its per-theme suggestion.
+:func:`theme_suggestions` gives each theme the model's suggestion (source ``model`` in
+``suggestions.parquet``, beside the taxonomy's and the catalogue's that ``voc discover`` writes).
 
 Both take predictions made by :func:`training.pyfunc.predict_contacts` with a model from
 :func:`training.pyfunc.load_predictor`, the same calls ``voc tag`` makes: raw contacts in, each
@@ -20,10 +21,15 @@ import numpy as np
 import pandas as pd
 
 from training.labelling.sheets import CONTACT_SHEET_COLUMNS
+from voc.contracts.themes import SUGGESTION_COLUMNS
 
 log = logging.getLogger(__name__)
 
 UNASSIGNED = -1
+# A model suggestion is confident from this confidence on: 90% of the model's suggestions from 0.293
+# on named the theme's true root cause, on synthetic weeks with ground truth (`python -m benchmarks
+# --only labelling --labelling-tune`, seeds 11 and 12, never the weeks the benchmark measures).
+MODEL_THRESHOLD = 0.3
 
 
 @dataclass(frozen=True)
@@ -60,34 +66,49 @@ class SuggestConfig:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
 
 
-def theme_suggestions(predictions: pd.DataFrame) -> pd.DataFrame:
-    """The model's majority root cause per theme.
+def theme_suggestions(predictions: pd.DataFrame, threshold: float = MODEL_THRESHOLD) -> pd.DataFrame:
+    """The model's majority root cause per theme, with a confidence.
 
     Parameters
     ----------
     predictions : DataFrame
-        One row per member contact: ``theme_id``, ``root_cause``, ``confidence``.
+        One row per member contact: ``theme_id``, ``root_cause``, ``confidence`` and optionally
+        ``needs_review`` (the model's own doubt: below its threshold, or unlike anything it was
+        trained on).
+    threshold : float
+        Confidence from which a suggestion is ``confident``.
 
     Returns
     -------
-    DataFrame with ``theme_id``, ``suggested_root_cause`` (the most frequent prediction),
-    ``suggested_share`` (its share of the members, 0-1) and ``suggested_confidence`` (the mean
-    confidence over the members), rounded for reading.
+    DataFrame with :data:`voc.contracts.themes.SUGGESTION_COLUMNS` (source ``model``) and
+    ``suggested_share``: ``suggested_root_cause`` is the most frequent prediction,
+    ``suggested_share`` its share of the members and ``suggested_confidence`` the members'
+    confidence in it, averaged over all members, where a member predicting another cause or
+    needing review counts 0: high only when most members agree and the model trusts them, so a
+    theme of something the model never saw (an off-taxonomy topic) stays low. Rounded for reading.
     """
     members = predictions[predictions["theme_id"] != UNASSIGNED]
     rows = []
     for theme_id, group in members.groupby("theme_id", sort=True):
         counts = group["root_cause"].value_counts()
+        top = str(counts.index[0])
+        trusted = group["root_cause"] == top
+        if "needs_review" in group:
+            trusted &= ~group["needs_review"].fillna(True).astype(bool)
+        agreeing = group["confidence"].astype(float).clip(0.0, 1.0).where(trusted, 0.0)
+        confidence = round(float(agreeing.mean()), 3)
         rows.append(
             {
                 "theme_id": int(theme_id),  # type: ignore[arg-type]
-                "suggested_root_cause": str(counts.index[0]),
+                "suggested_root_cause": top,
+                "suggested_confidence": confidence,
+                "suggestion_source": "model",
+                "confident": confidence >= threshold,
                 "suggested_share": round(float(counts.iloc[0]) / len(group), 3),
-                "suggested_confidence": round(float(group["confidence"].mean()), 3),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["theme_id", "suggested_root_cause", "suggested_share", "suggested_confidence"]
+    return pd.DataFrame(rows, columns=[*SUGGESTION_COLUMNS, "suggested_share"]).astype(
+        {"theme_id": "int64", "confident": bool}
     )
 
 

@@ -1,7 +1,8 @@
 """What analysts review: a discovery run's themes, their change since the previous run, members.
 
-Takes a discovery run's themes and assignments as :mod:`voc.contracts.themes` reads them, builds the
-review table behind both the review sheet and the theme browser, and picks member samples. Only
+Takes a discovery run's themes, suggestions and assignments as :mod:`voc.contracts.themes` reads
+them, builds the review table behind both the review sheet and the theme browser (themes by group,
+with names and each theme's best suggestion), and picks member samples. Only
 redacted text (``clean_text``) ever goes into the review table or a sample.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from voc.contracts.themes import UNASSIGNED
+from voc.contracts.themes import UNASSIGNED, best_suggestions
+
+SUGGESTION_FIELDS = ("suggested_root_cause", "suggestion_source", "suggested_confidence", "confident")
 
 
 def review_table(
@@ -17,7 +20,7 @@ def review_table(
     previous: pd.DataFrame | None = None,
     suggestions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per theme, biggest first, with what an analyst needs to name it.
+    """One row per theme, by group (biggest group first), biggest theme first within its group.
 
     Parameters
     ----------
@@ -28,16 +31,25 @@ def review_table(
         (``"up 12 (+15%)"``, ``"down 3 (-5%)"``, ``"same"``, or ``"new"`` for a theme that was
         not there). Without it ``change`` is ``"new"`` for themes discovery flagged new, else empty.
     suggestions : DataFrame, optional
-        ``theme_id, suggested_root_cause, suggested_share, suggested_confidence`` from
-        :func:`training.labelling.active_learning.theme_suggestions`.
+        :data:`voc.contracts.themes.SUGGESTION_COLUMNS` rows (:func:`~voc.contracts.themes.read_suggestions`
+        plus the model's, :func:`training.labelling.active_learning.theme_suggestions`); each
+        theme shows its best one (:func:`~voc.contracts.themes.best_suggestions`).
 
     Returns
     -------
-    DataFrame with ``theme_id, parent_id, size, previous_size, change, is_new, current_label,
-    suggested_root_cause, suggested_share, suggested_confidence, keywords, exemplars``.
+    DataFrame with ``theme_id, name, parent_id, parent_name, size, previous_size, change, is_new,
+    current_label, suggested_root_cause, suggestion_source, suggested_confidence, confident,
+    keywords, exemplars``.
     """
-    out = themes.sort_values(["size", "theme_id"], ascending=[False, True]).reset_index(drop=True)
-    out = out.rename(columns={"label": "current_label"})
+    out = themes.rename(columns={"label": "current_label"}).copy()
+    group = out["parent_id"].fillna(-1).astype("int64")
+    group_size = out.groupby(group)["size"].transform("sum")
+    out = (
+        out.assign(_group=group, _group_size=group_size)
+        .sort_values(["_group_size", "_group", "size", "theme_id"], ascending=[False, True, False, True])
+        .drop(columns=["_group", "_group_size"])
+        .reset_index(drop=True)
+    )
     if previous is not None:
         before = dict(zip(previous["theme_id"], previous["size"], strict=True))
         out["previous_size"] = [before.get(t) for t in out["theme_id"]]
@@ -46,23 +58,24 @@ def review_table(
     else:
         out["previous_size"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["change"] = ["new" if n else "" for n in out["is_new"]]
-    for col in ("suggested_root_cause", "suggested_share", "suggested_confidence"):
+    for col in SUGGESTION_FIELDS:
         out[col] = None
     if suggestions is not None and len(suggestions):
-        by_theme = suggestions.set_index("theme_id")
-        for col in ("suggested_root_cause", "suggested_share", "suggested_confidence"):
+        by_theme = best_suggestions(suggestions).set_index("theme_id")
+        for col in SUGGESTION_FIELDS:
             out[col] = [by_theme[col].get(t) for t in out["theme_id"]]
+        out["suggested_confidence"] = out["suggested_confidence"].astype(float).round(3)
     columns = [
         "theme_id",
+        "name",
         "parent_id",
+        "parent_name",
         "size",
         "previous_size",
         "change",
         "is_new",
         "current_label",
-        "suggested_root_cause",
-        "suggested_share",
-        "suggested_confidence",
+        *SUGGESTION_FIELDS,
         "keywords",
         "exemplars",
     ]

@@ -2,9 +2,15 @@
 
 Two kinds of sheet, told apart by their columns:
 
-* **themes** (``voc label export``): one row per theme with its size, the change since the previous
-  run, keywords, exemplars, the champion model's suggestion, and empty ``label``, ``action``
-  (``accept`` | ``merge_into:<theme_id>`` | ``split`` | ``noise``) and ``notes``.
+* **themes** (``voc label export``): one row per theme, by group (``parent_id``, ``group`` = the
+  group's name) then size, with its name, size, the change since the previous run, keywords,
+  exemplars, its best suggestion (root cause, source, confidence, ``confident``), and empty
+  ``label``, ``action`` (``accept`` | ``merge_into:<theme_id>`` | ``split`` | ``noise``) and
+  ``notes``. The first row of each group also has empty ``group_label`` and ``group_action``
+  (``accept`` | ``accept_suggestions`` | ``noise``) that decide the whole group at once
+  (:mod:`training.labelling.validation` applies them). The xlsx's ``action`` drop-down lists whole
+  values only (``merge_into:12 <name>`` for each theme of the sheet, from a hidden ``lists``
+  sheet), so whatever it offers imports.
 * **contacts** (``voc label suggest``): one row per contact the model is unsure about, with its
   redacted ``clean_text`` and an empty ``label``.
 
@@ -27,7 +33,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from voc.errors import InputError
@@ -36,17 +42,22 @@ from voc.taxonomy import Taxonomy
 
 N_EXEMPLARS = 5
 EXEMPLAR_COLUMNS = [f"exemplar_{i}" for i in range(1, N_EXEMPLARS + 1)]
-ANALYST_COLUMNS = ["label", "action", "notes"]
+GROUP_COLUMNS = ["group_label", "group_action"]
+ANALYST_COLUMNS = [*GROUP_COLUMNS, "label", "action", "notes"]
+GROUP_ACTIONS = ("accept", "accept_suggestions", "noise")
 THEME_SHEET_COLUMNS = [
     "theme_id",
+    "name",
+    "group",
     "parent_id",
     "size",
     "previous_size",
     "change",
     "current_label",
     "suggested_root_cause",
-    "suggested_share",
+    "suggestion_source",
     "suggested_confidence",
+    "confident",
     *ANALYST_COLUMNS,
     "keywords",
     *EXEMPLAR_COLUMNS,
@@ -69,14 +80,19 @@ MAX_CELL_CHARS = 32_767
 MAX_UNPACKED_BYTES = 200 * 2**20
 _WIDTHS = {
     "theme_id": 9,
+    "name": 36,
+    "group": 30,
     "parent_id": 9,
     "size": 8,
     "previous_size": 9,
     "change": 13,
     "current_label": 22,
     "suggested_root_cause": 24,
-    "suggested_share": 10,
+    "suggestion_source": 11,
     "suggested_confidence": 11,
+    "confident": 10,
+    "group_label": 26,
+    "group_action": 18,
     "label": 26,
     "action": 16,
     "notes": 30,
@@ -86,7 +102,7 @@ _WIDTHS = {
     "confidence": 11,
     **dict.fromkeys(EXEMPLAR_COLUMNS, 48),
 }
-_WRAPPED = {"keywords", "notes", "clean_text", *EXEMPLAR_COLUMNS}
+_WRAPPED = {"name", "group", "keywords", "notes", "clean_text", *EXEMPLAR_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -111,12 +127,17 @@ def theme_sheet_frame(review: pd.DataFrame) -> pd.DataFrame:
     ----------
     review : DataFrame
         One row per theme, from :func:`training.labelling.review.review_table`: ``theme_id``,
-        ``size``, ``keywords`` (list of str), ``exemplars`` (list of str) and any of the other
-        sheet columns; analyst columns come out empty.
+        ``size``, ``keywords`` (list of str), ``exemplars`` (list of str), ``parent_name`` (shown as
+        ``group``) and any of the other sheet columns; analyst columns come out empty.
     """
     out = pd.DataFrame(index=review.index)
     for col in THEME_SHEET_COLUMNS:
-        if col == "keywords":
+        if col == "group":
+            out[col] = review.get("parent_name")
+        elif col == "confident":
+            flags = review.get("confident", pd.Series([None] * len(review), index=review.index))
+            out[col] = [None if f is None or f is pd.NA or f != f else ("yes" if f else "no") for f in flags]
+        elif col == "keywords":
             out[col] = [join_values(k, "; ") for k in review.get("keywords", [None] * len(review))]
         elif col in EXEMPLAR_COLUMNS:
             i = int(col.rsplit("_", 1)[1]) - 1
@@ -179,6 +200,8 @@ def _workbook(sheet: pd.DataFrame, kind: str, taxonomy: Taxonomy, meta: dict[str
     for values in sheet.itertuples(index=False, name=None):
         ws.append([_cell(v) for v in values])
     n_rows = len(sheet) + 1
+    first_of_group = _first_rows_of_groups(sheet)
+    off_fill = PatternFill("solid", fgColor="EEEEEE")
     for i, col in enumerate(columns, start=1):
         letter = ws.cell(row=1, column=i).column_letter
         ws.column_dimensions[letter].width = _WIDTHS.get(str(col), 14)
@@ -187,12 +210,19 @@ def _workbook(sheet: pd.DataFrame, kind: str, taxonomy: Taxonomy, meta: dict[str
             ws.cell(row=row, column=i).alignment = Alignment(vertical="top", wrap_text=wrap)
         if col in ANALYST_COLUMNS:
             for row in range(2, n_rows + 1):
-                ws.cell(row=row, column=i).fill = analyst_fill
+                # A group is decided on its first row; the other rows' group cells are greyed.
+                on = col not in GROUP_COLUMNS or row in first_of_group
+                ws.cell(row=row, column=i).fill = analyst_fill if on else off_fill
+    for row in first_of_group - {2}:
+        for i in range(1, len(columns) + 1):
+            ws.cell(row=row, column=i).border = Border(top=Side(style="medium", color="7F8EA3"))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = ws.dimensions
     last = max(n_rows, 2) + 500  # leave room for rows an analyst adds
-    if "label" in columns:
-        letter = ws.cell(row=1, column=columns.index("label") + 1).column_letter
+    for col in ("label", "group_label"):
+        if col not in columns:
+            continue
+        letter = ws.cell(row=1, column=columns.index(col) + 1).column_letter
         dv = DataValidation(
             type="list",
             formula1=f"=taxonomy!$A$2:$A${len(taxonomy.root_causes) + 1}",
@@ -200,22 +230,48 @@ def _workbook(sheet: pd.DataFrame, kind: str, taxonomy: Taxonomy, meta: dict[str
             showErrorMessage=True,
             errorTitle="Unknown label",
             error="Pick a root cause id from the list (see the taxonomy sheet).",
-            promptTitle="label",
-            prompt="A root cause id from the taxonomy sheet.",
+            promptTitle=col,
+            prompt="A root cause id from the taxonomy sheet."
+            + (
+                " Labels every theme of this group without a label or action of its own."
+                if col != "label"
+                else ""
+            ),
             showInputMessage=True,
         )
         dv.add(f"{letter}2:{letter}{last}")
         ws.add_data_validation(dv)
     if "action" in columns:
+        # Whole values only (merge_into:<id> <name> per theme), from the hidden lists sheet.
+        actions = ["accept", "split", "noise", *merge_values(sheet)]
+        lists = book.create_sheet("lists")
+        for value in actions:
+            lists.append([_cell(value)])
+        lists.sheet_state = "hidden"
         letter = ws.cell(row=1, column=columns.index("action") + 1).column_letter
-        # merge_into:<theme_id> is free text, so the list suggests but does not forbid.
         dv = DataValidation(
             type="list",
-            formula1='"accept,merge_into:,split,noise"',
+            formula1=f"=lists!$A$1:$A${len(actions)}",
             allow_blank=True,
-            showErrorMessage=False,
+            showErrorMessage=False,  # merge_into:<id> of a theme labelled in an earlier sheet is typed
             promptTitle="action",
             prompt="accept (needs a label) | merge_into:<theme_id> | split | noise. Empty + label = accept.",
+            showInputMessage=True,
+        )
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.add_data_validation(dv)
+    if "group_action" in columns:
+        letter = ws.cell(row=1, column=columns.index("group_action") + 1).column_letter
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(GROUP_ACTIONS) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Unknown group action",
+            error="accept (with a group_label) | accept_suggestions | noise",
+            promptTitle="group_action",
+            prompt="For every theme of the group without a decision of its own: accept (the "
+            "group_label) | accept_suggestions (each confident suggestion) | noise.",
             showInputMessage=True,
         )
         dv.add(f"{letter}2:{letter}{last}")
@@ -235,6 +291,35 @@ def _workbook(sheet: pd.DataFrame, kind: str, taxonomy: Taxonomy, meta: dict[str
         about.append([_cell(str(key)), _cell("" if value is None else str(value))])
     about.sheet_state = "hidden"
     return book
+
+
+def merge_values(sheet: pd.DataFrame) -> list[str]:
+    """The ``merge_into:`` choices of a themes sheet: ``merge_into:<id> <name>`` per theme, in sheet order.
+
+    :mod:`training.labelling.validation` reads the id and ignores the name after it.
+    """
+    if "theme_id" not in sheet:
+        return []
+    names = sheet["name"] if "name" in sheet else pd.Series([""] * len(sheet), index=sheet.index)
+    return [
+        f"merge_into:{int(t)} {_short(n)}".rstrip()
+        for t, n in zip(sheet["theme_id"], names, strict=True)
+        if as_int(t) is not None
+    ]
+
+
+def _short(name: Any, limit: int = 60) -> str:
+    text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _first_rows_of_groups(sheet: pd.DataFrame) -> set[int]:
+    """Spreadsheet rows (header = 1) that start a group: where ``parent_id`` changes."""
+    if "parent_id" not in sheet or sheet.empty:
+        return set(range(2, len(sheet) + 2))
+    groups = sheet["parent_id"].astype(object).where(sheet["parent_id"].notna(), None).tolist()
+    return {i + 2 for i, g in enumerate(groups) if i == 0 or g != groups[i - 1] or g is None}
 
 
 def _cell(value: Any) -> Any:
@@ -309,7 +394,7 @@ def read_sheet(path: str | Path) -> ReviewSheet:
         row = {h: c for h, c in zip(header, cells, strict=False) if h}
         rows.append({"row": number, **row})
     frame = pd.DataFrame(rows, columns=["row", *[h for h in header if h]])
-    for col in ("label", "action", "notes"):
+    for col in ANALYST_COLUMNS:
         if col not in frame:
             frame[col] = ""
     return ReviewSheet(path=source, kind=kind, rows=frame, meta=meta)

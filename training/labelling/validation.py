@@ -4,6 +4,19 @@
 :func:`training.labelling.sheets.read_sheet` and either return what to store in the label catalogue or
 raise one :class:`SheetError` listing every problem (row numbers as the spreadsheet shows them,
 header = row 1), so that a sheet is never half-applied.
+
+A themes sheet may decide a whole group (the themes sharing a ``parent_id`` in the discovery run)
+on one row, in ``group_label`` and ``group_action``; :func:`apply_group_decisions` turns that into
+the decisions of each theme of the group that has no label or action of its own, before the usual
+checks:
+
+* ``group_label`` = a root cause (``group_action`` empty or ``accept``): every such theme is
+  accepted with that label;
+* ``group_action`` = ``accept_suggestions``: every such theme whose suggestion is confident
+  (``confident`` = yes) is accepted with its ``suggested_root_cause``; the others stay undecided;
+* ``group_action`` = ``noise``: every such theme is noise.
+
+An unknown ``group_label`` gets the same message as an unknown ``label``.
 """
 
 from __future__ import annotations
@@ -18,12 +31,15 @@ from typing import Any
 import pandas as pd
 
 from training.labelling.catalogue import ContactLabel, ThemeDecision
-from training.labelling.sheets import ReviewSheet, as_int, as_vector, join_values
+from training.labelling.sheets import GROUP_ACTIONS, ReviewSheet, as_int, as_vector, join_values
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 
 ACTIONS = ("accept", "merge_into:<theme_id>", "split", "noise")
-_MERGE = re.compile(r"^merge[_ ]?into\s*:?\s*(-?\d+)$", re.IGNORECASE)
+# "merge_into:12", or the drop-down's "merge_into:12 Parcel marked delivered" (the name is ignored).
+_MERGE = re.compile(r"^merge[_ ]?into\s*:?\s*(-?\d+)(?:\s.*)?$", re.IGNORECASE | re.DOTALL)
+_MERGE_NO_ID = re.compile(r"^merge[_ ]?into\s*:?\s*$", re.IGNORECASE)
+_YES = {"yes", "true", "1", "y"}
 
 
 @dataclass(frozen=True)
@@ -81,9 +97,9 @@ def validate_theme_sheet(
         Listing every problem (unknown label or theme, bad action, a theme decided twice, accept
         without a label, merge into a missing, merged, split or noise theme).
     """
-    rows = sheet.rows
-    known = {int(t): r for t, r in zip(themes["theme_id"], themes.to_dict("records"), strict=True)}
     problems: list[Problem] = []
+    rows = apply_group_decisions(sheet.rows, themes, taxonomy, problems)
+    known = {int(t): r for t, r in zip(themes["theme_id"], themes.to_dict("records"), strict=True)}
     parsed: dict[int, tuple[int, str, str | None, int | None, str]] = {}
     first_row: dict[int, int] = {}
     for rec in rows.to_dict("records"):
@@ -108,7 +124,7 @@ def validate_theme_sheet(
             problems.append(Problem(row, "theme_id", f"theme {theme_id} is not in this run's themes"))
         action, target = _parse_action(action_text, bool(label))
         if action is None:
-            problems.append(Problem(row, "action", f"{action_text!r} is not one of {' | '.join(ACTIONS)}"))
+            problems.append(Problem(row, "action", _bad_action(action_text)))
             continue
         if label and label not in taxonomy:
             problems.append(Problem(row, "label", _unknown_label(label, taxonomy)))
@@ -261,6 +277,108 @@ def validate_contact_sheet(
     if problems:
         raise SheetError(sheet.path, problems)
     return labels
+
+
+def apply_group_decisions(
+    rows: pd.DataFrame, themes: pd.DataFrame, taxonomy: Taxonomy, problems: list[Problem]
+) -> pd.DataFrame:
+    """``rows`` with each group decision copied into its group's undecided themes' label/action.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        A themes sheet's rows (:attr:`ReviewSheet.rows`): ``row``, ``theme_id``, ``label``,
+        ``action`` and optionally ``group_label``, ``group_action``, ``suggested_root_cause``,
+        ``confident``.
+    themes : DataFrame
+        The discovery run's themes: their ``parent_id`` says which themes form a group.
+    taxonomy : Taxonomy
+    problems : list of Problem
+        Problems found are appended (unknown group label or action, a group decided twice, a
+        group row whose theme is not in the run).
+
+    Returns
+    -------
+    A copy of ``rows``; a theme with a label or action of its own keeps it.
+    """
+    out = rows.copy()
+    for col in ("group_label", "group_action", "suggested_root_cause", "confident"):
+        if col not in out:
+            out[col] = ""
+    parent = {
+        int(t): (None if pd.isna(p) else int(p))
+        for t, p in zip(themes["theme_id"], themes.get("parent_id", [None] * len(themes)), strict=True)
+    }
+    row_ids = [as_int(t) for t in out["theme_id"]]
+    group_of_row = [None if t is None else parent.get(t) for t in row_ids]
+    decided: dict[int, int] = {}
+    for i, rec in enumerate(out.to_dict("records")):
+        label, action_text = rec["group_label"], rec["group_action"].strip().lower()
+        if not label and not action_text:
+            continue
+        row = int(rec["row"])
+        theme_id = as_int(rec["theme_id"])
+        group = group_of_row[i]
+        if theme_id is None or theme_id not in parent:
+            problems.append(
+                Problem(row, "group_label", f"theme {rec['theme_id']!r} is not in this run's themes")
+            )
+            continue
+        if group is None:
+            problems.append(Problem(row, "group_label", f"theme {theme_id} belongs to no group"))
+            continue
+        if group in decided:
+            problems.append(
+                Problem(
+                    row,
+                    "group_label",
+                    f"group {group} is already decided on row {decided[group]}; decide each group once",
+                )
+            )
+            continue
+        decided[group] = row
+        action = action_text or "accept"
+        column = "group_label" if label else "group_action"
+        if action not in GROUP_ACTIONS:
+            problems.append(
+                Problem(
+                    row, "group_action", f"{rec['group_action']!r} is not one of {' | '.join(GROUP_ACTIONS)}"
+                )
+            )
+            continue
+        if label and label not in taxonomy:
+            problems.append(Problem(row, column, _unknown_label(label, taxonomy)))
+            continue
+        if action == "accept" and not label:
+            problems.append(Problem(row, "group_label", "accept needs a group_label from the taxonomy"))
+            continue
+        if action != "accept" and label:
+            problems.append(
+                Problem(row, "group_label", f"{action} takes no group_label; clear it or use accept")
+            )
+            continue
+        for j in range(len(out)):
+            if group_of_row[j] != group or out.at[out.index[j], "label"] or out.at[out.index[j], "action"]:
+                continue
+            index = out.index[j]
+            if action == "accept":
+                out.at[index, "label"], out.at[index, "action"] = label, "accept"
+            elif action == "noise":
+                out.at[index, "action"] = "noise"
+            elif str(out.at[index, "confident"]).strip().lower() in _YES:
+                suggested = str(out.at[index, "suggested_root_cause"]).strip()
+                if suggested:
+                    out.at[index, "label"], out.at[index, "action"] = suggested, "accept"
+    return out
+
+
+def _bad_action(text: str) -> str:
+    if _MERGE_NO_ID.match(text.strip()):
+        return (
+            f"{text!r} needs the id of the theme to merge into, e.g. merge_into:12 "
+            "(pick one from the drop-down)"
+        )
+    return f"{text!r} is not one of {' | '.join(ACTIONS)}"
 
 
 def _parse_action(text: str, has_label: bool) -> tuple[str | None, int | None]:

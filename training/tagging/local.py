@@ -18,7 +18,7 @@ prediction of recorded chunks is skipped.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,13 @@ from training.tagging.output import TagSummary, check_output_path, default_quara
 from training.tagging.staging import Staging, run_identity, staging_folder
 from voc.contracts.contacts import ContactValidator
 from voc.contracts.reading import ContractConfig, decide_dayfirst, read_raw_chunks
-from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_COLUMNS
+from voc.contracts.tagged import (
+    PASSTHROUGH_COLUMNS,
+    PREDICTION_COLUMNS,
+    TAGGED_COLUMNS,
+    order_key_fingerprint,
+    with_order_key,
+)
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,16 @@ class TagConfig:
         Predict each distinct ``(text, channel)`` of a chunk once (repeated short contacts are common).
     show_progress : bool
         Progress bar with contacts/s on stderr.
+    order_key_secret : bytes or None
+        The workspace's key (:meth:`voc.workspace.Workspace.order_key_secret`) for ``order_key``,
+        the pseudonym of each contact's ``order_id``; ``None`` leaves ``order_key`` empty.
     """
 
     chunk_size: int = 10_000
     input_columns: tuple[str, ...] = ("text", "channel")
     dedupe: bool = True
     show_progress: bool = True
+    order_key_secret: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
@@ -118,6 +128,7 @@ def tag_file(
         contract,
         tag_config.chunk_size,
         tag_config.input_columns,
+        order_key_fingerprint(tag_config.order_key_secret),
     )
     done = staging.open(identity, resume=resume)
 
@@ -161,13 +172,14 @@ def tag_chunk(
 
     ``contacts`` are validated contacts (n rows, raw ``text``); the result has n rows in the same
     order. Each contact is prepared and redacted once (:func:`training.pyfunc.predict_contacts`);
-    its ``clean_text`` is kept, the raw text is not.
+    its ``clean_text`` is kept, the raw text is not; its ``order_id`` becomes ``order_key``
+    (:attr:`TagConfig.order_key_secret`).
     """
     config = config or TagConfig()
     predictions = predict_contacts(
         predictor, contacts, input_columns=config.input_columns, dedupe=config.dedupe
     )
-    frame = contacts.reset_index(drop=True)
+    frame = with_order_key(contacts.reset_index(drop=True), config.order_key_secret)
     out = pd.DataFrame({"contact_id": frame["contact_id"].astype(str).to_numpy()})
     for col in (*PREDICTION_COLUMNS, "clean_text"):
         out[col] = predictions[col].to_numpy()

@@ -15,7 +15,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from training.pyfunc import load_predictor, resolve_model
-from training.tagging.local import tag_chunk
+from training.tagging.local import TagConfig, tag_chunk
 from voc.contracts.tagged import MODEL_COLUMNS, PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS
 
 TAG_COLUMNS = ("contact_id", *PREDICTION_COLUMNS, *MODEL_COLUMNS)
@@ -28,6 +28,7 @@ def tag(
     batch_size: int = 2_000,
     model: Any = None,
     progress: bool = True,
+    order_key_secret: bytes | None = None,
 ) -> pd.DataFrame:
     """Tag validated contacts (``contact_id``, ``text``, optional contract columns).
 
@@ -38,6 +39,9 @@ def tag(
         An MLflow model URI, e.g. ``models:/root-cause@champion`` (set the tracking URI first).
     model : mlflow.pyfunc.PyFuncModel, optional
         An already-loaded model (skips loading ``model_uri``).
+    order_key_secret : bytes, optional
+        Key of the ``order_key`` pseudonyms (``Workspace.resolve().order_key_secret()``); without
+        it ``order_key`` is empty. The ``order_id`` itself is never in the output.
 
     Returns
     -------
@@ -50,11 +54,12 @@ def tag(
     else:
         ref = resolve_model(model_uri)
     frame = contacts.reset_index(drop=True)
+    config = TagConfig(order_key_secret=order_key_secret)
     starts = range(0, len(frame), batch_size)
     parts = [
-        tag_chunk(frame.iloc[start : start + batch_size], model, ref.name, ref.version)
+        tag_chunk(frame.iloc[start : start + batch_size], model, ref.name, ref.version, config)
         for start in tqdm(starts, desc="tagging", unit="batch", disable=not progress or len(starts) < 2)
     ]
     if not parts:
-        return tag_chunk(frame, model, ref.name, ref.version)
+        return tag_chunk(frame, model, ref.name, ref.version, config)
     return pd.concat(parts, ignore_index=True)

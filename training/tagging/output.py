@@ -121,25 +121,32 @@ def concat_parts(parts: Sequence[Path], target: Path, schema: pa.Schema) -> None
     Each part is conformed to ``schema`` (:func:`conform`). ``target`` appears whole or not at all
     (atomic rename); a CSV target is spreadsheet-safe and has a header even with no rows.
     """
-    csv = target.suffix.lower() == ".csv"
     with atomic_path(target) as tmp:
-        writer = None if csv else pq.ParquetWriter(tmp, schema)
-        try:
-            header = True
-            for part in parts:
-                table = conform(pq.read_table(part), schema)
-                if csv:
-                    frame = spreadsheet_safe_frame(table.to_pandas())
-                    frame.to_csv(tmp, index=False, mode="w" if header else "a", header=header)
-                    header = False
-                else:
-                    assert writer is not None
-                    writer.write_table(table)
-            if csv and header:
-                pd.DataFrame(columns=schema.names).to_csv(tmp, index=False)
-        finally:
-            if writer is not None:
-                writer.close()
+        write_parts(parts, tmp, schema, csv=target.suffix.lower() == ".csv")
+
+
+def write_parts(parts: Sequence[Path], path: Path, schema: pa.Schema, *, csv: bool) -> None:
+    """Write the concatenated ``parts`` to ``path`` as it stands (no rename), CSV or Parquet."""
+    writer = None if csv else pq.ParquetWriter(path, schema)
+    try:
+        header = True
+        for part in parts:
+            table = conform(pq.read_table(part), schema)
+            if csv:
+                frame = spreadsheet_safe_frame(table.to_pandas())
+                # CRLF rows, as voc.files.write_csv: a bare CR inside a value is quoted too
+                frame.to_csv(
+                    path, index=False, mode="w" if header else "a", header=header, lineterminator="\r\n"
+                )
+                header = False
+            else:
+                assert writer is not None
+                writer.write_table(table)
+        if csv and header:
+            pd.DataFrame(columns=schema.names).to_csv(path, index=False, lineterminator="\r\n")
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

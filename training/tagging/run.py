@@ -32,6 +32,7 @@ def tag_with_engine(
     config: ContractConfig | None = None,
     model_config: dict[str, Any] | None = None,
     show_progress: bool = True,
+    order_key_secret: bytes | None = None,
 ) -> TagSummary:
     """Tag ``input`` into ``out`` with the model at ``model_uri`` (set the MLflow tracking URI first).
 
@@ -44,6 +45,9 @@ def tag_with_engine(
         How the input's columns are read (text and id column names, row ids).
     model_config : dict, optional
         Passed to the model at load time, e.g. ``{"embed_backend": "onnx-int8"}``.
+    order_key_secret : bytes, optional
+        The workspace's key for ``order_key``, the pseudonym of ``order_id``
+        (:meth:`voc.workspace.Workspace.order_key_secret`); without it ``order_key`` is empty.
 
     Raises
     ------
@@ -70,6 +74,7 @@ def tag_with_engine(
             config=config,
             spark_config=SparkConfig(master=master),
             model_config=model_config,
+            order_key_secret=order_key_secret,
         )
     if master:
         raise InputError("--master applies to --engine spark only")
@@ -82,5 +87,7 @@ def tag_with_engine(
         model_version=ref.version,
         resume=resume,
         config=config,
-        tag_config=TagConfig(chunk_size=chunk_size, show_progress=show_progress),
+        tag_config=TagConfig(
+            chunk_size=chunk_size, show_progress=show_progress, order_key_secret=order_key_secret
+        ),
     )

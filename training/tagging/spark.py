@@ -48,7 +48,7 @@ from training.tagging.output import (
 )
 from voc.contracts.contacts import ContactValidator
 from voc.contracts.reading import ContractConfig, decide_dayfirst, read_raw_chunks
-from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_SCHEMA
+from voc.contracts.tagged import PASSTHROUGH_COLUMNS, PREDICTION_COLUMNS, TAGGED_SCHEMA, with_order_key
 from voc.files import atomic_path
 
 log = logging.getLogger(__name__)
@@ -102,13 +102,16 @@ def tag_file_spark(
     staging_dir: str | Path | None = None,
     input_columns: tuple[str, ...] = ("text", "channel"),
     model_config: dict[str, Any] | None = None,
+    order_key_secret: bytes | None = None,
 ) -> TagSummary:
     """Tag ``input`` with the pyfunc at ``model_uri`` on Spark; write ``out`` like the local engine.
 
     Parameters are those of :func:`training.tagging.local.tag_file` plus ``model_uri`` (loaded on the
     executors), ``spark_config`` and ``staging_dir`` (default: a hidden folder beside ``out``;
-    must be shared storage on a cluster) and ``model_config`` (passed to ``spark_udf``, as for
-    :func:`training.pyfunc.load_predictor`). No resume: a failed Spark job is rerun whole (Spark
+    must be shared storage on a cluster), ``model_config`` (passed to ``spark_udf``, as for
+    :func:`training.pyfunc.load_predictor`) and ``order_key_secret`` (as
+    :attr:`training.tagging.local.TagConfig.order_key_secret`: order ids become keys on the driver,
+    so they never reach the staging folder). No resume: a failed Spark job is rerun whole (Spark
     itself retries failed tasks).
 
     Returns
@@ -145,6 +148,7 @@ def tag_file_spark(
     quarantine_parts, offset = [], 0
     for index, raw in enumerate(read_raw_chunks(source, contract)):
         accepted, quarantined = validator.validate(raw)
+        accepted = with_order_key(accepted, order_key_secret)
         part = staging / f"quarantine-{index:06d}.parquet"
         pq.write_table(quarantine_table(redacted_quarantine(quarantined)), part)
         quarantine_parts.append(part)

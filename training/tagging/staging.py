@@ -21,16 +21,17 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from training.tagging.output import concat_parts, output_table, quarantine_schema, quarantine_table
+from training.tagging.output import output_table, quarantine_schema, quarantine_table, write_parts
 from voc.contracts.reading import ContractConfig
 from voc.contracts.tagged import TAGGED_SCHEMA
 from voc.errors import InputError
-from voc.files import atomic_path, write_text
+from voc.files import atomic_group, atomic_path, write_text
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-_FORMAT_VERSION = 3  # 2: the contract no longer repeats chunk_size; 3: the input's full SHA-256
+# 2: the contract no longer repeats chunk_size; 3: the input's full SHA-256; 4: the order-key secret
+_FORMAT_VERSION = 4
 
 
 def staging_folder(out: Path) -> Path:
@@ -45,8 +46,11 @@ def run_identity(
     contract: ContractConfig,
     chunk_size: int,
     input_columns: tuple[str, ...],
+    order_key: str | None = None,
 ) -> dict[str, Any]:
-    """What a resumed run must share with the interrupted one: input, model, chunking, contract.
+    """What a resumed run must share with the interrupted one: input, model, chunking, contract,
+    and the order-key secret (``order_key``: its fingerprint), so one output never mixes two
+    workspaces' pseudonyms.
 
     Raises :class:`InputError` when ``source`` cannot be read.
     """
@@ -67,6 +71,7 @@ def run_identity(
         "chunk_size": chunk_size,
         "contract": rules,
         "input_columns": list(input_columns),
+        "order_key": order_key,
     }
 
 
@@ -104,7 +109,10 @@ class Staging:
             differ = [k for k in identity if saved["identity"].get(k) != identity[k]]
             if differ:
                 detail = "; ".join(
-                    f"{k}: was {saved['identity'].get(k)!r}, now {identity[k]!r}" for k in differ
+                    f"{k}: the content of {identity['input']} changed since the interrupted run"
+                    if k == "input_sha256"
+                    else f"{k}: was {saved['identity'].get(k)!r}, now {identity[k]!r}"
+                    for k in differ
                 )
                 raise InputError(
                     f"{self.folder}: cannot resume, the interrupted run used a different "
@@ -170,8 +178,14 @@ class Staging:
             raise RuntimeError(f"{self.folder}: chunks {missing[:5]} were never written")
         tags = [self.folder / f"tags-{i:06d}.parquet" for i in range(n_chunks)]
         quarantine = [self.folder / f"quarantine-{i:06d}.parquet" for i in range(n_chunks)]
-        concat_parts(tags, out, TAGGED_SCHEMA)
-        concat_parts(quarantine, quarantine_out, quarantine_schema(quarantine))
+        # both or neither: a full disk never leaves the tags without their quarantine
+        with atomic_group() as path:
+            for parts, target, schema in (
+                (tags, out, TAGGED_SCHEMA),
+                (quarantine, quarantine_out, quarantine_schema(quarantine)),
+            ):
+                with path(target) as tmp:
+                    write_parts(parts, tmp, schema, csv=target.suffix.lower() == ".csv")
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

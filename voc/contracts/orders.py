@@ -43,14 +43,14 @@ QUARANTINE_REASONS = (
 )
 
 
-def read_orders(path: str | Path) -> pd.DataFrame:
+def read_orders(path: str | Path, dayfirst: bool | None = None) -> pd.DataFrame:
     """The rows of an orders file, all valid; InputError naming the first bad row otherwise.
 
     Orders are the denominator of contacts per order: a dropped row would inflate CPO without a
     word, so a report refuses the file until it is fixed (``voc data validate --orders`` lists
-    every bad row).
+    every bad row). ``dayfirst`` as for :func:`validate_orders`.
     """
-    result = validate_orders(path)
+    result = validate_orders(path, dayfirst)
     if len(result.quarantine):
         first = result.quarantine.iloc[0]
         raise InputError(

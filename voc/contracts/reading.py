@@ -67,6 +67,11 @@ class ContractConfig:
         How to read dates such as ``03/04/2026``: True day first, False month first, None decided
         once for the whole file by :func:`decide_dayfirst` (from the dates that only one order can
         read, e.g. ``13/04/2026``). Never decided row by row.
+    column_options : bool
+        Whether an error may tell the user to pass ``--text-column``, ``--id-column``,
+        ``--dayfirst`` or ``--monthfirst``: True for commands that have them; False for those that
+        read an already-validated file (``voc label ...``), whose errors point to
+        ``voc data validate`` instead.
     """
 
     text_column: str = "text"
@@ -75,6 +80,7 @@ class ContractConfig:
     chunk_size: int = 50_000
     row_ids: bool = False
     dayfirst: bool | None = None
+    column_options: bool = True
 
     def __post_init__(self) -> None:
         if self.max_text_length < 1:
@@ -152,7 +158,7 @@ def read_raw_chunks(
     try:
         for chunk in reader(source, config.chunk_size):
             if first and (kind != "jsonl" or chunk.attrs.get("header")):
-                _check_columns(source, chunk, rename, required)
+                _check_columns(source, chunk, rename, required, config.column_options)
                 first = False
             chunk = chunk.rename(columns=rename)
             if row_ids and "contact_id" not in chunk.columns:
@@ -166,7 +172,7 @@ def read_raw_chunks(
 
 
 def _check_columns(
-    source: Path, chunk: pd.DataFrame, rename: dict[str, str], required: tuple[str, ...]
+    source: Path, chunk: pd.DataFrame, rename: dict[str, str], required: tuple[str, ...], options: bool
 ) -> None:
     # JSONL has no header: the keys of its first well-formed record stand for one.
     present = set(chunk.attrs.get("header") or chunk.columns) - {SOURCE_ROW, PROBLEM, RAW_RECORD}
@@ -179,7 +185,13 @@ def _check_columns(
         name = reverse.get(col, col)
         if name not in present:
             found = ", ".join(sorted(map(str, present))) or "none"
-            fix = f"; name the right one with {hint[col]}" if col in hint else ""
+            fix = ""
+            if col in hint:
+                fix = (
+                    f"; name the right one with {hint[col]}"
+                    if options
+                    else f"; `voc data validate FILE {hint[col]} NAME --out DIR` writes a file with it"
+                )
             raise InputError(f"{source}: missing required column {name!r} (found: {found}){fix}")
 
 
@@ -415,9 +427,16 @@ def decide_dayfirst(
             elif second > 12 >= first and month is None:
                 month = (row, value)
         if day and month:
+            fix = (
+                "pass --dayfirst or --monthfirst"
+                if config.column_options
+                else (
+                    "`voc data validate FILE --dayfirst --out DIR` (or --monthfirst) writes a file with one"
+                )
+            )
             raise InputError(
                 f"{path}: column {column} mixes day-first ({day[1]!r}, row {day[0]}) and month-first "
-                f"({month[1]!r}, row {month[0]}) dates; pass --dayfirst or --monthfirst"
+                f"({month[1]!r}, row {month[0]}) dates; {fix}"
             )
         if day or month:
             return day is not None

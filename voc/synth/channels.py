@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from voc.synth.identity import Exchange
 from voc.synth.pii import Customer, PiiBag
 
 
@@ -37,13 +38,19 @@ class Story:
     order_ref: str | None = None
     repeat: str = ""
     extras: list[str] = field(default_factory=list)
+    identity: list[Exchange] = field(default_factory=list)
 
 
-def render(channel: str, story: Story, rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
-    """Text of ``story`` in ``channel`` and the ``(pii_type, value)`` pairs that appear in it."""
-    text = {"chat": _chat, "email": _email, "call": _call, "review": _review, "app": _app}[channel](
-        story, rng
-    )
+def render(
+    channel: str, story: Story, rng: random.Random, side: random.Random | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """Text of ``story`` in ``channel`` and the ``(pii_type, value)`` pairs that appear in it.
+
+    ``side`` draws for the identity exchanges only (timestamps, fillers), so a contact without
+    them is drawn exactly as before they existed.
+    """
+    renderer = {"chat": _chat, "email": _email, "call": _call, "review": _review, "app": _app}[channel]
+    text = renderer(story, rng, side or rng)
     return story.bag.render(text, spoken=channel == "call")
 
 
@@ -138,17 +145,17 @@ def _join(parts: list[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _chat(story: Story, rng: random.Random) -> str:
+def _chat(story: Story, rng: random.Random, side: random.Random) -> str:
     clock = story.created_at
     stamped = rng.random() < 0.85
     lines: list[str] = []
 
-    def say(role: str, text: str) -> None:
+    def say(role: str, text: str, draw: random.Random = rng) -> None:
         nonlocal clock
         if not text:
             return
         lines.append(f"[{clock:%H:%M}] {role}: {text}" if stamped else f"{role}: {text}")
-        clock += timedelta(seconds=rng.randint(20, 150))
+        clock += timedelta(seconds=draw.randint(20, 150))
 
     agent = f"Agent ({story.agent})" if rng.random() < 0.8 else "Agent"
     if rng.random() < 0.45:
@@ -172,6 +179,10 @@ def _chat(story: Story, rng: random.Random) -> str:
     say("Customer", _join(story.details))
     for extra in story.situation[1:]:
         say("Customer", "Also " + extra[:1].lower() + extra[1:])
+    for exchange in story.identity:
+        say(agent, exchange.ask, side)
+        say("Customer", exchange.answer, side)
+        say(agent, exchange.reply, side)
     say(agent, _action(story, rng) if story.details else f"{rng.choice(_EMPATHY)} {_action(story, rng)}")
     say("Customer", _join([story.ask, story.emotion]))
     say(agent, rng.choice(_CLOSE))
@@ -207,7 +218,7 @@ _SIGNOFFS = [
 ]
 
 
-def _email(story: Story, rng: random.Random) -> str:
+def _email(story: Story, rng: random.Random, side: random.Random) -> str:
     lines: list[str] = []
     if rng.random() < 0.7:
         prefix = "Re: " if story.repeat and rng.random() < 0.7 else ""
@@ -215,6 +226,7 @@ def _email(story: Story, rng: random.Random) -> str:
     lines += [rng.choice(_GREETINGS), ""]
     body = [story.repeat, story.opener if story.opener.lower().startswith(("my name", "this is")) else ""]
     body += [*story.extras, story.situation[0], *story.details]
+    body += [exchange.answer for exchange in story.identity]
     lines.append(_join(body))
     for extra in story.situation[1:]:
         lines += ["", "On top of that, " + extra[:1].lower() + extra[1:]]
@@ -273,7 +285,7 @@ def _asr(text: str, rng: random.Random, fillers: bool = True) -> str:
     return " ".join(words)
 
 
-def _call(story: Story, rng: random.Random) -> str:
+def _call(story: Story, rng: random.Random, side: random.Random) -> str:
     turns: list[tuple[str, str]] = []
     turns.append(
         ("agent", f"thank you for calling customer services my name is {story.agent} how can i help")
@@ -300,11 +312,20 @@ def _call(story: Story, rng: random.Random) -> str:
         turns.append(("customer", _join(story.details)))
     for extra in story.situation[1:]:
         turns.append(("customer", "and also " + extra))
+    at = sum(1 for _, text in turns if text)
     turns.append(("agent", _action(story, rng)))
     turns.append(("customer", _join([story.ask, story.emotion])))
     turns.append(("agent", rng.choice(_CLOSE)))
     turns.append(("customer", rng.choice(["no that's it thanks bye", "no thank you", "no that's all bye"])))
-    return "\n".join(f"{role}: {_asr(text, rng, role == 'customer')}" for role, text in turns if text)
+    lines = [f"{role}: {_asr(text, rng, role == 'customer')}" for role, text in turns if text]
+    exchanged = [
+        turn
+        for e in story.identity
+        for turn in (("agent", e.ask), ("customer", e.answer), ("agent", e.reply))
+        if turn[1]
+    ]
+    lines[at:at] = [f"{role}: {_asr(text, side, role == 'customer')}" for role, text in exchanged]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,7 +341,7 @@ _REVIEW_END = {
 }
 
 
-def _review(story: Story, rng: random.Random) -> str:
+def _review(story: Story, rng: random.Random, side: random.Random) -> str:
     body = _join(
         [
             *story.extras[:1],
@@ -333,7 +354,7 @@ def _review(story: Story, rng: random.Random) -> str:
     return f"Rating: {story.rating}/5\n{story.title}\n{body}"
 
 
-def _app(story: Story, rng: random.Random) -> str:
+def _app(story: Story, rng: random.Random, side: random.Random) -> str:
     comment = story.short if rng.random() < 0.5 else story.situation[0]
     if story.app_reason and rng.random() < 0.75:
         if rng.random() < 0.15:

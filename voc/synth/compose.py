@@ -10,6 +10,7 @@ from typing import Any
 
 from voc.synth import phrases as P
 from voc.synth.channels import Story, render
+from voc.synth.identity import identity_exchanges
 from voc.synth.phrases_after_delivery import AFTER_DELIVERY
 from voc.synth.phrases_before_delivery import BEFORE_DELIVERY
 from voc.synth.pii import Customer, PiiBag, has_token, luhn_card, make_tracking_id
@@ -63,6 +64,7 @@ class ContactPlan:
     rating: int
     incident: str | None
     roughen: bool
+    reveals_identity: bool = False  # a national id, date of birth, password, ... (voc.synth.identity)
 
 
 class Slots(dict[str, str]):
@@ -167,9 +169,18 @@ class Slots(dict[str, str]):
 
 
 def compose(
-    plan: ContactPlan, case: dict[str, str], customer: Customer, agent: str, rng: random.Random
+    plan: ContactPlan,
+    case: dict[str, str],
+    customer: Customer,
+    agent: str,
+    rng: random.Random,
+    side: random.Random | None = None,
 ) -> tuple[str, list[tuple[str, str]]]:
-    """Text of the contact described by ``plan`` and the PII pairs planted in it."""
+    """Text of the contact described by ``plan`` and the PII pairs planted in it.
+
+    ``side`` draws what only some contacts have (the identity details of ``plan.reveals_identity``),
+    so adding them leaves every other draw, and so every other contact, as it was.
+    """
     bag = PiiBag()
     slots = Slots(case, plan, customer, bag, rng)
     ph = PHRASES[plan.topic]
@@ -233,6 +244,8 @@ def compose(
         repeat=fill(rng.choice(P.REPEAT)) if plan.repeat_no else "",
         extras=extras,
     )
+    if plan.reveals_identity:
+        story.identity = identity_exchanges(channel, plan.market, customer, bag, side or rng)
     if story.opener.endswith(","):
         if story.repeat:
             story.repeat = _continue(story.repeat)
@@ -243,7 +256,7 @@ def compose(
         story.details = [roughen(s, rng) for s in story.details]
         story.ask = roughen(story.ask, rng)
         story.short = roughen(story.short, rng)
-    return render(channel, story, rng)
+    return render(channel, story, rng, side)
 
 
 def is_carrier_incident(incident: str | None) -> bool:

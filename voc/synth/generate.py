@@ -6,8 +6,11 @@ writes it. The same config gives the same data.
 How a contact is made: a *case* (customer, order, market, category, root cause or off-taxonomy
 topic) is drawn from the profiles in :mod:`voc.synth.profiles`; it produces one contact, or a
 few when the customer has to chase; each contact gets a channel, a time and a text composed by
-:mod:`voc.synth.compose` from independent phrase parts. Two incidents are planted on top: a new
-app crash in the last two weeks and a growing cause in one market.
+:mod:`voc.synth.compose` from independent phrase parts. Three incidents are planted on top: a new
+app crash in the last two weeks, a growing cause in one market, and an operational one: from the
+third-last week a policy in one market refuses cancellation once an order is packed, so
+``cancel_failed`` (reason ``packed``) jumps in the order events (:mod:`voc.synth.order_flow`) and
+``cannot_cancel`` contacts rise there.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from voc.contracts.contacts import CONTACT_COLUMNS as CONTRACT_COLUMNS
 from voc.synth.calendar import CONTACT_WEEKDAY, hour_weights, orders_table, period_days
 from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT, ContactPlan, compose
 from voc.synth.foreign import MARKET_LANGUAGE, SITUATIONS, foreign_text
+from voc.synth.order_flow import CancelPolicy, blocked_cancellations_per_order, order_events
 from voc.synth.phrases import AGENTS
 from voc.synth.pii import make_customer, make_order_id
 from voc.synth.profiles import (
@@ -47,6 +51,12 @@ K = TypeVar("K")
 # the contract minus `label`: the ground truth lives in its own file
 CONTACT_COLUMNS = [c for c in CONTRACT_COLUMNS if c != "label"]
 GROWTH_MARKET = "DE"
+POLICY_MARKET = "UK"
+POLICY_INCIDENT = "_cancel_blocked_when_packed"  # id is "<market>_cancel_blocked_when_packed"
+POLICY_WEEKS = 3
+# Share of the cancellations the policy refuses that make the customer contact us.
+CONTACTS_PER_BLOCKED = 0.2
+ORDERS_PER_CONTACT = 1 / 0.019
 # Extra incident contacts per week of the growth, in multiples of the cause's baseline there.
 _GROWTH_EXTRA = (2.0, 3.0, 3.5)
 _STAGE_LAG = {"pre_shipment": (0, 2), "in_transit": (2, 8), "delivered": (3, 14), "post_delivery": (10, 45)}
@@ -70,6 +80,8 @@ class SynthConfig:
     crash_share : share of the last two weeks' contacts that are about the app crash.
     foreign_share : share of the cases in DE, FR and ES written in the market's language (those
         about the causes :mod:`voc.synth.foreign` has phrases for).
+    identity_share : share of chats, e-mails and calls that give away a national id, date of birth,
+        IP address, password, PIN, CVV or a name as a bare answer (:mod:`voc.synth.identity`).
     progress : show a progress bar.
     """
 
@@ -84,6 +96,7 @@ class SynthConfig:
     typo_share: float = 0.04
     crash_share: float = 0.05
     foreign_share: float = 0.06
+    identity_share: float = 0.04
     progress: bool = False
 
     def __post_init__(self) -> None:
@@ -98,7 +111,7 @@ class SynthConfig:
                 f"markets must be a non-empty subset of {', '.join(MARKETS)}; unknown: {unknown}"
             )
         shares = ("off_taxonomy_share", "label_noise", "two_cause_share", "typo_share", "crash_share")
-        for name in (*shares, "foreign_share"):
+        for name in (*shares, "foreign_share", "identity_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 0.5:
                 raise ValueError(f"{name} must be in [0, 0.5), got {value}")
@@ -112,6 +125,7 @@ class SynthData:
     ground_truth: pd.DataFrame
     pii: pd.DataFrame
     orders: pd.DataFrame
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
     incidents: list[dict[str, object]] = field(default_factory=list)
     config: SynthConfig = field(default_factory=SynthConfig)
 
@@ -123,7 +137,8 @@ def generate(config: SynthConfig | None = None) -> SynthData:
     -------
     SynthData with ``contacts`` of shape (config.contacts, 11) in the contact contract,
     ``ground_truth`` of shape (config.contacts, 8), ``pii`` (one row per planted value),
-    ``orders`` of shape (n_days * n_markets * n_categories, 4) and the incident list.
+    ``orders`` of shape (n_days * n_markets * n_categories, 4), the order ``events`` of every order
+    (the order-events contract) and the incident list.
     """
     config = config or SynthConfig()
     return _Generator(config).run()
@@ -140,6 +155,8 @@ class _Generator:
         self.rng = random.Random(config.seed)
         # Its own stream: the English contacts are the same whatever foreign_share is.
         self.language_rng = random.Random(f"{config.seed}-language")
+        # Its own stream: the identity details added to a few contacts change no other contact.
+        self.side_rng = random.Random(f"{config.seed}:identity")
         self.np_rng = np.random.default_rng(config.seed)
         self.taxonomy = load_taxonomy()
         self.days = period_days(config.end_week, config.weeks)
@@ -155,6 +172,13 @@ class _Generator:
         self.cause_ids = [c for c in CAUSES if c in self.taxonomy]
         self.topic_ids = list(TOPICS)
         self.growth_rate = self._baseline_rate("damaged_in_transit")
+        others = [m for m in self.markets if m != self.growth_market] or self.markets
+        self.policy = CancelPolicy(
+            POLICY_MARKET if POLICY_MARKET in self.markets else others[0],
+            last - timedelta(weeks=POLICY_WEEKS - 1),
+        )
+        self.policy_id = self.policy.market.lower() + POLICY_INCIDENT
+        self.policy_p = self._policy_p()
 
     def run(self) -> SynthData:
         config = self.config
@@ -194,7 +218,7 @@ class _Generator:
             ],
             columns=["contact_id", "pii_type", "value"],
         )
-        total_orders = config.contacts / 0.019
+        total_orders = config.contacts * ORDERS_PER_CONTACT
         market_share = {m: MARKET_SHARE[m] for m in self.markets}
         norm = sum(market_share.values())
         orders = orders_table(
@@ -204,7 +228,10 @@ class _Generator:
             total_orders / len(self.days),
             self.np_rng,
         )
-        return SynthData(contacts, truth, pii, orders, self._incidents(frame), config)
+        events = order_events(
+            orders, _contact_orders(frame), self.policy, config.seed, (self.days[0], self.days[-1])
+        )
+        return SynthData(contacts, truth, pii, orders, events, self._incidents(frame, events), config)
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -216,6 +243,8 @@ class _Generator:
         incident = None
         if day >= self.crash_start and rng.random() < config.crash_share * 1.2:
             topic, profile, incident = APP_CRASH_ID, APP_CRASH_PROFILE, APP_CRASH_ID
+        elif market == self.policy.market and day >= self.policy.start and rng.random() < self.policy_p:
+            topic, profile, incident = "cannot_cancel", CAUSES["cannot_cancel"], self.policy_id
         elif market == self.growth_market and day >= self.growth_start and rng.random() < self._growth_p(day):
             topic, profile, incident = "damaged_in_transit", CAUSES["damaged_in_transit"], self.growth_id
             category = _pick(rng, {c: CATEGORY_SHARE[c] * profile.category_weight(c) for c in CATEGORIES})
@@ -229,7 +258,9 @@ class _Generator:
             profile = CAUSES[topic]
         in_taxonomy = topic in self.taxonomy
         stage = _pick(rng, profile.stages)
-        order_id = None
+        if incident == self.policy_id:
+            stage = "pre_shipment"
+        order_id, ordered = None, None
         if profile.has_order and (stage is not None or rng.random() < 0.5):
             low, high = _STAGE_LAG.get(stage or "delivered", (3, 14))
             ordered = day - timedelta(days=rng.randint(low, high))
@@ -284,8 +315,10 @@ class _Generator:
                 rating=rating,
                 incident=incident,
                 roughen=rng.random() < config.typo_share,
+                reveals_identity=channel in ("chat", "email", "call")
+                and self.side_rng.random() < config.identity_share,
             )
-            text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng)
+            text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng, self.side_rng)
             if language != "en":
                 # Drawn from the language stream, so the English contacts keep their draws.
                 text = foreign_text(topic, language, channel, rating, self.language_rng) or text
@@ -304,6 +337,7 @@ class _Generator:
                     "created_at": created,
                     "channel": channel,
                     "order_id": order_id,
+                    "ordered_on": ordered,
                     "market": market,
                     "category": category,
                     "order_stage": stage,
@@ -348,9 +382,20 @@ class _Generator:
         extra = _GROWTH_EXTRA[min(week, len(_GROWTH_EXTRA) - 1)] * self.growth_rate
         return extra / (1 + extra)
 
+    def _policy_p(self) -> float:
+        """Chance that a case in the policy market is an incident contact, once the policy holds.
+
+        Extra refusals per order x the share that make a contact x orders per case: the market's
+        share cancels out, so ``cannot_cancel`` rises with the ``cancel_failed`` it follows.
+        """
+        contacts_per_case = 1.1
+        return (
+            CONTACTS_PER_BLOCKED * blocked_cancellations_per_order() * ORDERS_PER_CONTACT * contacts_per_case
+        )
+
     # -- ground truth of the incidents -------------------------------------------------------
 
-    def _incidents(self, frame: pd.DataFrame) -> list[dict[str, object]]:
+    def _incidents(self, frame: pd.DataFrame, events: pd.DataFrame) -> list[dict[str, object]]:
         weeks = frame["created_at"].dt.tz_convert(None).map(iso_week)
         end = self.config.end_week
         crash = frame["incident"] == APP_CRASH_ID
@@ -390,7 +435,50 @@ class _Generator:
                 "baseline_weekly_contacts": round(float(before.sum() / n_before_weeks), 1),
                 "weekly_contacts": weekly,
             },
+            self._policy_incident(frame, weeks, events),
         ]
+
+    def _policy_incident(
+        self, frame: pd.DataFrame, weeks: pd.Series, events: pd.DataFrame
+    ) -> dict[str, object]:
+        market, first = self.policy.market, iso_week(self.policy.start)
+        outcomes = events[
+            events["event"].isin(["cancel_succeeded", "cancel_failed"]) & (events["market"] == market)
+        ]
+        during = outcomes["at"] >= pd.Timestamp(self.policy.start, tz="UTC")
+        success = outcomes["event"] == "cancel_succeeded"
+        cannot = (frame["market"] == market) & (frame["root_cause"] == "cannot_cancel")
+        weekly = {str(w): int(n) for w, n in cannot.groupby(weeks).sum().items()}
+        return {
+            "id": self.policy_id,
+            "kind": "operational",
+            "description": f"From {first} a policy change in {market} refuses cancellation once an order is "
+            "packed: cancel_failed with failure_reason 'packed' jumps and cannot_cancel contacts rise.",
+            "topic": "cannot_cancel",
+            "root_cause": "cannot_cancel",
+            "market": market,
+            "first_week": first,
+            "last_week": self.config.end_week,
+            "expected_contacts": int((frame["incident"] == self.policy_id).sum()),
+            "kpi": "cancel_success_rate",
+            "event": "cancel_failed",
+            "failure_reason": "packed",
+            "cancel_success_rate_before": round(float(success[~during].mean()), 4)
+            if (~during).any()
+            else None,
+            "cancel_success_rate_during": round(float(success[during].mean()), 4) if during.any() else None,
+            "weekly_cannot_cancel_contacts": weekly,
+        }
+
+
+def _contact_orders(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per order some contact is about, from its first contact, indexed by ``order_id``."""
+    with_order = frame[frame["order_id"].notna()].sort_values(["created_at", "seq"], kind="stable")
+    first = with_order.drop_duplicates("order_id")
+    out = first[["order_id", "ordered_on", "market", "category", "order_stage", "topic", "incident"]].copy()
+    out["first_contact"] = first["created_at"]
+    out["contact_channel"] = first["channel"]
+    return out.set_index("order_id")
 
 
 def _pick(rng: random.Random, weights: Mapping[K, float]) -> K:

@@ -1,5 +1,7 @@
 """Synthetic personal data: customers, contact details, order and tracking ids, cards.
 
+Identity and account details (national ids, dates of birth, ...) live in :mod:`voc.synth.identity`.
+
 Every value is invented from small per-market pools; nothing here is a real person. The
 generator plants these values in contact texts through :class:`PiiBag`, which remembers the
 exact string written so the ground truth (``pii.parquet``) always matches the text.
@@ -12,7 +14,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-PII_TYPES = ("email", "phone", "card", "order_id", "tracking_id", "address", "name")
+PII_TYPES = (
+    "email", "phone", "card", "order_id", "tracking_id", "address", "name",
+    # identity and account details (voc.synth.identity)
+    "national_id", "date_of_birth", "ip_address", "password", "pin", "cvv",
+)  # fmt: skip
 
 # Placeholders survive lower-casing, punctuation stripping and typos, then become the values.
 _TOKEN = re.compile("\x01(\\d+)\x02")

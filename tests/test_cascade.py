@@ -1,0 +1,234 @@
+"""The tagging cascade and the static encoder: who decides which contact, what the cut-off keeps, and
+that a trained model carries its static table (no distilling to serve).
+
+The static model here is a tiny random table over MiniLM's own tokenizer (distilling the real one takes
+minutes): the cascade's logic does not depend on the vectors being good; TF-IDF carries the fast model.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nlp.static_encoder import StaticConfig, StaticEncoder
+from training.cascade import Cascade, FastModel, choose_band
+
+
+def tiny_static_model(dim: int = 16):
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    from nlp.embed import default_model_path
+
+    tokenizer = Tokenizer.from_file(str(default_model_path() / "tokenizer.json"))
+    vectors = np.random.default_rng(0).normal(size=(tokenizer.get_vocab_size(), dim)).astype(np.float32)
+    return StaticModel(vectors=vectors, tokenizer=tokenizer, normalize=True)
+
+
+@pytest.fixture
+def static_encoder(tmp_path: Path) -> StaticEncoder:
+    """A StaticEncoder whose cache already holds a (tiny) table, as after a first distillation."""
+    encoder = StaticEncoder(config=StaticConfig(pca_dims=16, cache_dir=tmp_path / "static"))
+    tiny_static_model().save_pretrained(str(tmp_path / "static" / encoder.model_id))
+    return encoder
+
+
+def test_static_encoder_loads_its_table_from_the_cache_and_pickles_with_it(
+    static_encoder: StaticEncoder, tmp_path: Path
+) -> None:
+    vectors = static_encoder.encode(["my parcel is late", "refund not received", ""])
+    assert vectors.shape == (3, 16) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, rtol=1e-5)
+
+    restored = pickle.loads(pickle.dumps(static_encoder))
+    for item in (tmp_path / "static").iterdir():  # serving must not need the cache (or a distillation)
+        for file in item.iterdir():
+            file.unlink()
+        item.rmdir()
+    np.testing.assert_allclose(restored.encode(["my parcel is late"]), vectors[:1], rtol=1e-6)
+
+
+def test_the_model_id_names_teacher_version_and_dimensions() -> None:
+    small = StaticEncoder(config=StaticConfig(pca_dims=64)).model_id
+    assert small != StaticEncoder(config=StaticConfig(pca_dims=128)).model_id
+    assert small.endswith("-pca64") and "-m2v" in small
+
+
+def test_the_band_left_to_minilm_is_the_narrowest_that_keeps_macro_f1_and_precision() -> None:
+    truth = np.array(["a", "a", "b", "b", "a", "b", "a", "b"], dtype=object)
+    full = truth.copy()  # the full model is always right, and trusts everything
+    # the fast model is right when it is sure (>= 0.8) and when it is very unsure (< 0.3)
+    fast = np.array(["a", "a", "b", "a", "b", "a", "a", "b"], dtype=object)
+    confidence = np.array([0.99, 0.95, 0.8, 0.6, 0.5, 0.4, 0.2, 0.1])
+    everything = np.ones(8, dtype=bool)
+    lower, upper, seen = choose_band(confidence, fast, everything, full, everything, truth, 0.9, 0.0)
+    # the three middle contacts, where the fast model is wrong, go to the full model; no others
+    assert (lower, upper) == (0.4, 0.8)
+    assert seen == {"deferred": 3 / 8, "macro_f1": 1.0, "full_macro_f1": 1.0, "precision": 1.0}
+
+
+def test_a_fast_model_as_good_as_the_full_one_leaves_minilm_nothing() -> None:
+    truth = np.array(["a", "b", "a", "b"], dtype=object)
+    everything = np.ones(4, dtype=bool)
+    conf = np.array([0.9, 0.8, 0.7, 0.6])
+    lower, upper, seen = choose_band(conf, truth, everything, truth, everything, truth, 0.9, 0.005)
+    assert lower == upper and seen["deferred"] == 0.0
+
+
+def test_a_fast_model_that_is_always_wrong_leaves_everything_to_the_full_model() -> None:
+    truth = np.array(["a", "b", "a", "b"], dtype=object)
+    fast = np.array(["b", "a", "b", "a"], dtype=object)
+    everything = np.ones(4, dtype=bool)
+    lower, upper, seen = choose_band(np.full(4, 0.99), fast, everything, truth, everything, truth, 0.9, 0.005)
+    assert lower == 0.0 and upper == float("inf") and seen["deferred"] == 1.0
+
+
+class _Full:
+    """A full model that answers 'full_model_cause', unsure, and remembers which texts it was asked
+    about; its screening finds the texts of ``unread`` unreadable for the reason given there."""
+
+    def __init__(self, unread: dict[str, str] | None = None) -> None:
+        self.seen: list[str] = []
+        self.unread = unread or {}
+
+    def screen(self, texts: list[str]) -> pd.DataFrame:
+        reasons = [self.unread.get(t, "") for t in texts]
+        languages = {"": "en", "language": "de", "uninformative": ""}
+        return pd.DataFrame({"language": [languages[r] for r in reasons], "review_reason": reasons})
+
+    def decide(self, texts: list[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
+        self.seen += texts
+        n = len(texts)
+        return pd.DataFrame(
+            {
+                "root_cause": ["full_model_cause"] * n,
+                "confidence": [0.5] * n,
+                "needs_review": [True] * n,
+                "review_reason": ["low_confidence"] * n,
+                "language": ["en"] * n,
+            }
+        )
+
+
+def fast_model(static_encoder: StaticEncoder) -> FastModel:
+    texts = ["my parcel is late again", "the parcel never came, still late", "where is my late parcel"] * 4
+    texts += ["the screen arrived broken", "broken glass in the box", "it came damaged and broken"] * 4
+    labels = ["late_delivery"] * 12 + ["damaged_in_transit"] * 12
+    return FastModel(encoder=static_encoder).fit(texts, labels)
+
+
+def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    texts = ["my parcel is late", "what time is it on Mars"]
+    proba, _ = fast.scores(texts)
+    sure, unsure = float(proba[0].max()), float(proba[1].max())
+    assert unsure < sure
+    full = _Full()
+    # band [unsure, sure): the second goes to the full model; the fast model trusts above 0
+    out = Cascade(fast, unsure, sure, 0.0, -1.0).decide(texts, full)
+
+    assert out["root_cause"].tolist() == ["late_delivery", "full_model_cause"]
+    assert out["decided_by"].tolist() == ["fast", "full"]
+    assert out["needs_review"].tolist() == [False, True]
+    assert out["review_reason"].tolist() == ["", "low_confidence"]  # the reason of whichever model decided
+    assert out["language"].tolist() == ["en", "en"]
+    assert full.seen == ["what time is it on Mars"]  # MiniLM runs only on what is in the band
+
+
+def test_the_fast_model_flags_its_unsure_and_out_of_scope_contacts(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    full = _Full()
+    texts = ["my parcel is late", "what time is it on Mars"]
+    unsure = Cascade(fast, 0.0, 0.0, 1.01, -1.0).decide(texts, full)  # empty band, nothing trusted
+    far = Cascade(fast, 0.0, 0.0, 0.0, 1.01).decide(texts, full)  # floor above any cosine
+    assert unsure["needs_review"].all() and far["needs_review"].all()
+    assert set(unsure["review_reason"]) == {"low_confidence"} and set(far["review_reason"]) == {
+        "out_of_scope"
+    }
+    assert (unsure["decided_by"] == "fast").all() and full.seen == []
+
+
+def test_contacts_no_model_can_read_are_screened_before_either_model_decides(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    texts = ["my parcel is late", "mein Paket ist immer noch nicht da", "Very good"]
+    unread = {texts[1]: "language", texts[2]: "uninformative"}
+
+    full = _Full(unread)
+    everything = Cascade(fast, 0.0, float("inf"), 0.0, -1.0).decide(texts, full)  # band: all to MiniLM
+    assert full.seen == ["my parcel is late"]  # the unreadable never reach MiniLM
+    assert everything["decided_by"].tolist() == ["full", "fast", "fast"]
+    assert everything["review_reason"].tolist() == ["low_confidence", "language", "uninformative"]
+    assert everything["language"].tolist() == ["en", "de", ""]
+
+    nothing = Cascade(fast, 0.0, 0.0, 0.0, -1.0).decide(texts, _Full(unread))  # the fast model decides all
+    assert nothing["review_reason"].tolist() == ["", "language", "uninformative"]
+    assert nothing["needs_review"].tolist() == [False, True, True]
+    assert nothing.loc[0, "root_cause"] == "late_delivery" and nothing.loc[0, "confidence"] > 0.5
+    assert nothing["confidence"].tolist()[1:] == [0.0, 0.0]  # a guess from unread words is no evidence
+
+
+def test_the_fast_models_floor_keeps_rewordings_of_known_causes(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    validation = ["my parcel is so late", "the parcel is late, where is it", "glass broken in the box"]
+    labels = ["late_delivery", "late_delivery", "damaged_in_transit"]
+    # scored against the other cause's examples only, as if its own cause were unknown
+    floor = fast.novelty_floor(validation, labels, 0.45)
+    _, similarity = fast.scores(["where is my parcel, it is late", "the box came broken"])
+    assert (similarity >= floor).all()
+    assert fast.novelty_floor(validation, labels, 0.0) == -1.0
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, static_encoder) -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+    from training.pyfunc import RootCauseModel
+    from voc.taxonomy import load_taxonomy
+
+    training = build_training_set(labelled_contacts(per_class=30), taxonomy=load_taxonomy())
+    config = TrainConfig(features="embedding", C=(4.0,), cascade=True)
+    result = train_classifier(training, config, embedder=embedder, static_encoder=static_encoder)
+
+    cascade = result.model.cascade_
+    assert cascade is not None and result.params["cascade"] is True
+    assert 0.0 <= result.params["cascade_validation_deferred"] <= 1.0
+    assert (
+        result.params["cascade_validation_macro_f1"]
+        >= result.params["cascade_validation_full_macro_f1"] - 0.005
+    )
+
+    served = pickle.loads(pickle.dumps(RootCauseModel(result.model, training.families)))
+    served.classifier.set_params(embedder=embedder)
+    texts = [
+        "the box arrived crushed and the glass is broken",
+        "what time is it on Mars",
+        "Das Paket kam beschädigt an und das Glas ist zerbrochen",
+        "Very good, thanks",
+    ]
+    predicted = served.predict(None, pd.DataFrame({"text": texts}))
+    assert predicted["root_cause"].tolist() == cascade.decide(texts, result.model)["root_cause"].tolist()
+    assert predicted.loc[0, "root_cause"] == "damaged_in_transit"
+    assert predicted["review_reason"].tolist()[2:] == ["language", "uninformative"]
+    assert predicted["language"].tolist()[:3] == ["en", "en", "de"]
+    assert set(predicted["review_reason"]) <= {
+        "",
+        "low_confidence",
+        "out_of_scope",
+        "language",
+        "uninformative",
+    }
+
+
+def test_without_the_cascade_flag_or_with_tfidf_features_no_cascade_is_fitted() -> None:
+    from tests.test_classifier import labelled_contacts
+    from training.classifier import TrainConfig, train_classifier
+    from training.dataset import build_training_set
+
+    training = build_training_set(labelled_contacts(per_class=8, pii=False))
+    result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,), cascade=True))
+    assert result.model.cascade_ is None and result.params["cascade"] is False

@@ -1,0 +1,376 @@
+"""The tagging cascade: a fast model decides what MiniLM would not change, the full model the rest.
+
+MiniLM costs tens of milliseconds per realistic contact on a CPU; most contacts are plain cases that
+a much cheaper model gets right. :class:`FastModel` is a logistic regression on static embeddings
+(:mod:`nlp.static_encoder`, distilled from the same MiniLM) next to word and character TF-IDF: about
+a millisecond per contact. :class:`Cascade` holds it with what was learned on validation:
+
+- a band of the fast model's confidence, ``[lower_, upper_)``, whose contacts go through MiniLM and
+  the full model; the fast model decides every other contact (the sure ones above the band, and
+  below it those where the full model was no better on validation);
+- the fast model's own review rule for the contacts it decides: ``review_reason``
+  ``low_confidence`` when its confidence is below ``threshold_`` (chosen, like the full model's, by
+  :func:`training.abstention.choose_threshold`), ``out_of_scope`` when the contact is less similar
+  to every training example than ``similarity_floor_`` (chosen, like the full model's, to flag
+  ``novelty_quantile`` of simulated out-of-scope contacts: :func:`training.abstention.unseen_class_floor`
+  in the static space).
+
+Before either model decides, the contacts are screened with the full classifier's settings
+(:meth:`training.classifier.RootCauseClassifier.screen`, :mod:`nlp.screen`): a contact in a language
+the encoder does not understand, or with nothing to read, never goes to MiniLM; it keeps the fast
+model's guess with confidence 0 and that ``review_reason``, as the full classifier alone would give.
+
+:func:`fit_cascade` is called by :func:`training.classifier.train_classifier` when
+``TrainConfig.cascade`` is on: the fast model is fitted on the training split; on the validation
+split its threshold and floor are chosen, then the narrowest band (the fewest contacts left to
+MiniLM) at which the cascade's macro-F1 stays within ``cascade_tolerance`` of the full model's and
+the precision of everything it trusts still meets the target (the band covering everything is
+the full model itself, so there is always one); then the fast model is refitted on train +
+validation like the full model. The fitted cascade rides on the full classifier (``cascade_``), so
+it is part of the one pyfunc (:mod:`training.pyfunc`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from nlp.screen import apply_screen
+from training.abstention import choose_threshold, nearest_similarity, reference_rows, unseen_class_floor
+
+log = logging.getLogger(__name__)
+
+
+class FastModel:
+    """Logistic regression on static embeddings + word (1-2) and char (2-4) TF-IDF of prepared texts.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength.
+    static_weight : float
+        Scale of the unit-length static block next to the unit-length TF-IDF blocks.
+    max_references_per_class : int
+        Training examples kept per class for the out-of-scope check (nearest neighbour, static space).
+    encoder : object with ``encode(texts) -> (n, dim)`` or None
+        The static encoder; ``None``: :class:`nlp.static_encoder.StaticEncoder` cached in the workspace.
+    """
+
+    def __init__(
+        self,
+        C: float = 10.0,
+        static_weight: float = 1.0,
+        max_references_per_class: int = 200,
+        encoder: Any = None,
+    ) -> None:
+        self.C = C
+        self.static_weight = static_weight
+        self.max_references_per_class = max_references_per_class
+        self.encoder = encoder
+
+    def fit(
+        self, texts: Sequence[str] | pd.Series, y: Sequence[str] | pd.Series, sample_weight: Any = None
+    ) -> FastModel:
+        """Fit on prepared ``texts`` (n,) and labels ``y`` (n,); returns self."""
+        texts = [str(t) for t in texts]
+        labels = np.asarray([str(v) for v in y], dtype=object)
+        weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+        self.vectorizer_ = FeatureUnion(
+            [
+                ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float32)),
+                (
+                    "char",
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=3, dtype=np.float32
+                    ),
+                ),
+            ]
+        ).fit(texts)
+        static = self._static(texts)
+        self.estimator_ = LogisticRegression(C=self.C, max_iter=1000).fit(
+            self._stack(texts, static), labels, sample_weight=weights
+        )
+        self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
+        rows = reference_rows(labels, weights, self.max_references_per_class)
+        self.references_ = static[rows].astype(np.float32)
+        self.reference_labels_ = labels[rows]
+        return self
+
+    def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (n, n_classes) and cosine similarity (n,) to the nearest reference example."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=np.float32)
+        static = self._static(texts)
+        proba = np.asarray(self.estimator_.predict_proba(self._stack(texts, static)))
+        return proba, nearest_similarity(static, self.references_)
+
+    def novelty_floor(
+        self, texts: Sequence[str], labels: Sequence[str] | np.ndarray, quantile: float
+    ) -> float:
+        """Similarity floor flagging ``quantile`` of simulated out-of-scope contacts (``-1``: off),
+        as the full classifier's (:func:`training.abstention.choose_floor`), in the static space."""
+        if quantile <= 0:
+            return -1.0
+        static = self._static([str(t) for t in texts])
+        return unseen_class_floor(static, self.references_, self.reference_labels_, labels, quantile)
+
+    def _encoder(self) -> Any:
+        if self.encoder is None:
+            from nlp.static_encoder import StaticConfig, StaticEncoder
+            from voc.workspace import Workspace
+
+            self.encoder = StaticEncoder(config=StaticConfig(cache_dir=Workspace.resolve().static_cache))
+        return self.encoder
+
+    def _static(self, texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+
+    def _stack(self, texts: list[str], static: np.ndarray) -> Any:
+        return sp.hstack(
+            [self.vectorizer_.transform(texts), sp.csr_matrix(static * self.static_weight)], "csr"
+        )
+
+
+class Cascade:
+    """A fitted :class:`FastModel` with the band of its confidence that the full model decides.
+
+    Attributes
+    ----------
+    fast : FastModel
+    lower_, upper_ : float
+        Contacts whose fast confidence is in ``[lower_, upper_)`` go to the full model (an empty
+        band when equal: MiniLM never runs; ``0`` and ``inf``: it always does).
+    threshold_ : float
+        The fast model's review threshold: its contacts below it get ``needs_review``.
+    similarity_floor_ : float
+        ... and so do its contacts less similar than this to every training example (static space).
+    validation_ : dict
+        What the choice saw on validation: share left to the full model, macro-F1 of the cascade and
+        of the full model, precision of what the cascade trusts.
+    """
+
+    def __init__(
+        self,
+        fast: FastModel,
+        lower: float,
+        upper: float,
+        threshold: float,
+        similarity_floor: float,
+        validation: dict[str, float] | None = None,
+    ) -> None:
+        self.fast = fast
+        self.lower_ = float(lower)
+        self.upper_ = float(upper)
+        self.threshold_ = float(threshold)
+        self.similarity_floor_ = float(similarity_floor)
+        self.validation_ = dict(validation or {})
+
+    def decide(self, texts: Sequence[str], full: Any, screened: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language`` and
+        ``decided_by`` (``fast``/``full``) per text, as :meth:`RootCauseClassifier.decide` gives them.
+
+        ``full`` is the fitted full classifier (``screen(texts)`` and ``decide(texts, screened)``),
+        run only on the readable contacts in the band. ``screened``: the texts' screening when the
+        caller has it (default ``full.screen(texts)``).
+        """
+        texts = [str(t) for t in texts]
+        screened = (full.screen(texts) if screened is None else screened).reset_index(drop=True)
+        unread = (screened["review_reason"] != "").to_numpy()
+        proba, similarity = self.fast.scores(texts)
+        confidence = proba.max(axis=1) if len(proba) else np.zeros(0)
+        deferred = (confidence >= self.lower_) & (confidence < self.upper_) & ~unread
+        reasons = np.where(
+            similarity < self.similarity_floor_,
+            "out_of_scope",
+            np.where(confidence < self.threshold_, "low_confidence", ""),
+        ).astype(object)
+        out = pd.DataFrame(
+            {
+                "root_cause": self.fast.classes_[proba.argmax(axis=1)] if len(proba) else np.zeros(0, object),
+                "confidence": confidence.astype(float),
+            }
+        )
+        rest = np.flatnonzero(deferred)
+        if len(rest):
+            decided = full.decide([texts[i] for i in rest], screened.iloc[rest].reset_index(drop=True))
+            out.loc[rest, "root_cause"] = decided["root_cause"].to_numpy()
+            out.loc[rest, "confidence"] = decided["confidence"].to_numpy(dtype=float)
+            reasons[rest] = decided["review_reason"].to_numpy()
+        out = apply_screen(out, reasons, screened)
+        out["decided_by"] = np.where(deferred, "full", "fast")
+        return out
+
+
+def attach_cascade(
+    final: Any,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    train_val: pd.DataFrame,
+    full_guess: np.ndarray,
+    full_trusted: np.ndarray,
+    config: Any,
+    static_encoder: Any,
+) -> dict[str, Any]:
+    """Fit the cascade onto the full classifier ``final`` as ``final.cascade_`` when ``config``
+    (a ``TrainConfig``) asks for it and the model uses embeddings; returns the params to log.
+
+    ``full_guess``/``full_trusted``: the full model's validation guesses and whether it trusts them.
+    """
+    final.cascade_ = None
+    if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
+        return {"cascade": False}
+    final.cascade_ = fit_cascade(
+        train,
+        validation,
+        train_val,
+        full_guess,
+        full_trusted,
+        precision_target=config.precision_target,
+        tolerance=config.cascade_tolerance,
+        novelty_quantile=config.novelty_quantile,
+        encoder=static_encoder,
+    )
+    seen = final.cascade_.validation_
+    return {
+        "cascade": True,
+        "cascade_band": f"{final.cascade_.lower_:.4f}-{final.cascade_.upper_:.4f}",
+        "cascade_threshold": final.cascade_.threshold_,
+        "cascade_similarity_floor": final.cascade_.similarity_floor_,
+        "cascade_tolerance": config.cascade_tolerance,
+        "cascade_validation_deferred": seen["deferred"],
+        "cascade_validation_precision": seen["precision"],
+        "cascade_validation_macro_f1": seen["macro_f1"],
+        "cascade_validation_full_macro_f1": seen["full_macro_f1"],
+    }
+
+
+def fit_cascade(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    train_val: pd.DataFrame,
+    full_guess: np.ndarray,
+    full_trusted: np.ndarray,
+    *,
+    precision_target: float,
+    tolerance: float,
+    novelty_quantile: float,
+    encoder: Any = None,
+) -> Cascade:
+    """Fit the fast model, choose its threshold, floor and band on ``validation``, refit on ``train_val``.
+
+    Parameters
+    ----------
+    train, validation, train_val : DataFrame
+        Splits with ``clean_text``, ``label`` and maybe ``weight`` (as in ``train_classifier``).
+    full_guess, full_trusted : ndarray of shape (n_validation,)
+        The full model's (fitted on ``train``) best guess for each validation contact, and whether
+        it trusts it (not ``needs_review``).
+    precision_target : float
+        Precision wanted on trusted predictions.
+    tolerance : float
+        Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
+    novelty_quantile : float
+        Share of simulated out-of-scope contacts below the fast model's floor (``TrainConfig``).
+    """
+    fast = FastModel(encoder=encoder).fit(
+        train["clean_text"].tolist(), train["label"].tolist(), _weights(train)
+    )
+    proba, similarity = fast.scores(validation["clean_text"].tolist())
+    truth = validation["label"].to_numpy(dtype=object)
+    confidence, guess = proba.max(axis=1), fast.classes_[proba.argmax(axis=1)]
+    threshold = choose_threshold(confidence, guess == truth, precision_target)
+    floor = fast.novelty_floor(validation["clean_text"].tolist(), truth, novelty_quantile)
+    lower, upper, stats = choose_band(
+        confidence,
+        guess,
+        (confidence >= threshold) & (similarity >= floor),
+        np.asarray(full_guess, dtype=object),
+        np.asarray(full_trusted, dtype=bool),
+        truth,
+        precision_target,
+        tolerance,
+    )
+    log.info(
+        "cascade: MiniLM on %.1f%% of validation (band %.3f-%.3f)", 100 * stats["deferred"], lower, upper
+    )
+    fast = FastModel(encoder=fast.encoder).fit(
+        train_val["clean_text"].tolist(), train_val["label"].tolist(), _weights(train_val)
+    )
+    return Cascade(fast, lower, upper, threshold, floor, stats)
+
+
+def choose_band(
+    confidence: np.ndarray,
+    fast_guess: np.ndarray,
+    fast_trusted: np.ndarray,
+    full_guess: np.ndarray,
+    full_trusted: np.ndarray,
+    truth: np.ndarray,
+    precision_target: float,
+    tolerance: float,
+    steps: int = 40,
+) -> tuple[float, float, dict[str, float]]:
+    """Narrowest band ``[lower, upper)`` of fast confidence left to the full model (see the module).
+
+    All arrays have shape (n_validation,). Candidate bounds are ``steps + 1`` quantiles of
+    ``confidence`` (plus 0 and infinity). A band qualifies when the cascade's macro-F1 is at least
+    the full model's minus ``tolerance`` and the precision of what it trusts is at least
+    ``precision_target`` (or at least the full model's own, when that is lower). Among those the
+    one leaving the fewest contacts to the full model wins, then the higher macro-F1.
+
+    Returns ``lower``, ``upper`` and the validation numbers at that band: ``deferred`` (share left
+    to the full model), ``macro_f1``, ``full_macro_f1``, ``precision`` (of the trusted).
+    """
+    labels, codes = np.unique(
+        np.concatenate([truth, fast_guess, full_guess]).astype(str), return_inverse=True
+    )
+    n = len(truth)
+    y, fast_codes, full_codes = codes[:n], codes[n : 2 * n], codes[2 * n :]
+
+    def macro_f1(guess: np.ndarray) -> float:
+        k = len(labels)
+        tp = np.bincount(y[guess == y], minlength=k)
+        predicted, actual = np.bincount(guess, minlength=k), np.bincount(y, minlength=k)
+        present = (predicted + actual) > 0
+        return float((2 * tp[present] / (predicted[present] + actual[present])).mean())
+
+    def precision(guess: np.ndarray, trusted: np.ndarray) -> float:
+        return float((guess[trusted] == y[trusted]).mean()) if trusted.any() else 1.0
+
+    full_f1, full_precision = macro_f1(full_codes), precision(full_codes, full_trusted)
+    needed = min(precision_target, full_precision)
+    bounds = np.unique(
+        np.r_[0.0, np.quantile(confidence, np.linspace(0.0, 1.0, steps + 1), method="higher"), np.inf]
+    )
+    best: tuple[float, float, float, float] | None = None  # (deferred, -f1, lower, upper)
+    stats: dict[str, float] = {}
+    for i, lower in enumerate(bounds):
+        for upper in bounds[i:]:
+            deferred = (confidence >= lower) & (confidence < upper)
+            share = float(deferred.mean())
+            if best is not None and share > best[0]:
+                continue
+            guess = np.where(deferred, full_codes, fast_codes)
+            f1 = macro_f1(guess)
+            kept = precision(guess, np.where(deferred, full_trusted, fast_trusted))
+            if f1 < full_f1 - tolerance or kept < needed:
+                continue
+            if best is None or (share, -f1) < best[:2]:
+                best = (share, -f1, float(lower), float(upper))
+                stats = {"deferred": share, "macro_f1": f1, "full_macro_f1": full_f1, "precision": kept}
+    assert best is not None  # [0, inf) is the full model itself: it always qualifies
+    return best[2], best[3], stats
+
+
+def _weights(frame: pd.DataFrame) -> np.ndarray | None:
+    return frame["weight"].to_numpy(dtype=float) if "weight" in frame else None
