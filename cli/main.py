@@ -20,6 +20,7 @@ import typer
 from cli.options import VocCommand, VocGroup
 from voc.errors import InputError
 from voc.outputs import os_error_message
+from voc.workspace import ENV_VAR as WORKSPACE_VARIABLE
 from voc.workspace import Workspace
 
 app = typer.Typer(
@@ -67,6 +68,9 @@ def _root(
         raise InputError(f"{workspace_root.root}: the workspace is a file, not a folder; choose a folder")
     _STATE["workspace"] = workspace_root
     ctx.obj = workspace_root
+    # Code far from the CLI (a served model's ONNX cache, Spark's workers) finds the workspace by
+    # Workspace.resolve(): --workspace must mean the same as $VOC_WORKSPACE there (main() restores it).
+    os.environ[WORKSPACE_VARIABLE] = str(workspace_root.root)
 
 
 # Libraries that log (or draw progress bars): errors only unless --verbose.
@@ -159,6 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     _register()
+    before = os.environ.get(WORKSPACE_VARIABLE)
+    try:
+        return _run(argv)
+    finally:
+        if before is None:
+            os.environ.pop(WORKSPACE_VARIABLE, None)
+        else:
+            os.environ[WORKSPACE_VARIABLE] = before
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         app(args=argv, prog_name="voc", standalone_mode=False)
     except InputError as exc:

@@ -19,7 +19,12 @@ from cli.main import main
 from training.labelling.catalogue import Catalogue
 from voc.synth.demo_labels import fill_contact_sheet, fill_theme_sheet, majority_labels
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
+# The whole labelling loop on 12,000 contacts: 13 minutes alone on 2 cores, more beside other tests.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(2400),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
 
 WEEKS = 6
 CONTACTS = 12_000

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,7 +139,11 @@ def test_a_model_with_a_cascade_is_scored_through_it_as_it_is_served() -> None:
 
 @pytest.mark.slow  # exports MiniLM to int8 ONNX and trains on its embeddings (about a minute)
 def test_registered_metrics_of_an_int8_model_are_computed_with_int8(
-    workspace: Workspace, tmp_path: Path, embedder: object, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace,
+    tmp_path: Path,
+    embedder: object,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import mlflow
 
@@ -179,6 +184,19 @@ def test_registered_metrics_of_an_int8_model_are_computed_with_int8(
     as_torch = served.set_params(embedder=embedder).decide(texts)
     assert np.abs(as_torch["confidence"].to_numpy() - logged["confidence"].to_numpy()).max() > 1e-4
 
+    # `voc --workspace W tag` caches the served model's ONNX export in W, whatever $VOC_WORKSPACE says
+    shutil.rmtree(workspace.onnx_cache)
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "elsewhere"))
+    new = labelled_contacts(per_class=2, seed=1, pii=False).drop(columns="label")
+    new["created_at"] = "2026-11-20T10:00:00Z"
+    new.to_csv(tmp_path / "new.csv", index=False)
+    tagged = tmp_path / "tagged.parquet"
+    argv = ["--workspace", str(workspace.root), "tag", str(tmp_path / "new.csv"), "--out", str(tagged)]
+    argv += ["--model", "models:/rc@champion"]
+    assert main(argv) == 0
+    assert len(pd.read_parquet(tagged)) == len(new)
+    assert any(workspace.onnx_cache.rglob("*.onnx")) and not (tmp_path / "elsewhere").exists()
+
 
 LIBRARY_LINE = re.compile(
     r"\b(DEBUG|INFO|WARNING)\b|mlflow|cloudpickle|matplotlib|transformers|huggingface|"
@@ -213,3 +231,18 @@ def test_a_default_voc_tag_run_prints_no_library_log_line(
     noise = [line for line in lines if LIBRARY_LINE.search(line)]
     assert not noise, "library output on the terminal of a default voc tag run:\n" + "".join(noise)
     assert any("tagged 12" in line for line in lines), lines
+
+
+def test_one_workspace_s_store_does_not_leak_into_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voc.tracking import configure_uri
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first, second = Workspace(tmp_path / "a"), Workspace(tmp_path / "b")
+    assert configure_uri(first) == f"sqlite:///{first.mlflow_db}"
+    # a second command in the same process (the app, a test) uses its own workspace's store
+    assert second.tracking_uri == f"sqlite:///{second.mlflow_db}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example:5000")
+    configure_uri(first)
+    assert second.tracking_uri == "http://mlflow.example:5000"  # a server the user named is kept

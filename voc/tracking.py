@@ -11,11 +11,13 @@ MLflow is imported inside the functions: importing this module costs nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from voc.workspace import Workspace
 
 _REMOTE = ("http://", "https://", "databricks")
+_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 # The tag MLflow shows as the description of an experiment or run.
 NOTE = "mlflow.note.content"
 
@@ -28,8 +30,16 @@ def configure_uri(workspace: Workspace | None = None) -> str:
     uri = workspace.tracking_uri
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # MLflow also exports the URIs as environment variables; a later Workspace in the same process
+    # (a test, the app) would then take this store for a server the user named: put them back.
+    saved = {name: os.environ.get(name) for name in _URI_VARIABLES}
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     return uri
 
 

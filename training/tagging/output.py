@@ -3,9 +3,9 @@
 In: frames of tagged contacts (columns :data:`voc.contracts.tagged.TAGGED_COLUMNS`) and of
 quarantined rows (``source_row``, ``reason``, ``detail`` and the original values). Out: Arrow
 tables of one fixed schema (:func:`output_table`, :func:`quarantine_table`), the final ``.parquet``
-or ``.csv`` file concatenated from Parquet parts one part at a time (:func:`concat_parts`, atomic;
-CSV is spreadsheet-safe), and :class:`TagSummary`, what a run did (``read == tagged +
-quarantined``).
+or ``.csv`` files concatenated from Parquet parts one part at a time (:func:`concat_parts`: the
+tags and their quarantine appear together or not at all; CSV is spreadsheet-safe), and
+:class:`TagSummary`, what a run did (``read == tagged + quarantined``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from voc.contracts.tagged import TAGGED_SCHEMA
 from voc.errors import InputError
-from voc.files import atomic_path, spreadsheet_safe_frame
+from voc.files import atomic_group, spreadsheet_safe_frame
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 QUARANTINE_FIRST = ("source_row", "reason", "detail")
@@ -115,14 +115,18 @@ def quarantine_schema(parts: Sequence[Path]) -> pa.Schema:
     return pa.schema([pa.field(n, pa.int64() if n == "source_row" else pa.string()) for n in names])
 
 
-def concat_parts(parts: Sequence[Path], target: Path, schema: pa.Schema) -> None:
-    """Concatenate Parquet ``parts`` into one Parquet or CSV ``target``, one part in memory at a time.
+def concat_parts(groups: Sequence[tuple[Sequence[Path], Path, pa.Schema]]) -> None:
+    """Concatenate each group's Parquet ``parts`` into its Parquet or CSV ``target``.
 
-    Each part is conformed to ``schema`` (:func:`conform`). ``target`` appears whole or not at all
-    (atomic rename); a CSV target is spreadsheet-safe and has a header even with no rows.
+    ``groups`` holds ``(parts, target, schema)`` triples; parts are read one at a time and
+    conformed to ``schema`` (:func:`conform`). The targets appear together or not at all (the tags
+    and their quarantine: a full disk never leaves one without the other); a CSV target is
+    spreadsheet-safe and has a header even with no rows.
     """
-    with atomic_path(target) as tmp:
-        write_parts(parts, tmp, schema, csv=target.suffix.lower() == ".csv")
+    with atomic_group() as path:
+        for parts, target, schema in groups:
+            with path(target) as tmp:
+                write_parts(parts, tmp, schema, csv=target.suffix.lower() == ".csv")
 
 
 def write_parts(parts: Sequence[Path], path: Path, schema: pa.Schema, *, csv: bool) -> None:

@@ -184,8 +184,12 @@ def tag_file_spark(
         with atomic_path(staging / "out-empty.parquet") as tmp:
             pq.write_table(TAGGED_SCHEMA.empty_table(), tmp)
         stamped.append(staging / "out-empty.parquet")
-    concat_parts(stamped, target, TAGGED_SCHEMA)
-    concat_parts(quarantine_parts, quarantine_target, quarantine_schema(quarantine_parts))
+    concat_parts(
+        [
+            (stamped, target, TAGGED_SCHEMA),
+            (quarantine_parts, quarantine_target, quarantine_schema(quarantine_parts)),
+        ]
+    )
     shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary

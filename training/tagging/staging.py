@@ -21,11 +21,11 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from training.tagging.output import output_table, quarantine_schema, quarantine_table, write_parts
+from training.tagging.output import concat_parts, output_table, quarantine_schema, quarantine_table
 from voc.contracts.reading import ContractConfig
 from voc.contracts.tagged import TAGGED_SCHEMA
 from voc.errors import InputError
-from voc.files import atomic_group, atomic_path, write_text
+from voc.files import atomic_path, write_text
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +179,9 @@ class Staging:
         tags = [self.folder / f"tags-{i:06d}.parquet" for i in range(n_chunks)]
         quarantine = [self.folder / f"quarantine-{i:06d}.parquet" for i in range(n_chunks)]
         # both or neither: a full disk never leaves the tags without their quarantine
-        with atomic_group() as path:
-            for parts, target, schema in (
-                (tags, out, TAGGED_SCHEMA),
-                (quarantine, quarantine_out, quarantine_schema(quarantine)),
-            ):
-                with path(target) as tmp:
-                    write_parts(parts, tmp, schema, csv=target.suffix.lower() == ".csv")
+        concat_parts(
+            [(tags, out, TAGGED_SCHEMA), (quarantine, quarantine_out, quarantine_schema(quarantine))]
+        )
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
