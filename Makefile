@@ -13,6 +13,8 @@ WORKSPACE ?= workspace
 export VOC_WORKSPACE := $(abspath $(WORKSPACE))
 # Public benchmark, read in place (CC-BY-4.0); never copied into the repository.
 BANKING77 ?= ../shared/data/banking77
+# Bitext customer-service intents with style flags (CDLA-Sharing-1.0), read in place likewise.
+BITEXT ?= ../shared/data/bitext
 DEMO_CONTACTS ?= 6000
 DEMO_WEEKS ?= 12
 SEED ?= 7
@@ -75,7 +77,7 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 bench: setup ## Benchmarks against peers (BANKING77 at $(BANKING77)); prints ratios
-	$(BIN)/python -m benchmarks --banking77 $(BANKING77)
+	$(BIN)/python -m benchmarks --banking77 $(BANKING77) --bitext $(BITEXT)
 
 clean: ## Remove the workspace (generated data, caches, MLflow store)
 	rm -rf $(WORKSPACE)

@@ -16,7 +16,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODULES = ("themes", "classifier", "redaction", "tagging", "workload", "dashboard", "operations", "labelling")
+MODULES = (
+    "themes",
+    "classifier",
+    "redaction",
+    "tagging",
+    "workload",
+    "dashboard",
+    "operations",
+    "labelling",
+    "language",
+    "screening",
+    "shift",
+)
 # Run only when named with --only (slow or one-off measurements).
 OPT_IN = ("backends", "startup")
 
@@ -32,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=Path("../shared/data/banking77"),
         help="folder with BANKING77 train.csv and test.csv (read in place)",
+    )
+    parser.add_argument(
+        "--bitext",
+        type=Path,
+        default=Path("../shared/data/bitext"),
+        help="folder with the Bitext customer-service CSV (read in place)",
     )
     parser.add_argument(
         "--only", action="append", choices=MODULES + OPT_IN, help="run only this benchmark (repeatable)"

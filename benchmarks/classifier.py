@@ -103,10 +103,13 @@ def out_of_scope(
     """Hold ``held_out`` intents out of training; how many of their test contacts are flagged?
 
     The threshold is chosen on a validation split of the in-scope TRAIN rows (precision target
-    0.90). A second rule also flags contacts whose embedding is far from every training example
-    (similarity below the 5th / 10th percentile of in-scope validation contacts).
+    0.90). A second rule also flags contacts whose embedding is far from every training example:
+    below the 5th / 10th percentile of in-scope validation contacts' similarity (the rule before
+    issue 17), or below the floor ``voc train`` now chooses (:func:`training.abstention.choose_floor`:
+    the ``novelty_quantile`` of simulated out-of-scope validation contacts).
     """
-    from training.classifier import RootCauseClassifier, choose_threshold
+    from training.abstention import choose_floor, choose_threshold
+    from training.classifier import RootCauseClassifier, TrainConfig
 
     rng = np.random.default_rng(seed)
     labels = sorted(train["label"].unique())
@@ -124,12 +127,17 @@ def out_of_scope(
     is_oos = test["label"].isin(unseen).to_numpy()
     in_scope_correct = guess[~is_oos] == test["label"].to_numpy()[~is_oos]
     out: dict[str, Any] = {"held_out_intents": sorted(unseen), "threshold": threshold, "rules": {}}
-    for quantile in (0.0, 0.05, 0.10):
-        floor = float(np.quantile(similarity, quantile)) if quantile else -1.0
+    unseen_quantile = TrainConfig().novelty_quantile
+    ours = choose_floor(model, val["text"], val["label"], unseen_quantile)
+    floors = {"confidence": -1.0}
+    for quantile in (0.05, 0.10):
+        floor = float(np.quantile(similarity, quantile))
+        floors[f"confidence + nearest-example q{quantile:.2f} ({floor:.3f})"] = floor
+    floors[f"ours: confidence + unseen-class q{unseen_quantile:.2f} ({ours:.3f})"] = ours
+    for rule, floor in floors.items():
         model.set_threshold(threshold, similarity_floor=floor)
         flagged = model.needs_review(test_proba, test_similarity)
         kept = ~flagged[~is_oos]
-        rule = "confidence" if not quantile else f"confidence + nearest-example q{quantile:.2f} ({floor:.3f})"
         out["rules"][rule] = {
             "oos_flagged": float(flagged[is_oos].mean()),
             "in_scope_accuracy": float(in_scope_correct.mean()),

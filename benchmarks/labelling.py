@@ -317,7 +317,7 @@ def _model_suggestions(model: Any, week: Week) -> pd.DataFrame:
 
 def _tune(week1: Week, week2: Week, suggestions2: pd.DataFrame) -> dict[str, Any]:
     """Per source, the lowest confidence at which 90% of suggestions name the true label."""
-    from training.classifier import choose_threshold
+    from training.abstention import choose_threshold
 
     pooled = []
     for week, suggestions in ((week1, week1.suggestions), (week2, suggestions2)):

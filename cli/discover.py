@@ -21,6 +21,7 @@ WRITTEN = (
     "themes.parquet",
     "suggestions.parquet",
     "themes.csv",
+    "languages.csv",
     "quarantine.parquet",
     "quarantine.csv",
 )
@@ -66,8 +67,10 @@ def discover(
     Writes OUT/assignments.parquet (contact_id, theme_id, probability; unassigned = -1),
     OUT/themes.parquet (with centroids) and a spreadsheet-safe OUT/themes.csv (theme_id, name,
     parent_id, parent_name, size, keywords, exemplars, is_new, label), OUT/suggestions.parquet (the
-    taxonomy's zero-shot and the catalogue's suggestions, with confidence), OUT/quarantine.parquet/.csv,
-    and logs an MLflow run. Only redacted text reaches the outputs. Prints the largest themes by name.
+    taxonomy's zero-shot and the catalogue's suggestions, with confidence), OUT/languages.csv
+    (contacts per language; those in a language the encoder does not understand are kept out of
+    the themes), OUT/quarantine.parquet/.csv, and logs an MLflow run. Only redacted text reaches
+    the outputs. Prints the largest themes by name.
     """
     from cli.progress import step
     from nlp.discovery import DiscoveryConfig, run_discovery
@@ -109,6 +112,10 @@ def discover(
         f"coverage {result.coverage:.1%}, {result.n_boilerplate} contacts only greetings/sign-offs "
         f"(unassigned); {result.n_confident} themes with a confident suggestion"
     )
+    if result.other_languages:
+        listed = ", ".join(f"{lang} {n:,}" for lang, n in result.other_languages.items())
+        n = result.n_other_language
+        typer.echo(f"{n:,} contacts in other languages kept out of the themes: {listed}")
     for theme_id, size, name, group in (
         themes[["theme_id", "size", "name", "parent_name"]].head(SHOWN).itertuples(index=False)
     ):

@@ -16,6 +16,11 @@ taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, i
 - ``members.parquet``: the contacts' redacted ``clean_text`` and segments, what the app shows and
   searches of a theme's members (``voc.contracts.themes.MEMBER_COLUMNS``);
 - ``themes.csv``: the same for spreadsheets (:func:`themes_sheet`: lists joined, no centroid);
+- ``languages.csv``: contacts per language (``language, contacts, clustered``: in a language the
+  encoder understands, boilerplate-only ones included). Contacts in a
+  language the encoder does not understand (``EmbedConfig.languages``; :mod:`nlp.language`) are
+  kept out of the themes: English MiniLM would group them by their foreign look, not their
+  meaning. They are in ``assignments.parquet`` with ``theme_id = -1`` and counted here;
 - ``quarantine.parquet`` / ``.csv``: rejected rows with ids, reasons and redacted text only
   (:func:`nlp.quarantine.redacted_quarantine`).
 
@@ -35,7 +40,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +49,7 @@ import pandas as pd
 
 from nlp.boilerplate import is_empty, strip_many
 from nlp.embed import EmbedConfig, Embedder
+from nlp.language import LanguageDetector
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
 from nlp.suggest import VOTERS, catalogue_suggestions, cause_profiles, taxonomy_suggestions
@@ -124,13 +130,14 @@ class DiscoveryResult:
     counts : Counts
         What the contract did with the input rows (read = accepted + quarantined).
     n_contacts, n_themes, n_new : int
-        Contacts clustered, themes found, and themes that matched no previous theme.
+        Contacts in a language the encoder understands (those clustered, with ``n_boilerplate``),
+        themes found, and themes that matched no previous theme.
     n_boilerplate : int
-        Contacts left unassigned because they held nothing but channel boilerplate.
+        Of those, contacts left unassigned because they held nothing but channel boilerplate.
     n_confident : int
         Themes with a confident suggestion (taxonomy or catalogue).
     coverage : float
-        Share of the contacts assigned to a theme.
+        Share of the clustered contacts assigned to a theme.
     silhouette : float
         Cosine silhouette of the assigned contacts (NaN with fewer than two themes).
     seconds : float
@@ -139,6 +146,8 @@ class DiscoveryResult:
         The spreadsheet of themes.
     run_id : str
         The MLflow run.
+    other_languages : dict of str to int
+        Contacts kept out of the themes per language they are written in (ISO 639-1 code).
     """
 
     counts: Counts
@@ -154,6 +163,12 @@ class DiscoveryResult:
     run_id: str
     themes: pd.DataFrame
     suggestions: pd.DataFrame
+    other_languages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_other_language(self) -> int:
+        """Contacts kept out of the themes because of their language."""
+        return sum(self.other_languages.values())
 
     def metrics(self) -> dict[str, float]:
         """The numbers logged to MLflow (NaN ones left out by the logger)."""
@@ -166,6 +181,7 @@ class DiscoveryResult:
             "coverage": self.coverage,
             "silhouette": self.silhouette,
             "seconds": self.seconds,
+            "n_other_language": float(self.n_other_language),
         }
 
 
@@ -182,6 +198,7 @@ def run_discovery(
     dayfirst: bool | None = None,
     taxonomy: Taxonomy | None = None,
     progress: Progress | None = None,
+    embed_config: EmbedConfig | None = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
 
@@ -208,6 +225,9 @@ def run_discovery(
     progress : callable, optional
         ``progress(description)`` returns a context manager wrapped around each long step that
         draws no bar of its own (preparing, clustering, writing); ``None``: nothing shown.
+    embed_config : EmbedConfig, optional
+        The encoder and the languages it understands (default: MiniLM, English); its cache folder
+        is the workspace's.
 
     Raises
     ------
@@ -227,20 +247,26 @@ def run_discovery(
         write_table(quarantine, out / "quarantine.csv")
         contacts = prepare_contacts(validated.accepted)
     texts = contacts["clean_text"].fillna("").astype(str).tolist()
-    # What is clustered: the customer's words without the channel's boilerplate; a contact that
-    # is nothing but boilerplate ("hi yeah im calling about my order ... no thats all bye") stays out.
+    embed_config = replace(embed_config or EmbedConfig(), cache_dir=workspace.embedding_cache)
+    with step("identifying languages"):
+        language = LanguageDetector().detect(texts, prefer=embed_config.languages)
+    readable = np.asarray([code in ("", *embed_config.languages) for code in language], dtype=bool)
+    # What is clustered: the customer's words without the channel's boilerplate, in a language the
+    # encoder understands; a contact that is nothing but boilerplate ("hi yeah im calling about my
+    # order ... no thats all bye") stays out, and so does one the encoder cannot read.
     content = strip_many(texts)
-    keep = np.flatnonzero([not is_empty(t) for t in content])
+    keep = np.flatnonzero([ok and not is_empty(t) for ok, t in zip(readable, content, strict=True)])
     if len(keep) < 2 * config.min_theme_size:
         raise InputError(
-            f"{input}: only {len(keep)} accepted contacts with more than greetings and sign-offs "
-            f"({validated.counts.summary()}); discovery needs at least {2 * config.min_theme_size} "
+            f"{input}: only {len(keep)} accepted contacts in {', '.join(embed_config.languages)} with "
+            f"more than greetings and sign-offs ({validated.counts.summary()}; {int((~readable).sum())} "
+            f"in other languages); discovery needs at least {2 * config.min_theme_size} "
             "(lower --min-theme-size or add contacts)"
         )
     workspace.ensure()
     use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
     with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
-        embedder = Embedder(EmbedConfig(cache_dir=workspace.embedding_cache))
+        embedder = Embedder(embed_config)
         embeddings = embedder.encode([content[i] for i in keep])
         with step(f"clustering {len(keep):,} contacts (UMAP, HDBSCAN, keywords, names)"):
             model = config.model().fit(
@@ -273,24 +299,29 @@ def run_discovery(
             write_members(contacts, out)
             write_themes(themes, out)
             write_suggestions(suggestions, out)
+            write_table(language_counts(language, readable), out / "languages.csv")
             csv_path = write_table(themes_sheet(themes), out / "themes.csv")
             silhouette = cluster_quality(embeddings, labels[keep], random_state=config.seed)
         result = DiscoveryResult(
             counts=validated.counts,
-            n_contacts=len(texts),
+            n_contacts=int(readable.sum()),
             n_themes=len(themes),
             n_new=int(themes["is_new"].sum()),
-            n_boilerplate=len(texts) - len(keep),
+            n_boilerplate=int(readable.sum()) - len(keep),
             n_confident=int(suggestions.loc[suggestions["confident"], "theme_id"].nunique()),
-            coverage=float((labels >= 0).mean()),
+            coverage=float((labels[readable] >= 0).mean()),
             silhouette=silhouette,
             seconds=time.perf_counter() - started,
             themes_csv=csv_path,
             run_id=run.info.run_id,
             themes=themes,
             suggestions=suggestions,
+            other_languages={
+                str(k): int(n) for k, n in pd.Series(language[~readable]).value_counts().items()
+            },
         )
-        _log_run(config, embedder.model_id, input, result, previous_themes is not None)
+        previous = previous_themes is not None
+        _log_run(config, embedder.model_id, embed_config.languages, input, result, previous)
     return result
 
 
@@ -341,6 +372,14 @@ def suggest_root_causes(
     return profiles, pd.concat(frames, ignore_index=True)
 
 
+def language_counts(language: np.ndarray, clustered: np.ndarray) -> pd.DataFrame:
+    """Contacts per language (``""``: no letters to tell), and whether they were clustered."""
+    frame = pd.DataFrame({"language": language.astype(str), "clustered": clustered})
+    counts = frame.groupby(["language", "clustered"]).size().rename("contacts").reset_index()
+    counts = counts.sort_values("contacts", ascending=False, kind="stable")
+    return counts[["language", "contacts", "clustered"]].reset_index(drop=True)
+
+
 def themes_sheet(themes: pd.DataFrame) -> pd.DataFrame:
     """The themes table for spreadsheets: keywords and exemplars joined into text, no centroids."""
     sheet = themes.drop(columns=["centroid"], errors="ignore").copy()
@@ -364,7 +403,12 @@ def _run_name(input: Path, contacts: pd.DataFrame) -> str:
 
 
 def _log_run(
-    config: DiscoveryConfig, embedding_model: str, input: Path, result: DiscoveryResult, previous: bool
+    config: DiscoveryConfig,
+    embedding_model: str,
+    languages: tuple[str, ...],
+    input: Path,
+    result: DiscoveryResult,
+    previous: bool,
 ) -> None:
     """Settings, numbers, ``themes.csv`` and a one-paragraph description, into the active run."""
     import mlflow
@@ -378,6 +422,7 @@ def _log_run(
             "match_threshold": config.match_threshold,
             "seed": config.seed,
             "embedding_model": embedding_model,
+            "languages": ",".join(languages),
         }
     )
     mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
@@ -388,5 +433,6 @@ def _log_run(
         f"{result.n_themes} themes ({result.n_new} new; {matched}) in {result.n_contacts:,} contacts "
         f"of {input.name}, {result.coverage:.0%} of them assigned to a theme "
         f"(silhouette {result.silhouette:.3f}); min theme size {config.min_theme_size}, seed "
-        f"{config.seed}. Label them from themes.csv (voc label export).",
+        f"{config.seed}; {result.n_other_language:,} contacts in other languages kept out. "
+        "Label them from themes.csv (voc label export).",
     )

@@ -59,6 +59,11 @@ class EmbedConfig:
     onnx_cache_dir : Path or None
         Folder of the ONNX exports of the ``onnx`` backends (e.g. ``Workspace.onnx_cache``);
         ``None``: a temporary folder, so each process exports again (some seconds).
+    languages : tuple of str
+        ISO 639-1 codes of the languages ``model`` understands (MiniLM: English only). Contacts
+        in other languages are flagged for review instead of classified, and kept out of themes
+        (:mod:`nlp.screen`); name a multilingual model's languages here, among
+        :data:`nlp.language.DETECTED_LANGUAGES`.
     """
 
     model: str | None = None
@@ -69,8 +74,15 @@ class EmbedConfig:
     show_progress: bool = True
     backend: Backend = "torch"
     onnx_cache_dir: Path | None = None
+    languages: tuple[str, ...] = ("en",)
 
     def __post_init__(self) -> None:
+        from nlp.language import DETECTED_LANGUAGES
+
+        unknown = sorted(set(self.languages) - set(DETECTED_LANGUAGES))
+        if not self.languages or unknown:
+            known = ", ".join(DETECTED_LANGUAGES)
+            raise ValueError(f"languages must be a non-empty subset of {known}; got {self.languages!r}")
         if self.backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"backend must be torch, onnx or onnx-int8, got {self.backend!r}")
         if self.batch_size < 1:

@@ -88,15 +88,29 @@ def test_a_fast_model_that_is_always_wrong_leaves_everything_to_the_full_model()
 
 
 class _Full:
-    """A full model that answers 'full_model_cause' and remembers which texts it was asked about."""
+    """A full model that answers 'full_model_cause', unsure, and remembers which texts it was asked
+    about; its screening finds the texts of ``unread`` unreadable for the reason given there."""
 
-    def __init__(self) -> None:
+    def __init__(self, unread: dict[str, str] | None = None) -> None:
         self.seen: list[str] = []
+        self.unread = unread or {}
 
-    def decide(self, texts: list[str]) -> pd.DataFrame:
+    def screen(self, texts: list[str]) -> pd.DataFrame:
+        reasons = [self.unread.get(t, "") for t in texts]
+        languages = {"": "en", "language": "de", "uninformative": ""}
+        return pd.DataFrame({"language": [languages[r] for r in reasons], "review_reason": reasons})
+
+    def decide(self, texts: list[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
         self.seen += texts
+        n = len(texts)
         return pd.DataFrame(
-            {"root_cause": ["full_model_cause"] * len(texts), "confidence": 0.5, "needs_review": True}
+            {
+                "root_cause": ["full_model_cause"] * n,
+                "confidence": [0.5] * n,
+                "needs_review": [True] * n,
+                "review_reason": ["low_confidence"] * n,
+                "language": ["en"] * n,
+            }
         )
 
 
@@ -120,6 +134,8 @@ def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) ->
     assert out["root_cause"].tolist() == ["late_delivery", "full_model_cause"]
     assert out["decided_by"].tolist() == ["fast", "full"]
     assert out["needs_review"].tolist() == [False, True]
+    assert out["review_reason"].tolist() == ["", "low_confidence"]  # the reason of whichever model decided
+    assert out["language"].tolist() == ["en", "en"]
     assert full.seen == ["what time is it on Mars"]  # MiniLM runs only on what is in the band
 
 
@@ -130,7 +146,40 @@ def test_the_fast_model_flags_its_unsure_and_out_of_scope_contacts(static_encode
     unsure = Cascade(fast, 0.0, 0.0, 1.01, -1.0).decide(texts, full)  # empty band, nothing trusted
     far = Cascade(fast, 0.0, 0.0, 0.0, 1.01).decide(texts, full)  # floor above any cosine
     assert unsure["needs_review"].all() and far["needs_review"].all()
+    assert set(unsure["review_reason"]) == {"low_confidence"} and set(far["review_reason"]) == {
+        "out_of_scope"
+    }
     assert (unsure["decided_by"] == "fast").all() and full.seen == []
+
+
+def test_contacts_no_model_can_read_are_screened_before_either_model_decides(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    texts = ["my parcel is late", "mein Paket ist immer noch nicht da", "Very good"]
+    unread = {texts[1]: "language", texts[2]: "uninformative"}
+
+    full = _Full(unread)
+    everything = Cascade(fast, 0.0, float("inf"), 0.0, -1.0).decide(texts, full)  # band: all to MiniLM
+    assert full.seen == ["my parcel is late"]  # the unreadable never reach MiniLM
+    assert everything["decided_by"].tolist() == ["full", "fast", "fast"]
+    assert everything["review_reason"].tolist() == ["low_confidence", "language", "uninformative"]
+    assert everything["language"].tolist() == ["en", "de", ""]
+
+    nothing = Cascade(fast, 0.0, 0.0, 0.0, -1.0).decide(texts, _Full(unread))  # the fast model decides all
+    assert nothing["review_reason"].tolist() == ["", "language", "uninformative"]
+    assert nothing["needs_review"].tolist() == [False, True, True]
+    assert nothing.loc[0, "root_cause"] == "late_delivery" and nothing.loc[0, "confidence"] > 0.5
+    assert nothing["confidence"].tolist()[1:] == [0.0, 0.0]  # a guess from unread words is no evidence
+
+
+def test_the_fast_models_floor_keeps_rewordings_of_known_causes(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    validation = ["my parcel is so late", "the parcel is late, where is it", "glass broken in the box"]
+    labels = ["late_delivery", "late_delivery", "damaged_in_transit"]
+    # scored against the other cause's examples only, as if its own cause were unknown
+    floor = fast.novelty_floor(validation, labels, 0.45)
+    _, similarity = fast.scores(["where is my parcel, it is late", "the box came broken"])
+    assert (similarity >= floor).all()
+    assert fast.novelty_floor(validation, labels, 0.0) == -1.0
 
 
 @pytest.mark.slow
@@ -155,10 +204,24 @@ def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, st
 
     served = pickle.loads(pickle.dumps(RootCauseModel(result.model, training.families)))
     served.classifier.set_params(embedder=embedder)
-    texts = ["the box arrived crushed and the glass is broken", "what time is it on Mars"]
+    texts = [
+        "the box arrived crushed and the glass is broken",
+        "what time is it on Mars",
+        "Das Paket kam beschädigt an und das Glas ist zerbrochen",
+        "Very good, thanks",
+    ]
     predicted = served.predict(None, pd.DataFrame({"text": texts}))
     assert predicted["root_cause"].tolist() == cascade.decide(texts, result.model)["root_cause"].tolist()
     assert predicted.loc[0, "root_cause"] == "damaged_in_transit"
+    assert predicted["review_reason"].tolist()[2:] == ["language", "uninformative"]
+    assert predicted["language"].tolist()[:3] == ["en", "en", "de"]
+    assert set(predicted["review_reason"]) <= {
+        "",
+        "low_confidence",
+        "out_of_scope",
+        "language",
+        "uninformative",
+    }
 
 
 def test_without_the_cascade_flag_or_with_tfidf_features_no_cascade_is_fitted() -> None:

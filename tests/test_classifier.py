@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from training.classifier import RootCauseClassifier, TrainConfig, choose_threshold, train_classifier
+from training.abstention import choose_threshold
+from training.classifier import RootCauseClassifier, TrainConfig, train_classifier
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from voc.errors import InputError
@@ -106,12 +107,13 @@ def test_missing_label_column_names_the_file(labelled_csv: Path) -> None:
         load_training_set(labelled_csv, label_column="cause")
 
 
-def test_threshold_is_the_lowest_that_meets_the_precision_target() -> None:
+def test_threshold_cuts_in_the_middle_of_the_gap_that_meets_the_precision_target() -> None:
     confidence = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
     correct = np.array([True, True, True, True, False, True, False])
 
-    assert choose_threshold(confidence, correct, 0.80) == pytest.approx(0.6)
-    assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.8)
+    assert choose_threshold(confidence, correct, 0.80) == pytest.approx(0.55)
+    assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.75)
+    assert choose_threshold(confidence, np.ones(7, dtype=bool), 0.9) == pytest.approx(0.25)
     assert choose_threshold(confidence, np.zeros(7, dtype=bool), 0.9) > 1.0
 
 
@@ -141,11 +143,14 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     decided = result.model.decide(
         ["the box arrived crushed and the glass is broken", "what time is it on Mars", "ok"]
     )
-    assert list(decided.columns) == ["root_cause", "confidence", "needs_review"]
+    assert list(decided.columns) == ["root_cause", "confidence", "needs_review", "review_reason", "language"]
     assert decided.loc[0, "root_cause"] == "damaged_in_transit"
-    assert not decided.loc[0, "needs_review"]
-    # A gibberish text is still given a best guess, but flagged for review.
+    assert not decided.loc[0, "needs_review"] and decided.loc[0, "review_reason"] == ""
+    assert decided.loc[0, "language"] == "en"
+    # A gibberish text is still given a best guess, but flagged for review, with the reason why.
     assert decided.loc[1:, "needs_review"].all()
+    assert decided.loc[1, "review_reason"] in ("low_confidence", "out_of_scope")
+    assert decided.loc[2, "review_reason"] == "uninformative" and decided.loc[2, "confidence"] == 0.0
     assert decided["root_cause"].notna().all()
 
 
@@ -168,10 +173,9 @@ def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     # A text seen in training is its own nearest neighbour; a class centroid would be below 1.
     assert similarity[0] > 0.99 and similarity[1] < 0.5
     model.set_threshold(0.0, similarity_floor=0.6)
-    assert model.decide([reference_text, "what is the capital of France"])["needs_review"].tolist() == [
-        False,
-        True,
-    ]
+    decided = model.decide([reference_text, "what is the capital of France"])
+    assert decided["needs_review"].tolist() == [False, True]
+    assert decided["review_reason"].tolist() == ["", "out_of_scope"]
 
 
 @pytest.mark.slow
@@ -218,7 +222,7 @@ def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str)
 
 
 @pytest.mark.parametrize(
-    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 0.7}]
+    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 1.0}]
 )
 def test_train_config_rejects_bad_settings(bad: dict) -> None:
     with pytest.raises(ValueError):
@@ -229,7 +233,7 @@ def test_few_labelled_rows_choose_logistic_regression() -> None:
     training = build_training_set(labelled_contacts(per_class=12, pii=False))
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
     assert result.params["model"] == "logreg"
-    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 3)
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 5)
 
 
 def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:
@@ -275,3 +279,20 @@ def test_bad_sample_weights_are_an_input_error(tmp_path: Path, bad: str) -> None
 
     with pytest.raises(InputError, match="'weight' must hold sample weights"):
         load_training_set(path, label_column="label")
+
+
+def test_the_encoders_languages_are_configuration() -> None:
+    from nlp.embed import EmbedConfig
+
+    contacts = labelled_contacts(per_class=6, pii=False)
+    german = "Ich habe die Ware vor drei Wochen zurückgeschickt und noch immer kein Geld erhalten."
+    reasons = {}
+    for languages in (("en",), ("en", "de")):
+        model = RootCauseClassifier(features="tfidf", model="logreg", languages=languages)
+        model.fit(contacts["text"], contacts["label"])
+        reasons[languages] = model.decide([german]).loc[0, ["review_reason", "language"]].tolist()
+    assert reasons[("en",)] == ["language", "de"]
+    assert reasons[("en", "de")][1] == "de" and reasons[("en", "de")][0] != "language"
+    assert EmbedConfig(languages=("en", "de")).languages == ("en", "de")
+    with pytest.raises(ValueError, match="languages must be a non-empty subset"):
+        EmbedConfig(languages=("tlh",))

@@ -91,6 +91,26 @@ def test_discover_numbers_the_rows_of_a_file_without_ids(tmp_path, workspace):
     assert sorted(assignments["contact_id"]) == sorted(f"row-{n}" for n in range(1, 41))
 
 
+@pytest.mark.slow
+def test_discover_keeps_contacts_in_other_languages_out_of_the_themes(tmp_path, workspace, capsys):
+    from voc.synth.foreign import SITUATIONS
+
+    german = [s for cause in SITUATIONS.values() for s in cause["de"]][:12]
+    french = [s for cause in SITUATIONS.values() for s in cause["fr"]][:5]
+    foreign = pd.DataFrame({"contact_id": [f"f{i}" for i in range(17)], "text": german + french})
+    path = tmp_path / "mixed.csv"
+    pd.concat([contacts(20, seed=4), foreign], ignore_index=True).to_csv(path, index=False)
+
+    assert main(["discover", str(path), "--out", str(tmp_path / "out"), "--min-theme-size", "10"]) == 0
+    assert "17 contacts in other languages kept out of the themes: de 12, fr 5" in capsys.readouterr().out
+    assignments = pd.read_parquet(tmp_path / "out" / "assignments.parquet").set_index("contact_id")
+    assert (assignments.loc[foreign["contact_id"], "theme_id"] == -1).all()
+    assert len(pd.read_parquet(tmp_path / "out" / "themes.parquet")) == 4
+    languages = pd.read_csv(tmp_path / "out" / "languages.csv", keep_default_na=False)
+    counted = {(r.language, r.clustered): r.contacts for r in languages.itertuples()}
+    assert counted == {("en", True): 80, ("de", False): 12, ("fr", False): 5}
+
+
 def test_discover_rejects_a_missing_text_column(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     file = tmp_path / "c.csv"

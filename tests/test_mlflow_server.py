@@ -147,5 +147,5 @@ def test_train_against_server_then_serve_champion_and_score(tracking_server: str
     rows = answer["predictions"]
     assert rows[0]["root_cause"] == "found_cheaper"
     assert rows[0]["family"] == "other"
-    assert set(rows[1]) == {"root_cause", "family", "confidence", "needs_review"}
+    assert set(rows[1]) == {"root_cause", "family", "confidence", "needs_review", "review_reason", "language"}
     assert rows[1]["needs_review"] is True

@@ -148,7 +148,8 @@ def test_champion_pyfunc_loads_in_a_fresh_process(workspace: Workspace, labelled
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "['root_cause', 'family', 'confidence', 'needs_review']" in done.stdout
+    columns = "['root_cause', 'family', 'confidence', 'needs_review', 'review_reason', 'language']"
+    assert columns in done.stdout
     assert "served onnx-int8" in done.stdout  # the backend it was trained and evaluated with
     assert "backend torch" in done.stdout  # voc tag --backend reaches the embedder
     rows = pd.read_json(io.StringIO(done.stdout.splitlines()[-1]))

@@ -66,6 +66,8 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
         "root_cause",
         "family",
         "needs_review",
+        "review_reason",
+        "language",
         "model_name",
         "model_version",
         "clean_text",

@@ -231,3 +231,20 @@ def test_config_rejects_nonsense() -> None:
         SynthConfig(weeks=2)
     with pytest.raises(ValueError, match="ISO week"):
         SynthConfig(end_week="W47")
+
+
+def test_a_few_contacts_in_de_fr_es_are_in_the_markets_language(data: SynthData) -> None:
+    df = data.contacts.merge(data.ground_truth)
+    foreign = df[df["language"] != "en"]
+    assert set(foreign["market"]) == {"DE", "FR", "ES"}
+    assert (foreign["language"] == foreign["market"].map({"DE": "de", "FR": "fr", "ES": "es"})).all()
+    share = len(foreign) / df["market"].isin(["DE", "FR", "ES"]).sum()
+    assert 0.02 < share < 0.10
+    assert foreign["root_cause"].notna().all()
+    assert not data.pii["contact_id"].isin(foreign["contact_id"]).any()
+    german = foreign.loc[foreign["language"] == "de", "text"]
+    assert german.str.contains(r"\b(?:ich|Ich|mein|Paket|Bestellung|nicht|ist|Sie)\b").mean() > 0.9
+    # The other contacts are exactly what the generator writes without foreign-language cases.
+    plain = generate(SynthConfig(contacts=3000, seed=11, foreign_share=0.0)).contacts
+    english = (df["language"] == "en").to_numpy()
+    assert df.loc[english, "text"].tolist() == plain.loc[english, "text"].tolist()

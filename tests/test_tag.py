@@ -14,6 +14,7 @@ from label_data import make_contacts, make_themes_dir
 from test_classifier import PLANTED_EMAIL, labelled_contacts
 
 from cli.main import main
+from reports.languages import language_mix, unread_by_market
 from training.classifier import TrainConfig, train_classifier
 from training.dataset import build_training_set
 from training.evaluate import evaluate
@@ -156,6 +157,53 @@ def test_unclear_contacts_are_flagged_for_review(registered: str) -> None:
     assert not tagged.loc[0, "needs_review"]
     assert tagged.loc[1:, "needs_review"].all()
     assert tagged["root_cause"].notna().all()
+
+
+@pytest.mark.slow
+def test_voc_tag_says_why_each_contact_needs_review(registered: str, tmp_path: Path) -> None:
+    texts = {
+        "clear": "another seller has it for half the price so please cancel",
+        "german": "Ich habe die Ware vor drei Wochen zurückgeschickt und noch immer kein Geld erhalten.",
+        "french": "Le colis est arrivé complètement écrasé et le contenu est cassé.",
+        "remark": "Very good, thanks!",
+        "ok": "Ok",
+        "gibberish": "qwerty zxcv",
+    }
+    source = tmp_path / "new.csv"
+    markets = ["FR", "DE", "FR", "UK", "UK", "UK"]
+    pd.DataFrame({"contact_id": list(texts), "text": list(texts.values()), "market": markets}).to_csv(
+        source, index=False
+    )
+    out = tmp_path / "tagged.parquet"
+
+    assert main(["tag", str(source), "--model", registered, "--out", str(out)]) == 0
+
+    tagged = pd.read_parquet(out).set_index("contact_id")
+    assert tagged["review_reason"].to_dict() == {
+        "clear": "",
+        "german": "language",
+        "french": "language",
+        "remark": "uninformative",
+        "ok": "uninformative",
+        "gibberish": "low_confidence",
+    }
+    assert tagged["language"].to_dict() == {
+        "clear": "en",
+        "german": "de",
+        "french": "fr",
+        "remark": "",
+        "ok": "",
+        "gibberish": "en",
+    }
+    assert (tagged["needs_review"] == (tagged["review_reason"] != "")).all()
+    # Nothing the model could not read gets a confident root cause.
+    unread = tagged["review_reason"].isin(["language", "uninformative"])
+    assert (tagged.loc[unread, "confidence"] == 0.0).all()
+    # What the report can show per market: the language mix and the share never understood.
+    mix = language_mix(tagged.reset_index())
+    assert mix.loc[mix["market"] == "FR", ["language", "contacts"]].values.tolist() == [["en", 1], ["fr", 1]]
+    shares = unread_by_market(tagged.reset_index()).set_index("market")["unread_share"].to_dict()
+    assert shares == {"DE": 1.0, "FR": 0.5, "UK": pytest.approx(2 / 3)}
 
 
 def test_bad_model_uri_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -109,7 +109,7 @@ def test_voc_train_names_describes_and_tags_its_run_version_and_model_with_the_l
 class EverythingFast:
     """A stand-in cascade whose fast model decides every contact, always the same root cause."""
 
-    def decide(self, texts: list[str], full: object) -> pd.DataFrame:
+    def decide(self, texts: list[str], full: object, screened: object = None) -> pd.DataFrame:
         return pd.DataFrame(
             {
                 "root_cause": ["changed_mind"] * len(texts),

@@ -8,10 +8,17 @@ a millisecond per contact. :class:`Cascade` holds it with what was learned on va
 - a band of the fast model's confidence, ``[lower_, upper_)``, whose contacts go through MiniLM and
   the full model; the fast model decides every other contact (the sure ones above the band, and
   below it those where the full model was no better on validation);
-- the fast model's own review rule for the contacts it decides: ``needs_review`` when its confidence
-  is below ``threshold_`` (chosen, like the full model's, so that precision on trusted predictions
-  meets the precision target) or the contact is further from every training example than
-  ``similarity_floor_`` (out of scope).
+- the fast model's own review rule for the contacts it decides: ``review_reason``
+  ``low_confidence`` when its confidence is below ``threshold_`` (chosen, like the full model's, by
+  :func:`training.abstention.choose_threshold`), ``out_of_scope`` when the contact is less similar
+  to every training example than ``similarity_floor_`` (chosen, like the full model's, to flag
+  ``novelty_quantile`` of simulated out-of-scope contacts: :func:`training.abstention.unseen_class_floor`
+  in the static space).
+
+Before either model decides, the contacts are screened with the full classifier's settings
+(:meth:`training.classifier.RootCauseClassifier.screen`, :mod:`nlp.screen`): a contact in a language
+the encoder does not understand, or with nothing to read, never goes to MiniLM; it keeps the fast
+model's guess with confidence 0 and that ``review_reason``, as the full classifier alone would give.
 
 :func:`fit_cascade` is called by :func:`training.classifier.train_classifier` when
 ``TrainConfig.cascade`` is on: the fast model is fitted on the training split; on the validation
@@ -26,7 +33,7 @@ it is part of the one pyfunc (:mod:`training.pyfunc`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +42,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
+
+from nlp.screen import apply_screen
+from training.abstention import choose_threshold, nearest_similarity, reference_rows, unseen_class_floor
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +99,9 @@ class FastModel:
             self._stack(texts, static), labels, sample_weight=weights
         )
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
-        rng = np.random.default_rng(0)
-        keep = []
-        for label in self.classes_:
-            rows = np.flatnonzero((labels == label) & (weights > 0))
-            if len(rows) > self.max_references_per_class:
-                rows = np.sort(rng.choice(rows, self.max_references_per_class, replace=False))
-            keep.append(rows)
-        self.references_ = static[np.concatenate(keep)].astype(np.float32)
+        rows = reference_rows(labels, weights, self.max_references_per_class)
+        self.references_ = static[rows].astype(np.float32)
+        self.reference_labels_ = labels[rows]
         return self
 
     def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -106,10 +111,17 @@ class FastModel:
             return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=np.float32)
         static = self._static(texts)
         proba = np.asarray(self.estimator_.predict_proba(self._stack(texts, static)))
-        similarity = np.empty(len(texts), dtype=np.float32)
-        for start in range(0, len(texts), 4096):
-            similarity[start : start + 4096] = (static[start : start + 4096] @ self.references_.T).max(axis=1)
-        return proba, similarity
+        return proba, nearest_similarity(static, self.references_)
+
+    def novelty_floor(
+        self, texts: Sequence[str], labels: Sequence[str] | np.ndarray, quantile: float
+    ) -> float:
+        """Similarity floor flagging ``quantile`` of simulated out-of-scope contacts (``-1``: off),
+        as the full classifier's (:func:`training.abstention.choose_floor`), in the static space."""
+        if quantile <= 0:
+            return -1.0
+        static = self._static([str(t) for t in texts])
+        return unseen_class_floor(static, self.references_, self.reference_labels_, labels, quantile)
 
     def _encoder(self) -> Any:
         if self.encoder is None:
@@ -163,30 +175,39 @@ class Cascade:
         self.similarity_floor_ = float(similarity_floor)
         self.validation_ = dict(validation or {})
 
-    def decide(self, texts: Sequence[str], full: Any) -> pd.DataFrame:
-        """``root_cause``, ``confidence``, ``needs_review`` and ``decided_by`` (``fast``/``full``) per text.
+    def decide(self, texts: Sequence[str], full: Any, screened: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language`` and
+        ``decided_by`` (``fast``/``full``) per text, as :meth:`RootCauseClassifier.decide` gives them.
 
-        ``full`` is the fitted full classifier (``decide(texts)``), run only on the contacts in the band.
+        ``full`` is the fitted full classifier (``screen(texts)`` and ``decide(texts, screened)``),
+        run only on the readable contacts in the band. ``screened``: the texts' screening when the
+        caller has it (default ``full.screen(texts)``).
         """
         texts = [str(t) for t in texts]
+        screened = (full.screen(texts) if screened is None else screened).reset_index(drop=True)
+        unread = (screened["review_reason"] != "").to_numpy()
         proba, similarity = self.fast.scores(texts)
         confidence = proba.max(axis=1) if len(proba) else np.zeros(0)
-        deferred = (confidence >= self.lower_) & (confidence < self.upper_)
+        deferred = (confidence >= self.lower_) & (confidence < self.upper_) & ~unread
+        reasons = np.where(
+            similarity < self.similarity_floor_,
+            "out_of_scope",
+            np.where(confidence < self.threshold_, "low_confidence", ""),
+        ).astype(object)
         out = pd.DataFrame(
             {
                 "root_cause": self.fast.classes_[proba.argmax(axis=1)] if len(proba) else np.zeros(0, object),
                 "confidence": confidence.astype(float),
-                "needs_review": (confidence < self.threshold_) | (similarity < self.similarity_floor_),
-                "decided_by": np.where(deferred, "full", "fast"),
             }
         )
         rest = np.flatnonzero(deferred)
         if len(rest):
-            decided = full.decide([texts[i] for i in rest])
-            for column in ("root_cause", "confidence", "needs_review"):
-                out.loc[rest, column] = decided[column].to_numpy()
-        out["needs_review"] = out["needs_review"].astype(bool)
-        out["confidence"] = out["confidence"].astype(float)
+            decided = full.decide([texts[i] for i in rest], screened.iloc[rest].reset_index(drop=True))
+            out.loc[rest, "root_cause"] = decided["root_cause"].to_numpy()
+            out.loc[rest, "confidence"] = decided["confidence"].to_numpy(dtype=float)
+            reasons[rest] = decided["review_reason"].to_numpy()
+        out = apply_screen(out, reasons, screened)
+        out["decided_by"] = np.where(deferred, "full", "fast")
         return out
 
 
@@ -199,13 +220,11 @@ def attach_cascade(
     full_trusted: np.ndarray,
     config: Any,
     static_encoder: Any,
-    threshold_rule: Callable[[np.ndarray, np.ndarray, float], float],
 ) -> dict[str, Any]:
     """Fit the cascade onto the full classifier ``final`` as ``final.cascade_`` when ``config``
     (a ``TrainConfig``) asks for it and the model uses embeddings; returns the params to log.
 
-    ``full_guess``/``full_trusted``: the full model's validation guesses and whether it trusts them;
-    ``threshold_rule``: :func:`training.classifier.choose_threshold` (passed in: no import circle).
+    ``full_guess``/``full_trusted``: the full model's validation guesses and whether it trusts them.
     """
     final.cascade_ = None
     if not config.cascade or final.features == "tfidf":  # a TF-IDF model is as cheap as the fast one
@@ -216,7 +235,6 @@ def attach_cascade(
         train_val,
         full_guess,
         full_trusted,
-        threshold_rule=threshold_rule,
         precision_target=config.precision_target,
         tolerance=config.cascade_tolerance,
         novelty_quantile=config.novelty_quantile,
@@ -243,7 +261,6 @@ def fit_cascade(
     full_guess: np.ndarray,
     full_trusted: np.ndarray,
     *,
-    threshold_rule: Callable[[np.ndarray, np.ndarray, float], float],
     precision_target: float,
     tolerance: float,
     novelty_quantile: float,
@@ -263,9 +280,7 @@ def fit_cascade(
     tolerance : float
         Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
     novelty_quantile : float
-        Share of validation contacts below the fast model's out-of-scope floor.
-    threshold_rule : callable
-        ``(confidence, correct, precision_target) -> threshold`` (``choose_threshold``).
+        Share of simulated out-of-scope contacts below the fast model's floor (``TrainConfig``).
     """
     fast = FastModel(encoder=encoder).fit(
         train["clean_text"].tolist(), train["label"].tolist(), _weights(train)
@@ -273,8 +288,8 @@ def fit_cascade(
     proba, similarity = fast.scores(validation["clean_text"].tolist())
     truth = validation["label"].to_numpy(dtype=object)
     confidence, guess = proba.max(axis=1), fast.classes_[proba.argmax(axis=1)]
-    threshold = threshold_rule(confidence, guess == truth, precision_target)
-    floor = float(np.quantile(similarity, novelty_quantile)) if novelty_quantile > 0 else -1.0
+    threshold = choose_threshold(confidence, guess == truth, precision_target)
+    floor = fast.novelty_floor(validation["clean_text"].tolist(), truth, novelty_quantile)
     lower, upper, stats = choose_band(
         confidence,
         guess,

@@ -8,7 +8,7 @@ scored afterwards (:mod:`training.evaluate`).
 
 :class:`RootCauseClassifier` is a scikit-learn estimator on texts (already prepared and redacted):
 ``fit(texts, y)``, ``predict_proba(texts)``, ``predict(texts)`` and ``decide(texts)`` (best guess,
-confidence, needs_review).
+confidence, needs_review and its reason: :data:`voc.contracts.tagged.REVIEW_REASONS`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
+from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
 from training.cascade import attach_cascade
 from training.dataset import TrainingSet
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
+
+_LANGUAGES = Constraint(
+    lambda v: isinstance(v, tuple) and bool(v) and all(isinstance(c, str) for c in v),
+    "a non-empty tuple of ISO 639-1 codes",
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +76,12 @@ class TrainConfig:
     embedding_weight : float
         Scale of the unit-length embedding block next to the TF-IDF blocks (``both``).
     novelty_quantile : float
-        Out of scope: contacts less similar to every reference training example than this share
-        of the validation contacts are flagged ``needs_review`` (embedding features only; 0 turns it off).
+        Out of scope: the share of simulated out-of-scope contacts to flag (embedding features
+        only; 0 turns it off). Each validation contact is scored against the reference examples
+        of the *other* classes only, as if its own class had never been labelled; the novelty
+        floor is this quantile of those similarities (:func:`choose_floor`). Anchored on unseen
+        classes, not on how close in-scope validation contacts are to their own class, it does not
+        flag every rewording of a known cause when the training phrasings are near-duplicates.
     min_examples_per_label : int
         Labels with fewer rows are an input error (a stratified split needs a few of each).
     random_state : int
@@ -91,7 +102,7 @@ class TrainConfig:
     model: ModelChoice = "auto"
     C: tuple[float, ...] = (0.3, 1.0, 3.0)
     embedding_weight: float = 2.0
-    novelty_quantile: float = 0.05
+    novelty_quantile: float = 0.45
     precision_target: float = 0.90
     test_size: float = 0.2
     validation_size: float = 0.2
@@ -110,8 +121,8 @@ class TrainConfig:
             raise ValueError(f"C must be a non-empty tuple of positive numbers, got {self.C!r}")
         if self.embedding_weight <= 0:
             raise ValueError(f"embedding_weight must be > 0, got {self.embedding_weight}")
-        if not 0.0 <= self.novelty_quantile < 0.5:
-            raise ValueError(f"novelty_quantile must be in [0, 0.5), got {self.novelty_quantile}")
+        if not 0.0 <= self.novelty_quantile < 1.0:
+            raise ValueError(f"novelty_quantile must be in [0, 1), got {self.novelty_quantile}")
         if not 0.0 < self.precision_target <= 1.0:
             raise ValueError(f"precision_target must be in (0, 1], got {self.precision_target}")
         for name in ("test_size", "validation_size"):
@@ -155,6 +166,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
+    languages : tuple of str
+        Languages the encoder understands (``EmbedConfig.languages``); :meth:`decide` flags
+        contacts in any other language (``review_reason="language"``, :mod:`nlp.screen`).
+    min_content_words : int
+        :meth:`decide` flags contacts with fewer content words ``uninformative`` (0: never).
 
     Attributes
     ----------
@@ -165,6 +181,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     references_ : ndarray of shape (n_references, dim), float16, or None
         Unit-length embeddings of (up to ``max_references_per_class`` per class) training examples
         with positive weight, for the out-of-scope check; ``None`` without embeddings.
+    reference_labels_ : ndarray of shape (n_references,) or None
+        The class of each reference example.
     threshold_ : float
         Abstention threshold in use: ``threshold``, or what :meth:`set_threshold` chose.
     similarity_floor_ : float
@@ -183,6 +201,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "max_references_per_class": integer(1),
         "calibrate": one_of(True, False),
         "embedder": has_methods("encode"),
+        "languages": _LANGUAGES,
+        "min_content_words": integer(0),
     }
 
     def __init__(
@@ -196,6 +216,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         max_references_per_class: int = 1000,
         embedder: Any = None,
         calibrate: bool = True,
+        languages: tuple[str, ...] = ("en",),
+        min_content_words: int = MIN_CONTENT_WORDS,
     ) -> None:
         self.features = features
         self.model = model
@@ -206,6 +228,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.max_references_per_class = max_references_per_class
         self.embedder = embedder
         self.calibrate = calibrate
+        self.languages = languages
+        self.min_content_words = min_content_words
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -228,8 +252,14 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = self._new_estimator(labels).fit(X, labels, sample_weight=weights)
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         self.references_: np.ndarray | None = None
+        self.reference_labels_: np.ndarray | None = None
         if embeddings is not None:
-            self.references_ = _references(embeddings, labels, weights, self.max_references_per_class)
+            rows = reference_rows(labels, weights, self.max_references_per_class)
+            chosen = embeddings[rows]
+            self.references_ = (chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)).astype(
+                np.float16
+            )
+            self.reference_labels_ = labels[rows]
         self.threshold_ = float(self.threshold)
         self.similarity_floor_ = float(self.similarity_floor)
         return self
@@ -247,15 +277,25 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         similarity = None
         references = getattr(self, "references_", None)  # None in models pickled before it existed
         if embeddings is not None and references is not None:
-            similarity = _nearest_similarity(embeddings, references)
+            similarity = nearest_similarity(embeddings, references)
         return proba, similarity
 
     def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
         """Flag of shape (n_contacts,): confidence below ``threshold_`` or far from every example."""
-        flags = proba.max(axis=1) < self.threshold_ if len(proba) else np.zeros(0, dtype=bool)
+        return np.asarray(self.review_reasons(proba, similarity) != "", dtype=bool)
+
+    def review_reasons(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
+        """Why each contact needs review, by the scores alone: object array of shape (n_contacts,).
+
+        ``"out_of_scope"`` (far from every reference example), else ``"low_confidence"``
+        (confidence below ``threshold_``), else ``""``.
+        """
+        reasons = np.full(len(proba), "", dtype=object)
+        if len(proba):
+            reasons[proba.max(axis=1) < self.threshold_] = "low_confidence"
         if similarity is not None and self.similarity_floor_ > -1.0:
-            flags = flags | (similarity < self.similarity_floor_)
-        return np.asarray(flags, dtype=bool)
+            reasons[similarity < self.similarity_floor_] = "out_of_scope"
+        return reasons
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities of shape (n_contacts, n_classes), columns in ``classes_`` order."""
@@ -273,12 +313,26 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])
 
-    def decide(self, texts: Sequence[str]) -> pd.DataFrame:
-        """``root_cause`` (best guess), ``confidence`` (top probability), ``needs_review``."""
+    def screen(self, texts: Sequence[str]) -> pd.DataFrame:
+        """``language`` and ``review_reason`` of each text as :func:`nlp.screen.screen` finds them
+        with this model's ``languages``: the contacts no model should decide (shape (n, 2))."""
+        settings = ScreenConfig(languages=tuple(self.languages), min_content_words=self.min_content_words)
+        return screen(texts, settings, detector=self._language_detector())
+
+    def decide(self, texts: Sequence[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason`` and ``language``.
+
+        ``root_cause`` is the best guess and ``confidence`` its probability, except for contacts
+        the model cannot read (``review_reason`` ``uninformative`` or ``language``, see
+        :mod:`nlp.screen`), whose confidence is 0: a guess from words the encoder does not
+        understand is no evidence. The other reasons are those of :meth:`review_reasons`.
+        ``screened``: the texts' :meth:`screen`, when the caller has it already (the cascade).
+        """
+        texts = [str(t) for t in texts]
         proba, similarity = self.scores(texts)
-        out = decisions(proba, self.classes_, self.threshold_)
-        out["needs_review"] = self.needs_review(proba, similarity)
-        return out
+        decided = decisions(proba, self.classes_, self.threshold_)[["root_cause", "confidence"]]
+        screened = self.screen(texts) if screened is None else screened
+        return apply_screen(decided, self.review_reasons(proba, similarity), screened)
 
     def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
         """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self.
@@ -296,11 +350,22 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state = dict(self.__dict__)
         state["embedder"] = None
         state.pop("_default_embedder", None)
+        state.pop("_detector", None)  # Lingua's loaded models: rebuilt on first use
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state.setdefault("calibrate", True)  # models pickled before the parameter existed were calibrated
+        # Models pickled before these parameters existed were calibrated and read English only.
+        state.setdefault("calibrate", True)
+        state.setdefault("languages", ("en",))
+        state.setdefault("min_content_words", MIN_CONTENT_WORDS)
         super().__setstate__(state)
+
+    def _language_detector(self) -> Any:
+        if getattr(self, "_detector", None) is None:
+            from nlp.language import LanguageDetector
+
+            self._detector = LanguageDetector()
+        return self._detector
 
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
@@ -347,35 +412,6 @@ def decisions(proba: np.ndarray, classes: np.ndarray, threshold: float) -> pd.Da
             "needs_review": confidence < threshold,
         }
     )
-
-
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, precision_target: float) -> float:
-    """Lowest confidence threshold whose kept predictions reach ``precision_target``.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n,)
-        Top probability of each validation prediction.
-    correct : ndarray of bool, shape (n,)
-        Whether each prediction was right.
-
-    Returns
-    -------
-    float
-        Predictions with ``confidence >= threshold`` are trusted; ``1.0 + 1e-9`` (abstain on
-        everything) when no threshold reaches the target.
-    """
-    order = np.argsort(-confidence, kind="stable")
-    conf = confidence[order]
-    hits = np.cumsum(correct[order].astype(float))
-    kept = np.arange(1, len(conf) + 1)
-    precision = hits / kept
-    # Only cut between distinct confidences, so that ties are all kept or all dropped.
-    last_of_value = np.r_[conf[1:] != conf[:-1], True]
-    ok = np.flatnonzero((precision >= precision_target) & last_of_value)
-    if len(ok) == 0:
-        return 1.0 + 1e-9
-    return float(conf[ok[-1]])
 
 
 @dataclass
@@ -487,9 +523,7 @@ def train_classifier(
     threshold = choose_threshold(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
-    floor = -1.0
-    if similarity is not None and config.novelty_quantile > 0:
-        floor = float(np.quantile(similarity, config.novelty_quantile))
+    floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
     final = RootCauseClassifier(
         features=chosen.features,
         model=model,
@@ -498,14 +532,14 @@ def train_classifier(
         threshold=threshold,
         similarity_floor=floor,
         embedder=embedder,
+        # The languages the encoder understands are part of its configuration (nlp.embed).
+        languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
     report("final fit on train + validation", total_fits)
-    trusted = proba.max(axis=1) >= threshold  # what the full model would not flag needs_review
-    if similarity is not None and floor > -1.0:
-        trusted &= similarity >= floor
+    trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
     cascade_params = attach_cascade(
-        final, train, validation, train_val, guess, trusted, config, static_encoder, choose_threshold
+        final, train, validation, train_val, guess, trusted, config, static_encoder
     )
     params = {
         "features": chosen.features,
@@ -518,6 +552,8 @@ def train_classifier(
         "threshold": threshold,
         "novelty_quantile": config.novelty_quantile,
         "similarity_floor": floor,
+        "languages": ",".join(final.languages),
+        "min_content_words": final.min_content_words,
         "test_size": config.test_size,
         "validation_size": config.validation_size,
         "random_state": config.random_state,
@@ -538,29 +574,6 @@ def train_classifier(
         params=params,
         fit_seconds=time.perf_counter() - start,
     )
-
-
-def _references(
-    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, per_class: int
-) -> np.ndarray:
-    """Unit-length embeddings of up to ``per_class`` positively weighted examples of each class."""
-    rng = np.random.default_rng(0)
-    keep = []
-    for label in np.unique(labels):
-        rows = np.flatnonzero((labels == label) & (weights > 0))
-        keep.append(rows if len(rows) <= per_class else np.sort(rng.choice(rows, per_class, replace=False)))
-    chosen = embeddings[np.concatenate(keep)]
-    chosen = chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)
-    return chosen.astype(np.float16)
-
-
-def _nearest_similarity(embeddings: np.ndarray, references: np.ndarray, block: int = 4096) -> np.ndarray:
-    """Highest cosine similarity of each (unit-length) embedding to any reference, in row blocks."""
-    refs = references.astype(np.float32)
-    out = np.empty(len(embeddings), dtype=np.float32)
-    for start in range(0, len(embeddings), block):
-        out[start : start + block] = (embeddings[start : start + block] @ refs.T).max(axis=1)
-    return out
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:

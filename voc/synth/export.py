@@ -44,7 +44,8 @@ Made by `voc data synth --contacts {c.contacts} --weeks {c.weeks} --end-week {c.
 - `ground_truth.parquet`: per contact `root_cause` (taxonomy id, null outside the taxonomy),
   `secondary_root_cause` (a second cause the text also mentions), `label` (what a careful human
   labeller gives, about {c.label_noise:.0%} confusions), `topic` (the cause, an off-taxonomy topic or
-  an incident), `incident` and `in_taxonomy`.
+  an incident), `incident`, `in_taxonomy` and `language` (ISO 639-1: `en`, or `de`, `fr`, `es` for
+  the about {c.foreign_share:.0%} of cases in those markets written in the market's language).
 - `pii.parquet`: every personal value planted in a text (`contact_id, pii_type, value`); `value` is
   the exact substring of the text, so redaction recall can be measured. Kinds: name, email, phone,
   address, card, order_id, tracking_id, and in about {c.identity_share:.0%} of chats, e-mails and

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from voc.contracts.contacts import CONTACT_COLUMNS as CONTRACT_COLUMNS
 from voc.synth.calendar import CONTACT_WEEKDAY, hour_weights, orders_table, period_days
 from voc.synth.compose import APP_CRASH_ID, CARRIER_INCIDENT, ContactPlan, compose
+from voc.synth.foreign import MARKET_LANGUAGE, SITUATIONS, foreign_text
 from voc.synth.order_flow import CancelPolicy, blocked_cancellations_per_order, order_events
 from voc.synth.phrases import AGENTS
 from voc.synth.pii import make_customer, make_order_id
@@ -77,6 +78,8 @@ class SynthConfig:
     two_cause_share : share of taxonomy contacts that mention a second cause.
     typo_share : share of contacts typed in a hurry (slang, typos).
     crash_share : share of the last two weeks' contacts that are about the app crash.
+    foreign_share : share of the cases in DE, FR and ES written in the market's language (those
+        about the causes :mod:`voc.synth.foreign` has phrases for).
     identity_share : share of chats, e-mails and calls that give away a national id, date of birth,
         IP address, password, PIN, CVV or a name as a bare answer (:mod:`voc.synth.identity`).
     progress : show a progress bar.
@@ -92,6 +95,7 @@ class SynthConfig:
     two_cause_share: float = 0.08
     typo_share: float = 0.04
     crash_share: float = 0.05
+    foreign_share: float = 0.06
     identity_share: float = 0.04
     progress: bool = False
 
@@ -107,7 +111,7 @@ class SynthConfig:
                 f"markets must be a non-empty subset of {', '.join(MARKETS)}; unknown: {unknown}"
             )
         shares = ("off_taxonomy_share", "label_noise", "two_cause_share", "typo_share", "crash_share")
-        for name in (*shares, "identity_share"):
+        for name in (*shares, "foreign_share", "identity_share"):
             value = getattr(self, name)
             if not 0.0 <= value < 0.5:
                 raise ValueError(f"{name} must be in [0, 0.5), got {value}")
@@ -132,7 +136,7 @@ def generate(config: SynthConfig | None = None) -> SynthData:
     Returns
     -------
     SynthData with ``contacts`` of shape (config.contacts, 11) in the contact contract,
-    ``ground_truth`` of shape (config.contacts, 7), ``pii`` (one row per planted value),
+    ``ground_truth`` of shape (config.contacts, 8), ``pii`` (one row per planted value),
     ``orders`` of shape (n_days * n_markets * n_categories, 4), the order ``events`` of every order
     (the order-events contract) and the incident list.
     """
@@ -149,6 +153,8 @@ class _Generator:
     def __init__(self, config: SynthConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        # Its own stream: the English contacts are the same whatever foreign_share is.
+        self.language_rng = random.Random(f"{config.seed}-language")
         # Its own stream: the identity details added to a few contacts change no other contact.
         self.side_rng = random.Random(f"{config.seed}:identity")
         self.np_rng = np.random.default_rng(config.seed)
@@ -192,7 +198,16 @@ class _Generator:
             contacts[col] = contacts[col].astype("Int64")
         contacts["escalated"] = contacts["escalated"].astype(bool)
         truth = frame[
-            ["contact_id", "root_cause", "secondary_root_cause", "label", "topic", "incident", "in_taxonomy"]
+            [
+                "contact_id",
+                "root_cause",
+                "secondary_root_cause",
+                "label",
+                "topic",
+                "incident",
+                "in_taxonomy",
+                "language",
+            ]
         ].copy()
         truth["in_taxonomy"] = truth["in_taxonomy"].astype(bool)
         pii = pd.DataFrame(
@@ -266,6 +281,14 @@ class _Generator:
             label = rng.choice([secondary] if secondary else list(CAUSES[topic].confusable) or [topic])
         family = self.taxonomy.family_of(topic, "incident" if incident == APP_CRASH_ID else "topic")
         family = "return" if family == "delivery" and topic == "damaged_in_transit" else family
+        language = "en"
+        if (
+            market in MARKET_LANGUAGE
+            and topic in SITUATIONS
+            and secondary is None
+            and self.language_rng.random() < config.foreign_share
+        ):
+            language = MARKET_LANGUAGE[market]
         rows = []
         when = day
         for k in range(n_contacts):
@@ -296,6 +319,10 @@ class _Generator:
                 and self.side_rng.random() < config.identity_share,
             )
             text, pii = compose(plan, case_slots, customer, rng.choice(AGENTS), rng, self.side_rng)
+            if language != "en":
+                # Drawn from the language stream, so the English contacts keep their draws.
+                text = foreign_text(topic, language, channel, rating, self.language_rng) or text
+                pii = []
             csat: int | None = rating
             if channel == "app" or (channel != "review" and rng.random() > 0.66):
                 csat = None
@@ -323,6 +350,7 @@ class _Generator:
                     "topic": topic,
                     "incident": incident,
                     "in_taxonomy": in_taxonomy,
+                    "language": language,
                     "pii": pii,
                 }
             )
