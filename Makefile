@@ -54,7 +54,7 @@ demo: setup ## Whole pipeline on synthetic data: synth, validate, discover, labe
 	$(VOC) label dataset --themes $(THEMES) --contacts $(INTERIM)/contacts.parquet --out $(PROCESSED)/labelled.parquet --min-per-label 5
 	$(VOC) train $(PROCESSED)/labelled.parquet --taxonomy data/taxonomy.yaml --register-as $(MODEL_NAME)
 	$(VOC) tag $(INTERIM)/contacts.parquet --model models:/$(MODEL_NAME)@champion --out $(PROCESSED)/tagged.parquet
-	$(VOC) report $(PROCESSED)/tagged.parquet --themes $(THEMES) --orders $(RAW)/orders.parquet --week $(DEMO_WEEK) --out $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)
+	$(VOC) report $(PROCESSED)/tagged.parquet --themes $(THEMES) --orders $(RAW)/orders.parquet --events $(RAW)/order_events.parquet --week $(DEMO_WEEK) --out $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)
 	@echo
 	@echo "Weekly report:  $(VOC_WORKSPACE)/reports/$(DEMO_WEEK)/pain_points.html (also .md, .csv, .parquet)"
 	@echo "Theme browser:  $(basename $(SHEET)).html   review sheet: $(SHEET)"

@@ -3,10 +3,12 @@
 ``GET /dashboard`` shows the headline numbers and every pain point of the chosen weeks and segment
 (market, channel, category, order stage, family): weekly contacts and CPO with the significance
 marks of the weekly report, CSAT and NPS drag, escalation, repeat contacts, the share needing
-review, owner and recommended next step. ``GET /pain/{key}`` drills into one pain point: its weeks,
-its breakdown by segment (each a link that filters the dashboard) and its redacted contacts, with a
-phrase search. The numbers come from :class:`reports.dashboard.Dashboard`, the same computation as
-the weekly report, so the two never disagree.
+review, owner and recommended next step; with order events, an operations panel (KPIs of the
+market per week, :mod:`app.operations_panel`). ``GET /pain/{key}`` drills into one pain point: its
+weeks, its breakdown by segment (each a link that filters the dashboard), its redacted contacts with
+a phrase search and, with order events, its operational link and the owner team's next step. The
+numbers come from :class:`reports.dashboard.Dashboard`, the same computation as the weekly report,
+so the two never disagree.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.operations_panel import operations_panel, pain_point_link
 from app.pages import pages
 from app.themes_view import highlight
 from voc.errors import InputError
@@ -57,6 +60,7 @@ def dashboard(request: Request) -> Response:
             params=params,
             overview=None,
             rows=[],
+            ops=None,
         )
     rows = []
     for rec in table.to_dict("records"):
@@ -71,6 +75,7 @@ def dashboard(request: Request) -> Response:
         overview=overview,
         rows=rows,
         error=None,
+        ops=operations_panel(p.state, board, f),
     )
 
 
@@ -112,6 +117,8 @@ def pain_point(request: Request, key: str) -> Response:
         weeks=weeks,
         bars=bars(row.get("weekly_contacts") or [], row.get("weekly_marks") or []),
         breakdown={d: breakdown[d].to_dict("records") for d in DIMENSIONS if d in breakdown},
+        # links are per root cause: a theme's contacts have theirs through the causes they hold
+        ops_link=pain_point_link(p.state, board, f, key) if row.get("kind") == "root_cause" else None,
         options=board.options(),
         params=params,
         contacts=items,

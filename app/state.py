@@ -28,6 +28,7 @@ from voc.workspace import Workspace
 
 if TYPE_CHECKING:
     from reports.dashboard import Dashboard
+    from reports.operations_report import OperationsView
 
 T = TypeVar("T")
 
@@ -46,6 +47,9 @@ class AppConfig:
         ``voc tag``'s output (dashboard).
     orders : Path, optional
         Orders per day, market and category (dashboard CPO).
+    events : Path, optional
+        Order events (the events contract): the dashboard's operations panel and each pain point's
+        operational link.
     catalogue : str, optional
         Label catalogue URL or SQLite file (default ``<workspace>/labels.db``).
     taxonomy : Path, optional
@@ -60,6 +64,7 @@ class AppConfig:
     themes: Path | None = None
     tagged: Path | None = None
     orders: Path | None = None
+    events: Path | None = None
     catalogue: str | None = None
     taxonomy: Path | None = None
     who: str = "unknown"
@@ -172,6 +177,51 @@ class AppState:
 
         # Verdicts change with every save: the catalogue's latest version is part of the key.
         return self._cached(f"dashboard:{self.catalogue_version()}", files, load)
+
+    # -- order events ----------------------------------------------------------------------------
+
+    def _operations_files(self) -> list[Path]:
+        files = [self.config.events, self.config.tagged, self.config.orders]
+        return [f for f in files if f is not None]
+
+    def operations(self) -> OperationsView | None:
+        """KPIs by market of the order events and the links of the tagged contacts to them (None
+        without an events file); read once per change of the events, tagged or orders file."""
+        events = self.config.events
+        if events is None:
+            return None
+        tagged, orders = self.config.tagged, self.config.orders
+
+        def load() -> OperationsView:
+            from reports.operations_report import linkable, operations_view
+
+            contacts = read_tagged(tagged) if tagged is not None else None
+            keyed = contacts is not None and linkable(contacts) == "order_key"
+            return operations_view(
+                events,
+                read_orders(orders) if orders is not None else None,
+                contacts,
+                self.taxonomy(),
+                order_key_secret=self.config.workspace.order_key_secret() if keyed else None,
+            )
+
+        return self._cached("operations", self._operations_files(), load)
+
+    def operations_links(self, weeks: tuple[str, ...], market: str | None) -> pd.DataFrame:
+        """The links of the contacts of ``weeks`` (in ``market`` when given) to their orders' events,
+        from the view of :meth:`operations` (empty without events or order keys); cached likewise."""
+        view = self.operations()
+        if view is None or not view.linked:
+            from reports.operations_links import LINK_COLUMNS
+
+            return pd.DataFrame(columns=list(LINK_COLUMNS))
+
+        def load() -> pd.DataFrame:
+            from reports.operations_report import week_links
+
+            return week_links(view, self.taxonomy(), weeks, market).links
+
+        return self._cached(f"operations_links:{weeks}:{market}", self._operations_files(), load)
 
     # -- the analysts' verdicts ------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ EPILOG = (
     "  voc app\n\n"
     "  voc app --themes workspace/themes --tagged workspace/data/processed/tagged.parquet\n\n"
     "  voc app --port 8800 --who alice\n\n"
+    "  voc app --events workspace/data/raw/order_events.parquet\n\n"
     "  VOC_APP_TOKEN=$(openssl rand -hex 16) voc app --host 0.0.0.0\n\n"
     "Defaults are what `make demo` writes in the workspace. Only 127.0.0.1 is served unless a token "
     "is set; the printed address carries it."
@@ -36,6 +37,12 @@ def app(
     orders: Annotated[
         Path | None,
         typer.Option(help="Orders per day, market, category. Default: <workspace>/data/raw/orders.parquet."),
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            help="Order events (operations panel, links). Default: <workspace>/data/raw/order_events.parquet."
+        ),
     ] = None,
     catalogue: Annotated[
         str | None,
@@ -65,8 +72,9 @@ def app(
 
     Pages: Review themes (by group, with names and suggestions; label, merge, split, mark noise or
     propose a new root cause, for a theme or a whole group; each save is one catalogue version),
-    Dashboard (any weeks and segment; drill down to a pain point's segments and contacts) and
-    Taxonomy (root causes and proposals). Shows redacted text only.
+    Dashboard (any weeks and segment; drill down to a pain point's segments and contacts; with
+    order events, KPIs per week and each pain point's operational link) and Taxonomy (root causes
+    and proposals). Shows redacted text only.
     """
     from app.security import check_bind
     from app.server import serve
@@ -80,6 +88,7 @@ def app(
         themes=_existing(themes, ws.root / "themes", "--themes"),
         tagged=_existing(tagged, ws.processed / "tagged.parquet", "--tagged"),
         orders=_existing(orders, ws.raw / "orders.parquet", "--orders"),
+        events=_existing(events, ws.raw / "order_events.parquet", "--events"),
         catalogue=catalogue,
         taxonomy=taxonomy,
         who=who or current_user(),

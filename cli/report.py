@@ -18,16 +18,23 @@ from voc.workspace import Workspace
 if TYPE_CHECKING:
     import pandas as pd
 
+    from reports.ranking import WeeklyReport
+    from voc.taxonomy import Taxonomy
+
 EPILOG = (
     "Examples:\n\n"
     "  voc report workspace/data/processed/tagged.parquet --orders workspace/data/raw/orders.parquet\n\n"
     "  voc report tagged.parquet --orders orders.parquet --themes workspace/themes --week 2026-W47\n\n"
     "  voc report tagged.csv --orders orders.csv --out reports/latest --no-mlflow\n\n"
     "  voc report tagged.parquet --orders o.parquet --app-url http://voc.example:8765\n\n"
+    "  voc report tagged.parquet --orders o.parquet --events workspace/data/raw/order_events.parquet\n\n"
     "Without --week: the last complete week; without --out: WORKSPACE/reports/WEEK. With --themes,\n"
     "the analysts' verdicts in the label catalogue apply (noise themes are no pain points).\n\n"
     "Writes OUT/pain_points.html (self-contained), .md, .csv, .parquet and the tidy table\n"
-    "pain_points_weekly.csv/.parquet, and logs them to the MLflow run report-<week>."
+    "pain_points_weekly.csv/.parquet, and logs them to the MLflow run report-<week>. With --events:\n"
+    "an operations section (KPIs by market, tested), each pain point's operational link and next\n"
+    "step, and OUT/operations_kpis.csv/.parquet, operations_links.csv/.parquet and\n"
+    "operations_quarantine.csv (bad event rows: row, reason, detail)."
 )
 
 
@@ -56,6 +63,13 @@ def report(
     app_url: Annotated[
         str, typer.Option("--app-url", help="Where `voc app` runs; each pain point links to its page.")
     ] = DEFAULT_APP_URL,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Order events (.csv, .parquet, .jsonl): operations section and each pain point's link.",
+        ),
+    ] = None,
     catalogue: CatalogueOpt = None,
     dayfirst: DayFirst = None,
 ) -> None:
@@ -77,7 +91,7 @@ def report(
         config = ReportConfig(app_url=app_url)
     except ValueError as exc:
         raise InputError(f"--app-url: {exc}" if "app URL" in str(exc) else str(exc)) from exc
-    inputs = [p for p in (tagged, orders, themes, taxonomy) if p is not None]
+    inputs = [p for p in (tagged, orders, themes, taxonomy, events) if p is not None]
     target = out
     if target is None and week is not None:
         with contextlib.suppress(ValueError):  # a bad --week is reported by build_report
@@ -93,6 +107,9 @@ def report(
             verdicts = _verdicts(catalogue, workspace) if themes is not None else None
         with step("ranking pain points"):
             result = build_report(contacts, order_rows, tax, week, theme_table, assignments, config, verdicts)
+        if events is not None:
+            with step("order events"):
+                result = _with_events(result, events, contacts, order_rows, tax, workspace, dayfirst)
         if target is None:
             # The default folder is named after the week, known only now (the last complete one).
             target = workspace.reports / result.summary.week
@@ -111,6 +128,44 @@ def report(
             with step("logging to MLflow"):
                 run_id = log_report(result, paths, workspace, experiment)
             typer.echo(f"  mlflow: run report-{s.week} ({run_id}) in {workspace.tracking_uri}")
+
+
+def _with_events(
+    result: WeeklyReport,
+    events: Path,
+    contacts: pd.DataFrame,
+    orders: pd.DataFrame,
+    taxonomy: Taxonomy,
+    workspace: Workspace,
+    dayfirst: bool | None,
+) -> WeeklyReport:
+    """``result`` with the KPIs of its trend weeks and its week's links to the order events."""
+    from reports.operations_report import linkable, operations_view
+    from reports.ranking import with_operations
+
+    joins_on = linkable(contacts)
+    # keys made by `voc tag` under this workspace's secret; order ids are keyed here on the fly
+    secret = workspace.order_key_secret() if joins_on == "order_key" else None
+    view = operations_view(
+        events,
+        orders,
+        contacts,
+        taxonomy,
+        weeks=result.trend_weeks,
+        link_weeks=[result.summary.week],
+        order_key_secret=secret,
+        dayfirst=dayfirst,
+    )
+    typer.echo(f"{events}: {view.counts.summary()}")
+    if joins_on is None:
+        typer.echo("  the tagged contacts carry no order_key: pain points are not linked to order events")
+    elif view.state is not None and view.state.contact_events.empty:
+        # keys made under another workspace's secret match nothing: say so rather than link nothing
+        typer.echo(
+            "  no tagged contact's order is in the events: were the contacts tagged in this workspace "
+            "(voc --workspace)?"
+        )
+    return with_operations(result, view)
 
 
 def _folder(target: Path) -> Output:

@@ -5,6 +5,7 @@ and the analysts' verdicts (:meth:`Dashboard.from_frames`, or :meth:`Dashboard.l
 Out: plain dicts and DataFrames per call, for any range of weeks and any :class:`Filters`:
 
 * :meth:`Dashboard.options`: the weeks and the values of each filter;
+* :meth:`Dashboard.range_weeks`: the weeks a selection covers;
 * :meth:`Dashboard.overview`: headline numbers of the selection;
 * :meth:`Dashboard.pain_points`: one row per pain point, most urgent first, with weekly series and
   significance marks;
@@ -161,6 +162,12 @@ class Dashboard:
             return stats.weekly(first, last, self._pain_points(f)["key"])
 
         return self._cached(("weekly", f), compute).copy()
+
+    def range_weeks(self, f: Filters) -> list[str]:
+        """The ISO weeks of ``f``'s range, clipped to the weeks with data, oldest first (as
+        ``pain_points`` counts them). Raises :class:`~voc.errors.InputError` for a bad week."""
+        first, last = self._range(f)
+        return [iso_week(w) for w in self.facts.weeks[first : last + 1]]
 
     def breakdown(self, key: str, f: Filters) -> dict[str, pd.DataFrame]:
         """Pain point ``key`` by ``market``, ``channel``, ``category`` and ``order_stage``.

@@ -50,13 +50,18 @@ ALL = "all"
 
 @dataclass
 class OperationsResult:
-    """What :func:`weekly_kpis_from_file` gives: KPIs, links, the event counts and quarantine."""
+    """What :func:`weekly_kpis_from_file` gives: KPIs, links, the event counts and quarantine.
+
+    ``state`` is the finished fold, for links over other weeks or segments
+    (:func:`reports.operations_links.links_from_state`) without reading the file again.
+    """
 
     kpis: pd.DataFrame
     links: pd.DataFrame
     counts: Counts
     quarantine: pd.DataFrame
     peak_open_clocks: int
+    state: OperationsState | None = None
 
 
 def operational_kpis(
@@ -121,7 +126,7 @@ def weekly_kpis_from_file(
     kpis = kpi_table(state, orders, weeks, by, late_days=late_days, alpha=alpha)
     links = links_from_state(state, late_days=late_days) if state.contacts is not None else pd.DataFrame()
     return OperationsResult(
-        kpis, links, validator.counts, concat_chunks(quarantined, empty_quarantine()), state.peak_open
+        kpis, links, validator.counts, concat_chunks(quarantined, empty_quarantine()), state.peak_open, state
     )
 
 

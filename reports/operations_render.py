@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any, Literal
 
 import jinja2
 import pandas as pd
 
+from reports import charts
 from reports.operations import ALL
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|#])")
@@ -23,9 +25,17 @@ TOP_LINKS = 5
 
 
 def operations_section(
-    kpis: pd.DataFrame, links: pd.DataFrame | None, week: str, fmt: Literal["md", "html"] = "md"
+    kpis: pd.DataFrame,
+    links: pd.DataFrame | None,
+    week: str,
+    fmt: Literal["md", "html"] = "md",
+    trend_weeks: Sequence[str] = (),
 ) -> str:
-    """The section for ``week``; ``kpis`` from :func:`reports.operations.operational_kpis`."""
+    """The section for ``week``; ``kpis`` from :func:`reports.operations.operational_kpis`.
+
+    With ``trend_weeks`` (oldest first, ending with ``week``), each overall KPI also shows its
+    sparkline over those weeks (the weekly report's 8 weeks).
+    """
     by = [c for c in kpis.columns if c in ("market", "category", "channel")]
     this_week = kpis[kpis["week"] == week]
     overall = this_week
@@ -36,13 +46,17 @@ def operations_section(
     )
     movers = movers.sort_values("p_value").head(12)
     top = links[links["significant"]].head(TOP_LINKS) if links is not None and len(links) else None
+    html = fmt == "html"
+    trends = _trends(kpis, by, list(trend_weeks), html) if trend_weeks else {}
     context = {
         "week": week,
-        "overall": [_row(r, by) for r in overall.itertuples(index=False)],
+        "overall": [
+            _row(r, by) | {"trend": trends.get(str(r.kpi), "")} for r in overall.itertuples(index=False)
+        ],
         "movers": [_row(r, by) for r in movers.itertuples(index=False)],
         "links": [] if top is None else top.to_dict("records"),
+        "trend_weeks": len(trend_weeks),
     }
-    html = fmt == "html"
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("reports") / "templates")),
         autoescape=html,
@@ -63,6 +77,25 @@ def format_value(kpi: str, value: float) -> str:
     if "_days_" in kpi:
         return f"{value:.1f} d"
     return f"{value:.2f}"
+
+
+def _trends(kpis: pd.DataFrame, by: list[str], weeks: list[str], html: bool) -> dict[str, Any]:
+    """Each overall KPI's sparkline over ``weeks`` (a week without a value drawn at 0)."""
+    overall = kpis
+    for col in by:
+        overall = overall[overall[col] == ALL]
+    overall = overall[overall["week"].isin(weeks)]
+    if overall.empty:
+        return {}
+    wide = overall.pivot_table(index="kpi", columns="week", values="value", aggfunc="first")
+    out: dict[str, Any] = {}
+    for kpi, series in wide.reindex(columns=weeks).iterrows():
+        values = [0.0 if v != v else float(v) for v in series]
+        label = f"{kpi}, last {len(weeks)} weeks"
+        out[str(kpi)] = (
+            charts.svg_sparkline(values, label=label) if html else charts.unicode_sparkline(values)
+        )
+    return out
 
 
 def _row(row: Any, by: list[str]) -> dict[str, Any]:

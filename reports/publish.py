@@ -22,6 +22,12 @@ REPORT_FILES = (
     "pain_points.parquet",
     "pain_points_weekly.csv",
     "pain_points_weekly.parquet",
+    # with order events (voc report --events) only
+    "operations_kpis.csv",
+    "operations_kpis.parquet",
+    "operations_links.csv",
+    "operations_links.parquet",
+    "operations_quarantine.csv",
 )
 EXPERIMENT_DESCRIPTION = (
     "Weekly pain-point reports (voc report): one run per week, report-<week>, with the week's "
@@ -39,12 +45,16 @@ def write_report(
 
     ``pain_points.html``, ``.md``, ``.csv`` (spreadsheet-safe) and ``.parquet``: the ranked pain
     points of the week; ``pain_points_weekly.csv`` and ``.parquet``: the tidy table (one row per
-    trend week x pain point x segment). Returns the paths by kind (``html``, ``markdown``, ``csv``,
-    ``parquet``, ``weekly_csv``, ``weekly_parquet``).
+    trend week x pain point x segment). With order events (``report.operations``) also
+    ``operations_kpis.csv|parquet`` (the tidy KPI table by market, :mod:`reports.operations`) and
+    ``operations_links.csv|parquet`` (the week's links of root causes to operational events,
+    :mod:`reports.operations_links`) and ``operations_quarantine.csv`` (bad event rows: row, reason,
+    detail). Returns the paths by kind (``html``, ``markdown``, ``csv``,
+    ``parquet``, ``weekly_csv``, ``weekly_parquet``, then ``ops_kpis_csv``... with events).
     """
     out = Path(out)
     table, weekly = table_frame(report), weekly_frame(report)
-    return {
+    paths = {
         "html": write_text(out / "pain_points.html", render_html(report, html_rows)),
         "markdown": write_text(out / "pain_points.md", render_markdown(report, markdown_rows)),
         "csv": write_table(table, out / "pain_points.csv"),
@@ -52,6 +62,12 @@ def write_report(
         "weekly_csv": write_table(weekly, out / "pain_points_weekly.csv"),
         "weekly_parquet": write_table(weekly, out / "pain_points_weekly.parquet"),
     }
+    if report.operations is not None:
+        for name, frame in (("kpis", report.operations.kpis), ("links", report.operations.links)):
+            paths[f"ops_{name}_csv"] = write_table(frame, out / f"operations_{name}.csv")
+            paths[f"ops_{name}_parquet"] = write_table(frame, out / f"operations_{name}.parquet")
+        paths["ops_quarantine"] = write_table(report.operations.quarantine, out / "operations_quarantine.csv")
+    return paths
 
 
 def log_report(

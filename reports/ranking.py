@@ -58,7 +58,7 @@ friction deserves at least as much attention as the biggest old one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,7 @@ import pandas as pd
 from reports.breakdowns import Summary, breakdowns, summarize
 from reports.config import ReportConfig, pain_point_url
 from reports.facts import ContactFacts, Filters
+from reports.operations_report import OperationsView, link_columns
 from reports.significance import RateTest
 from reports.verbatims import verbatims
 from reports.weekly import WEIGHTS, WeeklyStats, segment_table, weekly_stats
@@ -73,7 +74,7 @@ from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 from voc.weeks import iso_week, last_complete_week, parse_iso_week
 
-__all__ = ["WEIGHTS", "ReportConfig", "WeeklyReport", "build_report", "report_from_facts"]
+__all__ = ["WEIGHTS", "ReportConfig", "WeeklyReport", "build_report", "report_from_facts", "with_operations"]
 
 
 def build_report(
@@ -136,7 +137,8 @@ class WeeklyReport:
     """Everything the renderers need.
 
     ``table`` is the ranked pain points (one row each), ``weekly`` the tidy table (one row per
-    trend week x pain point x segment, :func:`reports.weekly.segment_table`).
+    trend week x pain point x segment, :func:`reports.weekly.segment_table`), ``operations`` the
+    KPIs and links of the order events when the report was given them (:func:`with_operations`).
     """
 
     summary: Summary
@@ -145,6 +147,18 @@ class WeeklyReport:
     trend_weeks: list[str]
     config: ReportConfig = field(default_factory=ReportConfig)
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    operations: OperationsView | None = None
+
+
+def with_operations(report: WeeklyReport, view: OperationsView) -> WeeklyReport:
+    """``report`` with an operations section and, on each pain point, its operational link and
+    the owner team's next step (:func:`reports.operations_report.link_columns`).
+
+    ``view`` from :func:`reports.operations_report.operations_view` with the report's trend weeks
+    as ``weeks`` and its week as ``link_weeks``.
+    """
+    table = link_columns(report.table, view.links) if len(report.table) else report.table
+    return replace(report, table=table, operations=view)
 
 
 def _parse_week(week: str) -> pd.Timestamp:

@@ -22,8 +22,11 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from reports import charts
+from reports.operations_render import operations_section
+from reports.operations_report import LINK_TABLE_COLUMNS
 from reports.ranking import WEIGHTS, WeeklyReport
 
 TOP_TREND = 5
@@ -32,7 +35,7 @@ TABLE_COLUMNS = (
     "score", "contacts", "share", "orders", "cpo", "baseline_contacts", "baseline_cpo", "expected",
     "change_pct", "sustained_change_pct", "significant", "direction", "p_value", "csat", "csat_n",
     "csat_vs_overall", "csat_drag", "nps", "nps_n", "nps_vs_overall", "nps_drag", "escalation_rate",
-    "repeat_contact_rate", "review_share", "url",
+    "repeat_contact_rate", "review_share", "url", *LINK_TABLE_COLUMNS,
 )  # fmt: skip
 WEEKLY_COLUMNS = (
     "report_week", "week", "week_start", "segment_type", "segment", "key", "name", "kind", "family",
@@ -60,7 +63,7 @@ def table_frame(report: WeeklyReport) -> pd.DataFrame:
     if t.empty:
         return t
     out = t[[c for c in TABLE_COLUMNS if c in t.columns]].copy()
-    floats = [c for c in out.columns if out[c].dtype == float and c != "p_value"]
+    floats = [c for c in out.columns if out[c].dtype == float and c not in ("p_value", "link_p_value")]
     out[floats] = out[floats].round(6)
     out.insert(0, "week", report.summary.week)
     for i in range(report.config.n_verbatims):
@@ -155,10 +158,22 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
         "score_text": score_description(),
         "weeks": report.trend_weeks,
         "min_responses": n_min,
+        "operations": _operations(report, html),
     }
     if html:
         context["charts"] = _charts(report)
     return context
+
+
+def _operations(report: WeeklyReport, html: bool) -> Markup | None:
+    """The operations section (:func:`reports.operations_render.operations_section`), rendered
+    and escaped by its own template, or None when the report has no order events."""
+    view = report.operations
+    if view is None:
+        return None
+    fmt: Any = "html" if html else "md"
+    section = operations_section(view.kpis, view.links, report.summary.week, fmt, report.trend_weeks)
+    return Markup(section)
 
 
 def _row(r: Mapping[Any, Any], html: bool, min_responses: int) -> dict[str, Any]:
@@ -175,6 +190,9 @@ def _row(r: Mapping[Any, Any], html: bool, min_responses: int) -> dict[str, Any]
         "family": r["family"],
         "owner": r["owner"],
         "next_step": r["next_step"],
+        # with order events: the operational link and the owner team's step (else both empty)
+        "link": r.get("link_finding") or "",
+        "action": r.get("recommended_step") or "",
         "contacts": f"{r['contacts']:,}",
         "share": _pct(100 * r["share"], signed=False),
         "cpo": f"{r['cpo']:.2f}",
@@ -328,8 +346,8 @@ def _markdown_escape(value: Any) -> Any:
     """Escape a value printed into Markdown: no tables broken, no HTML, no emphasis."""
     if value is None:
         return ""
-    if not isinstance(value, str):
-        return value
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value  # Markup: a section its own template already escaped
     text = " ".join(value.split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
