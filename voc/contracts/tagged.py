@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -79,13 +80,27 @@ def order_keys(order_ids: pd.Series, secret: bytes | None) -> pd.Series:
     """
     if secret is None:
         return pd.Series([None] * len(order_ids), index=order_ids.index, dtype=object)
-    keys = [
-        None
-        if v is None or v is pd.NA or v != v or not str(v).strip()
-        else hmac.new(secret, str(v).strip().encode("utf-8"), hashlib.sha256).hexdigest()[:ORDER_KEY_CHARS]
-        for v in order_ids
-    ]
-    return pd.Series(keys, index=order_ids.index, dtype=object)
+    # Each distinct id once (an order has many events), from one keyed HMAC copied per id.
+    codes, uniques = pd.factorize(order_ids.astype(object), use_na_sentinel=True)
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)
+
+    def key(value: object) -> str | None:
+        text = _stripped(value)
+        if text is None:
+            return None
+        mac = keyed.copy()
+        mac.update(text.encode("utf-8"))
+        return mac.hexdigest()[:ORDER_KEY_CHARS]
+
+    table = np.array([key(v) for v in uniques] + [None], dtype=object)  # code -1 (missing) -> None
+    return pd.Series(table[codes], index=order_ids.index, dtype=object)
+
+
+def _stripped(value: object) -> str | None:
+    if value is None or value is pd.NA or value != value:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def with_order_key(contacts: pd.DataFrame, secret: bytes | None) -> pd.DataFrame:
