@@ -49,6 +49,7 @@ def dashboard(request: Request) -> Response:
     try:
         overview = board.overview(f)
         table = board.pain_points(f)
+        reading = board.reading(f)
     except InputError as exc:
         return p.render(
             request,
@@ -61,6 +62,8 @@ def dashboard(request: Request) -> Response:
             overview=None,
             rows=[],
             ops=None,
+            reasons=[],
+            unread=[],
         )
     rows = []
     for rec in table.to_dict("records"):
@@ -76,6 +79,8 @@ def dashboard(request: Request) -> Response:
         rows=rows,
         error=None,
         ops=operations_panel(p.state, board, f),
+        reasons=reading["reasons"].to_dict("records"),
+        unread=reading["unread"].to_dict("records"),
     )
 
 

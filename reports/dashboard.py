@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from reports.config import ReportConfig
 from reports.facts import SEGMENTS, ContactFacts, Filters, Membership
+from reports.languages import review_reasons, unread_markets
 from reports.significance import weekly_tests
 from reports.weekly import WeeklyStats, weekly_stats
 from voc.errors import InputError
@@ -53,7 +54,8 @@ __all__ = ["CONTACT_COLUMNS", "Dashboard", "Filters"]
 
 CONTACT_COLUMNS = (
     "contact_id", "created_at", "market", "channel", "category", "order_stage", "root_cause",
-    "confidence", "needs_review", "csat", "nps", "escalated", "repeat_contact", "clean_text",
+    "confidence", "needs_review", "review_reason", "csat", "nps", "escalated", "repeat_contact",
+    "clean_text",
 )  # fmt: skip
 PAIN_POINT_COLUMNS = (
     "key", "name", "kind", "proposed", "family", "owner", "next_step", "score", "contacts", "share",
@@ -162,6 +164,21 @@ class Dashboard:
             return stats.weekly(first, last, self._pain_points(f)["key"])
 
         return self._cached(("weekly", f), compute).copy()
+
+    def reading(self, f: Filters) -> dict[str, pd.DataFrame]:
+        """Why the selection's contacts need review (``reasons``) and the markets whose contacts
+        were not understood (``unread``): :func:`reports.languages.review_reasons` and
+        :func:`~reports.languages.unread_markets` over the range and segment filters."""
+
+        def compute() -> dict[str, pd.DataFrame]:
+            first, last = self._range(f)
+            week = self.facts.contacts["week"].to_numpy()
+            keep = (week >= first) & (week <= last)
+            mask = self.facts.contact_mask(f)
+            contacts = self.facts.contacts[keep if mask is None else keep & mask]
+            return {"reasons": review_reasons(contacts), "unread": unread_markets(contacts)}
+
+        return self._cached(("reading", f), compute)
 
     def range_weeks(self, f: Filters) -> list[str]:
         """The ISO weeks of ``f``'s range, clipped to the weeks with data, oldest first (as
@@ -331,6 +348,7 @@ class Dashboard:
                 "root_cause": c["root_cause"].to_numpy(),
                 "confidence": c["confidence"].to_numpy(),
                 "needs_review": c["needs_review"].to_numpy(),
+                "review_reason": c["review_reason"].astype(str).to_numpy(),
                 "csat": c["csat"].astype("Int64").to_numpy(),
                 "nps": c["nps"].astype("Int64").to_numpy(),
                 "escalated": c["escalated"].to_numpy(),

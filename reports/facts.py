@@ -378,6 +378,9 @@ def _contacts(tagged: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     key = column("order_key")
     df["order_key"] = key.astype(object).where(key.notna(), None)
     df["clean_text"] = tagged["clean_text"].fillna("").astype(str)
+    # why a contact needs review, and its language (voc tag since issue 17; "" before)
+    for col in ("review_reason", "language"):
+        df[col] = pd.Categorical(column(col, "").fillna("").astype(str).str.strip())
     for col in ("model_name", "model_version"):
         if col in tagged:
             df[col] = tagged[col]

@@ -12,6 +12,13 @@ from __future__ import annotations
 import pandas as pd
 
 UNREAD_REASONS = ("language", "uninformative")
+# review_reason values, as a person reads them, in the order the report lists them
+REASON_NAMES = {
+    "low_confidence": "model unsure",
+    "out_of_scope": "outside the taxonomy",
+    "language": "other language",
+    "uninformative": "nothing to read",
+}
 
 
 def language_mix(tagged: pd.DataFrame) -> pd.DataFrame:
@@ -60,3 +67,36 @@ def _filled(values: pd.Series | None, n: int) -> list[str]:
     if values is None:
         return ["unknown"] * n
     return [str(v) if isinstance(v, str) and v.strip() else "unknown" for v in values]
+
+
+def review_reasons(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Why contacts need review: ``reason, name, contacts, share`` (of all ``contacts``).
+
+    One row per reason that occurs, known reasons first in :data:`REASON_NAMES` order; empty
+    when ``contacts`` has no ``review_reason`` column or none needs review.
+    """
+    columns = ["reason", "name", "contacts", "share"]
+    if "review_reason" not in contacts or not len(contacts):
+        return pd.DataFrame(columns=columns)
+    reason = contacts["review_reason"].astype(object).fillna("").astype(str).str.strip()
+    counts = reason[reason != ""].value_counts()
+    order = [r for r in REASON_NAMES if r in counts.index] + sorted(set(counts.index) - set(REASON_NAMES))
+    name = {r: REASON_NAMES.get(r, r.replace("_", " ")) for r in order}
+    rows = [(r, name[r], int(counts[r]), counts[r] / len(reason)) for r in order]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def unread_markets(contacts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`unread_by_market` of the markets with unread contacts, most unread first, each with
+    its ``languages`` (``"de 41, en 3"``: the languages of its contacts in another language)."""
+    table = unread_by_market(contacts)
+    table = table[(table["other_language"] + table["uninformative"]) > 0].copy()
+    if table.empty:
+        return table.assign(languages=pd.Series(dtype=object))
+    other = contacts[contacts["review_reason"].astype(object).fillna("").astype(str) == "language"]
+    mix = language_mix(other)
+    table["languages"] = [
+        ", ".join(f"{r.language} {r.contacts}" for r in mix[mix["market"] == m].itertuples())
+        for m in table["market"]
+    ]
+    return table.sort_values(["unread_share", "market"], ascending=[False, True]).reset_index(drop=True)

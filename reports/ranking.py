@@ -66,6 +66,7 @@ import pandas as pd
 from reports.breakdowns import Summary, breakdowns, summarize
 from reports.config import ReportConfig, pain_point_url
 from reports.facts import ContactFacts, Filters
+from reports.languages import review_reasons, unread_markets
 from reports.operations_report import OperationsView, link_columns
 from reports.significance import RateTest
 from reports.verbatims import verbatims
@@ -129,7 +130,17 @@ def report_from_facts(facts: ContactFacts, week: str | None = None) -> WeeklyRep
     summary = summarize(stats, t, table)
     tidy = segment_table(facts, membership, first, t, table["key"]) if len(table) else pd.DataFrame()
     tidy.insert(0, "report_week", summary.week)
-    return WeeklyReport(summary, table, breakdowns(facts, t), trend, config, tidy)
+    week_contacts = facts.contacts[facts.contacts["week"].to_numpy() == t]
+    return WeeklyReport(
+        summary,
+        table,
+        breakdowns(facts, t),
+        trend,
+        config,
+        tidy,
+        review_reasons=review_reasons(week_contacts),
+        unread=unread_markets(week_contacts),
+    )
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,10 @@ class WeeklyReport:
     config: ReportConfig = field(default_factory=ReportConfig)
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
     operations: OperationsView | None = None
+    # why the week's contacts need review, and the markets whose contacts were not understood
+    # (another language, nothing to read): :mod:`reports.languages`
+    review_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unread: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def with_operations(report: WeeklyReport, view: OperationsView) -> WeeklyReport:

@@ -159,6 +159,25 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
         "weeks": report.trend_weeks,
         "min_responses": n_min,
         "operations": _operations(report, html),
+        "reasons": [
+            {
+                "name": r["name"],
+                "contacts": f"{r['contacts']:,}",
+                "share": _pct(100 * r["share"], signed=False),
+            }
+            for r in report.review_reasons.to_dict("records")
+        ],
+        "unread": [
+            {
+                "market": r["market"],
+                "contacts": f"{r['contacts']:,}",
+                "other_language": f"{r['other_language']:,}",
+                "uninformative": f"{r['uninformative']:,}",
+                "share": _pct(100 * r["unread_share"], signed=False),
+                "languages": r["languages"],
+            }
+            for r in report.unread.to_dict("records")
+        ],
     }
     if html:
         context["charts"] = _charts(report)
