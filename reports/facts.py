@@ -378,6 +378,8 @@ def _contacts(tagged: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     key = column("order_key")
     df["order_key"] = key.astype(object).where(key.notna(), None)
     df["clean_text"] = tagged["clean_text"].fillna("").astype(str)
+    second = column("secondary_root_cause").astype(object)  # reports.secondary: beside the ranking
+    df["secondary_root_cause"] = second.where(second.notna() & (second.astype(str).str.strip() != ""), None)
     for col in ("model_name", "model_version"):
         if col in tagged:
             df[col] = tagged[col]

@@ -66,6 +66,7 @@ import pandas as pd
 from reports.breakdowns import Summary, breakdowns, summarize
 from reports.config import ReportConfig, pain_point_url
 from reports.facts import ContactFacts, Filters
+from reports.secondary import second_reasons
 from reports.significance import RateTest
 from reports.verbatims import verbatims
 from reports.weekly import WEIGHTS, WeeklyStats, segment_table, weekly_stats
@@ -128,7 +129,7 @@ def report_from_facts(facts: ContactFacts, week: str | None = None) -> WeeklyRep
     summary = summarize(stats, t, table)
     tidy = segment_table(facts, membership, first, t, table["key"]) if len(table) else pd.DataFrame()
     tidy.insert(0, "report_week", summary.week)
-    return WeeklyReport(summary, table, breakdowns(facts, t), trend, config, tidy)
+    return WeeklyReport(summary, table, breakdowns(facts, t), trend, config, tidy, second_reasons(facts, t))
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class WeeklyReport:
     """Everything the renderers need.
 
     ``table`` is the ranked pain points (one row each), ``weekly`` the tidy table (one row per
-    trend week x pain point x segment, :func:`reports.weekly.segment_table`).
+    trend week x pain point x segment, :func:`reports.weekly.segment_table`); ``second_reasons``
+    the causes contacts named besides the one they count for (:mod:`reports.secondary`).
     """
 
     summary: Summary
@@ -145,6 +147,7 @@ class WeeklyReport:
     trend_weeks: list[str]
     config: ReportConfig = field(default_factory=ReportConfig)
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    second_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _parse_week(week: str) -> pd.Timestamp:

@@ -155,6 +155,7 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
         "score_text": score_description(),
         "weeks": report.trend_weeks,
         "min_responses": n_min,
+        "second_reasons": report.second_reasons.to_dict("records"),
     }
     if html:
         context["charts"] = _charts(report)

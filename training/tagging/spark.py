@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 _ROW = "_row"
 _RESULT_TYPE = (
     "root_cause string, family string, confidence double, needs_review boolean, review_reason string, "
-    "language string"
+    "language string, secondary_root_cause string, secondary_confidence double"
 )
 
 
@@ -270,6 +270,7 @@ def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False
     frame["review_reason"] = frame["language"] = ""
+    frame["secondary_root_cause"], frame["secondary_confidence"] = None, float("nan")
     table = output_table(frame).select(["contact_id", *PASSTHROUGH_COLUMNS])
     rows = pa.array(range(offset, offset + len(frame)), pa.int64())
     return table.append_column(
