@@ -114,7 +114,9 @@ def fit_secondary(
     settings = {"model": "logreg", "C": SEGMENT_C, "threshold": 0.0, "similarity_floor": -1.0}
     model = type(primary)(**{**primary.get_params(deep=False), **settings})  # same embedder, no copy
     model.fit(pieces, labels, weights)
-    threshold = choose_secondary_threshold(model, validation["clean_text"], validation["label"], guess)
+    threshold = choose_secondary_threshold(
+        model, validation["clean_text"].tolist(), validation["label"].tolist(), guess
+    )
     return model, threshold
 
 
@@ -132,11 +134,13 @@ def add_secondary(model: Any, texts: Sequence[str], decided: pd.DataFrame) -> pd
     if segment_model.features != "tfidf":  # the primary's embedder, and so its cache
         segment_model.set_params(embedder=model._encoder())
     readable = np.flatnonzero(~out["review_reason"].isin(_UNREAD).to_numpy())
-    owner, proba, cues = segment_scores(segment_model, [str(texts[i]) for i in readable])
+    # Only the sentences with an additive opener can be a second reason: only they are embedded.
+    owner, pieces, cues = split([str(texts[int(i)]) for i in readable])
     if not cues.any():
         return out
     rows = readable[owner[cues]]
-    cause, confidence = _best(segment_model, proba[cues])
+    proba = np.asarray(segment_model.predict_proba([p for p, cue in zip(pieces, cues, strict=True) if cue]))
+    cause, confidence = _best(segment_model, proba)
     primary = out["root_cause"].to_numpy()[rows]
     chosen = _pick(rows, cause, confidence, primary, model.secondary_threshold_)
     out.loc[chosen.index, "secondary_root_cause"] = chosen["cause"].to_numpy()
