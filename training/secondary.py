@@ -14,7 +14,9 @@ transcript is also split before "and also", "on top of that") is split into them
   a sentence many causes share gets spread-out probabilities) gives it a cause other than the
   primary with probability at least ``secondary_threshold_``.
 
-The most confident such sentence gives ``secondary_root_cause`` and ``secondary_confidence``;
+Only the sentences with a cue are embedded and scored (in one batch, through the full model's
+embedder and cache): a contact without one costs the split alone. The most confident such
+sentence gives ``secondary_root_cause`` and ``secondary_confidence``;
 otherwise both are null. Contacts screened out (``language``, ``uninformative``) get none.
 
 The threshold (:func:`choose_secondary_threshold`) is chosen at training time on the validation
