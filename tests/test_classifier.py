@@ -233,7 +233,7 @@ def test_few_labelled_rows_choose_logistic_regression() -> None:
     training = build_training_set(labelled_contacts(per_class=12, pii=False))
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
     assert result.params["model"] == "logreg"
-    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 5)
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 7)
 
 
 def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:
