@@ -143,7 +143,15 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     decided = result.model.decide(
         ["the box arrived crushed and the glass is broken", "what time is it on Mars", "ok"]
     )
-    assert list(decided.columns) == ["root_cause", "confidence", "needs_review", "review_reason", "language"]
+    assert list(decided.columns) == [
+        "root_cause",
+        "confidence",
+        "needs_review",
+        "review_reason",
+        "language",
+        "secondary_root_cause",
+        "secondary_confidence",
+    ]
     assert decided.loc[0, "root_cause"] == "damaged_in_transit"
     assert not decided.loc[0, "needs_review"] and decided.loc[0, "review_reason"] == ""
     assert decided.loc[0, "language"] == "en"

@@ -250,6 +250,11 @@ def _score(
     )
     result = contacts.withColumn("_prediction", predict(*[F.col(c) for c in columns]))
     keep = [F.col(f"_prediction.{c}").alias(c) for c in PREDICTION_COLUMNS]
+    # No secondary cause comes back as NaN through Arrow; the contract (and the local engine) says null.
+    second = F.col("_prediction.secondary_confidence")
+    keep[PREDICTION_COLUMNS.index("secondary_confidence")] = (
+        F.when(F.isnan(second), None).otherwise(second).alias("secondary_confidence")
+    )
     passthrough = [
         F.col("_prediction.clean_text").alias(c) if c == "clean_text" and clean_text_from_model else F.col(c)
         for c in PASSTHROUGH_COLUMNS
