@@ -28,6 +28,7 @@ MODULES = (
     "language",
     "screening",
     "shift",
+    "secondary",
 )
 # Run only when named with --only (slow or one-off measurements).
 OPT_IN = ("backends", "startup")

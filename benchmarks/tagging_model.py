@@ -17,7 +17,7 @@ from mlflow.pyfunc import PythonModel
 
 
 class ReferenceRootCauseModel(PythonModel):
-    """``predict(DataFrame[text, channel?]) -> DataFrame[root_cause, family, confidence, needs_review]``."""
+    """``predict(DataFrame[text, channel?])``: :data:`voc.contracts.tagged.PREDICTION_COLUMNS`."""
 
     def load_context(self, context: Any) -> None:
         import joblib
@@ -49,6 +49,11 @@ class ReferenceRootCauseModel(PythonModel):
                 "family": [self.families.get(str(x), "other") for x in labels],
                 "confidence": confidence,
                 "needs_review": confidence < self.threshold,
+                # The rest of training/pyfunc.py's columns, as a model without them is read.
+                "review_reason": ["low_confidence" if c < self.threshold else "" for c in confidence],
+                "language": "",
+                "secondary_root_cause": None,
+                "secondary_confidence": float("nan"),
             }
         )
         if (params or {}).get("return_clean_text"):  # as training/pyfunc.py: the engine prepares once

@@ -381,6 +381,8 @@ def _contacts(tagged: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     # why a contact needs review, and its language (voc tag since issue 17; "" before)
     for col in ("review_reason", "language"):
         df[col] = pd.Categorical(column(col, "").fillna("").astype(str).str.strip())
+    second = column("secondary_root_cause").astype(object)  # reports.secondary: beside the ranking
+    df["secondary_root_cause"] = second.where(second.notna() & (second.astype(str).str.strip() != ""), None)
     for col in ("model_name", "model_version"):
         if col in tagged:
             df[col] = tagged[col]

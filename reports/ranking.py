@@ -68,6 +68,7 @@ from reports.config import ReportConfig, pain_point_url
 from reports.facts import ContactFacts, Filters
 from reports.languages import review_reasons, unread_markets
 from reports.operations_report import OperationsView, link_columns
+from reports.secondary import second_reasons
 from reports.significance import RateTest
 from reports.verbatims import verbatims
 from reports.weekly import WEIGHTS, WeeklyStats, segment_table, weekly_stats
@@ -140,6 +141,7 @@ def report_from_facts(facts: ContactFacts, week: str | None = None) -> WeeklyRep
         tidy,
         review_reasons=review_reasons(week_contacts),
         unread=unread_markets(week_contacts),
+        second_reasons=second_reasons(facts, t),
     )
 
 
@@ -149,7 +151,9 @@ class WeeklyReport:
 
     ``table`` is the ranked pain points (one row each), ``weekly`` the tidy table (one row per
     trend week x pain point x segment, :func:`reports.weekly.segment_table`), ``operations`` the
-    KPIs and links of the order events when the report was given them (:func:`with_operations`).
+    KPIs and links of the order events when the report was given them (:func:`with_operations`),
+    ``second_reasons`` the causes contacts named besides the one they count for
+    (:mod:`reports.secondary`).
     """
 
     summary: Summary
@@ -163,6 +167,7 @@ class WeeklyReport:
     # (another language, nothing to read): :mod:`reports.languages`
     review_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
     unread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    second_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def with_operations(report: WeeklyReport, view: OperationsView) -> WeeklyReport:

@@ -178,6 +178,7 @@ def _context(report: WeeklyReport, max_rows: int, html: bool) -> dict[str, Any]:
             }
             for r in report.unread.to_dict("records")
         ],
+        "second_reasons": report.second_reasons.to_dict("records"),
     }
     if html:
         context["charts"] = _charts(report)

@@ -100,7 +100,9 @@ class _Full:
         languages = {"": "en", "language": "de", "uninformative": ""}
         return pd.DataFrame({"language": [languages[r] for r in reasons], "review_reason": reasons})
 
-    def decide(self, texts: list[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
+    def decide(
+        self, texts: list[str], screened: pd.DataFrame | None = None, secondary: bool = True
+    ) -> pd.DataFrame:
         self.seen += texts
         n = len(texts)
         return pd.DataFrame(

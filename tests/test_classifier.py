@@ -143,7 +143,15 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     decided = result.model.decide(
         ["the box arrived crushed and the glass is broken", "what time is it on Mars", "ok"]
     )
-    assert list(decided.columns) == ["root_cause", "confidence", "needs_review", "review_reason", "language"]
+    assert list(decided.columns) == [
+        "root_cause",
+        "confidence",
+        "needs_review",
+        "review_reason",
+        "language",
+        "secondary_root_cause",
+        "secondary_confidence",
+    ]
     assert decided.loc[0, "root_cause"] == "damaged_in_transit"
     assert not decided.loc[0, "needs_review"] and decided.loc[0, "review_reason"] == ""
     assert decided.loc[0, "language"] == "en"
@@ -233,7 +241,7 @@ def test_few_labelled_rows_choose_logistic_regression() -> None:
     training = build_training_set(labelled_contacts(per_class=12, pii=False))
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
     assert result.params["model"] == "logreg"
-    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 5)
+    assert result.model.decide(["the price dropped right after I bought it"]).shape == (1, 7)
 
 
 def test_a_file_without_ids_gets_row_numbers(tmp_path: Path) -> None:

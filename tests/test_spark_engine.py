@@ -68,6 +68,7 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
         "needs_review",
         "review_reason",
         "language",
+        "secondary_root_cause",
         "model_name",
         "model_version",
         "clean_text",
@@ -76,6 +77,7 @@ def test_spark_and_local_engines_give_the_same_tags(tmp_path: Path, monkeypatch:
     ):
         assert list(a[col]) == list(b[col]), col
     np.testing.assert_allclose(a["confidence"], b["confidence"], atol=1e-5)
+    assert a["secondary_confidence"].isna().all() and b["secondary_confidence"].isna().all()
     assert "jane.doe@example.com" not in " ".join(b["clean_text"])
     assert b["order_key"].notna().all() and not b["order_key"].str.startswith("ORD").any()
     qa = pd.read_parquet(tmp_path / "local.quarantine.parquet")

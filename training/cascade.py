@@ -45,6 +45,7 @@ from sklearn.pipeline import FeatureUnion
 
 from nlp.screen import apply_screen
 from training.abstention import choose_threshold, nearest_similarity, reference_rows, unseen_class_floor
+from training.secondary import add_secondary
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,10 @@ class Cascade:
         self.validation_ = dict(validation or {})
 
     def decide(self, texts: Sequence[str], full: Any, screened: pd.DataFrame | None = None) -> pd.DataFrame:
-        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language`` and
-        ``decided_by`` (``fast``/``full``) per text, as :meth:`RootCauseClassifier.decide` gives them.
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language``, the
+        secondary cause and ``decided_by`` (``fast``/``full``) per text, as
+        :meth:`RootCauseClassifier.decide` gives them. The secondary cause is always the full
+        model's, on the sentences of long contacts (:mod:`training.secondary`).
 
         ``full`` is the fitted full classifier (``screen(texts)`` and ``decide(texts, screened)``),
         run only on the readable contacts in the band. ``screened``: the texts' screening when the
@@ -202,11 +205,13 @@ class Cascade:
         )
         rest = np.flatnonzero(deferred)
         if len(rest):
-            decided = full.decide([texts[i] for i in rest], screened.iloc[rest].reset_index(drop=True))
+            decided = full.decide(
+                [texts[i] for i in rest], screened.iloc[rest].reset_index(drop=True), secondary=False
+            )
             out.loc[rest, "root_cause"] = decided["root_cause"].to_numpy()
             out.loc[rest, "confidence"] = decided["confidence"].to_numpy(dtype=float)
             reasons[rest] = decided["review_reason"].to_numpy()
-        out = apply_screen(out, reasons, screened)
+        out = add_secondary(full, texts, apply_screen(out, reasons, screened))
         out["decided_by"] = np.where(deferred, "full", "fast")
         return out
 

@@ -8,7 +8,8 @@ scored afterwards (:mod:`training.evaluate`).
 
 :class:`RootCauseClassifier` is a scikit-learn estimator on texts (already prepared and redacted):
 ``fit(texts, y)``, ``predict_proba(texts)``, ``predict(texts)`` and ``decide(texts)`` (best guess,
-confidence, needs_review and its reason: :data:`voc.contracts.tagged.REVIEW_REASONS`).
+confidence, needs_review and its reason: :data:`voc.contracts.tagged.REVIEW_REASONS`, and an optional
+second cause: :mod:`training.secondary`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
 from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
 from training.cascade import attach_cascade
 from training.dataset import TrainingSet
+from training.secondary import add_secondary, fit_secondary
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
@@ -319,8 +321,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         settings = ScreenConfig(languages=tuple(self.languages), min_content_words=self.min_content_words)
         return screen(texts, settings, detector=self._language_detector())
 
-    def decide(self, texts: Sequence[str], screened: pd.DataFrame | None = None) -> pd.DataFrame:
-        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason`` and ``language``.
+    def decide(
+        self, texts: Sequence[str], screened: pd.DataFrame | None = None, secondary: bool = True
+    ) -> pd.DataFrame:
+        """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language`` and
+        (``secondary``) ``secondary_root_cause``, ``secondary_confidence`` (:mod:`training.secondary`).
 
         ``root_cause`` is the best guess and ``confidence`` its probability, except for contacts
         the model cannot read (``review_reason`` ``uninformative`` or ``language``, see
@@ -332,7 +337,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         proba, similarity = self.scores(texts)
         decided = decisions(proba, self.classes_, self.threshold_)[["root_cause", "confidence"]]
         screened = self.screen(texts) if screened is None else screened
-        return apply_screen(decided, self.review_reasons(proba, similarity), screened)
+        out = apply_screen(decided, self.review_reasons(proba, similarity), screened)
+        return add_secondary(self, texts, out) if secondary else out
 
     def set_threshold(self, threshold: float, similarity_floor: float | None = None) -> RootCauseClassifier:
         """Use ``threshold`` (and ``similarity_floor``) for ``needs_review`` from now on; returns self.
@@ -524,6 +530,7 @@ def train_classifier(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
     floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
+    second = fit_secondary(chosen, train, validation, guess)
     final = RootCauseClassifier(
         features=chosen.features,
         model=model,
@@ -536,6 +543,7 @@ def train_classifier(
         languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
     )
     final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
+    final.secondary_model_, final.secondary_threshold_ = second
     report("final fit on train + validation", total_fits)
     trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
     cascade_params = attach_cascade(
@@ -552,6 +560,7 @@ def train_classifier(
         "threshold": threshold,
         "novelty_quantile": config.novelty_quantile,
         "similarity_floor": floor,
+        "secondary_threshold": second[1],
         "languages": ",".join(final.languages),
         "min_content_words": final.min_content_words,
         "test_size": config.test_size,

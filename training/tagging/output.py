@@ -88,6 +88,7 @@ def output_table(tagged: pd.DataFrame) -> pa.Table:
     out["escalated"] = out["escalated"].astype("boolean")
     out["needs_review"] = out["needs_review"].astype(bool)
     out["confidence"] = out["confidence"].astype("float64")
+    out["secondary_confidence"] = pd.to_numeric(out["secondary_confidence"]).astype("float64")
     for col in TAGGED_SCHEMA.names:
         if pa.types.is_string(TAGGED_SCHEMA.field(col).type):
             out[col] = _text(out[col])

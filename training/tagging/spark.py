@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 _ROW = "_row"
 _RESULT_TYPE = (
     "root_cause string, family string, confidence double, needs_review boolean, review_reason string, "
-    "language string"
+    "language string, secondary_root_cause string, secondary_confidence double"
 )
 
 
@@ -250,6 +250,11 @@ def _score(
     )
     result = contacts.withColumn("_prediction", predict(*[F.col(c) for c in columns]))
     keep = [F.col(f"_prediction.{c}").alias(c) for c in PREDICTION_COLUMNS]
+    # No secondary cause comes back as NaN through Arrow; the contract (and the local engine) says null.
+    second = F.col("_prediction.secondary_confidence")
+    keep[PREDICTION_COLUMNS.index("secondary_confidence")] = (
+        F.when(F.isnan(second), None).otherwise(second).alias("secondary_confidence")
+    )
     passthrough = [
         F.col("_prediction.clean_text").alias(c) if c == "clean_text" and clean_text_from_model else F.col(c)
         for c in PASSTHROUGH_COLUMNS
@@ -270,6 +275,7 @@ def _accepted_table(accepted: Any, offset: int, prepare: bool) -> pa.Table:
     frame["model_name"] = frame["model_version"] = frame["root_cause"] = frame["family"] = ""
     frame["confidence"], frame["needs_review"] = 0.0, False
     frame["review_reason"] = frame["language"] = ""
+    frame["secondary_root_cause"], frame["secondary_confidence"] = None, float("nan")
     table = output_table(frame).select(["contact_id", *PASSTHROUGH_COLUMNS])
     rows = pa.array(range(offset, offset + len(frame)), pa.int64())
     return table.append_column(

@@ -1,7 +1,8 @@
 """The tagged-contacts table (what ``voc tag`` writes and ``voc report`` reads): columns and reader.
 
 One row per accepted contact: ``contact_id``, the prediction (:data:`PREDICTION_COLUMNS`: root cause,
-family, confidence, ``needs_review``, its ``review_reason`` and the contact's ``language``), the model
+family, confidence, ``needs_review``, its ``review_reason``, the contact's ``language`` and an optional
+second cause, ``secondary_root_cause`` with ``secondary_confidence``, null when none), the model
 that made it, and the contract columns a report needs (:data:`PASSTHROUGH_COLUMNS`, with the
 redacted ``clean_text``; the raw text is never written). :data:`TAGGED_SCHEMA` is the Arrow schema
 of the file; every engine writes it. :func:`read_tagged` reads it back (Parquet, or CSV from
@@ -25,7 +26,16 @@ import pyarrow as pa
 from voc.contracts.reading import read_table, require_columns
 from voc.errors import InputError
 
-PREDICTION_COLUMNS = ("root_cause", "family", "confidence", "needs_review", "review_reason", "language")
+PREDICTION_COLUMNS = (
+    "root_cause",
+    "family",
+    "confidence",
+    "needs_review",
+    "review_reason",
+    "language",
+    "secondary_root_cause",
+    "secondary_confidence",
+)
 # Why a contact ``needs_review`` ("" when it does not): the classifier was unsure, the text is far
 # from every training example, it is in a language the encoder does not understand, or it says
 # nothing about why the customer got in touch ("Very good", "Ok").
@@ -55,6 +65,8 @@ TAGGED_SCHEMA = pa.schema(
         ("needs_review", pa.bool_()),
         ("review_reason", pa.string()),
         ("language", pa.string()),
+        ("secondary_root_cause", pa.string()),
+        ("secondary_confidence", pa.float64()),
         ("model_name", pa.string()),
         ("model_version", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
