@@ -54,8 +54,8 @@ __all__ = ["CONTACT_COLUMNS", "Dashboard", "Filters"]
 
 CONTACT_COLUMNS = (
     "contact_id", "created_at", "market", "channel", "category", "order_stage", "root_cause",
-    "confidence", "needs_review", "review_reason", "csat", "nps", "escalated", "repeat_contact",
-    "clean_text",
+    "confidence", "needs_review", "review_reason", "secondary_root_cause", "csat", "nps", "escalated",
+    "repeat_contact", "clean_text",
 )  # fmt: skip
 PAIN_POINT_COLUMNS = (
     "key", "name", "kind", "proposed", "family", "owner", "next_step", "score", "contacts", "share",
@@ -349,6 +349,7 @@ class Dashboard:
                 "confidence": c["confidence"].to_numpy(),
                 "needs_review": c["needs_review"].to_numpy(),
                 "review_reason": c["review_reason"].astype(str).to_numpy(),
+                "secondary_root_cause": c["secondary_root_cause"].to_numpy(),
                 "csat": c["csat"].astype("Int64").to_numpy(),
                 "nps": c["nps"].astype("Int64").to_numpy(),
                 "escalated": c["escalated"].to_numpy(),

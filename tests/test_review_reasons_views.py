@@ -36,6 +36,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     german, empty = last_de[:3], last_de[3:5]
     tagged.loc[german, ["language", "review_reason", "needs_review"]] = ["de", "language", True]
     tagged.loc[empty, ["language", "review_reason", "needs_review"]] = ["", "uninformative", True]
+    tagged["secondary_root_cause"] = None
+    tagged.loc[last_de[5], "secondary_root_cause"] = "cannot_cancel"  # a refund contact that also names it
     with_reasons = root / "data" / "tagged_reasons.parquet"
     tagged.to_parquet(with_reasons)
     return {"root": root, "tagged": with_reasons, "plain": tagged_path, "orders": orders}
@@ -85,3 +87,4 @@ def test_the_dashboard_shows_the_reasons_of_its_selection(files: dict[str, Path]
     assert 'data-reason="language"' not in uk and 'data-unread="DE"' not in uk
     contacts = client.get("/pain/refund_not_received", params={**last, "market": "DE"}).text
     assert "needs review (language)" in contacts and "needs review (uninformative)" in contacts
+    assert contacts.count("also: cannot_cancel") == 1
