@@ -148,8 +148,9 @@ def test_champion_pyfunc_loads_in_a_fresh_process(workspace: Workspace, labelled
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    columns = "['root_cause', 'family', 'confidence', 'needs_review', 'review_reason', 'language']"
-    assert columns in done.stdout
+    from voc.contracts.tagged import PREDICTION_COLUMNS
+
+    assert str(list(PREDICTION_COLUMNS)) in done.stdout  # the columns voc tag writes, in order
     assert "served onnx-int8" in done.stdout  # the backend it was trained and evaluated with
     assert "backend torch" in done.stdout  # voc tag --backend reaches the embedder
     rows = pd.read_json(io.StringIO(done.stdout.splitlines()[-1]))
