@@ -31,20 +31,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from nlp.keywords import ctfidf_keywords
+from voc.contracts.themes import THEME_COLUMNS
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
-THEME_COLUMNS = (
-    "theme_id",
-    "name",
-    "parent_id",
-    "parent_name",
-    "size",
-    "keywords",
-    "exemplars",
-    "centroid",
-    "is_new",
-    "label",
-)
 NO_THEME = -1
 # Members nearest the centroid that a theme's name is drawn from.
 NAME_FROM = 30
