@@ -28,6 +28,9 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 NO_SKIPS = os.environ.get("VOC_NO_SKIPS") == "1"
+# mlflow.set_tracking_uri / set_registry_uri export the URI to os.environ; a test (or a module
+# fixture) that calls them would hand its store to every later subprocess in the same worker.
+_MLFLOW_URIS = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
 NO_SKIPS_HINT = "skipped, but VOC_NO_SKIPS=1 says everything this test needs is installed: "
 
 
@@ -58,6 +61,17 @@ def pytest_make_collect_report(
         report.outcome = "failed"
         report.longrepr = NO_SKIPS_HINT + _skip_reason(report.longrepr)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_uris_put_back() -> Generator[None, None, None]:
+    """After each test, MLflow's URI variables are what they were when the session began."""
+    yield
+    for name, value in _MLFLOW_URIS.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

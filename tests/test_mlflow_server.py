@@ -28,11 +28,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}; its log ends:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -81,7 +82,7 @@ def tracking_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         dict(os.environ),
     )
     try:
-        _wait_for(f"{uri}/health", server)
+        _wait_for(f"{uri}/health", server, tmp_path / "server.log")
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
         monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
         yield uri
@@ -129,7 +130,7 @@ def test_train_against_server_then_serve_champion_and_score(tracking_server: str
         },
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/ping", serve)
+        _wait_for(f"http://127.0.0.1:{port}/ping", serve, tmp_path / "serve.log")
         body = {
             "dataframe_split": {
                 "columns": ["text", "channel"],
