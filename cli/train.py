@@ -77,6 +77,13 @@ def train(
             "sure of, MiniLM the rest (voc tag many times faster; distils once per workspace)."
         ),
     ] = False,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            help="After the held-out evaluation, fit the chosen model again on every labelled row "
+            "(the registered model); the metrics and the gate are the held-out ones."
+        ),
+    ] = True,
     dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
@@ -85,15 +92,18 @@ def train(
     `voc label dataset`) weighs each row in training. The data is split (stratified) into train,
     validation and test; features and C are chosen on validation, and so is the confidence
     threshold below which predictions are flagged needs_review. The test metrics are computed with
-    the embedding backend the model is logged with. With --register-as the model becomes a new
-    version with alias challenger, and alias champion moves to it only when its macro-F1 on the
-    test set is at least the current champion's on the same set. The run, the registered model and
-    the version get a description and lineage tags (discovery run, catalogue and taxonomy versions).
+    the embedding backend the model is logged with. Then the chosen model is fitted again on every
+    labelled row, test rows included (--no-refit: keep the one fitted on train + validation); the
+    reported metrics and the gate are those of the held-out evaluation. With --register-as the
+    model becomes a new version with alias challenger, and alias champion moves to it only when its
+    macro-F1 on the test set is at least the current champion's on the same set. The run, the
+    registered model and the version get a description and lineage tags (discovery run, catalogue
+    and taxonomy versions).
     """
     from cli.progress import counted, step
     from nlp.embed import EmbedConfig, Embedder
     from nlp.static_encoder import StaticConfig, StaticEncoder
-    from training.classifier import TrainConfig, train_classifier
+    from training.classifier import TrainConfig, refit_on_all, train_classifier
     from training.dataset import load_training_set
     from training.evaluate import evaluate
     from training.registry import configure, log_and_register, training_run
@@ -151,6 +161,11 @@ def train(
         with step(f"scoring the {len(result.test):,} held-out contacts"):
             evaluation = evaluate(result.model, result.test, training.families)
         _print_scores(result.selection, evaluation.metrics, result.params, embedder.config.backend)
+        result.params["refit_rows"] = len(result.train) + len(result.validation)
+        if refit:
+            with step(f"refitting the chosen model on all {len(training.frame):,} labelled contacts"):
+                result.model = refit_on_all(result, training)
+            result.params["refit_rows"] = len(training.frame)
         with step("logging and registering in MLflow"):
             registration = log_and_register(
                 result, evaluation, training, register_as=register_as, source=str(input)

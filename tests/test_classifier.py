@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 
 from training.abstention import choose_threshold
-from training.classifier import RootCauseClassifier, TrainConfig, train_classifier
+from training.classifier import RootCauseClassifier, TrainConfig, refit_on_all, train_classifier
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from voc.errors import InputError
@@ -160,6 +160,23 @@ def test_training_learns_tiny_data_and_abstains_on_unclear_texts(embedder) -> No
     assert decided.loc[1, "review_reason"] in ("low_confidence", "out_of_scope")
     assert decided.loc[2, "review_reason"] == "uninformative" and decided.loc[2, "confidence"] == 0.0
     assert decided["root_cause"].notna().all()
+
+
+def test_refit_on_all_rows_learns_the_test_rows_and_keeps_what_validation_chose(embedder) -> None:
+    training = build_training_set(labelled_contacts(per_class=20, pii=False))
+    result = train_classifier(training, TrainConfig(features="embedding", C=(1.0,)), embedder=embedder)
+    refit = refit_on_all(result, training)
+
+    # Only the refit model has the held-out rows among its examples: each is its own neighbour.
+    _, before = result.model.scores(result.test["clean_text"])
+    _, after = refit.scores(result.test["clean_text"])
+    assert before is not None and after is not None
+    assert (after > 0.99).all() and not (before > 0.99).all()
+    assert refit.threshold_ == result.model.threshold_
+    assert refit.similarity_floor_ == result.model.similarity_floor_
+    assert refit.secondary_model_ is result.model.secondary_model_
+    assert list(refit.classes_) == list(result.model.classes_)
+    assert result.model.references_ is not None  # the evaluated model is left as it was
 
 
 @pytest.mark.slow

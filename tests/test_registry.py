@@ -106,6 +106,8 @@ def test_run_records_metrics_artifacts_dataset_and_no_raw_pii(
         run.data.metrics
     )
     assert run.data.params["features"] == "tfidf"
+    # The registered model learned from every labelled row, the held-out ones included.
+    assert run.data.params["refit_rows"] == "96"
     assert run.inputs.dataset_inputs[0].dataset.digest
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "evaluation")}
     assert {"evaluation/confusion_matrix.png", "evaluation/confusion_matrix.csv"} <= artifacts

@@ -585,6 +585,28 @@ def train_classifier(
     )
 
 
+def refit_on_all(result: TrainResult, training: TrainingSet) -> RootCauseClassifier:
+    """The chosen model fitted again on every labelled row (train, validation and test).
+
+    Called after the held-out evaluation of ``result.model``: the test rows have done their work
+    (the reported metrics and the promotion gate use that evaluation), and the model that is
+    registered and serves learns from them too. Everything chosen on validation is kept as chosen:
+    features, C, the confidence threshold and the out-of-scope floor (constructor parameters), the
+    second-cause model and the tagging cascade (fitted on the training split). The out-of-scope
+    reference examples are taken from all rows. Same classes as ``result.model`` (every label is in
+    the training split, which is stratified).
+    """
+    chosen = result.model
+    frame = training.frame
+    # Not sklearn's clone: it would deep-copy the embedder (a loaded encoder) too.
+    model = RootCauseClassifier(**chosen.get_params(deep=False))
+    model.fit(frame["clean_text"], frame["label"], _weights(frame))
+    for name in ("secondary_model_", "secondary_threshold_", "cascade_"):
+        if hasattr(chosen, name):
+            setattr(model, name, getattr(chosen, name))
+    return model
+
+
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:
     return frame["weight"].to_numpy(dtype=float) if "weight" in frame else None
 
