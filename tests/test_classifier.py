@@ -11,7 +11,13 @@ import pytest
 from sklearn.base import clone
 
 from training.abstention import choose_threshold
-from training.classifier import RootCauseClassifier, TrainConfig, refit_on_all, train_classifier
+from training.classifier import (
+    RootCauseClassifier,
+    TrainConfig,
+    _tfidf_union,
+    refit_on_all,
+    train_classifier,
+)
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from voc.errors import InputError
@@ -247,11 +253,35 @@ def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str)
 
 
 @pytest.mark.parametrize(
-    "bad", [{"precision_target": 1.5}, {"features": "bert"}, {"C": ()}, {"novelty_quantile": 1.0}]
+    "bad",
+    [
+        {"precision_target": 1.5},
+        {"features": "bert"},
+        {"C": ()},
+        {"novelty_quantile": 1.0},
+        {"search_rows_per_label": -1},
+    ],
 )
 def test_train_config_rejects_bad_settings(bad: dict) -> None:
     with pytest.raises(ValueError):
         TrainConfig(**bad)
+
+
+def test_the_search_compares_candidates_on_a_sample_and_fits_the_winner_on_every_row() -> None:
+    # An unbalanced set: 40 rows of one label, 12 of the others.
+    contacts = labelled_contacts(per_class=40, pii=False)
+    contacts = contacts[(contacts["label"] == "found_cheaper") | (contacts.groupby("label").cumcount() < 12)]
+    training = build_training_set(contacts)
+    config = TrainConfig(features="tfidf", model="svm", C=(1.0,), search_rows_per_label=5)
+    result = train_classifier(training, config)
+
+    # 5 of each of the 4 labels were searched; the winner learned the words of every row.
+    assert result.params["n_search"] == 20 and result.params["n_train"] > 20
+    seen = pd.concat([result.train, result.validation])["clean_text"]
+    assert result.model.vectorizer_ is not None
+    vocabulary = result.model.vectorizer_.transformer_list[0][1].vocabulary_
+    assert len(vocabulary) == len(_tfidf_union().fit(seen).transformer_list[0][1].vocabulary_)
+    assert result.model.predict(["another seller has it for half the price"]) == ["found_cheaper"]
 
 
 def test_few_labelled_rows_choose_logistic_regression() -> None:
