@@ -9,7 +9,7 @@ style, as ``voc train`` does, by today's rule and by ours:
 
 - today's: novelty floor at the 5% quantile of the validation contacts' similarity to their
   nearest training example; threshold at the edge of the validation gap;
-- ours (``training.classifier``): floor at the 45% quantile of the similarity of simulated
+- ours (``training.classifier``): floor at the 47% quantile of the similarity of simulated
   out-of-scope contacts (each validation contact against the other classes' examples,
   :func:`~training.abstention.choose_floor`), threshold in the middle of the gap
   (:func:`~training.abstention.choose_threshold`).

@@ -112,7 +112,7 @@ class TrainConfig:
     model: ModelChoice = "auto"
     C: tuple[float, ...] = (0.3, 1.0, 3.0)
     embedding_weight: float = 2.0
-    novelty_quantile: float = 0.45
+    novelty_quantile: float = 0.47
     precision_target: float = 0.90
     test_size: float = 0.2
     validation_size: float = 0.2
@@ -517,7 +517,7 @@ def train_classifier(
             embedder=embedder,
             calibrate=config.search == "calibrated",
         )
-        candidate.fit(searched["clean_text"], searched["label"], _weights(searched))
+        candidate.fit(searched["clean_text"].tolist(), searched["label"].tolist(), _weights(searched))
         predicted = candidate.predict(validation["clean_text"])
         score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
         selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
@@ -619,7 +619,7 @@ def refit_on_all(result: TrainResult, training: TrainingSet) -> RootCauseClassif
     frame = training.frame
     # Not sklearn's clone: it would deep-copy the embedder (a loaded encoder) too.
     model = RootCauseClassifier(**chosen.get_params(deep=False))
-    model.fit(frame["clean_text"], frame["label"], _weights(frame))
+    model.fit(frame["clean_text"].tolist(), frame["label"].tolist(), _weights(frame))
     for name in ("secondary_model_", "secondary_threshold_", "cascade_"):
         if hasattr(chosen, name):
             setattr(model, name, getattr(chosen, name))
