@@ -31,7 +31,7 @@ MODULES = (
     "secondary",
 )
 # Run only when named with --only (slow or one-off measurements).
-OPT_IN = ("backends", "startup")
+OPT_IN = ("backends", "startup", "finetune")
 
 
 def main(argv: list[str] | None = None) -> int:
