@@ -207,6 +207,13 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
         f"chosen: features={params['features']} C={params['C']:g}; threshold {params['threshold']:.3f} "
         f"(precision target {params['precision_target']:.2f})"
     )
+    if params.get("fine_tune"):
+        stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_timed_out"] else ""
+        typer.echo(
+            f"encoder fine-tuned on the {params['n_train']:,} train rows: {params['fine_tune_steps']} of "
+            f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
+            "it is logged with the model"
+        )
     served = "" if params["features"] == "tfidf" else f" ({backend} embeddings, as served)"
     m = metrics
     if "cascade_coverage" in m:

@@ -159,8 +159,11 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
     assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2"]) == 0
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
+    assert "encoder fine-tuned on the " in capsys.readouterr().out
 
     mlflow.set_tracking_uri(workspace.tracking_uri)
+    version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
+    assert "fine-tuned on the" in version.description  # the registry says what the encoder is
     served = mlflow.pyfunc.load_model("models:/rc@champion")
     encoder = Path(served.unwrap_python_model().classifier.embedder.config.model)
     assert (encoder / "model.safetensors").is_file()  # the fine-tuned weights travel with the model
