@@ -31,7 +31,7 @@ MODULES = (
     "secondary",
 )
 # Run only when named with --only (slow or one-off measurements).
-OPT_IN = ("backends", "startup", "novelty")
+OPT_IN = ("backends", "startup", "novelty", "finetune")
 
 
 def main(argv: list[str] | None = None) -> int:

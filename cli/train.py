@@ -18,6 +18,7 @@ EPILOG = (
     "  voc train tickets.csv --text-column body --label-column intent --precision-target 0.95\n\n"
     "  voc train labelled.parquet --features both --model svm --backend torch\n\n"
     "  voc train labelled.parquet --label-column label --cascade --register-as root-cause\n\n"
+    "  voc train labelled.parquet --fine-tune --fine-tune-max-seconds 600 --register-as root-cause\n\n"
     "The test metrics are computed with the embedding --backend the model is logged with, the one "
     "voc tag serves it with (onnx-int8: about 3x faster on CPU than torch)."
 )
@@ -84,6 +85,19 @@ def train(
             "(the registered model); the metrics and the gate are the held-out ones."
         ),
     ] = True,
+    fine_tune: Annotated[
+        bool,
+        typer.Option(
+            help="Fine-tune the MiniLM encoder on the training split's labels first (contrastive; "
+            "minutes on CPU); the fine-tuned encoder is logged with the model and used by voc tag."
+        ),
+    ] = False,
+    fine_tune_epochs: Annotated[
+        int, typer.Option(help="Passes over the training split when fine-tuning.")
+    ] = 1,
+    fine_tune_max_seconds: Annotated[
+        float | None, typer.Option(help="Stop fine-tuning after this many seconds (keeps what it learned).")
+    ] = None,
     dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
@@ -99,13 +113,18 @@ def train(
     macro-F1 on the test set is at least the current champion's on the same set. The run, the
     registered model and the version get a description and lineage tags (discovery run, catalogue
     and taxonomy versions).
+    With --fine-tune the encoder is first fine-tuned on the train split only (not validation or
+    test), and the fine-tuned weights are logged with the model.
     """
+    import tempfile
+
     from cli.progress import counted, step
     from nlp.embed import EmbedConfig, Embedder
     from nlp.static_encoder import StaticConfig, StaticEncoder
     from training.classifier import TrainConfig, refit_on_all, train_classifier
     from training.dataset import load_training_set
     from training.evaluate import evaluate
+    from training.finetune import FineTuneConfig
     from training.registry import configure, log_and_register, training_run
     from voc.errors import InputError
     from voc.taxonomy import load_taxonomy
@@ -118,6 +137,9 @@ def train(
             precision_target=precision_target,
             random_state=seed,
             cascade=cascade,
+            fine_tune=FineTuneConfig(epochs=fine_tune_epochs, max_seconds=fine_tune_max_seconds, seed=seed)
+            if fine_tune
+            else None,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
@@ -145,8 +167,12 @@ def train(
     )
     configure(workspace, experiment)
     # The run spans the fit: its duration in MLflow is the training's.
-    with training_run(training, source=str(input), embed_backend=embedder.config.backend):
-        if config.features != "tfidf":
+    # The fine-tuned encoder lives here until it is logged with the model.
+    with (
+        tempfile.TemporaryDirectory(prefix="voc-encoder-") as encoder_dir,
+        training_run(training, source=str(input), embed_backend=embedder.config.backend),
+    ):
+        if config.features != "tfidf" and config.fine_tune is None:
             # Once, with its own bar, into the cache: every candidate below reads them back.
             embedder.encode(training.frame["clean_text"].tolist())
         with counted("training (features, C and threshold chosen on validation)") as advance:
@@ -157,6 +183,7 @@ def train(
                 embedder=embedder,
                 static_encoder=static,
                 progress=lambda note, total: advance(note, total=total),
+                encoder_dir=Path(encoder_dir),
             )
         with step(f"scoring the {len(result.test):,} held-out contacts"):
             evaluation = evaluate(result.model, result.test, training.families)
@@ -195,6 +222,13 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
         f"chosen: features={params['features']} C={params['C']:g}; threshold {params['threshold']:.3f} "
         f"(precision target {params['precision_target']:.2f})"
     )
+    if params.get("fine_tune"):
+        stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_timed_out"] else ""
+        typer.echo(
+            f"encoder fine-tuned on the {params['n_train']:,} train rows: {params['fine_tune_steps']} of "
+            f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
+            "it is logged with the model"
+        )
     served = "" if params["features"] == "tfidf" else f" ({backend} embeddings, as served)"
     m = metrics
     if "cascade_coverage" in m:

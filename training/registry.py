@@ -221,6 +221,12 @@ def describe(
         f"accuracy {m['accuracy']:.4f}, coverage {m['coverage']:.1%} at precision "
         f"{m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
     ]
+    if params.get("fine_tune"):
+        lines.append(
+            f"Encoder: MiniLM fine-tuned on the {params['n_train']:,} train rows only "
+            f"({params['fine_tune_steps']} steps, {params['fine_tune_seconds']:.0f} s); its weights are the "
+            "model's artifact 'encoder', which tagging loads."
+        )
     if "cascade_coverage" in m:
         lines.append(
             f"Scored through its tagging cascade, as served: the fast model decided "

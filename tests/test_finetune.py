@@ -1,0 +1,178 @@
+"""Fine-tuning the encoder on labels: it learns, it is keyed by its weights, it is served as evaluated."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_classifier import labelled_contacts
+
+from nlp.embed import EmbedConfig, Embedder, default_model_path, model_fingerprint
+from training.classifier import TrainConfig
+from training.finetune import FineTuneConfig, fine_tune
+from voc.workspace import Workspace
+
+# A short, seeded fine-tune: 4 labels x 8 texts, one pass of 8 steps.
+SHORT = FineTuneConfig(epochs=1, learning_rate=1e-4, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> pd.DataFrame:
+    return labelled_contacts(per_class=8, seed=1, pii=False)
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(tiny: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("encoder") / "minilm-fine-tuned"
+    result = fine_tune(tiny["text"], tiny["label"], folder, SHORT)
+    assert result.steps == result.planned_steps > 0 and not result.timed_out
+    return result.path
+
+
+def _changed_copy(tmp_path: Path) -> Path:
+    """A copy of the installed MiniLM whose weights differ in one byte: same configs, same size."""
+    copy = tmp_path / "model"
+    shutil.copytree(default_model_path(), copy)
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-10] ^= 0x01  # the last tensor's bytes; the header and every config file are unchanged
+    weights.write_bytes(bytes(data))
+    return copy
+
+
+def test_cache_and_export_keys_follow_the_weights_not_only_the_configs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nlp import onnx_encoder
+    from nlp.static_encoder import StaticEncoder
+
+    copy = _changed_copy(tmp_path)
+    base = Embedder(EmbedConfig())
+    changed = Embedder(EmbedConfig(model=str(copy)))
+    # Same folder name, same config files: only the weights tell the two apart.
+    assert copy.name == default_model_path().name
+    assert changed.model_id != base.model_id
+    assert StaticEncoder(copy).model_id != StaticEncoder().model_id
+
+    exported: list[Path] = []
+    monkeypatch.setattr(onnx_encoder, "export_onnx", lambda _, target: exported.append(target) or target)
+    onnx_encoder.onnx_model_file(default_model_path(), "fp32", tmp_path / "onnx")
+    onnx_encoder.onnx_model_file(copy, "fp32", tmp_path / "onnx")
+    assert len(exported) == 2 and exported[0] != exported[1]  # the copy is exported from its own weights
+
+    # A byte-identical copy elsewhere (as MLflow stores a logged encoder) shares the cached vectors.
+    twin = tmp_path / "elsewhere" / "model"
+    shutil.copytree(copy, twin)
+    assert Embedder(EmbedConfig(model=str(twin))).model_id == changed.model_id
+
+
+def test_a_folder_without_weights_cannot_key_a_cache(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="no model weights"):
+        model_fingerprint(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"features": "tfidf"}, "needs embedding features"),
+        ({"cascade": True}, "cascade cannot be used with a fine-tuned encoder"),
+    ],
+)
+def test_fine_tuning_refuses_what_it_cannot_serve(bad: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(fine_tune=FineTuneConfig(), **bad)
+
+
+@pytest.mark.parametrize("bad", [{"epochs": 0}, {"batch_size": 1}, {"max_seconds": 0}, {"device": "tpu"}])
+def test_fine_tune_config_rejects_bad_settings(bad: dict) -> None:
+    with pytest.raises(ValueError, match="fine-tune"):
+        FineTuneConfig(**bad)
+
+
+@pytest.mark.slow
+def test_fine_tuned_encoder_brings_same_label_texts_closer(
+    fine_tuned: Path, tiny: pd.DataFrame, embedder: Embedder, tmp_path: Path
+) -> None:
+    texts, labels = tiny["text"].tolist(), tiny["label"].to_numpy()
+    tuned = Embedder(EmbedConfig(model=str(fine_tuned), cache_dir=tmp_path, show_progress=False))
+    before, after = embedder.encode(texts), tuned.encode(texts)
+    assert not np.allclose(before, after, atol=1e-3)
+
+    same = (labels[:, None] == labels[None, :]) & ~np.eye(len(labels), dtype=bool)
+    other = labels[:, None] != labels[None, :]
+
+    def margin(vectors: np.ndarray) -> tuple[float, float]:
+        cosine = vectors @ vectors.T
+        return float(cosine[same].mean()), float(cosine[other].mean())
+
+    (same_before, other_before), (same_after, other_after) = margin(before), margin(after)
+    assert same_after > same_before + 0.02  # texts of one root cause moved together
+    assert same_after - other_after > same_before - other_before + 0.05  # and apart from the rest
+    assert tuned.model_id != embedder.model_id  # their cached vectors never mix
+    assert {p.name for p in tmp_path.iterdir()} == {tuned.model_id}
+
+
+@pytest.mark.slow
+def test_fine_tune_stops_at_its_time_limit(tiny: pd.DataFrame, tmp_path: Path) -> None:
+    limited = FineTuneConfig(epochs=50, max_seconds=0.01, show_progress=False)
+    result = fine_tune(tiny["text"], tiny["label"], tmp_path / "enc", limited)
+    assert result.timed_out and result.steps == 1 < result.planned_steps
+    assert (tmp_path / "enc" / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mlflow
+
+    import training.registry
+    from cli.main import main
+
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    workspace = Workspace.resolve()
+    source = tmp_path / "labelled.csv"
+    contacts = labelled_contacts(per_class=10, seed=2, pii=False)
+    contacts.to_csv(source, index=False)
+
+    seen: dict = {}
+    register = training.registry.log_and_register
+
+    def spy(result, evaluation, training_set, **kwargs):  # the in-memory model, while its folder exists
+        seen["ids"] = result.test["contact_id"].tolist()
+        # int8 activations are quantized per batch: encode the held-out rows as one batch, as the
+        # served model will, not from the cache filled in other batches.
+        fresh = pickle.loads(pickle.dumps(result.model))
+        fresh.set_params(embedder=Embedder(dataclasses.replace(result.model.embedder.config, cache_dir=None)))
+        seen["decided"] = fresh.decide(result.test["clean_text"])
+        seen["params"] = result.params
+        return register(result, evaluation, training_set, **kwargs)
+
+    monkeypatch.setattr(training.registry, "log_and_register", spy)
+    argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
+    assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2"]) == 0
+    assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
+    assert "encoder fine-tuned on the " in capsys.readouterr().out
+
+    mlflow.set_tracking_uri(workspace.tracking_uri)
+    version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
+    assert "fine-tuned on the" in version.description  # the registry says what the encoder is
+    served = mlflow.pyfunc.load_model("models:/rc@champion")
+    encoder = Path(served.unwrap_python_model().classifier.embedder.config.model)
+    assert (encoder / "model.safetensors").is_file()  # the fine-tuned weights travel with the model
+    assert model_fingerprint(encoder) != model_fingerprint(default_model_path())
+    raw = contacts.set_index("contact_id").loc[seen["ids"], ["text", "channel"]].reset_index(drop=True)
+    out = served.predict(raw)  # raw held-out contacts: the served model prepares and redacts them
+    expected = seen["decided"]
+    assert out["root_cause"].tolist() == expected["root_cause"].tolist()
+    np.testing.assert_allclose(out["confidence"], expected["confidence"], rtol=1e-5, atol=1e-6)
+    # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace.
+    exports = sorted(p.name for p in workspace.onnx_cache.glob("*-int8pc.onnx"))
+    assert exports and all(name.startswith("minilm-fine-tuned-") for name in exports)

@@ -1,0 +1,251 @@
+"""Fine-tune the MiniLM sentence encoder on the analysts' labels (contrastive, CPU in minutes).
+
+``fine_tune(texts, labels, target, FineTuneConfig())`` trains a copy of a sentence-transformers
+model (default the installed all-MiniLM-L6-v2) so that contacts with the same root cause get closer
+and contacts with different ones move apart, then saves it as a sentence-transformers folder
+``target`` that :class:`nlp.embed.Embedder` reads with ``EmbedConfig(model=str(target))``.
+
+The loss is sentence-transformers' ``MultipleNegativesRankingLoss`` on same-label pairs: each
+text is an anchor, a random other text of its label its positive, and the positives of the other
+pairs in the batch its negatives. Batches never hold two pairs of one label, so no negative is in
+fact a positive. It is a plain torch loop over the loss module (no ``datasets``/``accelerate``, which
+``SentenceTransformerTrainer`` needs and this project does not install): seeded, shown with a tqdm
+bar, stopped after ``max_seconds``; CUDA when present, else CPU.
+
+Only ever pass the training split: the rows a model is later scored on must not have been seen by
+its encoder (:func:`training.classifier.train_classifier` does this).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+Device = Literal["auto", "cpu", "cuda"]
+# Name of the saved folder: the embedding cache's model id starts with it (nlp.embed), and MLflow
+# keeps it when logging the folder, so training and tagging share cached vectors.
+FINE_TUNED_FOLDER = "minilm-fine-tuned"
+
+
+@dataclass(frozen=True)
+class FineTuneConfig:
+    """Settings of encoder fine-tuning.
+
+    Parameters
+    ----------
+    epochs : int
+        Passes over the training texts (each text is an anchor once per epoch).
+    batch_size : int
+        Pairs per step (at most one pair per label; fewer when there are fewer labels).
+    learning_rate : float
+        Peak AdamW learning rate (linear warm-up over the first 10% of steps, then linear decay).
+    max_seconds : float or None
+        Stop after this long, whatever the epochs (the model keeps what it learned so far).
+    max_seq_length : int
+        Tokens per text while training (the saved model keeps its own limit).
+    scale : float
+        Inverse temperature of the ranking loss (sentence-transformers' default, 20).
+    seed : int
+        Seed of the pairing, the batches and torch.
+    device : {"auto", "cpu", "cuda"}
+        ``auto`` takes CUDA when present.
+    show_progress : bool
+        A tqdm bar over the steps.
+    """
+
+    epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    max_seconds: float | None = None
+    max_seq_length: int = 64
+    scale: float = 20.0
+    seed: int = 0
+    device: Device = "auto"
+    show_progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"fine-tune epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 2:
+            raise ValueError(f"fine-tune batch_size must be >= 2, got {self.batch_size}")
+        if not 0.0 < self.learning_rate < 1e-2:
+            raise ValueError(f"fine-tune learning_rate must be in (0, 0.01), got {self.learning_rate}")
+        if self.max_seconds is not None and self.max_seconds <= 0:
+            raise ValueError(f"fine-tune max_seconds must be > 0 or None, got {self.max_seconds}")
+        if not 8 <= self.max_seq_length <= 512:
+            raise ValueError(f"fine-tune max_seq_length must be in 8..512, got {self.max_seq_length}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"fine-tune device must be auto, cpu or cuda, got {self.device!r}")
+
+
+@dataclass
+class FineTuneResult:
+    """What :func:`fine_tune` did: the saved folder, steps run, seconds, whether time ran out."""
+
+    path: Path
+    steps: int
+    planned_steps: int
+    seconds: float
+    final_loss: float
+    timed_out: bool
+
+    def params(self) -> dict[str, Any]:
+        """MLflow params of the fine-tune (prefixed ``fine_tune_``)."""
+        return {
+            "fine_tune_steps": self.steps,
+            "fine_tune_planned_steps": self.planned_steps,
+            "fine_tune_seconds": round(self.seconds, 1),
+            "fine_tune_final_loss": round(self.final_loss, 4),
+            "fine_tune_timed_out": self.timed_out,
+        }
+
+
+def fine_tune(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    target: str | Path,
+    config: FineTuneConfig | None = None,
+    base: str | Path | None = None,
+) -> FineTuneResult:
+    """Fine-tune ``base`` on ``texts`` (n,) with their ``labels`` (n,); save it in folder ``target``.
+
+    Parameters
+    ----------
+    texts : sequence of str, shape (n_contacts,)
+        Prepared, redacted texts of the TRAINING split only.
+    labels : sequence of str, shape (n_contacts,)
+    target : path
+        Folder to write the fine-tuned sentence-transformers model to (created; must not exist
+        or be empty).
+    config : FineTuneConfig, optional
+    base : path, optional
+        A sentence-transformers folder; ``None`` is the installed all-MiniLM-L6-v2.
+
+    Returns
+    -------
+    FineTuneResult
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, or no label has two texts (nothing to pair).
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.util import batch_to_device
+    from tqdm.auto import tqdm
+
+    from nlp.embed import default_model_path
+
+    config = config or FineTuneConfig()
+    texts = [str(t) for t in texts]
+    labels = [str(v) for v in labels]
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    epochs = [_pair_batches(labels, config.batch_size, rng) for _ in range(config.epochs)]
+    planned = sum(len(batches) for batches in epochs)
+    if planned == 0:
+        raise ValueError("fine-tuning needs at least one label with two texts")
+
+    device = config.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    source = str(base or default_model_path())
+    model = SentenceTransformer(source, device=device, local_files_only=True)
+    saved_length = model.max_seq_length
+    model.max_seq_length = min(config.max_seq_length, saved_length or config.max_seq_length)
+    loss = MultipleNegativesRankingLoss(model, scale=config.scale)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    warmup = max(1, planned // 10)
+
+    def rate(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (planned - step) / max(1, planned - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    model.train()
+    start = time.perf_counter()
+    step, running, timed_out = 0, math.nan, False
+    bar = tqdm(total=planned, desc="fine-tuning the encoder", unit="step", disable=not config.show_progress)
+    for batches in epochs:
+        for anchors, positives in batches:
+            features = [
+                batch_to_device(model.preprocess([texts[i] for i in anchors]), model.device),
+                batch_to_device(model.preprocess([texts[i] for i in positives]), model.device),
+            ]
+            value = loss(features, None)
+            optimizer.zero_grad()
+            value.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            current = float(value.detach())
+            running = current if math.isnan(running) else 0.9 * running + 0.1 * current
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}")
+            if config.max_seconds is not None and time.perf_counter() - start > config.max_seconds:
+                timed_out = True
+                break
+        if timed_out:
+            log.warning("fine-tuning stopped after %d of %d steps (time limit)", step, planned)
+            break
+    bar.close()
+    seconds = time.perf_counter() - start
+    model.eval()
+    model.max_seq_length = saved_length
+    folder = Path(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(str(folder), create_model_card=False)
+    log.info("fine-tuned encoder saved to %s (%d steps, %.0f s)", folder, step, seconds)
+    return FineTuneResult(folder, step, planned, seconds, running, timed_out)
+
+
+def _pair_batches(
+    labels: list[str], batch_size: int, rng: random.Random
+) -> list[tuple[list[int], list[int]]]:
+    """One epoch of ``(anchors, positives)`` index batches, at most one pair per label per batch.
+
+    Every text of a label with two or more texts is an anchor once; its positive is another text of
+    the same label, drawn at random. Anchors are shuffled, then packed greedily into batches of
+    distinct labels (as sentence-transformers' ``NoDuplicatesBatchSampler`` does).
+    """
+    by_label: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_label.setdefault(label, []).append(i)
+    anchors = [i for i, label in enumerate(labels) if len(by_label[label]) > 1]
+    rng.shuffle(anchors)
+    width = max(2, min(batch_size, sum(len(rows) > 1 for rows in by_label.values())))
+    batches: list[tuple[list[int], list[int]]] = []
+    remaining = anchors
+    while remaining:
+        batch: list[int] = []
+        seen: set[str] = set()
+        deferred: list[int] = []
+        for i in remaining:
+            if len(batch) < width and labels[i] not in seen:
+                batch.append(i)
+                seen.add(labels[i])
+            else:
+                deferred.append(i)
+        if len(batch) < 2:  # a last lone pair has no negatives: nothing to learn from it
+            break
+        positives = [rng.choice([j for j in by_label[labels[i]] if j != i]) for i in batch]
+        batches.append((batch, positives))
+        remaining = deferred
+    return batches
