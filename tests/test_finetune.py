@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from test_classifier import labelled_contacts
 
-from nlp.embed import EmbedConfig, Embedder, default_model_path, model_fingerprint
+from nlp.embed import EmbedConfig, Embedder, default_model_path
+from nlp.model_files import model_fingerprint
 from training.classifier import TrainConfig
 from training.finetune import FineTuneConfig, fine_tune
 from voc.workspace import Workspace
