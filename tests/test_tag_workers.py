@@ -13,7 +13,13 @@ from label_data import register_keyword_model
 
 from cli.main import main
 from training.pyfunc import RootCauseModel, load_predictor
-from training.tagging.workers import PARALLEL_INPUT_BYTES, PredictorPool, available_cores, choose_workers
+from training.tagging.workers import (
+    BYTES_PER_CONTACT,
+    PARALLEL_ROWS,
+    PredictorPool,
+    available_cores,
+    choose_workers,
+)
 from voc.errors import InputError
 
 WORDS = ("my refund never came", "parcel is late again", "wrong size, too small", "hello there")
@@ -63,9 +69,12 @@ def test_workers_are_chosen_from_the_input_size(tmp_path: Path) -> None:
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
     small.write_text("contact_id,text\n1,hi\n")
     with open(large, "wb") as fh:
-        fh.truncate(PARALLEL_INPUT_BYTES)
-    assert choose_workers(None, small) == 1
-    assert choose_workers(0, large) == min(available_cores(), 8)
+        fh.truncate(PARALLEL_ROWS * BYTES_PER_CONTACT)
+    few, many = tmp_path / "few.parquet", tmp_path / "many.parquet"
+    pd.DataFrame({"text": ["hi"] * (PARALLEL_ROWS - 1)}).to_parquet(few)  # a small file, by bytes
+    pd.DataFrame({"text": ["hi"] * PARALLEL_ROWS}).to_parquet(many)
+    every_core = min(available_cores(), 8)
+    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, every_core, 1, every_core]
     assert choose_workers(3, small) == 3  # asked for: always
 
 

@@ -27,9 +27,11 @@ import pandas as pd
 
 from voc.errors import InputError
 
-# Inputs smaller than this (bytes) are tagged in the calling process: starting workers (each imports
-# MLflow and loads the model, ~10 s) costs more than a few thousand contacts take.
-PARALLEL_INPUT_BYTES = 2_000_000
+# Inputs of fewer contacts are tagged in the calling process: starting workers (each imports MLflow
+# and loads the model, ~10 s) costs more than a few thousand contacts take.
+PARALLEL_ROWS = 4_000
+# Bytes of a CSV or JSONL contact, to estimate the rows of a file without reading it.
+BYTES_PER_CONTACT = 500
 
 _predictor: Any = None  # the model, in a worker process
 _load_error: Exception | None = None  # why it could not be loaded, raised by every call
@@ -50,16 +52,25 @@ def available_cores() -> int:
 def choose_workers(requested: int | None, input_path: str | Path) -> int:
     """Worker processes for a tagging run: ``requested``, or automatically (``None`` or 0).
 
-    Automatically: one per available core (at most 8) when the input is at least
-    :data:`PARALLEL_INPUT_BYTES`, else 1 (the calling process tags).
+    Automatically: one per available core (at most 8) when the input holds at least
+    :data:`PARALLEL_ROWS` contacts (a Parquet file's row count; a text file's size over
+    :data:`BYTES_PER_CONTACT`), else 1 (the calling process tags).
     """
     if requested:
         return max(1, requested)
+    return min(available_cores(), 8) if estimated_rows(Path(input_path)) >= PARALLEL_ROWS else 1
+
+
+def estimated_rows(path: Path) -> int:
+    """Rows of a contacts file: exact for Parquet (its footer), estimated from the size otherwise."""
     try:
-        size = Path(input_path).stat().st_size
-    except OSError:
-        size = 0
-    return min(available_cores(), 8) if size >= PARALLEL_INPUT_BYTES else 1
+        if path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        return path.stat().st_size // BYTES_PER_CONTACT
+    except Exception:  # unreadable: the reader names the problem; tag in this process
+        return 0
 
 
 class PredictorPool:
