@@ -76,7 +76,9 @@ def discover(
     dayfirst: DayFirst = None,
 ) -> None:
     """Discover themes: validate, prepare (PII-redacted), drop channel boilerplate, embed (cached),
-    cluster, name, group and suggest a root cause for each theme.
+    cluster, name, group and suggest a root cause for each theme. Above --sample-size contacts only
+    a seeded sample is embedded with MiniLM and clustered; the others join its themes through
+    static embeddings (every contact still gets its row).
 
     Writes OUT/assignments.parquet (contact_id, theme_id, probability; unassigned = -1),
     OUT/themes.parquet (with centroids) and a spreadsheet-safe OUT/themes.csv (theme_id, name,
