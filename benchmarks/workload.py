@@ -152,10 +152,28 @@ def _prefix(frame: pd.DataFrame, source: Path, n: int | None) -> str:
     return str(path)
 
 
+# Contacts generated at once: the generator simulates whole order histories (~20 GB for 200,000).
+SYNTH_CHUNK = 20_000
+
+
 def synth(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``n`` synthetic contacts (the contract's columns) and their ground truth, from ``voc data synth``."""
+    """``n`` synthetic contacts (the contract's columns) and their ground truth, from ``voc data synth``.
+
+    Above :data:`SYNTH_CHUNK` contacts, made in chunks (seeds ``seed``, ``seed + 1``, ...; contact ids
+    prefixed with the chunk's number) to bound memory.
+    """
     from voc.synth.generate import SynthConfig, generate
 
+    if n > SYNTH_CHUNK:
+        starts = range(0, n, SYNTH_CHUNK)
+        parts = [synth(min(SYNTH_CHUNK, n - start), seed + i) for i, start in enumerate(starts)]
+        for i, (frame, gold) in enumerate(parts):
+            for table in (frame, gold):
+                table["contact_id"] = f"{i}-" + table["contact_id"].astype(str)
+        return (
+            pd.concat([p[0] for p in parts], ignore_index=True),
+            pd.concat([p[1] for p in parts], ignore_index=True),
+        )
     data = generate(SynthConfig(contacts=max(n, 50), seed=seed))
     return data.contacts.iloc[:n].reset_index(drop=True), data.ground_truth.iloc[:n].reset_index(drop=True)
 
