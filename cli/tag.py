@@ -61,7 +61,7 @@ def tag(
             "--workers",
             min=0,
             help="Local engine: processes tagging in parallel, each holding the model (~1 GB); "
-            "0: one per core for 4,000 contacts or more, else 1.",
+            "0: one per core for 4,000 contacts or more on over 2 cores, else 1.",
         ),
     ] = 0,
     dayfirst: DayFirst = None,

@@ -17,7 +17,6 @@ from training.tagging.workers import (
     BYTES_PER_CONTACT,
     PARALLEL_ROWS,
     PredictorPool,
-    available_cores,
     choose_workers,
 )
 from voc.errors import InputError
@@ -65,7 +64,11 @@ def test_a_model_that_does_not_exist_is_named_in_the_error(keyword_model: tuple[
         PredictorPool("models:/no-such-model/1", None, workers=2)
 
 
-def test_workers_are_chosen_from_the_input_size(tmp_path: Path) -> None:
+def test_workers_are_chosen_from_the_input_size_and_the_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import training.tagging.workers as workers
+
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
     small.write_text("contact_id,text\n1,hi\n")
     with open(large, "wb") as fh:
@@ -73,8 +76,10 @@ def test_workers_are_chosen_from_the_input_size(tmp_path: Path) -> None:
     few, many = tmp_path / "few.parquet", tmp_path / "many.parquet"
     pd.DataFrame({"text": ["hi"] * (PARALLEL_ROWS - 1)}).to_parquet(few)  # a small file, by bytes
     pd.DataFrame({"text": ["hi"] * PARALLEL_ROWS}).to_parquet(many)
-    every_core = min(available_cores(), 8)
-    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, every_core, 1, every_core]
+    monkeypatch.setattr(workers, "available_cores", lambda: 16)
+    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, 8, 1, 8]
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)  # one process keeps 2 cores busy
+    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, 1, 1, 1]
     assert choose_workers(3, small) == 3  # asked for: always
 
 

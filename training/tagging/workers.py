@@ -52,13 +52,18 @@ def available_cores() -> int:
 def choose_workers(requested: int | None, input_path: str | Path) -> int:
     """Worker processes for a tagging run: ``requested``, or automatically (``None`` or 0).
 
-    Automatically: one per available core (at most 8) when the input holds at least
-    :data:`PARALLEL_ROWS` contacts (a Parquet file's row count; a text file's size over
-    :data:`BYTES_PER_CONTACT`), else 1 (the calling process tags).
+    Automatically: one per available core (at most 8) when there are more than 2 cores and the
+    input holds at least :data:`PARALLEL_ROWS` contacts (a Parquet file's row count; a text file's
+    size over :data:`BYTES_PER_CONTACT`), else 1. One process already keeps two cores busy (the
+    forked preparation helper of a large chunk, ONNX Runtime's threads): on 2 cores, 2 workers
+    tag 9% faster for 2.9x the memory (``python -m benchmarks.workload``).
     """
     if requested:
         return max(1, requested)
-    return min(available_cores(), 8) if estimated_rows(Path(input_path)) >= PARALLEL_ROWS else 1
+    cores = available_cores()
+    if cores <= 2 or estimated_rows(Path(input_path)) < PARALLEL_ROWS:
+        return 1
+    return min(cores, 8)
 
 
 def estimated_rows(path: Path) -> int:
