@@ -30,6 +30,7 @@ import pandas as pd
 from benchmarks.classifier import DEFAULT_DIR, OURS, OURS_FEW_SHOT, load_banking77
 
 TITLE = "BANKING77: frozen vs fine-tuned MiniLM encoder"
+TRAIN_NOTE = "train s = fine-tune + embedding the training texts (cold cache) + classifier fit"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,13 +80,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else {},
         "notes": [
             "fine-tuned on the training rows only (MultipleNegativesRankingLoss, same-label pairs); "
-            "test rows never seen by encoder or classifier",
-            "train s = fine-tune + embedding the training texts (cold cache) + classifier fit; "
+            "test rows never seen by the encoder, the classifier or the clustering",
             f"epochs={epochs}, learning rate={rate:g}, max seconds={limit}",
+            *([TRAIN_NOTE] if rows else []),
+            *(
+                [
+                    "themes: ThemeModel defaults on the test texts; unassigned contacts count as one "
+                    "class in NMI/ARI; cluster s = clustering only"
+                ]
+                if themes
+                else []
+            ),
             "targets (issue 16): full >= 0.945 with training under 10 min on 2 cores; 10 per intent >= 0.88; "
             "themes NMI >= 0.84",
-            "themes: ThemeModel defaults on the test texts; unassigned contacts count as one class "
-            "in NMI/ARI; cluster s = clustering only",
         ],
     }
 
