@@ -137,8 +137,8 @@ def _child(argv: list[str]) -> dict[str, Any]:
 def _child_main(argv: list[str]) -> None:
     import pandas as pd
 
-    from benchmarks.tagging import _peak_rss_mb
     from reports.operations import operational_kpis, weekly_kpis_from_file
+    from training.tagging.workers import peak_rss_mb
 
     mode, path, orders_path, chunk = argv[0], Path(argv[1]), Path(argv[2]), int(argv[3])
     orders = pd.read_parquet(orders_path)
@@ -151,7 +151,7 @@ def _child_main(argv: list[str]) -> None:
     else:
         kpis = operational_kpis(pd.read_parquet(path), orders, None, ("market",))
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "kpi_rows": len(kpis), **extra}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "kpi_rows": len(kpis), **extra}))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -422,6 +421,8 @@ class _Plain:
 
 
 def _child_main(argv: list[str]) -> None:
+    from training.tagging.workers import peak_rss_mb
+
     mode, source, work, variant, chunk = argv[0], Path(argv[1]), Path(argv[2]), argv[3], int(argv[4])
     bundle = work / "classifier.joblib"
     out = work / f"{mode}-{variant}.parquet"
@@ -466,19 +467,7 @@ def _child_main(argv: list[str]) -> None:
             chunk_size=chunk,
         ).read
     seconds = time.perf_counter() - start
-    print(json.dumps({"per_s": read / seconds, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}))
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries the forking parent's peak into
-    the child's ru_maxrss across exec, which would make every child look as big as the parent."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"per_s": read / seconds, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,6 +56,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=101)
     p.add_argument("--plain-n", type=int, default=None, help="tag only this many with the slow plain peer")
     p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the parallel peer (voc tag --workers; default: one per core)",
+    )
+    p.add_argument(
+        "--single-n",
+        type=int,
+        default=None,
+        help="tag only this many with the pyfunc in one process (default: all; 0: skip that peer)",
+    )
+    p.add_argument(
         "--features",
         default="both",
         choices=("auto", "embedding", "tfidf", "both"),
@@ -73,6 +85,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from training.tagging.workers import available_cores
+
     """Train, tag with both peers, score; returns the harness's ``rows``/``notes`` and the raw numbers."""
     if hasattr(args, "workload_n"):  # called by the harness: map its options onto ours
         options = {"--n": args.workload_n, "--train": args.workload_train, "--short": args.workload_short}
@@ -100,14 +114,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     source = work / "held_out.parquet"
     held_out.to_parquet(source, index=False)
     results["median_chars"] = float(held_out["text"].str.len().median())
-    plain_source = source
-    if args.plain_n and args.plain_n < args.n:  # the plain path is slow: time it on a prefix
-        plain_source = work / "held_out_plain.parquet"
-        held_out.iloc[: args.plain_n].to_parquet(plain_source, index=False)
-    runs = {
-        "plain": _child(["plain", str(plain_source), str(work), bundle, str(args.chunk_size)]),
-        "fast": _child(["fast", str(source), str(work), model_uri, str(args.chunk_size)]),
-    }
+    workers = str(args.workers or available_cores())
+    chunk = str(args.chunk_size)
+    plain_source = _prefix(held_out, source, args.plain_n)
+    runs = {"plain": _child(["plain", plain_source, str(work), bundle, chunk, "1"])}
+    if args.single_n != 0:
+        single_source = _prefix(held_out, source, args.single_n)
+        runs["fast"] = _child(["fast", single_source, str(work), model_uri, chunk, "1"])
+    runs["parallel"] = _child(["fast", str(source), str(work), model_uri, chunk, workers])
     # both peers scored on the contacts the plain peer tagged (all of them, or the --plain-n prefix)
     same = truth.iloc[: runs["plain"]["read"]]
     for got in runs.values():
@@ -119,8 +133,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         short = work / "short.parquet"
         synthetic_contacts(args.short, seed=7).to_parquet(short, index=False)
         results["short"] = {
-            "plain": _child(["plain", str(short), str(work), bundle, str(args.chunk_size)]),
-            "fast": _child(["fast", str(short), str(work), model_uri, str(args.chunk_size)]),
+            "plain": _child(["plain", str(short), str(work), bundle, chunk, "1"]),
+            "fast": _child(["fast", str(short), str(work), model_uri, chunk, "1"]),
+            "parallel": _child(["fast", str(short), str(work), model_uri, chunk, workers]),
         }
     out = summarise(results)
     if args.json:
@@ -128,10 +143,37 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _prefix(frame: pd.DataFrame, source: Path, n: int | None) -> str:
+    """``source``, or a file of its first ``n`` rows (a slow peer is timed on a prefix)."""
+    if not n or n >= len(frame):
+        return str(source)
+    path = source.with_name(f"{source.stem}-{n}.parquet")
+    frame.iloc[:n].to_parquet(path, index=False)
+    return str(path)
+
+
+# Contacts generated at once: the generator simulates whole order histories (~20 GB for 200,000).
+SYNTH_CHUNK = 20_000
+
+
 def synth(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``n`` synthetic contacts (the contract's columns) and their ground truth, from ``voc data synth``."""
+    """``n`` synthetic contacts (the contract's columns) and their ground truth, from ``voc data synth``.
+
+    Above :data:`SYNTH_CHUNK` contacts, made in chunks (seeds ``seed``, ``seed + 1``, ...; contact ids
+    prefixed with the chunk's number) to bound memory.
+    """
     from voc.synth.generate import SynthConfig, generate
 
+    if n > SYNTH_CHUNK:
+        starts = range(0, n, SYNTH_CHUNK)
+        parts = [synth(min(SYNTH_CHUNK, n - start), seed + i) for i, start in enumerate(starts)]
+        for i, (frame, gold) in enumerate(parts):
+            for table in (frame, gold):
+                table["contact_id"] = f"{i}-" + table["contact_id"].astype(str)
+        return (
+            pd.concat([p[0] for p in parts], ignore_index=True),
+            pd.concat([p[1] for p in parts], ignore_index=True),
+        )
     data = generate(SynthConfig(contacts=max(n, 50), seed=seed))
     return data.contacts.iloc[:n].reset_index(drop=True), data.ground_truth.iloc[:n].reset_index(drop=True)
 
@@ -218,7 +260,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             }
             for k, v in short.items()
         ]
-    delta = 100 * (runs["fast"].get("macro_f1", np.nan) - runs["plain"].get("macro_f1", np.nan))
+    delta = 100 * (runs["parallel"].get("macro_f1", np.nan) - runs["plain"].get("macro_f1", np.nan))
     return {
         "title": (
             f"tagging realistic contacts (voc data synth, median {results['median_chars']:.0f} chars): "
@@ -228,7 +270,9 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         "extra_tables": extra,
         "notes": [
             "end to end through voc tag's local engine; each peer in its own process (peak RSS its own)",
-            f"macro-F1 on contacts inside the taxonomy, fast - plain: {delta:+.2f} points",
+            f"macro-F1 on contacts inside the taxonomy, parallel - plain: {delta:+.2f} points",
+            "fast: the pyfunc in one process; parallel: voc tag --workers (each worker holds the model; "
+            "peak RSS summed over the processes, start-up of the workers not timed)",
             "training: "
             + ", ".join(
                 f"{k}={v}"
@@ -292,12 +336,14 @@ class _Plain:
 
 
 def _child_main(argv: list[str]) -> None:
-    from benchmarks.tagging import _peak_rss_mb
     from training.tagging.local import TagConfig, tag_file
+    from training.tagging.workers import PredictorPool, peak_rss_mb
 
     mode, source, work, model, chunk = argv[0], Path(argv[1]), Path(argv[2]), argv[3], int(argv[4])
-    out = work / f"{mode}-{source.stem}.parquet"
+    workers = int(argv[5])
+    out = work / f"{mode}{workers}-{source.stem}.parquet"
     out.unlink(missing_ok=True)
+    pool = None
     if mode == "plain":
         predictor: Any = _Plain(model)
         config = TagConfig(chunk_size=chunk, dedupe=False, show_progress=False)
@@ -307,7 +353,11 @@ def _child_main(argv: list[str]) -> None:
         from training.pyfunc import load_predictor
 
         mlflow.set_tracking_uri(f"sqlite:///{work}/mlflow.db")
-        predictor, _ = load_predictor(model, {"embed_backend": "onnx-int8"})
+        if workers > 1:  # what voc tag --workers N runs
+            predictor = pool = PredictorPool(model, {"embed_backend": "onnx-int8"}, workers)
+            pool.start()
+        else:
+            predictor, _ = load_predictor(model, {"embed_backend": "onnx-int8"})
         config = TagConfig(chunk_size=chunk, show_progress=False)
     # Warm up on real rows, so that lazily built parts (the redactor, the ONNX session that only the
     # contacts in the cascade's band wake) are not billed to a small run: steady-state throughput.
@@ -316,13 +366,18 @@ def _child_main(argv: list[str]) -> None:
     start = time.perf_counter()
     summary = tag_file(source, predictor, out, model_name="bench", model_version="1", tag_config=config)
     seconds = time.perf_counter() - start
+    peak = peak_rss_mb()
+    if pool is not None:
+        peak += sum(pool.peak_rss_mb.values())
+        pool.close()
     print(
         json.dumps(
             {
                 "read": summary.read,
                 "per_s": summary.read / seconds,
                 "seconds": seconds,
-                "peak_rss_mb": _peak_rss_mb(),
+                "peak_rss_mb": peak,
+                "workers": workers,
                 "out": str(out),
             }
         )

@@ -15,7 +15,7 @@ EPILOG = (
     "Examples:\n\n"
     "  voc tag workspace/data/interim/contacts.parquet --out workspace/data/processed/tagged.parquet\n\n"
     "  voc tag export.csv --text-column body --model models:/root-cause/3 --out tagged.csv\n\n"
-    "  voc tag big.parquet --out tagged.parquet --resume\n\n"
+    "  voc tag big.parquet --out tagged.parquet --resume --workers 2\n\n"
     "  voc tag big.parquet --out tagged.parquet --engine spark --master spark://host:7077\n\n"
     "--model defaults to models:/root-cause@champion; --resume continues a killed run."
 )
@@ -55,6 +55,15 @@ def tag(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Local engine: processes tagging in parallel, each holding the model (~1 GB); "
+            "0: one per core for 4,000 contacts or more, else 1.",
+        ),
+    ] = 0,
     dayfirst: DayFirst = None,
 ) -> None:
     """Validate contacts and tag each with root_cause, family, confidence and needs_review.
@@ -91,6 +100,7 @@ def tag(
             config=contract,
             model_config=model_config,
             order_key_secret=workspace.order_key_secret(),
+            workers=workers,
         )
     typer.echo(f"{input}: {summary.summary()}")
     typer.echo(f"tagged -> {summary.out}; quarantine -> {summary.quarantine_out}")

@@ -5,7 +5,9 @@ redacts them once (:mod:`nlp.prepare`), strips channel boilerplate from what is 
 (:mod:`nlp.boilerplate`: greetings, "calling about my order", fillers, sign-offs; a contact that
 is nothing else stays unassigned), embeds that through the workspace's cache (:mod:`nlp.embed`),
 fits a :class:`~nlp.themes.ThemeModel` (names, groups, keywords from the stripped text; exemplars
-are the whole redacted contacts) and gives its themes the ids and labels of ``previous_themes``
+are the whole redacted contacts); above ``DiscoveryConfig.sample_size`` contacts only a seeded
+sample is embedded with MiniLM (onnx-int8 by default) and fitted on, and the others join its themes
+through static embeddings (:mod:`nlp.sampled`). It gives its themes the ids and labels of ``previous_themes``
 they match (:func:`~nlp.themes.match_previous`). It suggests a root cause for each theme from the
 taxonomy and from ``previous_themes``' labels (:mod:`nlp.suggest`). It writes, into ``out``:
 
@@ -46,18 +48,19 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from nlp.boilerplate import is_empty, strip_many
-from nlp.embed import EmbedConfig, Embedder, default_model_path
+from nlp.embed import Backend, EmbedConfig, Embedder, default_model_path
 from nlp.encoder_space import Alignment, in_encoder_space
 from nlp.language import LanguageDetector
 from nlp.model_files import model_fingerprint
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
+from nlp.sampled import fit_themes
 from nlp.suggest import VOTERS, catalogue_suggestions, cause_profiles, taxonomy_suggestions
 from nlp.themes import NO_THEME, ThemeModel, cluster_quality, match_previous, regroup, relabel
 from voc.contracts.contacts import validate_contacts
@@ -85,6 +88,7 @@ EXPERIMENT_DESCRIPTION = (
 )
 Progress = Callable[[str], AbstractContextManager[Any]]
 BASE_ENCODER = "base"  # the `encoder` param of a run embedded with the installed MiniLM
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,15 @@ class DiscoveryConfig:
     outlier_threshold : float
         Cosine similarity to a theme centroid above which a noise contact joins that theme.
     fit_sample : int
-        Fit on at most this many contacts; the rest are assigned by nearest centroid.
+        The theme model fits on at most this many of the contacts it is given; the rest are
+        assigned by nearest MiniLM centroid.
+    sample_size : int
+        Inputs of more clustered contacts embed only a seeded sample of this many with MiniLM,
+        cluster it, and assign the others to its themes by static embeddings
+        (:mod:`nlp.sampled`); at or below it every contact is embedded and fitted on.
+    backend : {"auto", "torch", "onnx", "onnx-int8"}
+        MiniLM's runtime; ``auto``: the ``EmbedConfig``'s (torch by default) up to ``sample_size``
+        contacts, ``onnx-int8`` (x2-3 faster on a CPU, cosine >= 0.99 to torch) for a sample.
     match_threshold : float
         Centroid cosine similarity above which a theme keeps a previous theme's id.
     seed : int
@@ -111,12 +123,21 @@ class DiscoveryConfig:
     min_theme_size: int = 15
     outlier_threshold: float = 0.5
     fit_sample: int = 20_000
+    sample_size: int = 10_000
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     match_threshold: float = 0.8
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.match_threshold <= 1.0:
             raise ValueError(f"match_threshold must be in [-1, 1], got {self.match_threshold}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.sample_size < 2 * self.min_theme_size:
+            raise ValueError(
+                f"sample_size must be >= 2 * min_theme_size ({2 * self.min_theme_size}), "
+                f"got {self.sample_size}"
+            )
         self.model()._validate_params()  # the one place the model's settings are checked
 
     def model(self) -> ThemeModel:
@@ -127,6 +148,12 @@ class DiscoveryConfig:
             fit_sample=self.fit_sample,
             random_state=self.seed,
         )
+
+    def backend_for(self, n_contacts: int, given: Backend) -> Backend:
+        """MiniLM's runtime for ``n_contacts`` clustered contacts (``given``: the EmbedConfig's)."""
+        if self.backend != "auto":
+            return self.backend
+        return "onnx-int8" if n_contacts > self.sample_size else given
 
 
 @dataclass(frozen=True)
@@ -161,6 +188,13 @@ class DiscoveryResult:
         version) and :func:`~nlp.model_files.model_fingerprint` of its folder.
     alignment : Alignment
         Previous themes re-embedded because another encoder made them, and left out.
+    n_embedded : int
+        Contacts embedded with MiniLM: all clustered ones, or the sample of a large input.
+    backend : str
+        MiniLM's runtime.
+    static_agreement : float
+        Sampled input only (else NaN): the share of a held-out fifth of the sample whose theme from
+        static embeddings equals its MiniLM one (:class:`nlp.sampled.SampleAssigner`).
     """
 
     counts: Counts
@@ -180,6 +214,14 @@ class DiscoveryResult:
     encoder: str = BASE_ENCODER
     encoder_fingerprint: str = ""
     alignment: Alignment = field(default_factory=Alignment)
+    n_embedded: int = 0
+    backend: str = "torch"
+    static_agreement: float = float("nan")
+
+    @property
+    def sampled(self) -> bool:
+        """Whether themes were fitted on a sample and the other contacts assigned by static embeddings."""
+        return self.n_embedded < self.n_contacts - self.n_boilerplate
 
     @property
     def n_other_language(self) -> int:
@@ -200,6 +242,8 @@ class DiscoveryResult:
             "n_other_language": float(self.n_other_language),
             "n_previous_reembedded": float(self.alignment.reembedded),
             "n_previous_dropped": float(self.alignment.dropped),
+            "n_embedded": float(self.n_embedded),
+            "static_agreement": self.static_agreement,
         }
 
 
@@ -218,6 +262,7 @@ def run_discovery(
     progress: Progress | None = None,
     embed_config: EmbedConfig | None = None,
     encoder_name: str = BASE_ENCODER,
+    rest_encoder: Any = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
 
@@ -245,11 +290,15 @@ def run_discovery(
         ``progress(description)`` returns a context manager wrapped around each long step that
         draws no bar of its own (preparing, clustering, writing); ``None``: nothing shown.
     embed_config : EmbedConfig, optional
-        The encoder and the languages it understands (default: MiniLM, English); its cache folder
-        is the workspace's.
+        The encoder and the languages it understands (default: MiniLM, English); its cache folders
+        are the workspace's, its backend as ``config.backend`` says.
     encoder_name : str
         What the encoder is, for the MLflow run (``base``, or e.g. ``root-cause v3`` for a
         registered model's fine-tuned encoder); its fingerprint is computed here.
+    rest_encoder : object with ``encode(texts)``, optional
+        Encodes every contact of an input above ``config.sample_size`` for the assignment to the
+        sample's themes; default: :class:`nlp.static_encoder.StaticEncoder` (distilled once into
+        ``workspace.static_cache``).
 
     Raises
     ------
@@ -269,7 +318,12 @@ def run_discovery(
         write_table(quarantine, out / "quarantine.csv")
         contacts = prepare_contacts(validated.accepted)
     texts = contacts["clean_text"].fillna("").astype(str).tolist()
-    embed_config = replace(embed_config or EmbedConfig(), cache_dir=workspace.embedding_cache)
+    embed_config = embed_config or EmbedConfig()
+    embed_config = replace(
+        embed_config,
+        cache_dir=workspace.embedding_cache,
+        onnx_cache_dir=embed_config.onnx_cache_dir or workspace.onnx_cache,
+    )
     with step("identifying languages"):
         language = LanguageDetector().detect(texts, prefer=embed_config.languages)
     readable = np.asarray([code in ("", *embed_config.languages) for code in language], dtype=bool)
@@ -285,29 +339,41 @@ def run_discovery(
             f"in other languages); discovery needs at least {2 * config.min_theme_size} "
             "(lower --min-theme-size or add contacts)"
         )
+    embed_config = replace(embed_config, backend=config.backend_for(len(keep), embed_config.backend))
+    if rest_encoder is None:
+        from nlp.static_encoder import StaticConfig, StaticEncoder
+
+        rest_encoder = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache))
     workspace.ensure()
     use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
     fingerprint = model_fingerprint(embed_config.model or default_model_path())
     with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
         embedder = Embedder(embed_config)
-        embeddings = embedder.encode([content[i] for i in keep])
         alignment = Alignment()
         if previous_themes is not None and len(previous_themes):
             base = model_fingerprint(default_model_path())
             previous_themes, alignment = in_encoder_space(previous_themes, fingerprint, embedder.encode, base)
-        with step(f"clustering {len(keep):,} contacts (UMAP, HDBSCAN, keywords, names)"):
-            model = config.model().fit(
-                embeddings, [content[i] for i in keep], exemplar_texts=[texts[i] for i in keep]
-            )
-        matched = match_previous(model.themes_, previous_themes, config.match_threshold)
+        fitted = fit_themes(
+            [content[i] for i in keep],
+            [texts[i] for i in keep],
+            config.model(),
+            embedder.encode,
+            rest_encoder,
+            sample_size=config.sample_size,
+            seed=config.seed,
+            progress=step,
+        )
+        model, embeddings = fitted.model, fitted.embeddings
+        matched = match_previous(fitted.themes, previous_themes, config.match_threshold)
         labels = np.full(len(texts), NO_THEME, dtype=np.int64)
-        labels[keep] = relabel(model.labels_, matched.id_map)
+        labels[keep] = relabel(fitted.labels, matched.id_map)
         probabilities = np.zeros(len(texts), dtype=np.float32)
-        probabilities[keep] = model.probabilities_
+        probabilities[keep] = fitted.probabilities
+        embedded_labels = labels[keep][fitted.embedded]  # of the contacts MiniLM embedded
         themes = matched.themes.drop(columns=["match_similarity"])
         with step("suggesting root causes and grouping themes"):
             profiles, suggestions = suggest_root_causes(
-                themes, embeddings, labels[keep], embedder, taxonomy or load_taxonomy(), previous_themes
+                themes, embeddings, embedded_labels, embedder, taxonomy or load_taxonomy(), previous_themes
             )
             themes = regroup(themes, model.n_groups_for(len(themes)), profiles)
         assignments = pd.DataFrame(
@@ -329,7 +395,7 @@ def run_discovery(
             write_suggestions(suggestions, out)
             write_table(language_counts(language, readable), out / "languages.csv")
             csv_path = write_table(themes_sheet(themes), out / "themes.csv")
-            silhouette = cluster_quality(embeddings, labels[keep], random_state=config.seed)
+            silhouette = cluster_quality(embeddings, embedded_labels, random_state=config.seed)
         result = DiscoveryResult(
             counts=validated.counts,
             n_contacts=int(readable.sum()),
@@ -350,9 +416,14 @@ def run_discovery(
             encoder=encoder_name,
             encoder_fingerprint=fingerprint,
             alignment=alignment,
+            n_embedded=len(fitted.embedded),
+            backend=embed_config.backend,
+            static_agreement=fitted.assigner.agreement_ if fitted.assigner else float("nan"),
         )
         previous = previous_themes is not None
         _log_run(config, embedder.model_id, embed_config.languages, input, result, previous)
+        if result.sampled:
+            mlflow.log_param("rest_encoder", getattr(rest_encoder, "model_id", type(rest_encoder).__name__))
     return result
 
 
@@ -450,6 +521,8 @@ def _log_run(
             "min_theme_size": config.min_theme_size,
             "outlier_threshold": config.outlier_threshold,
             "fit_sample": config.fit_sample,
+            "sample_size": config.sample_size,
+            "backend": result.backend,
             "match_threshold": config.match_threshold,
             "seed": config.seed,
             "embedding_model": embedding_model,

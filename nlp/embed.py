@@ -73,6 +73,9 @@ class EmbedConfig:
     onnx_cache_dir : Path or None
         Folder of the ONNX exports of the ``onnx`` backends (e.g. ``Workspace.onnx_cache``);
         ``None``: a temporary folder, so each process exports again (some seconds).
+    threads : int or None
+        Compute threads of the ONNX backends (``None``: every core); a tagging worker process
+        (:mod:`training.tagging.workers`) uses 1, so that the workers share the cores.
     languages : tuple of str
         ISO 639-1 codes of the languages ``model`` understands (MiniLM: English only). Contacts
         in other languages are flagged for review instead of classified, and kept out of themes
@@ -89,6 +92,7 @@ class EmbedConfig:
     backend: Backend = "torch"
     onnx_cache_dir: Path | None = None
     languages: tuple[str, ...] = ("en",)
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         from nlp.language import DETECTED_LANGUAGES
@@ -142,7 +146,9 @@ class Embedder:
 
                 int8 = self.config.backend == "onnx-int8"
                 fast = FastEncoderConfig(
-                    precision="int8" if int8 else "fp32", cache_dir=self.config.onnx_cache_dir
+                    precision="int8" if int8 else "fp32",
+                    cache_dir=self.config.onnx_cache_dir,
+                    threads=self.config.threads,
                 )
                 self._model = fast_encoder(path, self.device, fast)
                 return self._model

@@ -131,6 +131,19 @@ class RootCauseModel(PythonModel):
             )
             self.classifier.set_params(embedder=embedder)
 
+    def limit_threads(self, threads: int) -> None:
+        """Embed with ``threads`` compute threads (a worker process among several: one each)."""
+        from dataclasses import replace
+
+        embedder = getattr(self.classifier, "embedder", None)
+        if embedder is None or not hasattr(embedder, "config"):
+            return
+        embedder.config = replace(embedder.config, threads=threads)
+        if embedder.config.backend == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 from training.pyfunc import load_predictor, resolve_model
 from training.tagging.local import TagConfig, tag_file
 from training.tagging.output import TagSummary
+from training.tagging.workers import PredictorPool, choose_workers
 from voc.contracts.reading import ContractConfig
 from voc.errors import InputError
 
@@ -33,6 +34,7 @@ def tag_with_engine(
     model_config: dict[str, Any] | None = None,
     show_progress: bool = True,
     order_key_secret: bytes | None = None,
+    workers: int | None = None,
 ) -> TagSummary:
     """Tag ``input`` into ``out`` with the model at ``model_uri`` (set the MLflow tracking URI first).
 
@@ -48,6 +50,10 @@ def tag_with_engine(
     order_key_secret : bytes, optional
         The workspace's key for ``order_key``, the pseudonym of ``order_id``
         (:meth:`voc.workspace.Workspace.order_key_secret`); without it ``order_key`` is empty.
+    workers : int, optional
+        Local engine: processes that each hold the model and tag in parallel
+        (:mod:`training.tagging.workers`); ``None`` or 0: one per core for an input of a few
+        thousand contacts or more, else this process alone.
 
     Raises
     ------
@@ -57,6 +63,8 @@ def tag_with_engine(
     if engine not in ("local", "spark"):
         raise InputError(f"--engine must be local or spark, got {engine!r}")
     if engine == "spark":
+        if workers:
+            raise InputError("--workers applies to --engine local; Spark has its own executors")
         if resume:
             raise InputError(
                 "--resume works with --engine local; on Spark rerun the job (Spark retries tasks)"
@@ -78,16 +86,33 @@ def tag_with_engine(
         )
     if master:
         raise InputError("--master applies to --engine spark only")
-    predictor, ref = load_predictor(model_uri, model_config)
-    return tag_file(
-        input,
-        predictor,
-        out,
-        model_name=ref.name,
-        model_version=ref.version,
-        resume=resume,
-        config=config,
-        tag_config=TagConfig(
-            chunk_size=chunk_size, show_progress=show_progress, order_key_secret=order_key_secret
-        ),
+    tag_config = TagConfig(
+        chunk_size=chunk_size, show_progress=show_progress, order_key_secret=order_key_secret
     )
+    count = choose_workers(workers, input)
+    if count < 2:
+        predictor, ref = load_predictor(model_uri, model_config)
+        return tag_file(
+            input,
+            predictor,
+            out,
+            model_name=ref.name,
+            model_version=ref.version,
+            resume=resume,
+            config=config,
+            tag_config=tag_config,
+        )
+    ref = resolve_model(model_uri)
+    # The workers load the version resolved here, even if the alias moves during the run.
+    pinned = f"models:/{ref.name}/{ref.version}" if ref.uri.startswith("models:/") else ref.uri
+    with PredictorPool(pinned, model_config, count) as pool:
+        return tag_file(
+            input,
+            pool,
+            out,
+            model_name=ref.name,
+            model_version=ref.version,
+            resume=resume,
+            config=config,
+            tag_config=tag_config,
+        )
