@@ -13,6 +13,9 @@ from voc.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nlp.embed import EmbedConfig
+    from voc.workspace import Workspace
+
 EXPERIMENT = "voc-themes"  # as nlp.discovery.EXPERIMENT; a literal keeps `voc --help` light
 # What discovery writes into --out (see nlp.discovery): none of them may replace an input.
 WRITTEN = (
@@ -32,8 +35,12 @@ EPILOG = (
     "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/themes\n\n"
     "  voc discover week48.parquet --out workspace/themes-w48 --previous workspace/labels.db\n\n"
     "  voc discover export.jsonl --text-column body --id-column ticket_id --out themes/\n\n"
+    "  voc discover week49.parquet --out workspace/themes-w49 --previous workspace/labels.db "
+    "--encoder champion\n\n"
     "--previous keeps the ids of matching themes (and, from the label catalogue workspace/labels.db, "
-    "the analysts' labels)."
+    "the analysts' labels). --encoder embeds with the fine-tuned encoder of a registered model "
+    "(voc train --fine-tune); previous themes made with another encoder are re-embedded from their "
+    "exemplars before matching."
 )
 
 
@@ -74,6 +81,15 @@ def discover(
     ] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = EXPERIMENT,
     dayfirst: DayFirst = None,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            "--encoder",
+            help="Embed with a registered model's fine-tuned encoder: an alias of root-cause "
+            "(champion), NAME@ALIAS, models:/NAME@ALIAS or models:/NAME/VERSION. A model without "
+            "one (not trained with --fine-tune) leaves the base MiniLM. Default: the base MiniLM.",
+        ),
+    ] = None,
 ) -> None:
     """Discover themes: validate, prepare (PII-redacted), drop channel boilerplate, embed (cached),
     cluster, name, group and suggest a root cause for each theme. Above --sample-size contacts only
@@ -110,6 +126,7 @@ def discover(
     inputs = [input, *([taxonomy] if taxonomy else [])]
     if previous is not None and "://" not in previous:
         inputs.append(Path(previous))
+    embed_config, encoder_name = resolve_encoder(encoder, ctx.obj)
     with claim_outputs([Output.dir(out, *WRITTEN)], inputs, command=f"voc discover {input}"):
         previous_themes = load_previous(previous) if previous is not None else None
         result = run_discovery(
@@ -124,8 +141,12 @@ def discover(
             dayfirst=dayfirst,
             taxonomy=tax,
             progress=step,
+            embed_config=embed_config,
+            encoder_name=encoder_name,
         )
     typer.echo(f"{input}: {result.counts.summary()}", err=True)
+    if result.alignment.summary():
+        typer.echo(result.alignment.summary())
     themes = result.themes
     best = best_suggestions(result.suggestions).set_index("theme_id")
     typer.echo(
@@ -154,6 +175,31 @@ def discover(
     if len(themes) > SHOWN:
         typer.echo(f"  ... {len(themes) - SHOWN} more in {result.themes_csv}")
     typer.echo(f"-> {result.themes_csv}; MLflow run {result.run_id}")
+
+
+def resolve_encoder(ref: str | None, workspace: Workspace) -> tuple[EmbedConfig | None, str]:
+    """``--encoder REF`` as the embedding settings and the name logged with the run.
+
+    No REF, or a model without a fine-tuned encoder (said in one line): ``(None, "base")``, the
+    installed MiniLM. Else the model's ``encoder`` artifact, fetched once into the workspace's
+    ``cache/encoders``, and ``"NAME vVERSION"``.
+    """
+    from nlp.discovery import BASE_ENCODER
+
+    if ref is None:
+        return None, BASE_ENCODER
+    from nlp.embed import EmbedConfig
+    from training.pyfunc import fetch_encoder
+    from voc.tracking import configure_uri
+
+    configure_uri(workspace)
+    model, folder = fetch_encoder(ref, workspace.encoder_cache)
+    if folder is None:
+        name = f"{model.name} v{model.version}"
+        typer.echo(f"--encoder {ref}: {name} has no fine-tuned encoder; using the base MiniLM")
+        return None, BASE_ENCODER
+    typer.echo(f"encoder: fine-tuned MiniLM of {model.name} v{model.version}")
+    return EmbedConfig(model=str(folder)), f"{model.name} v{model.version}"
 
 
 def load_previous(target: str) -> pd.DataFrame:

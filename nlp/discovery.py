@@ -32,8 +32,12 @@ description of what was found). The run starts before the embedding, so its dura
 stage's, and its id is stored in the Parquet metadata of both tables (``attrs["voc"]
 ["discovery_run_id"]``): the training set made from them carries it on to the model. The caller
 resolves ``--previous`` (a previous run or the label catalogue) into a frame: this module reads no
-catalogue. ``progress`` wraps the long steps that draw no bar of their own (``voc discover`` shows a
-spinner with the elapsed time).
+catalogue. The encoder is ``embed_config.model`` (default the installed MiniLM; ``voc discover
+--encoder`` passes a registered model's fine-tuned folder): its name (``encoder_name``) and
+fingerprint are logged as params and stored in ``themes.parquet``'s metadata, and previous themes
+whose centroids another encoder computed are brought into this run's space before matching
+(:mod:`nlp.encoder_space`). ``progress`` wraps the long steps that draw no bar of their own
+(``voc discover`` shows a spinner with the elapsed time).
 """
 
 from __future__ import annotations
@@ -50,8 +54,10 @@ import numpy as np
 import pandas as pd
 
 from nlp.boilerplate import is_empty, strip_many
-from nlp.embed import Backend, EmbedConfig, Embedder
+from nlp.embed import Backend, EmbedConfig, Embedder, default_model_path
+from nlp.encoder_space import Alignment, in_encoder_space
 from nlp.language import LanguageDetector
+from nlp.model_files import model_fingerprint
 from nlp.prepare import prepare_contacts
 from nlp.quarantine import redacted_quarantine
 from nlp.sampled import fit_themes
@@ -60,6 +66,7 @@ from nlp.themes import NO_THEME, ThemeModel, cluster_quality, match_previous, re
 from voc.contracts.contacts import validate_contacts
 from voc.contracts.reading import ContractConfig, Counts
 from voc.contracts.themes import (
+    ENCODER_FINGERPRINT,
     SUGGESTION_COLUMNS,
     write_assignments,
     write_members,
@@ -80,6 +87,7 @@ EXPERIMENT_DESCRIPTION = (
     "its themes.csv is what analysts label, and training sets name the run they came from."
 )
 Progress = Callable[[str], AbstractContextManager[Any]]
+BASE_ENCODER = "base"  # the `encoder` param of a run embedded with the installed MiniLM
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
@@ -175,6 +183,11 @@ class DiscoveryResult:
         The MLflow run.
     other_languages : dict of str to int
         Contacts kept out of the themes per language they are written in (ISO 639-1 code).
+    encoder, encoder_fingerprint : str
+        The encoder the contacts were embedded with (``base`` or a registered model's name and
+        version) and :func:`~nlp.model_files.model_fingerprint` of its folder.
+    alignment : Alignment
+        Previous themes re-embedded because another encoder made them, and left out.
     n_embedded : int
         Contacts embedded with MiniLM: all clustered ones, or the sample of a large input.
     backend : str
@@ -198,6 +211,9 @@ class DiscoveryResult:
     themes: pd.DataFrame
     suggestions: pd.DataFrame
     other_languages: dict[str, int] = field(default_factory=dict)
+    encoder: str = BASE_ENCODER
+    encoder_fingerprint: str = ""
+    alignment: Alignment = field(default_factory=Alignment)
     n_embedded: int = 0
     backend: str = "torch"
     static_agreement: float = float("nan")
@@ -224,6 +240,8 @@ class DiscoveryResult:
             "silhouette": self.silhouette,
             "seconds": self.seconds,
             "n_other_language": float(self.n_other_language),
+            "n_previous_reembedded": float(self.alignment.reembedded),
+            "n_previous_dropped": float(self.alignment.dropped),
             "n_embedded": float(self.n_embedded),
             "static_agreement": self.static_agreement,
         }
@@ -243,6 +261,7 @@ def run_discovery(
     taxonomy: Taxonomy | None = None,
     progress: Progress | None = None,
     embed_config: EmbedConfig | None = None,
+    encoder_name: str = BASE_ENCODER,
     rest_encoder: Any = None,
 ) -> DiscoveryResult:
     """The whole discovery stage, from a contacts file to the files in ``out`` and an MLflow run.
@@ -273,6 +292,9 @@ def run_discovery(
     embed_config : EmbedConfig, optional
         The encoder and the languages it understands (default: MiniLM, English); its cache folders
         are the workspace's, its backend as ``config.backend`` says.
+    encoder_name : str
+        What the encoder is, for the MLflow run (``base``, or e.g. ``root-cause v3`` for a
+        registered model's fine-tuned encoder); its fingerprint is computed here.
     rest_encoder : object with ``encode(texts)``, optional
         Encodes every contact of an input above ``config.sample_size`` for the assignment to the
         sample's themes; default: :class:`nlp.static_encoder.StaticEncoder` (distilled once into
@@ -324,8 +346,13 @@ def run_discovery(
         rest_encoder = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache))
     workspace.ensure()
     use_experiment(experiment, workspace, EXPERIMENT_DESCRIPTION)
+    fingerprint = model_fingerprint(embed_config.model or default_model_path())
     with mlflow.start_run(run_name=_run_name(input, contacts), tags={"voc.stage": "discover"}) as run:
         embedder = Embedder(embed_config)
+        alignment = Alignment()
+        if previous_themes is not None and len(previous_themes):
+            base = model_fingerprint(default_model_path())
+            previous_themes, alignment = in_encoder_space(previous_themes, fingerprint, embedder.encode, base)
         fitted = fit_themes(
             [content[i] for i in keep],
             [texts[i] for i in keep],
@@ -359,7 +386,8 @@ def run_discovery(
         # Parquet keeps DataFrame.attrs: the training set made from these files names this run.
         lineage = {"voc": {"discovery_run_id": run.info.run_id, "input": input.name}}
         assignments.attrs.update(lineage)
-        themes.attrs.update(lineage)
+        # The centroids' space, so that a later run with another encoder recomputes them.
+        themes.attrs["voc"] = {**lineage["voc"], "encoder": encoder_name, ENCODER_FINGERPRINT: fingerprint}
         with step("scoring and writing themes"):
             write_assignments(assignments, out)
             write_members(contacts, out)
@@ -385,6 +413,9 @@ def run_discovery(
             other_languages={
                 str(k): int(n) for k, n in pd.Series(language[~readable]).value_counts().items()
             },
+            encoder=encoder_name,
+            encoder_fingerprint=fingerprint,
+            alignment=alignment,
             n_embedded=len(fitted.embedded),
             backend=embed_config.backend,
             static_agreement=fitted.assigner.agreement_ if fitted.assigner else float("nan"),
@@ -495,17 +526,22 @@ def _log_run(
             "match_threshold": config.match_threshold,
             "seed": config.seed,
             "embedding_model": embedding_model,
+            "encoder": result.encoder,
+            "encoder_fingerprint": result.encoder_fingerprint,
             "languages": ",".join(languages),
         }
     )
     mlflow.log_metrics({k: v for k, v in result.metrics().items() if np.isfinite(v)})
     mlflow.log_artifact(str(result.themes_csv))
     matched = "ids matched to the previous themes" if previous else "no previous themes given"
+    if result.alignment.summary():
+        matched += f" ({result.alignment.summary()})"
     mlflow.set_tag(
         "mlflow.note.content",
         f"{result.n_themes} themes ({result.n_new} new; {matched}) in {result.n_contacts:,} contacts "
         f"of {input.name}, {result.coverage:.0%} of them assigned to a theme "
         f"(silhouette {result.silhouette:.3f}); min theme size {config.min_theme_size}, seed "
-        f"{config.seed}; {result.n_other_language:,} contacts in other languages kept out. "
+        f"{config.seed}; encoder {result.encoder}; {result.n_other_language:,} contacts in other "
+        "languages kept out. "
         "Label them from themes.csv (voc label export).",
     )

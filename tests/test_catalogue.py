@@ -100,7 +100,7 @@ def versions_scenario(cat: Catalogue) -> None:
     assert (v1, v2) == (1, 2)
 
     labelled = cat.labelled_themes()
-    assert labelled.columns.tolist() == ["theme_id", "centroid", "label", "version"]
+    assert labelled.columns.tolist() == ["theme_id", "centroid", "label", "version", "encoder", "exemplars"]
     assert labelled[["theme_id", "label", "version"]].to_dict("records") == [
         {"theme_id": 0, "label": "refund_not_received", "version": 1},
         {"theme_id": 1, "label": "lost_parcel", "version": 2},
@@ -172,7 +172,14 @@ def test_decisions_are_checked_and_urls_resolved(tmp_path: Path) -> None:
     assert catalogue_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
     assert Catalogue.in_workspace(tmp_path).url.endswith("/labels.db")
     empty = Catalogue("sqlite:///:memory:")
-    assert empty.labelled_themes().columns.tolist() == ["theme_id", "centroid", "label", "version"]
+    assert empty.labelled_themes().columns.tolist() == [
+        "theme_id",
+        "centroid",
+        "label",
+        "version",
+        "encoder",
+        "exemplars",
+    ]
     assert empty.history().empty and empty.contact_labels().empty
 
 
@@ -197,7 +204,7 @@ def test_labels_survive_next_weeks_themes(tmp_path: Path) -> None:
 def test_previous_themes_reads_a_run_folder_or_a_catalogue(tmp_path: Path) -> None:
     run = make_themes_dir(tmp_path / "run", make_contacts())
     from_run = previous_themes(run)
-    assert from_run.columns.tolist() == ["theme_id", "centroid", "label"]
+    assert from_run.columns.tolist() == ["theme_id", "centroid", "label", "encoder", "exemplars"]
     assert from_run["theme_id"].tolist() == [0, 1, 2, 3] and from_run["label"].isna().all()
     np.testing.assert_array_equal(from_run["centroid"].iloc[2], centroid_of(2))
 

@@ -228,7 +228,7 @@ def test_import_stores_labels_as_one_version(world: SimpleNamespace, tmp_path: P
     ]
     assert history["created_at"].notna().all()
     labelled = cat.labelled_themes()
-    assert labelled.columns.tolist() == ["theme_id", "centroid", "label", "version"]
+    assert labelled.columns.tolist() == ["theme_id", "centroid", "label", "version", "encoder", "exemplars"]
     assert dict(zip(labelled["theme_id"], labelled["label"], strict=True)) == {
         0: "refund_not_received",
         1: "shipping_delay",
@@ -236,6 +236,8 @@ def test_import_stores_labels_as_one_version(world: SimpleNamespace, tmp_path: P
     }
     for theme_id, centroid in zip(labelled["theme_id"], labelled["centroid"], strict=True):
         np.testing.assert_array_equal(centroid, centroid_of(theme_id))
+    # The run's redacted exemplars travel with each centroid: another encoder can recompute it.
+    assert all(len(e) == 5 for e in labelled["exemplars"])
     decisions = cat.theme_decisions().set_index("theme_id")
     assert decisions.loc[3, "action"] == "noise" and decisions.loc[2, "merged_into"] == 0
     assert decisions.loc[1, "notes"] == "=1+1"  # neutralised cell read back as typed

@@ -17,11 +17,15 @@ installed (``pip install -e .``), which also provides the classes being unpickle
 Using (``voc tag``, ``voc label export|suggest``): :func:`resolve_model` finds the name and version
 behind ``models:/NAME@ALIAS``, :func:`load_predictor` loads the pyfunc, and :func:`predict_contacts`
 runs it over raw contacts so that each contact is prepared and redacted exactly once (by the model
-when it can return its ``clean_text``, else here).
+when it can return its ``clean_text``, else here). ``voc discover --encoder`` fetches only a
+model's fine-tuned encoder folder (:func:`fetch_encoder`), once per registered version.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +45,10 @@ from voc.errors import InputError
 DEFAULT_MODEL_CONFIG = {"embed_backend": "torch"}
 # Name of the pyfunc artifact holding a fine-tuned encoder's sentence-transformers folder.
 ENCODER_ARTIFACT = "encoder"
+# Written last into a fetched encoder folder (fetch_encoder): its download completed.
+_FETCHED = ".voc-fetched"
+# The registered model an alias alone (`--encoder champion`) refers to (voc train's default name).
+DEFAULT_MODEL_NAME = "root-cause"
 
 # A synthetic, PII-free example shown in the MLflow UI and used to check the served model.
 INPUT_EXAMPLE = pd.DataFrame(
@@ -271,6 +279,69 @@ def resolve_model(uri: str) -> ModelRef:
         return ModelRef(uri, name, str(client.get_model_version(name, version).version))
     except MlflowException as exc:
         raise InputError(f"{uri}: cannot find this model in the registry: {exc.message}") from exc
+
+
+def model_uri(ref: str, default_name: str = DEFAULT_MODEL_NAME) -> str:
+    """``ref`` as a model URI: ``champion`` -> ``models:/root-cause@champion``, ``rc@champion`` ->
+    ``models:/rc@champion``; a URI (``models:/NAME/3``, ``runs:/...``) is returned as it is."""
+    if "://" in ref or ref.startswith("models:/"):
+        return ref
+    if "@" in ref:
+        return f"models:/{ref}"
+    return f"models:/{default_name}@{ref}"
+
+
+def fetch_encoder(ref: str, cache_dir: Path) -> tuple[ModelRef, Path | None]:
+    """The fine-tuned encoder folder a registered model carries (artifact ``encoder``), or ``None``.
+
+    Parameters
+    ----------
+    ref : str
+        An alias of the default model (``champion``), ``NAME@ALIAS`` or ``models:/NAME@ALIAS`` /
+        ``models:/NAME/VERSION`` (:func:`model_uri`). Set the tracking URI first.
+    cache_dir : Path
+        Where fetched encoders are kept (``Workspace.encoder_cache``): one folder per registered
+        version and source, downloaded once, then reused.
+
+    Returns
+    -------
+    (ModelRef, Path or None)
+        The resolved name and version, and the sentence-transformers folder; ``None`` when the model
+        was trained on the installed MiniLM (no ``encoder`` artifact).
+
+    Raises
+    ------
+    InputError
+        For an unknown model, alias or version, or an artifact that cannot be downloaded.
+    """
+    from mlflow.exceptions import MlflowException
+
+    uri = model_uri(ref)
+    resolved = resolve_model(uri)
+    if resolved.version == "unregistered":
+        raise InputError(f"--encoder {ref}: name a registered model (an alias, NAME@ALIAS or models:/...)")
+    pinned = f"models:/{resolved.name}/{resolved.version}"
+    try:
+        info = mlflow.models.get_model_info(pinned)
+        artifacts = (info.flavors.get("python_function") or {}).get("artifacts") or {}
+        path = (artifacts.get(ENCODER_ARTIFACT) or {}).get("path")
+        if not path:
+            return resolved, None
+        source = mlflow.MlflowClient().get_model_version(resolved.name, resolved.version).source
+        key = hashlib.sha256(f"{source}\x00{path}".encode()).hexdigest()[:12]
+        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in resolved.name)
+        folder = Path(cache_dir) / f"{slug}-v{resolved.version}-{key}"
+        if (folder / _FETCHED).is_file():
+            return resolved, folder
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".fetching-") as scratch:
+            got = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"{pinned}/{path}", dst_path=scratch))
+            (got / _FETCHED).write_text(f"{pinned}\n")
+            shutil.rmtree(folder, ignore_errors=True)  # a fetch cut short before its marker
+            got.rename(folder)  # same file system: the folder appears whole or not at all
+    except MlflowException as exc:
+        raise InputError(f"--encoder {ref}: cannot fetch the encoder of {pinned}: {exc.message}") from exc
+    return resolved, folder
 
 
 def load_predictor(uri: str, model_config: dict[str, Any] | None = None) -> tuple[Any, ModelRef]:

@@ -57,6 +57,11 @@ class Workspace:
         return self.root / "cache" / "onnx"
 
     @property
+    def encoder_cache(self) -> Path:
+        """Fine-tuned encoders fetched from registered models (``voc discover --encoder``)."""
+        return self.root / "cache" / "encoders"
+
+    @property
     def static_cache(self) -> Path:
         """Static embedding tables distilled from the embedding model (``nlp.static_encoder``)."""
         return self.root / "cache" / "static"

@@ -8,20 +8,26 @@ place, so the history of every theme and contact stays readable. The current sta
 version's decision per theme (or per contact).
 
 What next week's discovery needs to keep labels is :meth:`Catalogue.labelled_themes`: one row per
-labelled theme with its stable ``theme_id``, ``centroid`` (normalised embedding) and ``label``.
+labelled theme with its stable ``theme_id``, ``centroid`` (normalised embedding) and ``label``, the
+``encoder`` (:func:`nlp.model_files.model_fingerprint`) whose space the centroid is in and the
+theme's redacted ``exemplars``, from which discovery with another encoder recomputes the centroid
+(:mod:`nlp.encoder_space`). Rows stored before the fingerprint was recorded have ``encoder`` None.
 
 Tables
 ------
 ``label_versions``  version, who, created_at (UTC), kind (``themes`` or ``contacts``), source,
                     taxonomy_version, n_decisions
 ``theme_labels``    version, theme_id, action (``accept``, ``merge_into``, ``split``, ``noise``),
-                    merged_into, label, centroid (float32 bytes), dim, size, keywords, notes
+                    merged_into, label, centroid (float32 bytes), dim, size, keywords, notes,
+                    encoder (fingerprint of the centroid's encoder), exemplars (JSON list of
+                    redacted texts); the last two are added to a catalogue made before them
 ``contact_labels``  version, contact_id, label, theme_id, notes
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,19 +46,23 @@ from sqlalchemy import (
     Text,
     create_engine,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from voc.contracts.themes import read_themes
+from voc.contracts.themes import read_themes, themes_encoder
 from voc.errors import InputError
 
 log = logging.getLogger(__name__)
 
 CATALOGUE_FILE = "labels.db"
 THEME_ACTIONS = ("accept", "merge_into", "split", "noise")
-_THEME_COLUMNS = ["theme_id", "centroid", "label", "version"]
+_THEME_COLUMNS = ["theme_id", "centroid", "label", "version", "encoder", "exemplars"]
+# What previous_themes gives discovery, from a run or a catalogue alike.
+PREVIOUS_COLUMNS = ["theme_id", "centroid", "label", "encoder", "exemplars"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,8 @@ class ThemeDecision:
 
     ``label`` is the taxonomy id the theme stands for: for ``accept`` the analyst's label, for
     ``merge_into`` the label of the target theme (resolved at import), ``None`` for ``split`` and
-    ``noise``. ``centroid`` is the theme's normalised embedding, shape ``(dim,)``.
+    ``noise``. ``centroid`` is the theme's normalised embedding, shape ``(dim,)``, in the space of
+    the encoder whose fingerprint is ``encoder``; ``exemplars`` are redacted member texts.
     """
 
     theme_id: int
@@ -72,6 +83,8 @@ class ThemeDecision:
     size: int | None = None
     keywords: str = ""
     notes: str = ""
+    encoder: str | None = None
+    exemplars: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.action not in THEME_ACTIONS:
@@ -132,6 +145,12 @@ class ThemeLabel(_Base):
     size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     keywords: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    encoder: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    exemplars: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# Columns added to theme_labels after catalogues were in use: (name, SQL type) for ALTER TABLE.
+_ADDED_THEME_COLUMNS = (("encoder", "VARCHAR(64)"), ("exemplars", "TEXT"))
 
 
 class ContactLabelRow(_Base):
@@ -157,9 +176,10 @@ def previous_themes(target: str | Path) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with ``theme_id`` (int), ``centroid`` (float32 ndarray of shape ``(dim,)``) and
-    ``label`` (str or None): every theme of a previous run (labels as that run carried them), or
-    the catalogue's labelled themes.
+    DataFrame with :data:`PREVIOUS_COLUMNS`: ``theme_id`` (int), ``centroid`` (float32 ndarray of
+    shape ``(dim,)``), ``label`` (str or None), ``encoder`` (fingerprint of the encoder the centroid
+    was computed with; None when not recorded) and ``exemplars`` (list of redacted texts): every
+    theme of a previous run (labels as that run carried them), or the catalogue's labelled themes.
 
     Raises
     ------
@@ -175,12 +195,13 @@ def previous_themes(target: str | Path) -> pd.DataFrame:
         empty = [i for i, c in enumerate(themes["centroid"]) if c is None]
         if empty:
             raise InputError(f"{text}: row {empty[0] + 1}: empty centroid")
-        return themes[["theme_id", "centroid", "label"]]
+        # attrs travel along: next_theme_id keeps retired ids from being given again.
+        return themes.assign(encoder=themes_encoder(themes))[PREVIOUS_COLUMNS]
     if "://" not in text and not path.is_file():
         raise FileNotFoundError(f"{target}: neither a discovery folder nor a catalogue file")
     catalogue = Catalogue(text)
     try:
-        return catalogue.labelled_themes()[["theme_id", "centroid", "label"]]
+        return catalogue.labelled_themes()[PREVIOUS_COLUMNS]
     finally:
         catalogue.close()
 
@@ -213,7 +234,7 @@ class Catalogue:
     --------
     >>> cat = Catalogue("sqlite:///:memory:")
     >>> cat.labelled_themes().columns.tolist()
-    ['theme_id', 'centroid', 'label', 'version']
+    ['theme_id', 'centroid', 'label', 'version', 'encoder', 'exemplars']
     """
 
     def __init__(self, url: str | Path) -> None:
@@ -222,6 +243,7 @@ class Catalogue:
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self._engine: Engine = create_engine(self.url)
         _Base.metadata.create_all(self._engine)
+        self._add_missing_columns()
 
     @classmethod
     def in_workspace(cls, root: str | Path) -> Catalogue:
@@ -230,6 +252,18 @@ class Catalogue:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a catalogue made before :data:`_ADDED_THEME_COLUMNS` up to date (nullable, so old
+        rows read as "not recorded"); ``create_all`` creates missing tables, never columns."""
+        present = {c["name"] for c in inspect(self._engine).get_columns(ThemeLabel.__tablename__)}
+        missing = [(name, kind) for name, kind in _ADDED_THEME_COLUMNS if name not in present]
+        if missing:
+            with self._engine.begin() as connection:
+                for name, kind in missing:
+                    table = ThemeLabel.__tablename__
+                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+            log.info("catalogue %s: added columns %s", self.url, ", ".join(n for n, _ in missing))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -249,6 +283,8 @@ class Catalogue:
                     size=d.size,
                     keywords=d.keywords,
                     notes=d.notes,
+                    encoder=d.encoder,
+                    exemplars=json.dumps(list(d.exemplars)) if d.exemplars else None,
                 )
                 for d in decisions
             )
@@ -294,9 +330,11 @@ class Catalogue:
         Returns
         -------
         DataFrame with columns ``theme_id`` (int), ``centroid`` (float32 ndarray of shape
-        ``(dim,)``), ``label`` (taxonomy id) and ``version`` (the catalogue version that set it), one
-        row per theme whose latest decision carries a label (``accept`` or ``merge_into`` a labelled
-        theme) and a centroid. Themes whose latest decision is ``split`` or ``noise`` are left out.
+        ``(dim,)``), ``label`` (taxonomy id), ``version`` (the catalogue version that set it),
+        ``encoder`` (fingerprint of the centroid's encoder, None when not recorded) and
+        ``exemplars`` (list of redacted texts, empty when not recorded), one row per theme whose
+        latest decision carries a label (``accept`` or ``merge_into`` a labelled theme) and a
+        centroid. Themes whose latest decision is ``split`` or ``noise`` are left out.
         """
         current = self.theme_decisions()
         current = current[current["label"].notna() & current["centroid"].notna()]
@@ -304,7 +342,7 @@ class Catalogue:
 
     def theme_decisions(self) -> pd.DataFrame:
         """Latest decision per theme: theme_id, action, label, merged_into, centroid, size,
-        keywords, notes, version, who, created_at."""
+        keywords, notes, version, who, created_at, encoder, exemplars."""
         with Session(self._engine) as session:
             latest = (
                 select(ThemeLabel.theme_id, func.max(ThemeLabel.version).label("version"))
@@ -333,6 +371,8 @@ class Catalogue:
                 "version": int(t.version),
                 "who": who,
                 "created_at": created_at,
+                "encoder": t.encoder,
+                "exemplars": json.loads(t.exemplars) if t.exemplars else [],
             }
             for t, who, created_at in rows
         ]
@@ -348,9 +388,11 @@ class Catalogue:
             "version",
             "who",
             "created_at",
+            "encoder",
+            "exemplars",
         ]
         out = pd.DataFrame.from_records(records, columns=columns)
-        for col in ("label", "merged_into", "centroid"):  # None stays None, not NaN
+        for col in ("label", "merged_into", "centroid", "encoder", "exemplars"):  # None stays None, not NaN
             out[col] = pd.Series([r[col] for r in records], index=out.index, dtype=object)
         out["theme_id"] = out["theme_id"].astype("int64")
         out["version"] = out["version"].astype("int64")

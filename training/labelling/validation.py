@@ -32,6 +32,7 @@ import pandas as pd
 
 from training.labelling.catalogue import ContactLabel, ThemeDecision
 from training.labelling.sheets import GROUP_ACTIONS, ReviewSheet, as_int, as_vector, join_values
+from voc.contracts.themes import themes_encoder
 from voc.errors import InputError
 from voc.taxonomy import Taxonomy
 
@@ -141,6 +142,7 @@ def validate_theme_sheet(
         labels[theme_id] = label if action in ("accept", "merge_into") else None
     if problems:
         raise SheetError(sheet.path, problems)
+    encoder = themes_encoder(themes)  # the space the centroids are in, stored beside them
     return [
         ThemeDecision(
             theme_id=theme_id,
@@ -151,9 +153,18 @@ def validate_theme_sheet(
             size=as_int(known[theme_id].get("size")),
             keywords=join_values(known[theme_id].get("keywords"), "; "),
             notes=notes,
+            encoder=encoder,
+            exemplars=tuple(str(e) for e in _listed(known[theme_id].get("exemplars"))),
         )
         for theme_id, (_row, action, _label, target, notes) in parsed.items()
     ]
+
+
+def _listed(value: Any) -> list[Any]:
+    """A theme's list cell (exemplars) as a list; missing -> ``[]``, a single string -> ``[it]``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _merge_label(

@@ -11,6 +11,10 @@ report and the next discovery run (``--previous``) read them back through :func:
   ``keywords`` and ``exemplars`` (lists of str; exemplars are redacted text), ``is_new`` (bool),
   ``label`` (str, None while no analyst named the theme) and ``centroid`` (float32 array of shape
   ``(dim,)``, None when absent);
+  The table's Parquet metadata (``attrs["voc"]``) names the discovery run (``discovery_run_id``)
+  and the encoder the centroids were computed with (``encoder``: a registered model's name and
+  version, or ``base``; ``encoder_fingerprint``: :func:`nlp.model_files.model_fingerprint`, read
+  with :func:`themes_encoder`; absent from files written before it was recorded);
 * assignments, one row per contact (:data:`ASSIGNMENT_COLUMNS`): ``contact_id`` (str), ``theme_id``
   (int, :data:`UNASSIGNED` = -1) and ``probability`` (float);
 * suggestions (``suggestions.parquet``, :data:`SUGGESTION_COLUMNS`), zero or more rows per theme:
@@ -25,6 +29,7 @@ Every problem raises :class:`~voc.errors.InputError` naming the file, column and
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,8 @@ ASSIGNMENTS_FILE = "assignments.parquet"
 MEMBERS_FILE = "members.parquet"
 SUGGESTIONS_FILE = "suggestions.parquet"
 UNASSIGNED = -1
+# Key of attrs["voc"] naming the encoder whose space a themes table's centroids are in.
+ENCODER_FINGERPRINT = "encoder_fingerprint"
 THEME_COLUMNS = (
     "theme_id",
     "name",
@@ -131,7 +138,16 @@ def read_themes(source: str | Path, required: Iterable[str] = ()) -> pd.DataFram
         },
         index=raw.index,
     )
-    return out[out["theme_id"] != UNASSIGNED].reset_index(drop=True)
+    out = out[out["theme_id"] != UNASSIGNED].reset_index(drop=True)
+    out.attrs = copy.deepcopy(raw.attrs)  # the run and encoder the themes came from
+    return out
+
+
+def themes_encoder(themes: pd.DataFrame) -> str | None:
+    """Fingerprint of the encoder a themes table's centroids were computed with (``attrs["voc"]
+    ["encoder_fingerprint"]``, as :func:`read_themes` keeps it); ``None`` when not recorded."""
+    value = (themes.attrs.get("voc") or {}).get(ENCODER_FINGERPRINT)
+    return str(value) if value else None
 
 
 def fallback_name(keywords: list[str], theme_id: int) -> str:
