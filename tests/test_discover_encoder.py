@@ -17,7 +17,7 @@ from nlp.model_files import model_fingerprint
 from nlp.themes import match_previous
 from training.finetune import FineTuneConfig, fine_tune
 from training.labelling.catalogue import Catalogue, ImportInfo, ThemeDecision, previous_themes
-from voc.tracking import configure_uri
+from voc.tracking import configure_uri, use_experiment
 from voc.workspace import Workspace
 
 BASE, TUNED = "b" * 64, "t" * 64  # stand-in fingerprints of two encoders
@@ -134,7 +134,7 @@ def registered(tmp_path, monkeypatch, embedder: Embedder, fine_tuned: Path) -> W
     monkeypatch.setattr(Embedder, "model", property(lambda self: load(self) if self.config.model else loaded))
     workspace = Workspace.resolve().ensure()
     configure_uri(workspace)  # tracking and registry: an earlier test may have left its own
-    mlflow.set_experiment("models")  # not the previous test's experiment id, absent from this store
+    use_experiment("models", workspace)  # artifacts in the workspace, not ./mlruns in the cwd
 
     class Stub(_Stub, mlflow.pyfunc.PythonModel):
         pass

@@ -33,7 +33,8 @@ def keyword_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def pool(keyword_model: tuple[Path, str]) -> Iterator[PredictorPool]:
     with PredictorPool(keyword_model[1], None, workers=2, batch_size=7) as started:
-        started.start()
+        pids = started.start()
+        assert len(set(pids)) == 2 and os.getpid() not in pids  # each worker loaded the model
         yield started
 
 
@@ -50,8 +51,7 @@ def test_the_pool_answers_as_the_model_does_in_order_from_both_workers(
     expected = pd.DataFrame(alone.predict(frame))
     got = pool.predict(frame)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
-    assert len(pool.peak_rss_mb) == 2 and os.getpid() not in pool.peak_rss_mb  # two other processes
-    assert all(mb > 0 for mb in pool.peak_rss_mb.values())
+    assert len(pool.peak_rss_mb) == 2 and all(mb > 0 for mb in pool.peak_rss_mb.values())
 
 
 @pytest.mark.slow  # starts worker processes (each imports MLflow)
@@ -60,6 +60,11 @@ def test_a_call_smaller_than_the_pool_still_gets_every_row(pool: PredictorPool) 
 
 
 def test_a_model_that_does_not_exist_is_named_in_the_error(keyword_model: tuple[Path, str]) -> None:
+    import mlflow
+
+    store = f"sqlite:///{keyword_model[0] / 'mlflow.db'}"  # not ./mlruns: the default store
+    mlflow.set_tracking_uri(store)
+    mlflow.set_registry_uri(store)
     with pytest.raises(InputError, match="models:/no-such-model/1"):
         PredictorPool("models:/no-such-model/1", None, workers=2)
 

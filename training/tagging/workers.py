@@ -18,7 +18,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ BYTES_PER_CONTACT = 500
 
 _predictor: Any = None  # the model, in a worker process
 _load_error: Exception | None = None  # why it could not be loaded, raised by every call
+_barrier: Any = None  # every worker waits here in PredictorPool.start, so each answers once
+# How long PredictorPool.start waits for every worker to load the model.
+START_TIMEOUT_S = 900
 
 
 class WorkerError(RuntimeError):
@@ -124,17 +128,32 @@ class PredictorPool:
             self.metadata = mlflow.models.get_model_info(uri)
         except Exception as exc:
             raise InputError(f"model {uri}: cannot load it ({type(exc).__name__}: {exc})") from exc
+        context = multiprocessing.get_context("spawn")
         self._executor = ProcessPoolExecutor(
             workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_load,
-            initargs=(uri, model_config, threads, env),
+            initargs=(uri, model_config, threads, env, context.Barrier(workers)),
         )
         self.peak_rss_mb: dict[int, float] = {}  # worker pid -> its peak resident memory
 
-    def start(self) -> None:
-        """Load the model in every worker now (else on the first call); raises what loading raised."""
-        list(self._executor.map(_pid_and_rss, range(self.workers)))
+    def start(self) -> list[int]:
+        """Load the model in every worker now (else on the first call); returns the workers' pids.
+
+        Raises what loading raised (:class:`InputError` for a model that cannot be loaded).
+        """
+        futures = [self._executor.submit(_loaded, i) for i in range(self.workers)]
+        wait(futures)
+        errors = [e for e in (f.exception() for f in futures) if e is not None]
+        if errors:  # a load error over the BrokenBarrierError of the workers it stopped waiting
+            cause = next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), None)
+            if cause is not None:
+                raise cause
+            raise WorkerError(f"not every tagging worker started within {START_TIMEOUT_S} s")
+        answers = [f.result() for f in futures]
+        for pid, rss in answers:
+            self.peak_rss_mb[pid] = rss
+        return [pid for pid, _ in answers]
 
     def predict(self, data: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """The model's predictions for ``data``, computed in batches across the workers, in order."""
@@ -164,9 +183,12 @@ class PredictorPool:
         self.close()
 
 
-def _load(uri: str, model_config: dict[str, Any] | None, threads: int, env: dict[str, str]) -> None:
+def _load(
+    uri: str, model_config: dict[str, Any] | None, threads: int, env: dict[str, str], barrier: Any
+) -> None:
     """Worker initializer: one model per process, ``threads`` compute threads."""
-    global _predictor, _load_error
+    global _predictor, _load_error, _barrier
+    _barrier = barrier
     os.environ.update(env)
     from threadpoolctl import threadpool_limits
 
@@ -190,9 +212,12 @@ def _predict(data: pd.DataFrame, params: dict[str, Any] | None) -> tuple[int, fl
     return os.getpid(), peak_rss_mb(), frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
 
 
-def _pid_and_rss(_: int) -> tuple[int, float]:
+def _loaded(_: int) -> tuple[int, float]:
+    """Wait until every worker has loaded (a waiting worker takes no other task): one answer each."""
     if _load_error is not None:
+        _barrier.abort()  # the others stop waiting
         raise _load_error
+    _barrier.wait(timeout=START_TIMEOUT_S)
     return os.getpid(), peak_rss_mb()
 
 
