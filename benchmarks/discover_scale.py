@@ -29,7 +29,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -38,6 +37,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.child import run_child
 
 OLD_SAMPLE = 10**9  # "never sample": the old path embeds every contact
 
@@ -98,17 +99,7 @@ def contacts(n: int, seed: int, work: Path) -> tuple[Path, Path]:
 
 
 def _child(argv: list[str]) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.discover_scale", "--child", *argv],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"benchmark child {argv[0]} failed (exit {done.returncode})")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_child("benchmarks.discover_scale", argv)
 
 
 def _child_main(argv: list[str]) -> None:

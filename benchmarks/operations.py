@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from benchmarks.child import run_child
 
 EVENTS_PER_ORDER = 4.4  # of the synthetic flow, counting the first week's 4 weeks of warm-up orders
 WEEKS = 12
@@ -121,17 +121,7 @@ def write_events(path: Path, orders_path: Path, n_events: int) -> int:
 
 
 def _child(argv: list[str]) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.operations", "--child", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"benchmark child {argv[0]} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.operations", argv, quiet=True)
 
 
 def _child_main(argv: list[str]) -> None:

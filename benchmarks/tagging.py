@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.child import run_child
 from voc.workspace import Workspace
 
 CAUSES = {
@@ -379,17 +379,7 @@ class _Keyword:
 
 
 def _child(argv: list[str], work: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tagging", "--child", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"benchmark child {argv[0]} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.tagging", argv, quiet=True)
 
 
 class _Plain:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.child import run_child
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -290,17 +291,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child(argv: list[str]) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.workload", "--child", *argv],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"benchmark child {argv[0]} failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.workload", argv)
 
 
 class _SentenceTransformerEncoder:

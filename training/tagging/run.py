@@ -10,6 +10,7 @@ write the same files (:mod:`training.tagging.output`) and return a
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -90,25 +91,17 @@ def tag_with_engine(
         chunk_size=chunk_size, show_progress=show_progress, order_key_secret=order_key_secret
     )
     count = choose_workers(workers, input)
-    if count < 2:
-        predictor, ref = load_predictor(model_uri, model_config)
+    with ExitStack() as stack:
+        if count < 2:
+            predictor, ref = load_predictor(model_uri, model_config)
+        else:
+            ref = resolve_model(model_uri)
+            # The workers load the version resolved here, even if the alias moves during the run.
+            pinned = f"models:/{ref.name}/{ref.version}" if ref.uri.startswith("models:/") else ref.uri
+            predictor = stack.enter_context(PredictorPool(pinned, model_config, count))
         return tag_file(
             input,
             predictor,
-            out,
-            model_name=ref.name,
-            model_version=ref.version,
-            resume=resume,
-            config=config,
-            tag_config=tag_config,
-        )
-    ref = resolve_model(model_uri)
-    # The workers load the version resolved here, even if the alias moves during the run.
-    pinned = f"models:/{ref.name}/{ref.version}" if ref.uri.startswith("models:/") else ref.uri
-    with PredictorPool(pinned, model_config, count) as pool:
-        return tag_file(
-            input,
-            pool,
             out,
             model_name=ref.name,
             model_version=ref.version,
