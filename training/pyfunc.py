@@ -251,6 +251,12 @@ class ModelRef:
     name: str
     version: str
 
+    @property
+    def pinned(self) -> str:
+        """``models:/NAME/VERSION`` of a registered model (its version even if an alias moves),
+        else the URI itself."""
+        return f"models:/{self.name}/{self.version}" if self.uri.startswith("models:/") else self.uri
+
 
 def resolve_model(uri: str) -> ModelRef:
     """Name and version behind ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or another URI.
@@ -320,7 +326,7 @@ def fetch_encoder(ref: str, cache_dir: Path) -> tuple[ModelRef, Path | None]:
     resolved = resolve_model(uri)
     if resolved.version == "unregistered":
         raise InputError(f"--encoder {ref}: name a registered model (an alias, NAME@ALIAS or models:/...)")
-    pinned = f"models:/{resolved.name}/{resolved.version}"
+    pinned = resolved.pinned
     try:
         info = mlflow.models.get_model_info(pinned)
         artifacts = (info.flavors.get("python_function") or {}).get("artifacts") or {}

@@ -97,8 +97,7 @@ def tag_with_engine(
         else:
             ref = resolve_model(model_uri)
             # The workers load the version resolved here, even if the alias moves during the run.
-            pinned = f"models:/{ref.name}/{ref.version}" if ref.uri.startswith("models:/") else ref.uri
-            predictor = stack.enter_context(PredictorPool(pinned, model_config, count))
+            predictor = stack.enter_context(PredictorPool(ref.pinned, model_config, count))
         return tag_file(
             input,
             predictor,
