@@ -137,8 +137,6 @@ class Embedder:
     @property
     def model(self) -> Any:
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
             path = self.config.model or str(default_model_path())
             log.info("loading embedding model %s (%s) on %s", path, self.config.backend, self.device)
             if self.config.backend != "torch":
@@ -152,6 +150,9 @@ class Embedder:
                 )
                 self._model = fast_encoder(path, self.device, fast)
                 return self._model
+            # Imported here: the ONNX backends never need it, and it takes seconds to import.
+            from sentence_transformers import SentenceTransformer
+
             self._model = SentenceTransformer(path, device=self.device, local_files_only=True)
             if self.device == "cuda":
                 # fp16 halves memory and doubles throughput on GPUs; cosine ranks are unchanged.
