@@ -91,6 +91,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         contacts in any other language (``review_reason="language"``, :mod:`nlp.screen`).
     min_content_words : int
         :meth:`decide` flags contacts with fewer content words ``uninformative`` (0: never).
+    tol : float
+        Stopping tolerance of the logistic regression (``logreg`` only).
 
     Attributes
     ----------
@@ -123,6 +125,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "embedder": has_methods("encode"),
         "languages": _LANGUAGES,
         "min_content_words": integer(0),
+        "tol": number(0.0, low_open=True),
     }
 
     def __init__(
@@ -138,6 +141,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         calibrate: bool = True,
         languages: tuple[str, ...] = ("en",),
         min_content_words: int = MIN_CONTENT_WORDS,
+        tol: float = 1e-4,
     ) -> None:
         self.features = features
         self.model = model
@@ -150,6 +154,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.calibrate = calibrate
         self.languages = languages
         self.min_content_words = min_content_words
+        self.tol = tol
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -282,6 +287,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("calibrate", True)
         state.setdefault("languages", ("en",))
         state.setdefault("min_content_words", MIN_CONTENT_WORDS)
+        state.setdefault("tol", 1e-4)
         super().__setstate__(state)
 
     def _language_detector(self) -> Any:
@@ -318,7 +324,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
 
     def _new_estimator(self, labels: np.ndarray) -> Any:
         if self.model == "logreg":
-            return LogisticRegression(C=self.C, max_iter=2000)
+            return LogisticRegression(C=self.C, max_iter=2000, tol=self.tol)
         if not self.calibrate:
             return LinearSVC(C=self.C)
         smallest = int(pd.Series(labels).value_counts().min())

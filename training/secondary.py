@@ -46,6 +46,9 @@ PRECISION_TARGET = 0.85
 # Regularisation of the segment model (logistic regression): segments are short and many are
 # shared by several causes; a moderate C keeps their probabilities spread.
 SEGMENT_C = 1.0
+# The segment model's stopping tolerance: on BANKING77's 5,746 training segments, 1e-3 stops after 19
+# lbfgs iterations (10 s) instead of 37 (22 s) at the same validation accuracy (0.908 vs 0.906).
+SEGMENT_TOL = 1e-3
 # Contacts whose text the model cannot read get no secondary (nlp.screen).
 _UNREAD = ("language", "uninformative")
 # Sentence ends, and the additive openers that run a second reason on without a full stop
@@ -106,14 +109,21 @@ def fit_secondary(
     is ``primary``'s cause for each validation contact. Each segment inherits its contact's label
     (and weight): a sentence that many causes share ("I need to return my order") learns a spread of
     probabilities, not the one cause it happened to sit next to. The segment model is a clone of
-    ``primary``'s settings (same features and embedder) as a logistic regression with :data:`SEGMENT_C`.
+    ``primary``'s settings (same features and embedder) as a logistic regression with
+    :data:`SEGMENT_C` and :data:`SEGMENT_TOL`.
     """
     owner, pieces, _ = split(train["clean_text"].astype(str).tolist(), min_segments=1)
     labels = train["label"].astype(str).to_numpy()[owner]
     if len(set(labels)) < 2:
         return None, 1.0 + 1e-9
     weights = train["weight"].to_numpy(float)[owner] if "weight" in train else None
-    settings = {"model": "logreg", "C": SEGMENT_C, "threshold": 0.0, "similarity_floor": -1.0}
+    settings = {
+        "model": "logreg",
+        "C": SEGMENT_C,
+        "tol": SEGMENT_TOL,
+        "threshold": 0.0,
+        "similarity_floor": -1.0,
+    }
     model = type(primary)(**{**primary.get_params(deep=False), **settings})  # same embedder, no copy
     model.fit(pieces, labels, weights)
     threshold = choose_secondary_threshold(
