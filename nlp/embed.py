@@ -73,6 +73,10 @@ class EmbedConfig:
     onnx_cache_dir : Path or None
         Folder of the ONNX exports of the ``onnx`` backends (e.g. ``Workspace.onnx_cache``);
         ``None``: a temporary folder, so each process exports again (some seconds).
+    cache_write : bool
+        Store newly encoded vectors in ``cache_dir``; ``False`` only reads it (tagging: a stream of
+        new contacts would grow the cache without end, while those discovery and training already
+        encoded come back from it).
     threads : int or None
         Compute threads of the ONNX backends (``None``: every core); a tagging worker process
         (:mod:`training.tagging.workers`) uses 1, so that the workers share the cores.
@@ -93,6 +97,7 @@ class EmbedConfig:
     onnx_cache_dir: Path | None = None
     languages: tuple[str, ...] = ("en",)
     threads: int | None = None
+    cache_write: bool = True
 
     def __post_init__(self) -> None:
         from nlp.language import DETECTED_LANGUAGES
@@ -118,6 +123,7 @@ class Embedder:
     def __init__(self, config: EmbedConfig | None = None, model: Any = None) -> None:
         self.config = config or EmbedConfig()
         self._model = model
+        self._cache: EmbeddingCache | None = None
 
     @property
     def model_id(self) -> str:
@@ -170,7 +176,9 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.config.cache_dir is None:
             return self._encode(texts)
-        cache = EmbeddingCache(self.config.cache_dir, self.model_id)
+        cache = self._cache
+        if cache is None or cache.folder != Path(self.config.cache_dir) / self.model_id:
+            cache = self._cache = EmbeddingCache(self.config.cache_dir, self.model_id)
         keys = [cache.key(t) for t in texts]
         vectors, found = cache.lookup(keys)
         first: dict[str, int] = {}  # each missing text is encoded once, however often it repeats
@@ -178,7 +186,8 @@ class Embedder:
             first.setdefault(keys[i], int(i))
         if first:
             fresh = self._encode([texts[i] for i in first.values()])
-            cache.put_many(dict(zip(first, fresh, strict=True)))
+            if self.config.cache_write:
+                cache.put_many(dict(zip(first, fresh, strict=True)))
             position = {k: j for j, k in enumerate(first)}
             missing = np.flatnonzero(~found)
             if vectors is None:
@@ -213,6 +222,9 @@ class EmbeddingCache:
         self.folder = Path(root) / model_id
         self.model_id = model_id
         self.max_shards = max_shards
+        # Key index of each shard read so far; shards are immutable (named by their keys' hash),
+        # so an index stays valid while its file exists: a tagging run reads each one once.
+        self._indexes: dict[Path, Any] = {}
 
     def key(self, text: str) -> str:
         """Hex SHA-256 of model id and text; the text itself is never stored."""
@@ -239,10 +251,16 @@ class EmbeddingCache:
         wanted = pd.Index([bytes.fromhex(k) for k in keys])
         found = np.zeros(len(keys), dtype=bool)
         vectors: np.ndarray | None = None
-        for keys_file, vectors_file in self._shards():
-            shard = pd.Index(np.load(keys_file).tolist())
-            if not shard.is_unique:
-                shard = shard.drop_duplicates()  # pragma: no cover - only after a crash mid-compaction
+        shards = self._shards()
+        for stale in set(self._indexes) - {k for k, _ in shards}:
+            del self._indexes[stale]  # merged away by a compaction
+        for keys_file, vectors_file in shards:
+            shard = self._indexes.get(keys_file)
+            if shard is None:
+                shard = pd.Index(np.load(keys_file).tolist())
+                if not shard.is_unique:
+                    shard = shard.drop_duplicates()  # pragma: no cover - only after a crash mid-compaction
+                self._indexes[keys_file] = shard
             rows = shard.get_indexer(wanted)
             hit = (rows >= 0) & ~found
             if not hit.any():

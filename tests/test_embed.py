@@ -41,6 +41,35 @@ def test_second_run_comes_from_cache_without_the_model(tmp_path):
     assert second.dtype == np.float32 and second.shape == (51, 8)
 
 
+def test_read_only_cache_serves_known_texts_and_stores_nothing_new(tmp_path):
+    # What tagging does: vectors training computed come back, a stream of new contacts is not kept.
+    known = [f"parcel {i} arrived damaged" for i in range(20)]
+    writer = CountingModel()
+    stored = Embedder(EmbedConfig(cache_dir=tmp_path, show_progress=False), model=writer).encode(known)
+    shards = sorted(tmp_path.rglob("*.keys.npy"))
+    reader = CountingModel()
+    tagger = Embedder(EmbedConfig(cache_dir=tmp_path, show_progress=False, cache_write=False), model=reader)
+    fresh = [f"new contact {i} about a late refund" for i in range(5)]
+    for _ in range(3):  # batch after batch, as a tagging run calls it
+        got = tagger.encode(known[:10] + fresh)
+        np.testing.assert_array_equal(got[:10], stored[:10])
+    assert reader.encoded == 15  # only the new texts, each batch (none of them was stored)
+    assert sorted(tmp_path.rglob("*.keys.npy")) == shards
+
+
+def test_cache_index_follows_a_compaction(tmp_path):
+    # A reader that indexed the shards before another process merged them still finds every vector.
+    cache = EmbeddingCache(tmp_path, "m", max_shards=100)
+    keys = [hashlib.sha256(bytes([i])).hexdigest() for i in range(6)]
+    for i, key in enumerate(keys):
+        cache.put_many({key: np.full(4, i, dtype=np.float32)})
+    reader = EmbeddingCache(tmp_path, "m")
+    assert len(reader.get_many(keys)) == 6
+    cache.compact()
+    found = reader.get_many(keys)
+    assert {k: float(v[0]) for k, v in found.items()} == {k: float(i) for i, k in enumerate(keys)}
+
+
 def test_cache_files_hold_no_text(tmp_path):
     secret = "refund to jane.doe@example.com please"
     Embedder(EmbedConfig(cache_dir=tmp_path), model=CountingModel()).encode([secret])

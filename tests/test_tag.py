@@ -213,3 +213,37 @@ def test_bad_model_uri_is_an_input_error(tmp_path: Path, monkeypatch: pytest.Mon
     labelled_contacts(per_class=1).to_csv(source, index=False)
     code = main(["tag", str(source), "--model", "models:/nope@champion", "--out", str(tmp_path / "o.csv")])
     assert code == 2
+
+
+def test_tagging_reads_the_vectors_training_left_in_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tagging the week that was just labelled and trained on (or tagging it again with a new
+    # champion) must not encode those contacts a second time.
+    import pickle
+    from types import SimpleNamespace
+
+    from test_embed import CountingModel
+
+    from nlp.embed import EmbedConfig, Embedder
+    from nlp.prepare import prepare_contacts
+    from training.classifier import RootCauseClassifier
+    from training.pyfunc import RootCauseModel
+
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    workspace = Workspace.resolve()
+    contacts = labelled_contacts(per_class=8)
+    clean = prepare_contacts(contacts)["clean_text"].tolist()
+    config = EmbedConfig(cache_dir=workspace.embedding_cache, backend="onnx-int8", show_progress=False)
+    classifier = RootCauseClassifier(features="embedding", embedder=Embedder(config, model=CountingModel()))
+    classifier.fit(clean, contacts["label"])
+    served = pickle.loads(pickle.dumps(RootCauseModel(classifier, {})))  # as MLflow stores it
+    served.load_context(SimpleNamespace(model_config={"embed_backend": "onnx-int8"}, artifacts={}))
+    before = sorted(workspace.embedding_cache.rglob("*.npy"))
+
+    out = served.predict(None, contacts[["text", "channel"]])
+
+    embedder = served.classifier.embedder
+    assert embedder._model is None  # every vector came from the cache: the encoder never loaded
+    assert out["root_cause"].tolist() == list(classifier.predict(clean))  # the same vectors
+    assert sorted(workspace.embedding_cache.rglob("*.npy")) == before

@@ -122,12 +122,22 @@ class RootCauseModel(PythonModel):
             # --backend; onnx-int8 is ~3x faster on CPU than torch); `voc tag --backend` may
             # override it at load time.
             backend = (getattr(context, "model_config", None) or {}).get("embed_backend", "torch")
-            # The ONNX export is cached in the workspace of the process that loads the model.
-            onnx_cache = Workspace.resolve().onnx_cache
+            # The ONNX export is cached in the workspace of the process that loads the model, and
+            # the vectors that training (or an earlier run) computed with the same encoder and
+            # backend are read back from its embedding cache; new ones are not written (a stream
+            # of new contacts would grow it without end).
+            workspace = Workspace.resolve()
             # A fine-tuned encoder travels with the model (log_pyfunc); else the installed MiniLM.
             encoder = (getattr(context, "artifacts", None) or {}).get(ENCODER_ARTIFACT)
             embedder = Embedder(
-                EmbedConfig(model=encoder, show_progress=False, backend=backend, onnx_cache_dir=onnx_cache)
+                EmbedConfig(
+                    model=encoder,
+                    show_progress=False,
+                    backend=backend,
+                    onnx_cache_dir=workspace.onnx_cache,
+                    cache_dir=workspace.embedding_cache,
+                    cache_write=False,
+                )
             )
             self.classifier.set_params(embedder=embedder)
 
