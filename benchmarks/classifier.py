@@ -111,9 +111,7 @@ def out_of_scope(
     from training.abstention import choose_floor, choose_threshold
     from training.classifier import RootCauseClassifier, TrainConfig
 
-    rng = np.random.default_rng(seed)
-    labels = sorted(train["label"].unique())
-    unseen = set(rng.choice(labels, size=held_out, replace=False).tolist())
+    unseen = unseen_intents(train, held_out, seed)
     known = train.loc[~train["label"].isin(unseen)]
     fit, val = train_test_split(known, test_size=0.15, stratify=known["label"], random_state=seed)
     model = RootCauseClassifier(embedder=embedder, **OURS).fit(fit["text"], fit["label"])
@@ -145,6 +143,12 @@ def out_of_scope(
             "in_scope_precision_when_kept": float(in_scope_correct[kept].mean()) if kept.any() else 0.0,
         }
     return out
+
+
+def unseen_intents(train: pd.DataFrame, held_out: int = 10, seed: int = 0) -> set[str]:
+    """The ``held_out`` intents (seeded) that :func:`out_of_scope` keeps out of training."""
+    labels = sorted(train["label"].unique())
+    return set(np.random.default_rng(seed).choice(labels, size=held_out, replace=False).tolist())
 
 
 def main(argv: list[str] | None = None) -> int:

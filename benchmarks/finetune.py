@@ -13,7 +13,13 @@ gains: MiniLM is fine-tuned on the train split only, then the theme model of
 frozen and by the fine-tuned encoder; NMI, ARI (unassigned = one class) and coverage against the
 gold intents, which the clustering never sees.
 
-Run: ``python -m benchmarks --only finetune [--finetune-cases few full themes themes-few]
+The ``oos`` case repeats ``benchmarks.classifier``'s out-of-scope check (10 intents held out of
+training, the same seeded draw) with an encoder fine-tuned on the other intents' training rows only:
+the share of held-out-intent test contacts flagged ``needs_review`` and the in-scope accuracy, for
+the frozen and the fine-tuned encoder, with the rule ``voc train`` uses (confidence threshold and
+the unseen-class similarity floor).
+
+Run: ``python -m benchmarks --only finetune [--finetune-cases few full themes themes-few oos]
 [--finetune-epochs 1]``.
 """
 
@@ -39,10 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--finetune-cases",
         nargs="+",
-        choices=("few", "full", "themes", "themes-few"),
+        choices=("few", "full", "themes", "themes-few", "oos"),
         default=["few", "full"],
         help="finetune: classifier at 10 per intent (minutes) and/or on the full train split (longer); "
-        "themes / themes-few: theme discovery on the test texts, encoder tuned on all / 10 per intent",
+        "themes / themes-few: theme discovery on the test texts, encoder tuned on all / 10 per intent; "
+        "oos: 10 intents held out of training (and of the fine-tune), flagged share and in-scope accuracy",
     )
     group.add_argument("--finetune-epochs", type=int, default=1, help="finetune: passes over the train rows")
     group.add_argument(
@@ -61,8 +68,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rate = float(getattr(args, "finetune_learning_rate", 5e-5))
     rows: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
+    oos: list[dict[str, Any]] = []
     for case in getattr(args, "finetune_cases", ["few", "full"]):
-        if case.startswith("themes"):
+        if case == "oos":
+            oos += compare_out_of_scope(train, test, epochs, limit, rate)
+        elif case.startswith("themes"):
             sample = _shots(train, shots) if case == "themes-few" else train
             name = f"themes, tuned on {shots} per intent" if case == "themes-few" else "themes, tuned on full"
             themes += compare_themes(name, sample, test, epochs, limit, rate)
@@ -71,13 +81,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, epochs, limit, rate)
         else:
             rows += compare("full", train, test, OURS, epochs, limit, rate)
+    # The first kind of case asked for makes the main table; the others get tables of their own.
+    tables = {
+        "classifier on BANKING77 test": rows,
+        "theme discovery on BANKING77 test (3,080 texts, 77 intents)": themes,
+        "out of scope (10 intents held out of training and of the fine-tune)": oos,
+    }
+    filled = [name for name, table in tables.items() if table]
     return {
         "title": TITLE,
-        # Theme cases alone make the main table; beside classifier cases, a table of their own.
-        "rows": rows or themes,
-        "extra_tables": {"theme discovery on BANKING77 test (3,080 texts, 77 intents)": themes}
-        if themes and rows
-        else {},
+        "rows": tables[filled[0]] if filled else [],
+        "extra_tables": {name: tables[name] for name in filled[1:]},
         "notes": [
             "fine-tuned on the training rows only (MultipleNegativesRankingLoss, same-label pairs); "
             "test rows never seen by the encoder, the classifier or the clustering",
@@ -124,6 +138,48 @@ def compare(
         row["accuracy vs frozen"] = row["accuracy"] / base["accuracy"]
         row["time vs frozen"] = row["train s"] / max(base["train s"], 1e-9)
     return rows
+
+
+def compare_out_of_scope(
+    train: pd.DataFrame, test: pd.DataFrame, epochs: int, limit: float | None, learning_rate: float = 5e-5
+) -> list[dict[str, Any]]:
+    """Out-of-scope flagging with the frozen and the fine-tuned encoder (see the module).
+
+    The encoder is fine-tuned on the training rows of the in-scope intents only: it never sees a
+    held-out intent, as the classifier never does.
+    """
+    from benchmarks.classifier import out_of_scope, unseen_intents
+    from nlp.embed import EmbedConfig, Embedder
+    from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
+
+    known = train.loc[~train["label"].isin(unseen_intents(train))]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="voc-bench-ft-oos-") as scratch:
+        root = Path(scratch)
+        frozen = Embedder(EmbedConfig(cache_dir=root / "cache", show_progress=False))
+        rows.append(_oos_row("frozen MiniLM", out_of_scope(train, test, frozen), 0.0, {}))
+        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
+        done = fine_tune(known["text"].tolist(), known["label"].tolist(), root / FINE_TUNED_FOLDER, settings)
+        tuned = Embedder(EmbedConfig(model=str(done.path), cache_dir=root / "cache", show_progress=False))
+        extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
+        rows.append(_oos_row("fine-tuned MiniLM", out_of_scope(train, test, tuned), done.seconds, extra))
+    return rows
+
+
+def _oos_row(
+    encoder: str, result: dict[str, Any], tune_seconds: float, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The row of ``voc train``'s rule (confidence + unseen-class floor) in an ``out_of_scope`` result."""
+    rule, scores = next((k, v) for k, v in result["rules"].items() if k.startswith("ours"))
+    return {
+        "encoder": encoder,
+        "rule": rule,
+        "oos flagged": scores["oos_flagged"],
+        "in-scope accuracy": scores["in_scope_accuracy"],
+        "in-scope coverage": scores["in_scope_coverage"],
+        "fine-tune s": round(tune_seconds, 1),
+        **extra,
+    }
 
 
 def compare_themes(
