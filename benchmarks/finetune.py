@@ -19,7 +19,15 @@ the share of held-out-intent test contacts flagged ``needs_review`` and the in-s
 the frozen and the fine-tuned encoder, with the rule ``voc train`` uses (confidence threshold and
 the unseen-class similarity floor).
 
-Run: ``python -m benchmarks --only finetune [--finetune-cases few full themes themes-few oos]
+The ``weeks`` case is the users' loop on synthetic weeks with ground truth (``voc data synth``): the
+analysts' labels of one week (seed 21, no app crash) fine-tune the encoder; the next week (seed 22,
+with the app-release crash planted in its last two weeks) is tagged by today's classifier trained on
+the labelled week (macro-F1 and accuracy against the true causes of its taxonomy contacts) and
+clustered by the theme model (purity and NMI against the true topics, off-taxonomy ones included,
+and whether the crash, which the labelled week never showed, still comes out as a theme of its own),
+with the frozen and the fine-tuned encoder. Both run MiniLM int8 through ONNX, as ``voc tag`` does.
+
+Run: ``python -m benchmarks --only finetune [--finetune-cases few full themes themes-few oos weeks]
 [--finetune-epochs 1]``.
 """
 
@@ -28,6 +36,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +54,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--finetune-cases",
         nargs="+",
-        choices=("few", "full", "themes", "themes-few", "oos"),
+        choices=("few", "full", "themes", "themes-few", "oos", "weeks"),
         default=["few", "full"],
         help="finetune: classifier at 10 per intent (minutes) and/or on the full train split (longer); "
         "themes / themes-few: theme discovery on the test texts, encoder tuned on all / 10 per intent; "
-        "oos: 10 intents held out of training (and of the fine-tune), flagged share and in-scope accuracy",
+        "oos: 10 intents held out of training (and of the fine-tune), flagged share and in-scope accuracy; "
+        "weeks: a labelled synthetic week tunes the encoder, the next week is tagged and clustered",
+    )
+    group.add_argument(
+        "--finetune-week-contacts",
+        type=int,
+        default=4_000,
+        help="finetune: contacts per synthetic week (weeks)",
     )
     group.add_argument("--finetune-epochs", type=int, default=1, help="finetune: passes over the train rows")
     group.add_argument(
@@ -69,8 +85,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     oos: list[dict[str, Any]] = []
+    weeks: list[dict[str, Any]] = []
     for case in getattr(args, "finetune_cases", ["few", "full"]):
-        if case == "oos":
+        if case == "weeks":
+            weeks += compare_weeks(int(getattr(args, "finetune_week_contacts", 4_000)), epochs, limit, rate)
+        elif case == "oos":
             oos += compare_out_of_scope(train, test, epochs, limit, rate)
         elif case.startswith("themes"):
             sample = _shots(train, shots) if case == "themes-few" else train
@@ -86,6 +105,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "classifier on BANKING77 test": rows,
         "theme discovery on BANKING77 test (3,080 texts, 77 intents)": themes,
         "out of scope (10 intents held out of training and of the fine-tune)": oos,
+        "synthetic weeks: tuned on the labelled week, scored on the next": weeks,
     }
     filled = [name for name, table in tables.items() if table]
     return {
@@ -164,6 +184,96 @@ def compare_out_of_scope(
         extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
         rows.append(_oos_row("fine-tuned MiniLM", out_of_scope(train, test, tuned), done.seconds, extra))
     return rows
+
+
+def compare_weeks(
+    n: int, epochs: int, limit: float | None, learning_rate: float = 5e-5
+) -> list[dict[str, Any]]:
+    """Next week's tags and themes with the frozen and the fine-tuned encoder (see the module)."""
+    from benchmarks.themes import _warm_up
+    from nlp.embed import EmbedConfig, Embedder
+    from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
+
+    labelled, unseen = synthetic_week(n, seed=21, crash=False), synthetic_week(n, seed=22, crash=True)
+    train = labelled.loc[labelled["in_taxonomy"] & labelled["label"].notna()]
+    test = unseen.loc[unseen["in_taxonomy"]]
+    clustered = unseen.loc[unseen["content"].str.strip().astype(bool)]
+    _warm_up()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="voc-bench-ft-weeks-") as scratch:
+        root = Path(scratch)
+
+        def embedder(model: str | None) -> Any:
+            config = EmbedConfig(
+                model=model, backend="onnx-int8", cache_dir=root / "cache", onnx_cache_dir=root / "onnx"
+            )
+            return Embedder(replace(config, show_progress=False))
+
+        rows.append(_week_row("frozen MiniLM", embedder(None), train, test, clustered, 0.0, {}))
+        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
+        texts, labels = train["clean_text"].tolist(), train["label"].tolist()
+        done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings)
+        extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
+        tuned = embedder(str(done.path))
+        rows.append(_week_row("fine-tuned MiniLM", tuned, train, test, clustered, done.seconds, extra))
+    for row in rows:
+        row["macro-F1 vs frozen"] = row["macro-F1"] / rows[0]["macro-F1"]
+        row["purity vs frozen"] = row["purity"] / rows[0]["purity"]
+    return rows
+
+
+def synthetic_week(n: int, seed: int, crash: bool) -> pd.DataFrame:
+    """``n`` prepared ``voc data synth`` contacts over 4 weeks with their ground truth and the text
+    discovery clusters (``content``: boilerplate stripped); the app crash only when ``crash``."""
+    from nlp.boilerplate import strip_many
+    from nlp.prepare import prepare_contacts
+    from voc.synth.generate import SynthConfig, generate
+
+    data = generate(SynthConfig(contacts=n, weeks=4, seed=seed, **({} if crash else {"crash_share": 0.0})))
+    contacts = prepare_contacts(data.contacts).merge(data.ground_truth, on="contact_id", validate="1:1")
+    contacts["content"] = strip_many(contacts["clean_text"])
+    return contacts
+
+
+def _week_row(
+    encoder: str,
+    embedder: Any,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    clustered: pd.DataFrame,
+    tune_seconds: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, f1_score, normalized_mutual_info_score
+
+    from nlp.themes import ThemeModel
+    from training.classifier import RootCauseClassifier
+    from voc.synth.compose import APP_CRASH_ID
+
+    model = RootCauseClassifier(embedder=embedder, **OURS).fit(train["clean_text"], train["label"])
+    predicted, truth = model.predict(test["clean_text"]), test["root_cause"].to_numpy()
+    texts = clustered["content"].tolist()
+    themes = ThemeModel().fit(embedder.encode(texts), texts).labels_
+    topic = clustered["topic"].to_numpy()
+    assigned = themes >= 0
+    table = pd.crosstab(themes[assigned], topic[assigned])
+    crash = table[APP_CRASH_ID] if APP_CRASH_ID in table else pd.Series(0, index=table.index)
+    best = crash.idxmax() if crash.any() else None
+    in_best = float(crash[best]) if best is not None else 0.0
+    return {
+        "encoder": encoder,
+        "macro-F1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "themes": len(table),
+        "purity": float(table.max(axis=1).sum() / max(1, assigned.sum())),
+        "nmi": float(normalized_mutual_info_score(topic, themes)),
+        "coverage": float(assigned.mean()),
+        # the crash's best theme: the share of that theme about the crash, and of the crash in it
+        "crash theme precision": in_best / table.loc[best].sum() if best is not None else 0.0,
+        "crash theme recall": in_best / max(1, (topic == APP_CRASH_ID).sum()),
+        "fine-tune s": round(tune_seconds, 1),
+        **extra,
+    }
 
 
 def _oos_row(
