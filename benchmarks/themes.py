@@ -30,6 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cache-speedup", action="store_true", help="themes: time 1,000 texts cold vs cached")
     group.add_argument("--no-bertopic", action="store_true", help="themes: skip the BERTopic peer")
     group.add_argument("--cache", type=Path, default=None, help="embedding cache (default: workspace)")
+    group.add_argument(
+        "--theme-backends",
+        nargs="+",
+        choices=("torch", "onnx", "onnx-int8"),
+        default=None,
+        help="themes: also ours on each MiniLM runtime's embeddings, over --theme-seeds (discovery's choice)",
+    )
+    group.add_argument(
+        "--theme-seeds", type=int, default=4, help="themes: seeds per runtime (--theme-backends)"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -65,6 +75,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ],
         "extra_tables": {},
     }
+    backends = getattr(args, "theme_backends", None)
+    if backends:
+        seeds = range(int(getattr(args, "theme_seeds", 4)))
+        result["extra_tables"][f"ours per MiniLM runtime (mean over seeds 0-{seeds[-1]})"] = [
+            _by_backend(backend, test["text"].tolist(), gold, seeds, args) for backend in backends
+        ]
     if getattr(args, "tune", False):
         result["extra_tables"]["tuning on train samples (3 x 3,080 texts)"] = tune(args)
     if getattr(args, "cache_speedup", False):
@@ -147,13 +163,40 @@ def _read(folder: Path, split: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def _embed(texts: list[str], args: argparse.Namespace) -> tuple[Any, np.ndarray]:
+def _embed(texts: list[str], args: argparse.Namespace, backend: str = "torch") -> tuple[Any, np.ndarray]:
     from nlp.embed import EmbedConfig, Embedder
     from voc.workspace import Workspace
 
-    cache = getattr(args, "cache", None) or Workspace.resolve().embedding_cache
-    embedder = Embedder(EmbedConfig(cache_dir=cache))
+    workspace = Workspace.resolve()
+    cache = getattr(args, "cache", None) or workspace.embedding_cache
+    config = EmbedConfig(cache_dir=cache, backend=backend, onnx_cache_dir=workspace.onnx_cache)  # type: ignore[arg-type]
+    embedder = Embedder(config)
     return embedder, embedder.encode(texts)
+
+
+def _by_backend(
+    backend: str, texts: list[str], gold: np.ndarray, seeds: range, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Ours on one runtime's embeddings: NMI, ARI and coverage averaged over ``seeds``, with the range."""
+    from nlp.themes import ThemeModel
+
+    _, X = _embed(texts, args, backend)
+    scores = []
+    for seed in seeds:
+        started = time.perf_counter()
+        labels = ThemeModel(random_state=seed).fit(X, texts).labels_
+        scores.append(_score(backend, gold, labels, time.perf_counter() - started))
+    frame = pd.DataFrame(scores)
+    return {
+        "runtime": backend,
+        "nmi": float(frame["nmi"].mean()),
+        "nmi range": f"{frame['nmi'].min():.3f}-{frame['nmi'].max():.3f}",
+        "ari": float(frame["ari"].mean()),
+        "ari range": f"{frame['ari'].min():.3f}-{frame['ari'].max():.3f}",
+        "coverage": float(frame["coverage"].mean()),
+        "themes": float(frame["themes"].mean()),
+        "seeds": len(scores),
+    }
 
 
 def _score(method: str, gold: np.ndarray, labels: np.ndarray, seconds: float) -> dict[str, Any]:

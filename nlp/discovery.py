@@ -112,8 +112,9 @@ class DiscoveryConfig:
         cluster it, and assign the others to its themes by static embeddings
         (:mod:`nlp.sampled`); at or below it every contact is embedded and fitted on.
     backend : {"auto", "torch", "onnx", "onnx-int8"}
-        MiniLM's runtime; ``auto``: the ``EmbedConfig``'s (torch by default) up to ``sample_size``
-        contacts, ``onnx-int8`` (x2-3 faster on a CPU, cosine >= 0.99 to torch) for a sample.
+        MiniLM's runtime; ``auto``: ``onnx-int8``, x2.7 torch's speed on realistic contacts on a
+        CPU with themes within noise of torch's (``python -m benchmarks --only themes
+        --theme-backends torch onnx-int8``); on a GPU the ONNX backends run MiniLM in torch on CUDA.
     match_threshold : float
         Centroid cosine similarity above which a theme keeps a previous theme's id.
     seed : int
@@ -149,11 +150,10 @@ class DiscoveryConfig:
             random_state=self.seed,
         )
 
-    def backend_for(self, n_contacts: int, given: Backend) -> Backend:
-        """MiniLM's runtime for ``n_contacts`` clustered contacts (``given``: the EmbedConfig's)."""
-        if self.backend != "auto":
-            return self.backend
-        return "onnx-int8" if n_contacts > self.sample_size else given
+    @property
+    def runtime(self) -> Backend:
+        """MiniLM's runtime: ``backend``, with ``auto`` made ``onnx-int8``."""
+        return "onnx-int8" if self.backend == "auto" else self.backend
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ def run_discovery(
             f"in other languages); discovery needs at least {2 * config.min_theme_size} "
             "(lower --min-theme-size or add contacts)"
         )
-    embed_config = replace(embed_config, backend=config.backend_for(len(keep), embed_config.backend))
+    embed_config = replace(embed_config, backend=config.runtime)
     if rest_encoder is None:
         from nlp.static_encoder import StaticConfig, StaticEncoder
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -193,7 +194,8 @@ def test_discover_with_the_champions_encoder_keeps_last_weeks_theme_ids(
     runs = mlflow.search_runs(experiment_names=["voc-themes"], order_by=["attributes.start_time ASC"])
     assert runs["params.encoder"].tolist() == ["base", "root-cause v1"]
     assert runs["params.encoder_fingerprint"].tolist() == [base_fp, tuned_fp]
-    assert runs["params.embedding_model"].tolist() == [embedder.model_id, tuned.model_id]
+    int8 = [Embedder(dataclasses.replace(e.config, backend="onnx-int8")).model_id for e in (embedder, tuned)]
+    assert runs["params.embedding_model"].tolist() == int8  # discovery's default runtime
     assert runs["metrics.n_previous_reembedded"].tolist() == [0.0, 4.0]
 
 

@@ -125,7 +125,7 @@ def test_an_input_at_the_sample_size_takes_the_whole_path(tmp_path, stand_ins):
     workspace = Workspace(tmp_path / "ws")
     result = run_discovery(source, tmp_path / "out", workspace, config, rest_encoder=Refuses())
 
-    assert not result.sampled and result.n_embedded == 100 and result.backend == "torch"
+    assert not result.sampled and result.n_embedded == 100 and result.backend == "onnx-int8"
     assert np.isnan(result.static_agreement) and result.n_themes == 4
     assert (read_assignments(tmp_path / "out")["theme_id"] >= 0).mean() >= 0.95
 
