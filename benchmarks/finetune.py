@@ -44,7 +44,7 @@ import pandas as pd
 
 from benchmarks.classifier import DEFAULT_DIR, OURS, OURS_FEW_SHOT, load_banking77
 
-TITLE = "BANKING77: frozen vs fine-tuned MiniLM encoder"
+TITLE = "frozen vs fine-tuned MiniLM encoder"
 TRAIN_NOTE = "train s = fine-tune + embedding the training texts (cold cache) + classifier fit"
 
 
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     filled = [name for name, table in tables.items() if table]
     return {
-        "title": TITLE,
+        "title": f"{TITLE}: {filled[0]}" if filled else TITLE,
         "rows": tables[filled[0]] if filled else [],
         "extra_tables": {name: tables[name] for name in filled[1:]},
         "notes": [
