@@ -36,7 +36,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,24 +83,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     epochs = int(getattr(args, "finetune_epochs", 1))
     limit = getattr(args, "finetune_max_seconds", None)
     rate = float(getattr(args, "finetune_learning_rate", 5e-5))
+    tune = FineTuneSettings(epochs, limit, rate)
     rows: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     oos: list[dict[str, Any]] = []
     weeks: list[dict[str, Any]] = []
     for case in getattr(args, "finetune_cases", ["few", "full"]):
         if case == "weeks":
-            weeks += compare_weeks(int(getattr(args, "finetune_week_contacts", 4_000)), epochs, limit, rate)
+            weeks += compare_weeks(int(getattr(args, "finetune_week_contacts", 4_000)), tune)
         elif case == "oos":
-            oos += compare_out_of_scope(train, test, epochs, limit, rate)
+            oos += compare_out_of_scope(train, test, tune)
         elif case.startswith("themes"):
             sample = _shots(train, shots) if case == "themes-few" else train
             name = f"themes, tuned on {shots} per intent" if case == "themes-few" else "themes, tuned on full"
-            themes += compare_themes(name, sample, test, epochs, limit, rate)
+            themes += compare_themes(name, sample, test, tune)
         elif case == "few":
             sample = _shots(train, shots)
-            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, epochs, limit, rate)
+            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune)
         else:
-            rows += compare("full", train, test, OURS, epochs, limit, rate)
+            rows += compare("full", train, test, OURS, tune)
     # The first kind of case asked for makes the main table; the others get tables of their own.
     tables = {
         "classifier on BANKING77 test": rows,
@@ -131,28 +133,60 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def compare(
-    case: str,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    config: dict[str, Any],
-    epochs: int,
-    limit: float | None,
-    learning_rate: float = 5e-5,
+@dataclass(frozen=True)
+class FineTuneSettings:
+    """The fine-tune of every case: passes, time limit (s) and peak learning rate."""
+
+    epochs: int
+    limit: float | None
+    learning_rate: float
+
+
+def _frozen_and_tuned(
+    texts: list[str],
+    labels: list[str],
+    score: Callable[[str, Any, float, dict[str, Any]], dict[str, Any]],
+    tune: FineTuneSettings,
+    **embed: Any,
 ) -> list[dict[str, Any]]:
-    """Rows for the frozen and the fine-tuned encoder on one case, with ratios to the frozen one."""
+    """``score(encoder, embedder, fine-tune seconds, extra columns)`` for the frozen MiniLM, then for
+    a copy fine-tuned on ``texts`` and ``labels`` only; ``embed``: EmbedConfig settings of both."""
     from nlp.embed import EmbedConfig, Embedder
     from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
     with tempfile.TemporaryDirectory(prefix="voc-bench-ft-") as scratch:
         root = Path(scratch)
-        frozen = Embedder(EmbedConfig(cache_dir=root / "cache", show_progress=False))
-        rows = [_score(case, "frozen MiniLM", train, test, config, frozen, 0.0, {})]
-        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
-        done = fine_tune(train["text"].tolist(), train["label"].tolist(), root / FINE_TUNED_FOLDER, settings)
-        tuned = Embedder(EmbedConfig(model=str(done.path), cache_dir=root / "cache", show_progress=False))
+
+        def embedder(model: str | None) -> Any:
+            folders = {"cache_dir": root / "cache", "onnx_cache_dir": root / "onnx"}
+            return Embedder(EmbedConfig(model=model, show_progress=False, **folders, **embed))
+
+        rows = [score("frozen MiniLM", embedder(None), 0.0, {})]
+        config = FineTuneConfig(
+            epochs=tune.epochs, max_seconds=tune.limit, learning_rate=tune.learning_rate, seed=0
+        )
+        done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, config)
         extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
-        rows.append(_score(case, "fine-tuned MiniLM", train, test, config, tuned, done.seconds, extra))
+        rows.append(score("fine-tuned MiniLM", embedder(str(done.path)), done.seconds, extra))
+    return rows
+
+
+def compare(
+    case: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    config: dict[str, Any],
+    tune: FineTuneSettings,
+) -> list[dict[str, Any]]:
+    """Rows for the frozen and the fine-tuned encoder on one case, with ratios to the frozen one."""
+    rows = _frozen_and_tuned(
+        train["text"].tolist(),
+        train["label"].tolist(),
+        lambda encoder, embedder, seconds, extra: _score(
+            case, encoder, train, test, config, embedder, seconds, extra
+        ),
+        tune,
+    )
     base = rows[0]
     for row in rows:
         row["accuracy vs frozen"] = row["accuracy"] / base["accuracy"]
@@ -161,7 +195,7 @@ def compare(
 
 
 def compare_out_of_scope(
-    train: pd.DataFrame, test: pd.DataFrame, epochs: int, limit: float | None, learning_rate: float = 5e-5
+    train: pd.DataFrame, test: pd.DataFrame, tune: FineTuneSettings
 ) -> list[dict[str, Any]]:
     """Out-of-scope flagging with the frozen and the fine-tuned encoder (see the module).
 
@@ -169,53 +203,36 @@ def compare_out_of_scope(
     held-out intent, as the classifier never does.
     """
     from benchmarks.classifier import out_of_scope, unseen_intents
-    from nlp.embed import EmbedConfig, Embedder
-    from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
     known = train.loc[~train["label"].isin(unseen_intents(train))]
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="voc-bench-ft-oos-") as scratch:
-        root = Path(scratch)
-        frozen = Embedder(EmbedConfig(cache_dir=root / "cache", show_progress=False))
-        rows.append(_oos_row("frozen MiniLM", out_of_scope(train, test, frozen), 0.0, {}))
-        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
-        done = fine_tune(known["text"].tolist(), known["label"].tolist(), root / FINE_TUNED_FOLDER, settings)
-        tuned = Embedder(EmbedConfig(model=str(done.path), cache_dir=root / "cache", show_progress=False))
-        extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
-        rows.append(_oos_row("fine-tuned MiniLM", out_of_scope(train, test, tuned), done.seconds, extra))
-    return rows
+    return _frozen_and_tuned(
+        known["text"].tolist(),
+        known["label"].tolist(),
+        lambda encoder, embedder, seconds, extra: _oos_row(
+            encoder, out_of_scope(train, test, embedder), seconds, extra
+        ),
+        tune,
+    )
 
 
-def compare_weeks(
-    n: int, epochs: int, limit: float | None, learning_rate: float = 5e-5
-) -> list[dict[str, Any]]:
+def compare_weeks(n: int, tune: FineTuneSettings) -> list[dict[str, Any]]:
     """Next week's tags and themes with the frozen and the fine-tuned encoder (see the module)."""
     from benchmarks.themes import _warm_up
-    from nlp.embed import EmbedConfig, Embedder
-    from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
     labelled, unseen = synthetic_week(n, seed=21, crash=False), synthetic_week(n, seed=22, crash=True)
     train = labelled.loc[labelled["in_taxonomy"] & labelled["label"].notna()]
     test = unseen.loc[unseen["in_taxonomy"]]
     clustered = unseen.loc[unseen["content"].str.strip().astype(bool)]
     _warm_up()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="voc-bench-ft-weeks-") as scratch:
-        root = Path(scratch)
-
-        def embedder(model: str | None) -> Any:
-            config = EmbedConfig(
-                model=model, backend="onnx-int8", cache_dir=root / "cache", onnx_cache_dir=root / "onnx"
-            )
-            return Embedder(replace(config, show_progress=False))
-
-        rows.append(_week_row("frozen MiniLM", embedder(None), train, test, clustered, 0.0, {}))
-        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
-        texts, labels = train["clean_text"].tolist(), train["label"].tolist()
-        done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings)
-        extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
-        tuned = embedder(str(done.path))
-        rows.append(_week_row("fine-tuned MiniLM", tuned, train, test, clustered, done.seconds, extra))
+    rows = _frozen_and_tuned(
+        train["clean_text"].tolist(),
+        train["label"].tolist(),
+        lambda encoder, embedder, seconds, extra: _week_row(
+            encoder, embedder, train, test, clustered, seconds, extra
+        ),
+        tune,
+        backend="onnx-int8",
+    )
     for row in rows:
         row["macro-F1 vs frozen"] = row["macro-F1"] / rows[0]["macro-F1"]
         row["purity vs frozen"] = row["purity"] / rows[0]["purity"]
@@ -296,31 +313,25 @@ def compare_themes(
     case: str,
     train: pd.DataFrame,
     test: pd.DataFrame,
-    epochs: int,
-    limit: float | None,
-    learning_rate: float = 5e-5,
+    tune: FineTuneSettings,
 ) -> list[dict[str, Any]]:
     """Theme discovery on the test texts with the frozen and the fine-tuned encoder, with ratios.
 
     The encoder is fine-tuned on ``train`` only; the test intents serve only to score the themes.
     """
     from benchmarks.themes import _warm_up
-    from nlp.embed import EmbedConfig, Embedder
-    from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
     texts = test["text"].tolist()
     gold = test["label"].to_numpy()
     _warm_up()  # numba compiles UMAP's kernels once per process: bill neither encoder for it
-    with tempfile.TemporaryDirectory(prefix="voc-bench-ft-themes-") as scratch:
-        root = Path(scratch)
-        frozen = Embedder(EmbedConfig(cache_dir=root / "cache", show_progress=False))
-        rows = [_themes_row(case, "frozen MiniLM", frozen.encode(texts), texts, gold, 0.0, {})]
-        settings = FineTuneConfig(epochs=epochs, max_seconds=limit, learning_rate=learning_rate, seed=0)
-        done = fine_tune(train["text"].tolist(), train["label"].tolist(), root / FINE_TUNED_FOLDER, settings)
-        tuned = Embedder(EmbedConfig(model=str(done.path), cache_dir=root / "cache", show_progress=False))
-        extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
-        X = tuned.encode(texts)
-        rows.append(_themes_row(case, "fine-tuned MiniLM", X, texts, gold, done.seconds, extra))
+    rows = _frozen_and_tuned(
+        train["text"].tolist(),
+        train["label"].tolist(),
+        lambda encoder, embedder, seconds, extra: _themes_row(
+            case, encoder, embedder.encode(texts), texts, gold, seconds, extra
+        ),
+        tune,
+    )
     base = rows[0]
     for row in rows:
         for key in ("nmi", "ari", "coverage"):

@@ -15,10 +15,13 @@ import argparse
 import resource
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from nlp.embed import Backend
 
 SCALE_SIZES = (10_000, 50_000, 200_000)
 
@@ -163,19 +166,19 @@ def _read(folder: Path, split: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def _embed(texts: list[str], args: argparse.Namespace, backend: str = "torch") -> tuple[Any, np.ndarray]:
+def _embed(texts: list[str], args: argparse.Namespace, backend: Backend = "torch") -> tuple[Any, np.ndarray]:
     from nlp.embed import EmbedConfig, Embedder
     from voc.workspace import Workspace
 
     workspace = Workspace.resolve()
     cache = getattr(args, "cache", None) or workspace.embedding_cache
-    config = EmbedConfig(cache_dir=cache, backend=backend, onnx_cache_dir=workspace.onnx_cache)  # type: ignore[arg-type]
+    config = EmbedConfig(cache_dir=cache, backend=backend, onnx_cache_dir=workspace.onnx_cache)
     embedder = Embedder(config)
     return embedder, embedder.encode(texts)
 
 
 def _by_backend(
-    backend: str, texts: list[str], gold: np.ndarray, seeds: range, args: argparse.Namespace
+    backend: Backend, texts: list[str], gold: np.ndarray, seeds: range, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Ours on one runtime's embeddings: NMI, ARI and coverage averaged over ``seeds``, with the range."""
     from nlp.themes import ThemeModel
