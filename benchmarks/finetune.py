@@ -261,8 +261,9 @@ def _week_row(
     tune_seconds: float,
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    from sklearn.metrics import accuracy_score, f1_score, normalized_mutual_info_score
+    from sklearn.metrics import accuracy_score, f1_score
 
+    from benchmarks.themes import _score as score_themes
     from nlp.themes import ThemeModel
     from training.classifier import RootCauseClassifier
     from voc.synth.compose import APP_CRASH_ID
@@ -272,6 +273,7 @@ def _week_row(
     texts = clustered["content"].tolist()
     themes = ThemeModel().fit(embedder.encode(texts), texts).labels_
     topic = clustered["topic"].to_numpy()
+    scored = score_themes(encoder, topic, themes, 0.0)
     assigned = themes >= 0
     table = pd.crosstab(themes[assigned], topic[assigned])
     crash = table[APP_CRASH_ID] if APP_CRASH_ID in table else pd.Series(0, index=table.index)
@@ -281,10 +283,10 @@ def _week_row(
         "encoder": encoder,
         "macro-F1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
         "accuracy": float(accuracy_score(truth, predicted)),
-        "themes": len(table),
+        "themes": scored["themes"],
         "purity": float(table.max(axis=1).sum() / max(1, assigned.sum())),
-        "nmi": float(normalized_mutual_info_score(topic, themes)),
-        "coverage": float(assigned.mean()),
+        "nmi": scored["nmi"],
+        "coverage": scored["coverage"],
         # the crash's best theme: the share of that theme about the crash, and of the crash in it
         "crash theme precision": in_best / table.loc[best].sum() if best is not None else 0.0,
         "crash theme recall": in_best / max(1, (topic == APP_CRASH_ID).sum()),
