@@ -217,7 +217,7 @@ def _ours(
 
 
 def _peers(embedder: Any) -> dict[str, Callable[[pd.DataFrame, pd.DataFrame], tuple[np.ndarray, float]]]:
-    from training.classifier import _tfidf_union
+    from training.tfidf import tfidf_union
 
     def lr_minilm(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, float]:
         start = time.perf_counter()
@@ -229,14 +229,14 @@ def _peers(embedder: Any) -> dict[str, Callable[[pd.DataFrame, pd.DataFrame], tu
 
     def svm_tfidf(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, float]:
         start = time.perf_counter()
-        vec = _tfidf_union().fit(train["text"])
+        vec = tfidf_union().fit(train["text"])
         model = LinearSVC(C=1.0).fit(vec.transform(train["text"]), train["label"])
         seconds = time.perf_counter() - start
         return model.predict(vec.transform(test["text"])), seconds
 
     def svm_tfidf_minilm(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, float]:
         start = time.perf_counter()
-        vec = _tfidf_union().fit(train["text"])
+        vec = tfidf_union().fit(train["text"])
 
         def features(texts: pd.Series) -> Any:
             dense = sp.csr_matrix(embedder.encode(texts.tolist()))

@@ -151,6 +151,7 @@ def _frozen_and_tuned(
 ) -> list[dict[str, Any]]:
     """``score(encoder, embedder, fine-tune seconds, extra columns)`` for the frozen MiniLM, then for
     a copy fine-tuned on ``texts`` and ``labels`` only; ``embed``: EmbedConfig settings of both."""
+    from nlp.boilerplate import content_many
     from nlp.embed import EmbedConfig, Embedder
     from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
@@ -165,7 +166,8 @@ def _frozen_and_tuned(
         config = FineTuneConfig(
             epochs=tune.epochs, max_seconds=tune.limit, learning_rate=tune.learning_rate, seed=0
         )
-        done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, config)
+        # On what the classifier embeds, as `voc train --fine-tune` does (RootCauseClassifier.embed_content).
+        done = fine_tune(content_many(texts), labels, root / FINE_TUNED_FOLDER, config)
         extra = {"steps": f"{done.steps}/{done.planned_steps}", "timed_out": done.timed_out}
         rows.append(score("fine-tuned MiniLM", embedder(str(done.path)), done.seconds, extra))
     return rows

@@ -119,6 +119,7 @@ def train(
     import tempfile
 
     from cli.progress import counted, step
+    from nlp.boilerplate import content_many
     from nlp.embed import EmbedConfig, Embedder
     from nlp.static_encoder import StaticConfig, StaticEncoder
     from training.classifier import TrainConfig, refit_on_all, train_classifier
@@ -173,8 +174,9 @@ def train(
         training_run(training, source=str(input), embed_backend=embedder.config.backend),
     ):
         if config.features != "tfidf" and config.fine_tune is None:
-            # Once, with its own bar, into the cache: every candidate below reads them back.
-            embedder.encode(training.frame["clean_text"].tolist())
+            # Once, with its own bar, into the cache: every candidate below reads them back. The
+            # classifier embeds the contacts' content, as discovery does: mostly cache hits already.
+            embedder.encode(content_many(training.frame["clean_text"].tolist()))
         with counted("training (features, C and threshold chosen on validation)") as advance:
             static = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache)) if cascade else None
             result = train_classifier(

@@ -6,8 +6,8 @@ know") and sign off ("no that's all thanks bye") in every channel. Those words a
 late parcel and a faulty kettle, so in short contacts they outweigh the cause and form themes of
 their own ("order yeah, calling order, im calling"). :func:`strip_boilerplate` removes them, and
 the redaction placeholders (``[ORDER_ID]``), from the text that discovery embeds and takes keywords
-from. Exemplars, member samples and the classifier's ``clean_text`` stay as prepared: only the
-clustering signal changes.
+from, and :func:`content` from what the classifier embeds (its TF-IDF still reads the prepared
+text). Exemplars, member samples and ``clean_text`` stay as prepared.
 
 Text in (prepared, redacted; any channel, with or without punctuation), text out. A contact that is
 nothing but boilerplate comes out as ``""`` and :func:`is_empty` says so: discovery leaves it
@@ -93,3 +93,27 @@ def strip_many(texts: Iterable[str]) -> list[str]:
 def is_empty(text: str) -> bool:
     """True when no word of three or more letters is left: a contact that was only boilerplate."""
     return _WORD.search(text) is None
+
+
+def content(text: str) -> str:
+    """What an encoder reads of a prepared ``text``: :func:`strip_boilerplate`, or ``text`` itself
+    when nothing but boilerplate would be left (:func:`is_empty`).
+
+    Discovery embeds exactly this for every contact it clusters, and the classifier embeds it too
+    (``RootCauseClassifier.embed_content``), so training and tagging find discovery's vectors in
+    the embedding cache.
+
+    Examples
+    --------
+    >>> content("hi yeah im calling about my order the lid is cracked no thats all bye")
+    'the lid is cracked'
+    >>> content("hi thanks bye")
+    'hi thanks bye'
+    """
+    stripped = strip_boilerplate(text)
+    return str(text) if is_empty(stripped) else stripped
+
+
+def content_many(texts: Iterable[str]) -> list[str]:
+    """:func:`content` of each text, in order."""
+    return [content(t) for t in texts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from pathlib import Path
 
@@ -14,12 +15,12 @@ from training.abstention import choose_threshold
 from training.classifier import (
     RootCauseClassifier,
     TrainConfig,
-    _tfidf_union,
     refit_on_all,
     train_classifier,
 )
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
+from training.tfidf import tfidf_union
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
 
@@ -223,6 +224,65 @@ def test_classifier_pickles_without_its_embedder(embedder) -> None:
     assert list(restored.predict(texts[:3])) == list(model.predict(texts[:3]))
 
 
+class _Recorder:
+    """A stand-in encoder that remembers what it was asked to embed (a bag of letters as vector)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return np.asarray([[t.count(c) + 1.0 for c in "aeiourstlnd"] for t in texts], dtype=np.float32)
+
+
+def test_the_encoder_reads_the_customers_words_not_the_channels_boilerplate() -> None:
+    recorder = _Recorder()
+    texts = ["hi yeah im calling about my order the lid is cracked no thats all bye", "hi thanks bye"]
+    RootCauseClassifier(features="embedding", embedder=recorder, calibrate=False).fit(texts, ["a", "b"])
+    # What discovery embeds (so training finds its vectors in the cache); a contact that is only
+    # boilerplate is embedded as it is rather than as nothing.
+    assert recorder.seen == ["the lid is cracked", "hi thanks bye"]
+
+
+def test_a_model_pickled_before_content_embedding_still_embeds_the_prepared_text() -> None:
+    import pickle
+
+    recorder = _Recorder()
+    texts = ["hello, my refund never arrived", "hello, the box came crushed"]
+    model = RootCauseClassifier(features="embedding", embedder=recorder).fit(texts * 3, ["a", "b"] * 3)
+    state = model.__getstate__()
+    del state["embed_content"]  # as an older version pickled it
+    old = RootCauseClassifier.__new__(RootCauseClassifier)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    old.set_params(embedder=recorder)
+    recorder.seen.clear()
+    old.predict(texts)
+    assert old.embed_content is False and recorder.seen == texts
+
+
+def test_a_training_run_computes_each_text_sets_tfidf_once_and_chooses_as_without(monkeypatch) -> None:
+    from sklearn.pipeline import FeatureUnion
+
+    from training import tfidf
+
+    training = build_training_set(labelled_contacts(per_class=12, pii=False))
+    config = TrainConfig(features="tfidf", model="svm", C=(0.3, 1.0, 3.0))
+    calls: list[int] = []
+    transform = FeatureUnion.transform
+    monkeypatch.setattr(FeatureUnion, "transform", lambda self, X: calls.append(len(X)) or transform(self, X))
+    result = train_classifier(training, config)
+    with_memo = len(calls)
+
+    calls.clear()
+    # The same fits without the memo: every candidate transforms validation (and more) again.
+    monkeypatch.setattr(tfidf, "memo", contextlib.nullcontext)
+    again = train_classifier(training, config)
+    assert with_memo < len(calls)
+    assert result.selection == again.selection and result.params["threshold"] == again.params["threshold"]
+    texts = result.test["clean_text"].tolist()
+    assert np.allclose(result.model.predict_proba(texts), again.model.predict_proba(texts))
+
+
 def test_classifier_is_a_scikit_learn_estimator() -> None:
     texts = [t for phrases in _PHRASES.values() for t in phrases]
     labels = [lab for lab, phrases in _PHRASES.items() for _ in phrases]
@@ -280,7 +340,7 @@ def test_the_search_compares_candidates_on_a_sample_and_fits_the_winner_on_every
     seen = pd.concat([result.train, result.validation])["clean_text"]
     assert result.model.vectorizer_ is not None
     vocabulary = result.model.vectorizer_.transformer_list[0][1].vocabulary_
-    assert len(vocabulary) == len(_tfidf_union().fit(seen).transformer_list[0][1].vocabulary_)
+    assert len(vocabulary) == len(tfidf_union().fit(seen).transformer_list[0][1].vocabulary_)
     assert result.model.predict(["another seller has it for half the price"]) == ["found_cheaper"]
 
 

@@ -14,10 +14,8 @@ second cause: :mod:`training.secondary`).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,19 +27,20 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from nlp.boilerplate import content_many
 from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
+from training import tfidf
 from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
 from training.cascade import attach_cascade
 from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, TrainConfig
 from training.dataset import TrainingSet
-from training.finetune import FineTuneConfig
+from training.finetune import fine_tuned_embedder
 from training.secondary import add_secondary, fit_secondary
 from voc.errors import InputError
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
@@ -93,6 +92,12 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         :meth:`decide` flags contacts with fewer content words ``uninformative`` (0: never).
     tol : float
         Stopping tolerance of the logistic regression (``logreg`` only).
+    embed_content : bool
+        Embed what the customer says about the cause: the prepared text without channel
+        boilerplate (greetings, call openers, fillers, sign-offs: :func:`nlp.boilerplate.content`),
+        the text discovery clusters, so that training and tagging read discovery's vectors from the
+        embedding cache. ``False``: the prepared text as is (models pickled before this parameter).
+        TF-IDF always reads the prepared text.
 
     Attributes
     ----------
@@ -126,6 +131,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "languages": _LANGUAGES,
         "min_content_words": integer(0),
         "tol": number(0.0, low_open=True),
+        "embed_content": one_of(True, False),
     }
 
     def __init__(
@@ -142,6 +148,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         languages: tuple[str, ...] = ("en",),
         min_content_words: int = MIN_CONTENT_WORDS,
         tol: float = 1e-4,
+        embed_content: bool = True,
     ) -> None:
         self.features = features
         self.model = model
@@ -155,6 +162,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.languages = languages
         self.min_content_words = min_content_words
         self.tol = tol
+        self.embed_content = embed_content
 
     def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
@@ -167,10 +175,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         texts = [str(t) for t in texts]
         labels = np.asarray([str(v) for v in y], dtype=object)
         self.vectorizer_: FeatureUnion | None = None
+        matrix = None
         if self.features in ("tfidf", "both"):
-            self.vectorizer_ = _tfidf_union().fit(texts)
+            self.vectorizer_, matrix = tfidf.fit(texts)
         embeddings = self._embeddings(texts)
-        X = self._stack(texts, embeddings)
+        X = self._stack(texts, embeddings, matrix)
         weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
         if weights.shape != labels.shape:
             raise ValueError(f"sample_weight has shape {weights.shape}, labels {labels.shape}")
@@ -288,6 +297,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("languages", ("en",))
         state.setdefault("min_content_words", MIN_CONTENT_WORDS)
         state.setdefault("tol", 1e-4)
+        state.setdefault("embed_content", False)
         super().__setstate__(state)
 
     def _language_detector(self) -> Any:
@@ -297,10 +307,16 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             self._detector = LanguageDetector()
         return self._detector
 
+    def encoder_inputs(self, texts: Sequence[str]) -> list[str]:
+        """What the encoder reads of each prepared text (see ``embed_content``), in order."""
+        if self.embed_content:
+            return content_many(texts)
+        return [str(t) for t in texts]
+
     def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if self.features == "tfidf":
             return None
-        vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
+        vectors = np.asarray(self._encoder().encode(self.encoder_inputs(texts)), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
         return vectors / norms
 
@@ -314,10 +330,11 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             self._default_embedder = Embedder(EmbedConfig(show_progress=False))
         return self._default_embedder
 
-    def _stack(self, texts: list[str], embeddings: np.ndarray | None) -> Any:
+    def _stack(self, texts: list[str], embeddings: np.ndarray | None, matrix: Any = None) -> Any:
+        """The model's input: TF-IDF of ``texts`` (``matrix`` when given) and/or ``embeddings``."""
         blocks: list[Any] = []
         if self.vectorizer_ is not None:
-            blocks.append(self.vectorizer_.transform(texts))
+            blocks.append(matrix if matrix is not None else tfidf.transform(self.vectorizer_, texts))
         if embeddings is not None:
             blocks.append(sp.csr_matrix(embeddings * self.embedding_weight))
         return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
@@ -326,13 +343,16 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         if self.model == "logreg":
             return LogisticRegression(C=self.C, max_iter=2000, tol=self.tol)
         if not self.calibrate:
-            return LinearSVC(C=self.C)
+            return LinearSVC(C=self.C, random_state=0)
         smallest = int(pd.Series(labels).value_counts().min())
         folds = max(2, min(3, smallest))
         # The folds' fits run in processes of their own on large data (liblinear holds the GIL);
         # on small data starting them costs more than it saves.
         jobs = min(folds, os.cpu_count() or 1) if len(labels) >= PARALLEL_ROWS else None
-        return CalibratedClassifierCV(LinearSVC(C=self.C), cv=folds, method="sigmoid", n_jobs=jobs)
+        # A fixed seed for liblinear's coordinate order: the same data trains the same model.
+        return CalibratedClassifierCV(
+            LinearSVC(C=self.C, random_state=0), cv=folds, method="sigmoid", n_jobs=jobs
+        )
 
 
 def decisions(proba: np.ndarray, classes: np.ndarray, threshold: float) -> pd.DataFrame:
@@ -383,11 +403,26 @@ def train_classifier(
     on the train split only (never validation or test) and saved under ``encoder_dir`` (default: a
     new temporary folder); every candidate and the final model embed with it.
 
+    The TF-IDF features of each text set are computed once (:func:`training.tfidf.memo`): the
+    candidates of the search and the threshold's model share them.
+
     Raises
     ------
     InputError
         When a label has fewer than ``config.min_examples_per_label`` rows or there is one label.
     """
+    with tfidf.memo():
+        return _train_classifier(training, config, embedder, static_encoder, progress, encoder_dir)
+
+
+def _train_classifier(
+    training: TrainingSet,
+    config: TrainConfig | None,
+    embedder: Any,
+    static_encoder: Any,
+    progress: Callable[[str, int], None] | None,
+    encoder_dir: Path | None,
+) -> TrainResult:
     config = config or TrainConfig()
     frame = training.frame.reset_index(drop=True)
     counts = frame["label"].value_counts()
@@ -411,7 +446,11 @@ def train_classifier(
     )
     fine_tuned: dict[str, Any] = {}
     if config.fine_tune is not None:
-        embedder, fine_tuned = _fine_tuned_embedder(embedder, train, config.fine_tune, encoder_dir)
+        # The encoder learns from what the classifier embeds (RootCauseClassifier.embed_content).
+        texts = content_many(train["clean_text"].tolist())
+        embedder, fine_tuned = fine_tuned_embedder(
+            embedder, texts, train["label"].tolist(), config.fine_tune, encoder_dir
+        )
     features = FEATURE_SETS if config.features == "auto" else (config.features,)
     model: Model = config.model if config.model != "auto" else "svm"
     c_values = config.C
@@ -554,38 +593,5 @@ def _per_label_sample(frame: pd.DataFrame, per_label: int, seed: int) -> pd.Data
     return shuffled[shuffled.groupby("label").cumcount() < per_label].sort_index()
 
 
-def _fine_tuned_embedder(
-    embedder: Any, train: pd.DataFrame, settings: FineTuneConfig, encoder_dir: Path | None
-) -> tuple[Any, dict[str, Any]]:
-    """An embedder like ``embedder`` on a copy of its encoder fine-tuned on ``train``; its params."""
-    from nlp.embed import EmbedConfig, Embedder
-    from training.finetune import FINE_TUNED_FOLDER, fine_tune
-
-    base = getattr(embedder, "config", None)
-    base = base if isinstance(base, EmbedConfig) else EmbedConfig(show_progress=False)
-    root = Path(encoder_dir) if encoder_dir is not None else Path(tempfile.mkdtemp(prefix="voc-encoder-"))
-    texts, labels = train["clean_text"].tolist(), train["label"].tolist()
-    done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings, base=base.model)
-    params = {
-        "fine_tune": True,
-        "fine_tune_epochs": settings.epochs,
-        "fine_tune_learning_rate": settings.learning_rate,
-        "fine_tune_batch_size": settings.batch_size,
-        "fine_tune_max_seconds": settings.max_seconds,
-        **done.params(),
-    }
-    return Embedder(dataclasses.replace(base, model=str(done.path))), params
-
-
 def _weights(frame: pd.DataFrame) -> np.ndarray | None:
     return frame["weight"].to_numpy(dtype=float) if "weight" in frame else None
-
-
-def _tfidf_union() -> FeatureUnion:
-    """Word (1-2) and character (2-5, within word boundaries) TF-IDF, each block unit-length."""
-    return FeatureUnion(
-        [
-            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-        ]
-    )

@@ -18,9 +18,11 @@ its encoder (:func:`training.classifier.train_classifier` does this).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -249,3 +251,32 @@ def _pair_batches(
         batches.append((batch, positives))
         remaining = deferred
     return batches
+
+
+def fine_tuned_embedder(
+    embedder: Any,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    settings: FineTuneConfig,
+    encoder_dir: str | Path | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """An embedder like ``embedder`` on a copy of its encoder fine-tuned on ``texts``; its MLflow params.
+
+    The copy is saved in ``encoder_dir`` / :data:`FINE_TUNED_FOLDER` (default: a new temporary
+    folder); ``embedder`` without an :class:`nlp.embed.EmbedConfig` stands for the bundled MiniLM.
+    """
+    from nlp.embed import EmbedConfig, Embedder
+
+    base = getattr(embedder, "config", None)
+    base = base if isinstance(base, EmbedConfig) else EmbedConfig(show_progress=False)
+    root = Path(encoder_dir) if encoder_dir is not None else Path(tempfile.mkdtemp(prefix="voc-encoder-"))
+    done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings, base=base.model)
+    params = {
+        "fine_tune": True,
+        "fine_tune_epochs": settings.epochs,
+        "fine_tune_learning_rate": settings.learning_rate,
+        "fine_tune_batch_size": settings.batch_size,
+        "fine_tune_max_seconds": settings.max_seconds,
+        **done.params(),
+    }
+    return Embedder(dataclasses.replace(base, model=str(done.path))), params
