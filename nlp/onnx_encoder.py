@@ -27,6 +27,8 @@ GPU was available while it was written.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import queue
@@ -260,14 +262,33 @@ def onnx_model_file(model_path: Path, precision: Precision, cache_dir: Path | No
     fingerprint = model_fingerprint(model_path)[:16]
     stem = f"{model_path.name}-{fingerprint}-torch{torch.__version__}-ort{ort.__version__}"
     fp32 = Path(cache_dir) / f"{stem}-fp32.onnx"
-    if not fp32.is_file():
-        export_onnx(model_path, fp32)
-    if precision == "fp32":
-        return fp32
     int8 = Path(cache_dir) / f"{stem}-int8pc.onnx"  # pc: per-channel weight scales
-    if not int8.is_file():
-        quantize(fp32, int8)
-    return int8
+    wanted = fp32 if precision == "fp32" else int8
+    if not wanted.is_file():
+        with _exclusive(Path(cache_dir)):  # another process may be writing them: wait for it
+            if not fp32.is_file():
+                export_onnx(model_path, fp32)
+            if wanted is int8 and not int8.is_file():
+                quantize(fp32, int8)
+    return wanted
+
+
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """One process at a time exports or quantizes into ``folder``.
+
+    ``voc tag --workers`` starts its workers together on a fresh workspace, and each would export;
+    the files themselves are written atomically, but onnxruntime's quantizer writes a scratch file
+    of a fixed name (``<input>-inferred.onnx``) beside its input and deletes it, so two quantizers
+    at once read each other's half-written or deleted file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".export.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @functools.cache

@@ -75,3 +75,46 @@ def test_embedder_backend_uses_fast_encoder_with_its_own_cache_keys(
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert list(onnx_cache.glob("*-int8*.onnx"))  # the export went where the config said
+
+
+def test_workers_starting_together_export_and_quantize_once_one_at_a_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import threading
+    import time
+
+    from nlp import onnx_encoder
+
+    active, most, calls = [0], [0], []
+    guard = threading.Lock()
+
+    def slow_write(name: str):
+        def write(source: Path, target: Path) -> Path:
+            with guard:
+                active[0] += 1
+                most[0] = max(most[0], active[0])
+                calls.append(name)
+            time.sleep(0.2)  # long enough for the other worker to arrive
+            Path(target).write_bytes(b"onnx")
+            with guard:
+                active[0] -= 1
+            return Path(target)
+
+        return write
+
+    monkeypatch.setattr(onnx_encoder, "export_onnx", slow_write("export"))
+    monkeypatch.setattr(onnx_encoder, "quantize", slow_write("quantize"))
+    got: list[Path] = []
+    workers = [
+        threading.Thread(
+            target=lambda: got.append(onnx_encoder.onnx_model_file(default_model_path(), "int8", tmp_path))
+        )
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # onnxruntime's quantizer writes a fixed-name scratch file beside its input: never two at once.
+    assert most[0] == 1 and calls == ["export", "quantize"]
+    assert len(got) == 2 and got[0] == got[1] and got[0].read_bytes() == b"onnx"
