@@ -46,6 +46,7 @@ from sklearn.pipeline import FeatureUnion
 from nlp.screen import apply_screen
 from training.abstention import choose_threshold, nearest_similarity, reference_rows, unseen_class_floor
 from training.secondary import add_secondary
+from training.tfidf import CharTfidf
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class FastModel:
                 ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float32)),
                 (
                     "char",
-                    TfidfVectorizer(
+                    CharTfidf(
                         analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=3, dtype=np.float32
                     ),
                 ),
