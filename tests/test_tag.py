@@ -247,3 +247,51 @@ def test_tagging_reads_the_vectors_training_left_in_the_workspace(
     assert embedder._model is None  # every vector came from the cache: the encoder never loaded
     assert out["root_cause"].tolist() == list(classifier.predict(clean))  # the same vectors
     assert sorted(workspace.embedding_cache.rglob("*.npy")) == before
+
+
+def test_repeated_contacts_are_predicted_once_and_each_row_gets_its_own_answer() -> None:
+    from training.pyfunc import predict_contacts
+
+    class Echo:
+        """Says which text and channel it saw; records every row it was asked about."""
+
+        metadata = None
+
+        def __init__(self) -> None:
+            self.seen: list[tuple[object, object]] = []
+
+        def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+            rows = list(zip(frame["text"], frame["channel"], strict=True))
+            self.seen += rows
+            return pd.DataFrame(
+                {
+                    "root_cause": [f"{_or_dash(t)}|{_or_dash(c)}" for t, c in rows],
+                    "family": "other",
+                    "confidence": 1.0,
+                    "needs_review": False,
+                }
+            )
+
+    contacts = pd.DataFrame(
+        {
+            "text": ["late", "late", "late", "late", None, None, "broken", "late"],
+            "channel": ["chat", "chat", None, "email", None, None, "chat", None],
+        }
+    )
+    echo = Echo()
+    got = predict_contacts(echo, contacts)
+    assert len(echo.seen) == 5  # late/chat, late/-, late/email, -/-, broken/chat
+    assert got["root_cause"].tolist() == [
+        "late|chat",
+        "late|chat",
+        "late|-",
+        "late|email",
+        "-|-",
+        "-|-",
+        "broken|chat",
+        "late|-",
+    ]
+
+
+def _or_dash(value: object) -> str:
+    return value if isinstance(value, str) else "-"

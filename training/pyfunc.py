@@ -417,8 +417,9 @@ def predict_contacts(
     if n == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PREDICTION_COLUMNS, "clean_text")})
     if dedupe:
-        key = features.astype(object).where(features.notna(), "\x00").astype(str).agg("\x1f".join, axis=1)
-        codes, _ = pd.factorize(key)
+        # group number of each row's (text, channel), in order of first appearance; missing values
+        # form a group of their own
+        codes = features.groupby(list(features.columns), dropna=False, sort=False).ngroup().to_numpy()
         first = pd.Series(np.arange(n)).groupby(codes).first().to_numpy()
         distinct = features.iloc[first].reset_index(drop=True)
     else:

@@ -55,11 +55,13 @@ _UNREAD = ("language", "uninformative")
 # ("... the button does nothing and also plans changed"): unpunctuated call transcripts.
 _SPLIT = re.compile(r"(?<=[.!?])\s+|,?\s+(?=(?:and also|on top of that|and another thing)\b)", re.IGNORECASE)
 # A sentence that opens like this adds a reason: the cue a second reason needs.
-_ADDITIVE = re.compile(
-    r"^(?:and\s+|but\s+)?(?:also|plus|besides|additionally|in addition|on top of (?:that|this|it)|"
-    r"(?:and\s+)?another thing|one more thing|apart from that|as well as that|separately)\b[\s,:;-]*",
-    re.IGNORECASE,
+_OPENERS = (
+    r"(?:also|plus|besides|additionally|in addition|on top of (?:that|this|it)|"
+    r"(?:and\s+)?another thing|one more thing|apart from that|as well as that|separately)\b"
 )
+_ADDITIVE = re.compile(r"^(?:and\s+|but\s+)?" + _OPENERS + r"[\s,:;-]*", re.IGNORECASE)
+# Anywhere in a text: a text without one has no cue, and is not split at all (most contacts).
+_ANY_OPENER = re.compile(_OPENERS, re.IGNORECASE)
 
 
 def segments(text: str) -> list[str]:
@@ -146,6 +148,8 @@ def add_secondary(model: Any, texts: Sequence[str], decided: pd.DataFrame) -> pd
     if segment_model.features != "tfidf":  # the primary's embedder, and so its cache
         segment_model.set_params(embedder=model._encoder())
     readable = np.flatnonzero(~out["review_reason"].isin(_UNREAD).to_numpy())
+    cued = (_ANY_OPENER.search(str(texts[int(i)])) is not None for i in readable)
+    readable = readable[np.fromiter(cued, dtype=bool, count=len(readable))]
     # Only the sentences with an additive opener can be a second reason: only they are embedded.
     owner, pieces, cues = split([str(texts[int(i)]) for i in readable])
     if not cues.any():
