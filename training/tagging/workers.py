@@ -186,10 +186,15 @@ class PredictorPool:
 def _load(
     uri: str, model_config: dict[str, Any] | None, threads: int, env: dict[str, str], barrier: Any
 ) -> None:
-    """Worker initializer: one model per process, ``threads`` compute threads."""
+    """Worker initializer: one model per process, ``threads`` compute threads (BLAS, OpenMP, ONNX
+    Runtime and Rust's rayon pools)."""
     global _predictor, _load_error, _barrier
     _barrier = barrier
     os.environ.update(env)
+    # Rust thread pools (Lingua's language detection, the tokenizers' batch encoding) would start
+    # one thread per core in every worker, more threads than cores.
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    os.environ["TOKENIZERS_PARALLELISM"] = "false" if threads == 1 else "true"
     from threadpoolctl import threadpool_limits
 
     from training.pyfunc import load_predictor
