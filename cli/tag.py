@@ -60,8 +60,9 @@ def tag(
         typer.Option(
             "--workers",
             min=0,
-            help="Local engine: processes tagging in parallel, each holding the model (~1 GB); "
-            "0: one per core for 4,000 contacts or more on over 2 cores, else 1.",
+            help="Local engine: processes tagging in parallel, each holding the model (~1.3 GB); "
+            "0: one per core (as many as the free memory holds) for 4,000 contacts or more "
+            "(10,000 on 2 cores), else 1.",
         ),
     ] = 0,
     dayfirst: DayFirst = None,

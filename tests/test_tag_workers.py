@@ -16,6 +16,8 @@ from training.pyfunc import RootCauseModel, load_predictor
 from training.tagging.workers import (
     BYTES_PER_CONTACT,
     PARALLEL_ROWS,
+    TWO_CORE_ROWS,
+    WORKER_MB,
     PredictorPool,
     choose_workers,
 )
@@ -69,7 +71,7 @@ def test_a_model_that_does_not_exist_is_named_in_the_error(keyword_model: tuple[
         PredictorPool("models:/no-such-model/1", None, workers=2)
 
 
-def test_workers_are_chosen_from_the_input_size_and_the_cores(
+def test_workers_are_chosen_from_the_input_size_the_cores_and_the_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import training.tagging.workers as workers
@@ -81,11 +83,32 @@ def test_workers_are_chosen_from_the_input_size_and_the_cores(
     few, many = tmp_path / "few.parquet", tmp_path / "many.parquet"
     pd.DataFrame({"text": ["hi"] * (PARALLEL_ROWS - 1)}).to_parquet(few)  # a small file, by bytes
     pd.DataFrame({"text": ["hi"] * PARALLEL_ROWS}).to_parquet(many)
+    week = tmp_path / "week.parquet"
+    pd.DataFrame({"text": ["hi"] * TWO_CORE_ROWS}).to_parquet(week)
+    monkeypatch.setattr(workers, "available_memory_mb", lambda: 64_000.0)
     monkeypatch.setattr(workers, "available_cores", lambda: 16)
-    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, 8, 1, 8]
-    monkeypatch.setattr(workers, "available_cores", lambda: 2)  # one process keeps 2 cores busy
-    assert [choose_workers(None, p) for p in (small, large, few, many)] == [1, 1, 1, 1]
+    assert [choose_workers(None, p) for p in (small, large, few, many, week)] == [1, 8, 1, 8, 8]
+    # one process keeps about 1.3 of 2 cores busy: workers pay for their start-up on larger inputs
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    assert [choose_workers(None, p) for p in (small, large, few, many, week)] == [1, 1, 1, 1, 2]
+    monkeypatch.setattr(workers, "available_cores", lambda: 1)
+    assert choose_workers(None, week) == 1
+    # no more workers than the memory holds, and one when it holds less than one
+    monkeypatch.setattr(workers, "available_cores", lambda: 16)
+    monkeypatch.setattr(workers, "available_memory_mb", lambda: 3.5 * WORKER_MB)
+    assert choose_workers(None, week) == 3
+    monkeypatch.setattr(workers, "available_memory_mb", lambda: 0.5 * WORKER_MB)
+    assert choose_workers(None, week) == 1
+    monkeypatch.setattr(workers, "available_memory_mb", lambda: None)  # unknown: by the cores
+    assert choose_workers(None, week) == 8
     assert choose_workers(3, small) == 3  # asked for: always
+
+
+def test_available_memory_is_read_from_the_kernel() -> None:
+    from training.tagging.workers import available_memory_mb
+
+    memory = available_memory_mb()
+    assert memory is not None and 0 < memory < 1e8
 
 
 @pytest.mark.slow  # starts worker processes (each imports MLflow)

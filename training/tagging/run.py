@@ -54,7 +54,8 @@ def tag_with_engine(
     workers : int, optional
         Local engine: processes that each hold the model and tag in parallel
         (:mod:`training.tagging.workers`); ``None`` or 0: one per core for an input of a few
-        thousand contacts or more, else this process alone.
+        thousand contacts or more (:func:`~training.tagging.workers.choose_workers`), else this
+        process alone.
 
     Raises
     ------

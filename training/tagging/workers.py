@@ -31,6 +31,10 @@ from voc.errors import InputError
 # Inputs of fewer contacts are tagged in the calling process: starting workers (each imports MLflow
 # and loads the model, ~10 s) costs more than a few thousand contacts take.
 PARALLEL_ROWS = 4_000
+# ... on a 2-core machine, where one process already keeps about 1.3 cores busy.
+TWO_CORE_ROWS = 10_000
+# Peak resident memory of a worker holding a cascade model (1.3 GB measured), with headroom.
+WORKER_MB = 1_600
 # Bytes of a CSV or JSONL contact, to estimate the rows of a file without reading it.
 BYTES_PER_CONTACT = 500
 
@@ -56,18 +60,33 @@ def available_cores() -> int:
 def choose_workers(requested: int | None, input_path: str | Path) -> int:
     """Worker processes for a tagging run: ``requested``, or automatically (``None`` or 0).
 
-    Automatically: one per available core (at most 8) when there are more than 2 cores and the
-    input holds at least :data:`PARALLEL_ROWS` contacts (a Parquet file's row count; a text file's
-    size over :data:`BYTES_PER_CONTACT`), else 1. One process already keeps two cores busy (the
-    forked preparation helper of a large chunk, ONNX Runtime's threads): on 2 cores, 2 workers
-    tag 9% faster for 2.9x the memory (``python -m benchmarks.workload``).
+    Automatically: one per available core (at most 8) when the input holds at least
+    :data:`PARALLEL_ROWS` contacts (:data:`TWO_CORE_ROWS` on a 2-core machine; a Parquet file's row
+    count, a text file's size over :data:`BYTES_PER_CONTACT`), and no more than the available
+    memory holds at :data:`WORKER_MB` each; else 1, this process. On 2 cores, 2 workers tagged
+    100,000 realistic contacts at 2.1x the speed of one process, for 2.1x the memory, but start
+    about 7 s later (``python -m benchmarks.workload``): from 10,000 contacts on they win.
     """
     if requested:
         return max(1, requested)
     cores = available_cores()
-    if cores <= 2 or estimated_rows(Path(input_path)) < PARALLEL_ROWS:
+    least = TWO_CORE_ROWS if cores == 2 else PARALLEL_ROWS
+    if cores < 2 or estimated_rows(Path(input_path)) < least:
         return 1
-    return min(cores, 8)
+    memory = available_memory_mb()
+    fits = cores if memory is None else int(memory // WORKER_MB)
+    return max(1, min(cores, 8, fits))
+
+
+def available_memory_mb() -> float | None:
+    """Memory the kernel can give new processes (``MemAvailable``) in MB; ``None`` when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        pass
+    return None
 
 
 def estimated_rows(path: Path) -> int:
