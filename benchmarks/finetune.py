@@ -27,8 +27,13 @@ clustered by the theme model (purity and NMI against the true topics, off-taxono
 and whether the crash, which the labelled week never showed, still comes out as a theme of its own),
 with the frozen and the fine-tuned encoder. Both run MiniLM int8 through ONNX, as ``voc tag`` does.
 
+The peer of the classifier cases is SetFit (the ``setfit`` package of the ``bench`` extra) at its
+defaults on the same installed MiniLM and the same training rows: by default on the few-shot case
+only, because its 20 pairs per row each way make the full train split hours on 2 cores
+(``--finetune-setfit all`` runs it there too).
+
 Run: ``python -m benchmarks --only finetune [--finetune-cases few full themes themes-few oos weeks]
-[--finetune-epochs 1]``.
+[--finetune-epochs 1] [--finetune-setfit few|all|none]``.
 """
 
 from __future__ import annotations
@@ -74,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--finetune-shots", type=int, default=10, help="finetune: examples per intent (few)")
     group.add_argument("--finetune-learning-rate", type=float, default=5e-5, help="finetune: peak AdamW rate")
+    group.add_argument(
+        "--finetune-setfit",
+        choices=("few", "all", "none"),
+        default="few",
+        help="finetune: SetFit peer (package setfit, its defaults, same MiniLM) on the few-shot case, "
+        "on the full one too (hours on 2 cores: 40 pairs per row), or none",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,6 +96,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     limit = getattr(args, "finetune_max_seconds", None)
     rate = float(getattr(args, "finetune_learning_rate", 5e-5))
     tune = FineTuneSettings(epochs, limit, rate)
+    setfit = str(getattr(args, "finetune_setfit", "few"))
     rows: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     oos: list[dict[str, Any]] = []
@@ -99,9 +112,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             themes += compare_themes(name, sample, test, tune)
         elif case == "few":
             sample = _shots(train, shots)
-            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune)
+            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune, setfit=setfit != "none")
         else:
-            rows += compare("full", train, test, OURS, tune)
+            rows += compare("full", train, test, OURS, tune, setfit=setfit == "all")
     # The first kind of case asked for makes the main table; the others get tables of their own.
     tables = {
         "classifier on BANKING77 test": rows,
@@ -179,8 +192,10 @@ def compare(
     test: pd.DataFrame,
     config: dict[str, Any],
     tune: FineTuneSettings,
+    setfit: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rows for the frozen and the fine-tuned encoder on one case, with ratios to the frozen one."""
+    """Rows for the frozen and the fine-tuned encoder on one case (and the SetFit peer when
+    ``setfit``), with ratios to the frozen one."""
     rows = _frozen_and_tuned(
         train["text"].tolist(),
         train["label"].tolist(),
@@ -189,6 +204,8 @@ def compare(
         ),
         tune,
     )
+    if setfit:
+        rows.append(setfit_row(case, train, test))
     base = rows[0]
     for row in rows:
         row["accuracy vs frozen"] = row["accuracy"] / base["accuracy"]
@@ -368,6 +385,40 @@ def _themes_row(
         "cluster s": round(scored["seconds"], 1),
         "fine-tune s": round(tune_seconds, 1),
         **extra,
+    }
+
+
+def setfit_row(case: str, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+    """The SetFit peer: ``setfit`` at its defaults (contrastive fine-tune of the same installed
+    MiniLM on 20 pairs per training row each way, one epoch, then a logistic-regression head),
+    on the raw training texts, scored on the test texts. Its row says why when it cannot run."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from nlp.embed import default_model_path
+
+    row: dict[str, Any] = {"case": case, "encoder": "SetFit (defaults)"}
+    try:
+        from datasets import Dataset
+        from setfit import SetFitModel, Trainer, TrainingArguments
+    except ImportError as exc:  # the bench extra is not installed
+        return {**row, "accuracy": float("nan"), "note": f"not run: {exc}"}
+    with tempfile.TemporaryDirectory(prefix="voc-bench-setfit-") as scratch:
+        start = time.perf_counter()
+        model = SetFitModel.from_pretrained(str(default_model_path()), local_files_only=True)
+        data = Dataset.from_dict({"text": train["text"].tolist(), "label": train["label"].tolist()})
+        # defaults, but no experiment tracker (transformers would log to ./mlflow.db) or checkpoints
+        args = TrainingArguments(output_dir=scratch, report_to="none", save_strategy="no")
+        Trainer(model=model, args=args, train_dataset=data).train()
+        seconds = time.perf_counter() - start
+        predicted = [str(p) for p in model.predict(test["text"].tolist())]
+    truth = test["label"].to_numpy()
+    return {
+        **row,
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "macro-F1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+        "fine-tune s": round(seconds, 1),
+        "fit s": 0.0,
+        "train s": round(seconds, 1),
     }
 
 

@@ -48,7 +48,7 @@ class CharTfidf(TfidfVectorizer):
 
     def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
         if self.analyzer != "char_wb" or self.preprocessor is not None:
-            return super()._count_vocab(raw_documents, fixed_vocab)  # type: ignore[no-any-return]
+            return super()._count_vocab(raw_documents, fixed_vocab)
         vocabulary: dict[str, int]
         if fixed_vocab:
             vocabulary = self.vocabulary_
@@ -57,7 +57,7 @@ class CharTfidf(TfidfVectorizer):
                 words = self.__dict__["_word_columns"] = {}
         else:  # a new n-gram gets the next column, in order of first sight (as the parent)
             vocabulary = defaultdict()
-            vocabulary.default_factory = vocabulary.__len__  # type: ignore[attr-defined]
+            vocabulary.default_factory = vocabulary.__len__
             words = {}
         preprocess, decode = self.build_preprocessor(), self.decode
         low, high = self.ngram_range
