@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
 from nlp.pii_name_words import FIRST_NAMES, SPOKEN_PREFIXES, SURNAMES_ING_ED, THINGS, WORD_NAMES
+from nlp.pii_triggers import FillerPhraseMatcher, spellings
 
 
 def _words(text: str) -> list[str]:
@@ -167,12 +168,12 @@ NOT_NAMES_LOWER = NOT_NAMES | frozenset(
 PARTICLES = frozenset({"van", "von", "de", "der", "den", "le", "la", "du", "di", "da", "del", "bin", "al"})
 
 
-def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | PhraseMatcher:
+def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> PhraseMatcher | FillerPhraseMatcher:
     """A matcher labelling trigger phrases ``STRONG``, ``GREETING``, ``SIGN_OFF``, ``INTRO``.
 
     Without ``fillers`` it is a ``PhraseMatcher`` on lower-cased tokens (hash look-ups, fast). With
-    ``fillers`` it is a token ``Matcher`` whose phrases may contain ASR fillers ("my name you know
-    is"); several times slower, so it is only used on lower-case (transcribed) text.
+    ``fillers`` it is a :class:`~nlp.pii_triggers.FillerPhraseMatcher`, whose phrases may contain
+    ASR fillers ("my name you know is"); it is only used on lower-case (transcribed) text.
     """
     groups = (
         ("STRONG", STRONG_TRIGGERS),
@@ -186,29 +187,10 @@ def build_trigger_matcher(vocab: Vocab, fillers: bool = False) -> Matcher | Phra
     if not fillers:
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
         for label, phrases in groups:
-            docs = [Doc(vocab, words=words) for phrase in phrases for words in _spellings(phrase)]
+            docs = [Doc(vocab, words=words) for phrase in phrases for words in spellings(phrase)]
             phrase_matcher.add(label, docs)
         return phrase_matcher
-    matcher = Matcher(vocab)
-    for label, phrases in groups:
-        patterns = []
-        for phrase in phrases:
-            pattern: list[dict] = []
-            for k, word in enumerate(phrase.split()):
-                if k:
-                    pattern.append({"LOWER": {"IN": list(FILLERS)}, "OP": "*"})
-                pattern.append({"LOWER": {"IN": word.split("|")}} if "|" in word else {"LOWER": word})
-            patterns.append(pattern)
-        matcher.add(label, patterns)
-    return matcher
-
-
-def _spellings(phrase: str) -> list[list[str]]:
-    """Every token sequence a trigger phrase stands for ("is under|uner" -> two)."""
-    out: list[list[str]] = [[]]
-    for word in phrase.split():
-        out = [[*prefix, alt] for prefix in out for alt in word.split("|")]
-    return out
+    return FillerPhraseMatcher(vocab, groups, FILLERS)
 
 
 # Words after which a lower-case name has ended: "this is kwame lewis im calling".
@@ -219,9 +201,9 @@ FILLERS = frozenset({"like", "so", "yeah", "i", "mean", "you", "know", "um", "uh
 
 def name_spans(
     doc: Doc,
-    matcher: Matcher | PhraseMatcher,
+    matcher: PhraseMatcher | FillerPhraseMatcher,
     others: Iterable[tuple[int, int, str]] = (),
-    lower_matcher: Matcher | PhraseMatcher | None = None,
+    lower_matcher: PhraseMatcher | FillerPhraseMatcher | None = None,
     text: str | None = None,
 ) -> list[tuple[int, int]]:
     """Character spans of person names in ``doc``.
@@ -230,9 +212,9 @@ def name_spans(
     ----------
     doc : Doc
         The tokenised contact.
-    matcher : PhraseMatcher or Matcher
+    matcher : PhraseMatcher or FillerPhraseMatcher
         From ``build_trigger_matcher`` on the same vocabulary.
-    lower_matcher : Matcher, optional
+    lower_matcher : FillerPhraseMatcher, optional
         From ``build_trigger_matcher(vocab, fillers=True)``, used for lower-case (ASR) text.
     text : str, optional
         ``doc.text`` when the caller has it already.
