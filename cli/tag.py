@@ -62,7 +62,7 @@ def tag(
             min=0,
             help="Local engine: processes tagging in parallel, each holding the model (~1.3 GB); "
             "0: one per core (as many as the free memory holds) for 4,000 contacts or more "
-            "(10,000 on 2 cores), else 1.",
+            "on over 2 cores, else 1.",
         ),
     ] = 0,
     dayfirst: DayFirst = None,

@@ -16,7 +16,6 @@ from training.pyfunc import RootCauseModel, load_predictor
 from training.tagging.workers import (
     BYTES_PER_CONTACT,
     PARALLEL_ROWS,
-    TWO_CORE_ROWS,
     WORKER_MB,
     PredictorPool,
     choose_workers,
@@ -84,15 +83,12 @@ def test_workers_are_chosen_from_the_input_size_the_cores_and_the_memory(
     pd.DataFrame({"text": ["hi"] * (PARALLEL_ROWS - 1)}).to_parquet(few)  # a small file, by bytes
     pd.DataFrame({"text": ["hi"] * PARALLEL_ROWS}).to_parquet(many)
     week = tmp_path / "week.parquet"
-    pd.DataFrame({"text": ["hi"] * TWO_CORE_ROWS}).to_parquet(week)
+    pd.DataFrame({"text": ["hi"] * 10 * PARALLEL_ROWS}).to_parquet(week)
     monkeypatch.setattr(workers, "available_memory_mb", lambda: 64_000.0)
     monkeypatch.setattr(workers, "available_cores", lambda: 16)
     assert [choose_workers(None, p) for p in (small, large, few, many, week)] == [1, 8, 1, 8, 8]
-    # one process keeps about 1.3 of 2 cores busy: workers pay for their start-up on larger inputs
-    monkeypatch.setattr(workers, "available_cores", lambda: 2)
-    assert [choose_workers(None, p) for p in (small, large, few, many, week)] == [1, 1, 1, 1, 2]
-    monkeypatch.setattr(workers, "available_cores", lambda: 1)
-    assert choose_workers(None, week) == 1
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)  # one process keeps 2 cores busy
+    assert [choose_workers(None, p) for p in (small, large, few, many, week)] == [1, 1, 1, 1, 1]
     # no more workers than the memory holds, and one when it holds less than one
     monkeypatch.setattr(workers, "available_cores", lambda: 16)
     monkeypatch.setattr(workers, "available_memory_mb", lambda: 3.5 * WORKER_MB)

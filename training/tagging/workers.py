@@ -31,8 +31,6 @@ from voc.errors import InputError
 # Inputs of fewer contacts are tagged in the calling process: starting workers (each imports MLflow
 # and loads the model, ~10 s) costs more than a few thousand contacts take.
 PARALLEL_ROWS = 4_000
-# ... on a 2-core machine, where one process already keeps about 1.3 cores busy.
-TWO_CORE_ROWS = 10_000
 # Peak resident memory of a worker holding a cascade model (1.3 GB measured), with headroom.
 WORKER_MB = 1_600
 # Bytes of a CSV or JSONL contact, to estimate the rows of a file without reading it.
@@ -60,18 +58,18 @@ def available_cores() -> int:
 def choose_workers(requested: int | None, input_path: str | Path) -> int:
     """Worker processes for a tagging run: ``requested``, or automatically (``None`` or 0).
 
-    Automatically: one per available core (at most 8) when the input holds at least
-    :data:`PARALLEL_ROWS` contacts (:data:`TWO_CORE_ROWS` on a 2-core machine; a Parquet file's row
-    count, a text file's size over :data:`BYTES_PER_CONTACT`), and no more than the available
-    memory holds at :data:`WORKER_MB` each; else 1, this process. On 2 cores, 2 workers tagged
-    100,000 realistic contacts at 2.1x the speed of one process, for 2.1x the memory, but start
-    about 7 s later (``python -m benchmarks.workload``): from 10,000 contacts on they win.
+    Automatically: one per available core (at most 8, and no more than the available memory holds
+    at :data:`WORKER_MB` each) when there are more than 2 cores and the input holds at least
+    :data:`PARALLEL_ROWS` contacts (a Parquet file's row count; a text file's size over
+    :data:`BYTES_PER_CONTACT`), else 1. One process already keeps two cores busy (the forked
+    preparation helper of a large chunk, ONNX Runtime's threads): on 2 cores, 2 workers tagged
+    20,000 realistic contacts at 1,055-1,191/s against one process's 1,005-1,058/s, for 1.8x the
+    memory and about 7 s more to start (``python -m benchmarks.workload --child``, alternating runs).
     """
     if requested:
         return max(1, requested)
     cores = available_cores()
-    least = TWO_CORE_ROWS if cores == 2 else PARALLEL_ROWS
-    if cores < 2 or estimated_rows(Path(input_path)) < least:
+    if cores <= 2 or estimated_rows(Path(input_path)) < PARALLEL_ROWS:
         return 1
     memory = available_memory_mb()
     fits = cores if memory is None else int(memory // WORKER_MB)
