@@ -4,7 +4,7 @@ A caller says "my name you know is kwame lewis": the trigger "my name is" is int
 :class:`FillerPhraseMatcher` finds every trigger phrase whose words are separated by any number of
 filler tokens, what a spaCy ``Matcher`` with ``{"LOWER": {"IN": fillers}, "OP": "*"}`` between the
 words finds, by walking a word trie over the tokens' lower-case forms. The spaCy ``Matcher`` took
-0.85 ms on each call transcript (a quarter of preparing it), this walk a few hundredths of that.
+0.85 ms on each call transcript; this walk takes about a fourteenth of that.
 """
 
 from __future__ import annotations

@@ -67,6 +67,14 @@ def test_the_word_cache_is_not_pickled_and_is_bounded(monkeypatch) -> None:
     np.testing.assert_array_equal(model.transform(NEW).toarray(), first.toarray())
 
 
+def test_a_refitted_vectoriser_counts_with_its_new_vocabulary() -> None:
+    model = CharTfidf(analyzer="char_wb", ngram_range=(2, 3)).fit(TRAIN)
+    model.transform(NEW)  # fills the word cache with columns of the first vocabulary
+    model.fit(NEW)
+    expected = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(NEW)
+    np.testing.assert_array_equal(model.transform(NEW).toarray(), expected.transform(NEW).toarray())
+
+
 def test_other_analyzers_and_empty_input_behave_as_scikit_learn() -> None:
     words = CharTfidf(analyzer="word").fit(TRAIN)
     np.testing.assert_array_equal(

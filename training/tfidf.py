@@ -11,7 +11,8 @@ Outside :func:`memo` nothing is kept: tagging transforms each batch once, and ke
 would only hold memory.
 
 :class:`CharTfidf` is scikit-learn's character n-gram TF-IDF (``analyzer="char_wb"``) with the
-counting done per distinct word: the same vocabulary and matrix, 5-10x faster on transcripts.
+counting done per distinct word: the same vocabulary and matrix, about 3x faster to fit and 4-5x
+faster to transform on prepared contacts.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class CharTfidf(TfidfVectorizer):
     words, so here each word's column indices are computed on its first sight and a document's
     counts are summed from its words' in one sparse build. Same vocabulary (same order), same
     matrix as the parent class. A fitted instance keeps up to :data:`WORD_CACHE_SIZE` words'
-    columns between transforms (not pickled). Other analyzers, or a custom preprocessor or
-    tokenizer, use the parent's counting.
+    columns between transforms (not pickled; dropped by a new fit). Other analyzers, or a custom
+    preprocessor, use the parent's counting.
     """
 
     def _count_vocab(self, raw_documents: Iterable[Any], fixed_vocab: bool) -> tuple[dict[str, int], Any]:
@@ -59,8 +60,8 @@ class CharTfidf(TfidfVectorizer):
             vocabulary = defaultdict()
             vocabulary.default_factory = vocabulary.__len__
             words = {}
+            self.__dict__.pop("_word_columns", None)  # columns of the vocabulary being replaced
         preprocess, decode = self.build_preprocessor(), self.decode
-        low, high = self.ngram_range
         pieces: list[np.ndarray] = []
         lengths: list[int] = []
         for doc in raw_documents:
@@ -68,7 +69,7 @@ class CharTfidf(TfidfVectorizer):
             for word in preprocess(decode(doc)).split():
                 columns = words.get(word)
                 if columns is None:
-                    grams = _word_ngrams(word, low, high)
+                    grams = self._char_wb_ngrams(word)  # the parent's n-grams of this one word
                     if fixed_vocab:
                         found = [vocabulary[g] for g in grams if g in vocabulary]
                     else:
@@ -96,19 +97,6 @@ class CharTfidf(TfidfVectorizer):
         state = dict(super().__getstate__())
         state.pop("_word_columns", None)
         return state
-
-
-def _word_ngrams(word: str, low: int, high: int) -> list[str]:
-    """The ``char_wb`` n-grams of one word, in scikit-learn's order (a word shorter than ``n``
-    counts once, padded)."""
-    padded = f" {word} "
-    grams = []
-    for n in range(low, high + 1):
-        if len(padded) <= n:
-            grams.append(padded)
-            break
-        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
 
 
 def tfidf_union() -> FeatureUnion:
