@@ -30,10 +30,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -94,7 +92,11 @@ def prepare_contacts(contacts: pd.DataFrame, config: PrepareConfig | None = None
         Same index and row order; ``clean_text`` added (or replaced).
     """
     config = config or PrepareConfig()
-    raw, kinds = _raw(contacts)
+    if "text" not in contacts.columns:
+        raise KeyError("contacts need a 'text' column")
+    channels = contacts["channel"] if "channel" in contacts.columns else [None] * len(contacts)
+    raw = [t if isinstance(t, str) else "" for t in contacts["text"]]
+    kinds = [c if isinstance(c, str) else None for c in channels]
     workers = _workers(config, len(raw))
     if workers > 1:
         texts = _prepare_parallel(raw, kinds, config, workers)
@@ -103,57 +105,6 @@ def prepare_contacts(contacts: pd.DataFrame, config: PrepareConfig | None = None
     out = contacts.copy()
     out["clean_text"] = texts
     return out
-
-
-def prepare_ahead(
-    contacts: pd.DataFrame, rows: int, config: PrepareConfig | None = None
-) -> Iterator[tuple[int, int, list[str]]]:
-    """``(start, stop, clean_texts)`` for consecutive slices of ``rows`` contacts, prepared ahead.
-
-    The texts are exactly :func:`prepare_contacts`'s. While the caller works on one slice (embeds
-    and classifies it), a helper process (:attr:`PrepareConfig.workers`) prepares the next ones, so
-    preparation and the caller's work run side by side on two cores instead of taking turns; when
-    the caller would have to wait for the helper, it prepares a slice from the far end itself.
-    Below :attr:`PrepareConfig.parallel_from` contacts, or on one core, the whole batch is one
-    slice prepared here.
-    """
-    if rows < 1:
-        raise ValueError(f"rows must be >= 1, got {rows}")
-    config = config or PrepareConfig()
-    raw, kinds = _raw(contacts)
-    bounds = [*range(0, len(raw), rows), len(raw)]
-    if _workers(config, len(raw)) < 2 or len(bounds) < 3:
-        yield 0, len(raw), _prepare_texts(raw, kinds, config)
-        return
-    pool = _pool(_workers(config, len(raw)))
-    parts: dict[int, Any] = {}  # slice -> future (helper) or list of texts (prepared here)
-    queued, end = 0, len(bounds) - 1  # the helper takes slices from the front, this process from the end
-    try:
-        for k in range(len(bounds) - 1):
-            while queued < min(end, k + _AHEAD):
-                a, b = bounds[queued], bounds[queued + 1]
-                parts[queued] = pool.submit(_prepare_texts, raw[a:b], kinds[a:b], config)
-                queued += 1
-            part = parts.pop(k)
-            while not isinstance(part, list) and not part.done() and end > queued:
-                end -= 1
-                parts[end] = _prepare_texts(
-                    raw[bounds[end] : bounds[end + 1]], kinds[bounds[end] : bounds[end + 1]], config
-                )
-            yield bounds[k], bounds[k + 1], part if isinstance(part, list) else part.result()
-    finally:
-        for part in parts.values():
-            if not isinstance(part, list):
-                part.cancel()
-
-
-def _raw(contacts: pd.DataFrame) -> tuple[list[str], list[str | None]]:
-    """Texts (missing: empty) and channels (missing: ``None``) of ``contacts``."""
-    if "text" not in contacts.columns:
-        raise KeyError("contacts need a 'text' column")
-    channels = contacts["channel"] if "channel" in contacts.columns else [None] * len(contacts)
-    raw = [t if isinstance(t, str) else "" for t in contacts["text"]]
-    return raw, [c if isinstance(c, str) else None for c in channels]
 
 
 def _prepare_texts(raw: list[str], channels: list[str | None], config: PrepareConfig) -> list[str]:
@@ -180,8 +131,6 @@ def _workers(config: PrepareConfig, n: int) -> int:
 
 
 _POOL: dict[int, ProcessPoolExecutor] = {}
-# Slices prepare_ahead keeps queued at the helpers ahead of the one the caller is working on.
-_AHEAD = 2
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -195,13 +144,15 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """The ``workers - 1`` helper processes, started on first use and kept for the process's life."""
+def _prepare_parallel(
+    raw: list[str], channels: list[str | None], config: PrepareConfig, workers: int
+) -> list[str]:
+    """Split the batch: ``workers - 1`` helper processes take a part each, this process the last."""
     pool = _POOL.get(workers)
     if pool is None:
         # fork, not spawn: spawn re-runs the caller's main module, which breaks any script without a
         # __main__ guard (and Spark's workers). The helper only runs this module's pure-Python code,
-        # never the ONNX Runtime or torch threads a fork copies.
+        # never the ONNX Runtime or torch threads a fork copies. It lives as long as this process.
         pool = ProcessPoolExecutor(
             workers - 1,
             mp_context=multiprocessing.get_context("fork"),
@@ -209,14 +160,6 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             initargs=(os.getpid(),),
         )
         _POOL[workers] = pool
-    return pool
-
-
-def _prepare_parallel(
-    raw: list[str], channels: list[str | None], config: PrepareConfig, workers: int
-) -> list[str]:
-    """Split the batch: ``workers - 1`` helper processes take a part each, this process the last."""
-    pool = _pool(workers)
     bounds = [round(i * len(raw) / workers) for i in range(workers + 1)]
     parts = [(raw[a:b], channels[a:b]) for a, b in itertools.pairwise(bounds)]
     futures = [pool.submit(_prepare_texts, texts, kinds, config) for texts, kinds in parts[:-1]]

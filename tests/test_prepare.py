@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nlp.prepare import PrepareConfig, infer_channel, prepare_ahead, prepare_contacts, prepare_text
+from nlp.prepare import PrepareConfig, infer_channel, prepare_contacts, prepare_text
 
 CHAT = (
     "[10:01] Bot: Hi! How can I help?\n"
@@ -128,26 +128,3 @@ def test_a_batch_split_over_two_processes_is_prepared_exactly_as_in_one() -> Non
     assert two["clean_text"].tolist() == one["clean_text"].tolist()
     assert list(two.index) == list(contacts.index)
     assert "[NAME]" in two["clean_text"].iloc[3] and "07700" not in two["clean_text"].iloc[3]
-
-
-def test_slices_prepared_ahead_by_a_helper_are_the_batch_prepared_at_once() -> None:
-    contacts = pd.DataFrame(
-        {
-            "text": [CHAT, EMAIL, CALL, "Rating: 2/5\nBroken\nMy name is Sarah Jones, call 07700 900123"] * 9,
-            "channel": ["chat", "email", "call", "review"] * 9,
-        }
-    )
-    expected = prepare_contacts(contacts, PrepareConfig(workers=1))["clean_text"].tolist()
-    config = PrepareConfig(workers=2, parallel_from=2)
-    slices = list(prepare_ahead(contacts, 5, config))
-    assert [(a, b) for a, b, _ in slices] == [(a, min(a + 5, 36)) for a in range(0, 36, 5)]
-    assert [t for _, _, texts in slices for t in texts] == expected
-    # A caller that stops early (an error downstream) leaves the helper ready for the next batch.
-    ahead = prepare_ahead(contacts, 5, config)
-    assert next(ahead)[2] == expected[:5]
-    ahead.close()
-    assert [t for _, _, texts in prepare_ahead(contacts, 7, config) for t in texts] == expected
-    # Small batches, or one process: one slice, prepared here.
-    assert [(a, b) for a, b, _ in prepare_ahead(contacts, 5, PrepareConfig(workers=1))] == [(0, 36)]
-    with pytest.raises(ValueError, match="rows"):
-        next(prepare_ahead(contacts, 0))

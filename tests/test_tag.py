@@ -7,7 +7,6 @@ prepared and redacted exactly once on every one of them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -48,19 +47,17 @@ def registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def prepared_texts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every text that goes through ``nlp.prepare.prepare_contacts`` (or ``prepare_ahead``, the
-    model's way) from now on, in order."""
+    """Every text that goes through ``nlp.prepare.prepare_contacts`` from now on, in order."""
     import nlp.prepare
 
     seen: list[str] = []
-    for name in ("prepare_contacts", "prepare_ahead"):
-        real = getattr(nlp.prepare, name)
+    real = nlp.prepare.prepare_contacts
 
-        def counting(frame: pd.DataFrame, *args: object, real: Any = real, **kwargs: object) -> Any:
-            seen.extend(frame["text"].astype(str))
-            return real(frame, *args, **kwargs)
+    def counting(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+        seen.extend(frame["text"].astype(str))
+        return real(frame, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(nlp.prepare, name, counting)
+    monkeypatch.setattr(nlp.prepare, "prepare_contacts", counting)
     return seen
 
 
@@ -250,26 +247,6 @@ def test_tagging_reads_the_vectors_training_left_in_the_workspace(
     assert embedder._model is None  # every vector came from the cache: the encoder never loaded
     assert out["root_cause"].tolist() == list(classifier.predict(clean))  # the same vectors
     assert sorted(workspace.embedding_cache.rglob("*.npy")) == before
-
-
-def test_a_large_batch_decided_slice_by_slice_gives_the_answers_of_one_pass(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import nlp.prepare
-    import training.pyfunc
-    from training.classifier import RootCauseClassifier
-    from training.pyfunc import RootCauseModel
-
-    contacts = labelled_contacts(per_class=8)
-    clean = nlp.prepare.prepare_contacts(contacts)["clean_text"].tolist()
-    served = RootCauseModel(RootCauseClassifier(features="tfidf").fit(clean, contacts["label"]), {})
-    once = served.predict(None, contacts[["text", "channel"]], {"return_clean_text": True})
-    # As a batch above PrepareConfig.parallel_from on two cores is: slices, a helper preparing ahead.
-    monkeypatch.setattr(training.pyfunc, "PREPARE_AHEAD_ROWS", 5)
-    monkeypatch.setattr(nlp.prepare, "_workers", lambda config, n: 2)
-    sliced = served.predict(None, contacts[["text", "channel"]], {"return_clean_text": True})
-    pd.testing.assert_frame_equal(sliced, once)
-    assert len(sliced) == len(contacts) and sliced["clean_text"].tolist() == clean
 
 
 def test_repeated_contacts_are_predicted_once_and_each_row_gets_its_own_answer() -> None:

@@ -61,9 +61,6 @@ INPUT_EXAMPLE = pd.DataFrame(
     }
 )
 
-# Contacts decided at a time in a large batch while a helper process prepares the next ones
-# (nlp.prepare.prepare_ahead).
-PREPARE_AHEAD_ROWS = 1_000
 # `return_clean_text`: also return the prepared, redacted text, so a caller that stores it (the
 # tagging engine) does not prepare every contact a second time.
 RETURN_CLEAN_TEXT = "return_clean_text"
@@ -164,7 +161,7 @@ class RootCauseModel(PythonModel):
 
         With ``params={"return_clean_text": True}`` the redacted ``clean_text`` is returned too.
         """
-        from nlp.prepare import prepare_ahead
+        from nlp.prepare import prepare_contacts
 
         frame = pd.DataFrame(model_input)
         if "text" not in frame.columns:
@@ -172,20 +169,11 @@ class RootCauseModel(PythonModel):
         contacts = pd.DataFrame({"text": frame["text"].fillna("").astype(str)})
         if "channel" in frame.columns:
             contacts["channel"] = frame["channel"].where(frame["channel"].notna(), None)
+        clean = prepare_contacts(contacts)["clean_text"].tolist()
         # A model trained with the cascade (training/cascade.py) lets its fast model decide the
         # contacts it is sure of; only the rest run MiniLM and the full classifier.
         cascade = getattr(self.classifier, "cascade_", None)
-        clean: list[str] = []
-        parts = []
-        # A large batch is decided slice by slice while a helper prepares the next slices.
-        for _, _, texts in prepare_ahead(contacts, PREPARE_AHEAD_ROWS):
-            clean += texts
-            parts.append(
-                cascade.decide(texts, self.classifier)
-                if cascade is not None
-                else self.classifier.decide(texts)
-            )
-        out = pd.concat(parts, ignore_index=True)
+        out = cascade.decide(clean, self.classifier) if cascade is not None else self.classifier.decide(clean)
         out.insert(1, "family", [self.families.get(c, "other") for c in out["root_cause"]])
         out["root_cause"] = out["root_cause"].astype(str)
         out["needs_review"] = out["needs_review"].astype(bool)
