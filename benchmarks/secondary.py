@@ -13,8 +13,10 @@ split choosing ``secondary_threshold``) and held-out contacts (30%) on which the
 - primary accuracy (against the planted cause) with and without the roll-up: identical by design;
 - tagging time of the held-out contacts with and without it (cold embedder, no cache).
 
-Peers, in the same run: no secondary (what tagging did before), and the whole contact's runner-up
-class when its probability is at least :data:`RUNNER_UP_MIN`.
+Peers, in the same run: no secondary (what tagging did before), the whole contact's runner-up
+class when its probability is at least :data:`RUNNER_UP_MIN`, and the tagging cascade's fast
+segment model (static embeddings + TF-IDF, no MiniLM: :mod:`training.cascade`), trained in the
+same ``train_classifier`` call.
 
 Run alone: ``python -m benchmarks --only secondary [--secondary-contacts N]``.
 """
@@ -66,7 +68,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         columns = ["contact_id", "text", "label", "channel"]
         training = build_training_set(source[columns], taxonomy=load_taxonomy())
         started = time.perf_counter()
-        result = train_classifier(training, TrainConfig(features="both"), embedder=embedder)
+        # With the tagging cascade: its fast segment model is the peer of the full one.
+        result = train_classifier(training, TrainConfig(features="both", cascade=True), embedder=embedder)
         train_seconds = time.perf_counter() - started
         model = result.model
         clean = prepare_contacts(held[["text", "channel"]].reset_index(drop=True))["clean_text"].tolist()
@@ -77,6 +80,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         rolled = model.decide(clean)
         rolled_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        cascaded = model.cascade_.decide(clean, model)
+        cascade_seconds = time.perf_counter() - started
         model.set_params(embedder=embedder)
         proba = model.predict_proba(clean)
     truth = held["root_cause"].to_numpy(dtype=object)
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     runner_p = proba[np.arange(len(proba)), order[:, 1]]
     proposals = {
         "ours: sentence roll-up": rolled["secondary_root_cause"].to_numpy(dtype=object),
+        "ours, cascade: fast segment model": cascaded["secondary_root_cause"].to_numpy(dtype=object),
         f"peer: runner-up class >= {RUNNER_UP_MIN}": np.where(runner_p >= RUNNER_UP_MIN, runner, None),
         "peer: no secondary": np.full(len(held), None, dtype=object),
     }
@@ -94,6 +101,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     accuracy = [
         {"primary": "whole contact (no roll-up)", "accuracy": float((plain["root_cause"] == truth).mean())},
         {"primary": "with the roll-up", "accuracy": float((rolled["root_cause"] == truth).mean())},
+        {"primary": "the cascade", "accuracy": float((cascaded["root_cause"] == truth).mean())},
     ]
     owner, _, cues = split(clean)
     timing = [
@@ -108,6 +116,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "contacts_per_s": round(len(clean) / rolled_seconds, 1),
             "ratio": round(rolled_seconds / plain_seconds, 2),
         },
+        {
+            "tagging": "the cascade, with secondary",
+            "seconds": round(cascade_seconds, 2),
+            "contacts_per_s": round(len(clean) / cascade_seconds, 1),
+            "ratio": round(cascade_seconds / plain_seconds, 2),
+        },
     ]
     return {
         "title": "Secondary cause (synthetic two-cause contacts)",
@@ -118,11 +132,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{len(source):,} (features {result.params['features']}, model {result.params['model']}), "
             f"{len(held):,} held out, {int(two.sum())} of them with a planted second cause",
             f"secondary_threshold {result.params['secondary_threshold']:.3f} (chosen on validation, "
-            f"target precision 0.85); {len(set(owner)) / len(clean):.0%} of held-out contacts have >= 2 "
+            f"target precision 0.85; the cascade's fast segment model: "
+            f"{_threshold(model.cascade_)}); {len(set(owner)) / len(clean):.0%} of held-out contacts have >= 2 "
             f"sentences of substance, {int(cues.sum())} sentences ({cues.sum() / len(clean):.2f} per "
             f"contact) open like a second reason and are embedded; training took {train_seconds:.0f} s",
         ],
     }
+
+
+def _threshold(cascade: Any) -> str:
+    segments = getattr(cascade, "segments_", None)
+    return "none" if segments is None else f"{segments[1]:.3f}"
 
 
 def _score(name: str, proposed: np.ndarray, second: np.ndarray, two: np.ndarray) -> dict[str, Any]:

@@ -173,6 +173,48 @@ def test_contacts_no_model_can_read_are_screened_before_either_model_decides(sta
     assert nothing["confidence"].tolist()[1:] == [0.0, 0.0]  # a guess from unread words is no evidence
 
 
+class _Sentences:
+    """The full model's segment model: answers 'full_model_cause' and counts the sentences (MiniLM)."""
+
+    features = "tfidf"
+    classes_ = np.asarray(["full_model_cause"], dtype=object)
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return np.ones((len(texts), 1))
+
+
+def test_the_second_cause_comes_from_the_fast_segment_model_not_minilm(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    segment = fast_model(static_encoder)  # as fitted on sentences; the same two causes
+    text = (
+        "My parcel is late again, the parcel never came, where is my late parcel. "
+        "Also the screen arrived broken."
+    )
+    full = _Full()
+    full.secondary_model_, full.secondary_threshold_ = _Sentences(), 0.0
+
+    out = Cascade(fast, 0.0, 0.0, 0.0, -1.0, segments=(segment, 0.0)).decide([text], full)
+
+    assert out.loc[0, "root_cause"] == "late_delivery"
+    assert out.loc[0, "secondary_root_cause"] == "damaged_in_transit"
+    assert full.secondary_model_.seen == []  # no sentence went to the full model's encoder
+    assert (
+        Cascade(fast, 0.0, 0.0, 0.0, -1.0, segments=(segment, 1.01))
+        .decide([text], full)["secondary_root_cause"]
+        .isna()
+        .all()
+    )  # below its threshold: none
+    # A cascade pickled before it had a segment model of its own falls back on the full model's.
+    older = Cascade(fast, 0.0, 0.0, 0.0, -1.0)
+    del older.segments_
+    assert older.decide([text], full).loc[0, "secondary_root_cause"] == "full_model_cause"
+    assert full.secondary_model_.seen == ["the screen arrived broken."]
+
+
 def test_the_fast_models_floor_keeps_rewordings_of_known_causes(static_encoder) -> None:
     fast = fast_model(static_encoder)
     validation = ["my parcel is so late", "the parcel is late, where is it", "glass broken in the box"]
@@ -198,6 +240,7 @@ def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, st
 
     cascade = result.model.cascade_
     assert cascade is not None and result.params["cascade"] is True
+    assert isinstance(cascade.segments_[0], FastModel) and 0.0 <= cascade.segments_[1] <= 1.0 + 1e-9
     assert 0.0 <= result.params["cascade_validation_deferred"] <= 1.0
     assert (
         result.params["cascade_validation_macro_f1"]

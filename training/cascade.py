@@ -45,10 +45,13 @@ from sklearn.pipeline import FeatureUnion
 
 from nlp.screen import apply_screen
 from training.abstention import choose_threshold, nearest_similarity, reference_rows, unseen_class_floor
-from training.secondary import add_secondary
+from training.secondary import add_secondary, fit_secondary
 from training.tfidf import CharTfidf
 
 log = logging.getLogger(__name__)
+# Regularisation of the fast segment model (the second cause's sentences: short, many shared by
+# several causes, so kept less confident than the fast model of whole contacts).
+SEGMENT_C = 10.0
 
 
 class FastModel:
@@ -106,6 +109,13 @@ class FastModel:
         self.reference_labels_ = labels[rows]
         return self
 
+    def predict_proba(self, texts: Sequence[str] | pd.Series) -> np.ndarray:
+        """Probabilities (n, n_classes), columns in the order of ``classes_``."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return np.asarray(self.estimator_.predict_proba(self._stack(texts, self._static(texts))))
+
     def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (n, n_classes) and cosine similarity (n,) to the nearest reference example."""
         texts = [str(t) for t in texts]
@@ -159,6 +169,10 @@ class Cascade:
     validation_ : dict
         What the choice saw on validation: share left to the full model, macro-F1 of the cascade and
         of the full model, precision of what the cascade trusts.
+    segments_ : tuple of (FastModel, float) or None
+        The fast segment model of the second cause and its threshold (:mod:`training.secondary`),
+        so that no sentence goes to MiniLM for it; ``None`` (a cascade pickled before it): the
+        full model's segment model.
     """
 
     def __init__(
@@ -169,8 +183,10 @@ class Cascade:
         threshold: float,
         similarity_floor: float,
         validation: dict[str, float] | None = None,
+        segments: tuple[FastModel, float] | None = None,
     ) -> None:
         self.fast = fast
+        self.segments_ = segments
         self.lower_ = float(lower)
         self.upper_ = float(upper)
         self.threshold_ = float(threshold)
@@ -180,8 +196,8 @@ class Cascade:
     def decide(self, texts: Sequence[str], full: Any, screened: pd.DataFrame | None = None) -> pd.DataFrame:
         """``root_cause``, ``confidence``, ``needs_review``, ``review_reason``, ``language``, the
         secondary cause and ``decided_by`` (``fast``/``full``) per text, as
-        :meth:`RootCauseClassifier.decide` gives them. The secondary cause is always the full
-        model's, on the sentences of long contacts (:mod:`training.secondary`).
+        :meth:`RootCauseClassifier.decide` gives them. The secondary cause comes from the fast
+        segment model (``segments_``), on the sentences of long contacts (:mod:`training.secondary`).
 
         ``full`` is the fitted full classifier (``screen(texts)`` and ``decide(texts, screened)``),
         run only on the readable contacts in the band. ``screened``: the texts' screening when the
@@ -212,7 +228,9 @@ class Cascade:
             out.loc[rest, "root_cause"] = decided["root_cause"].to_numpy()
             out.loc[rest, "confidence"] = decided["confidence"].to_numpy(dtype=float)
             reasons[rest] = decided["review_reason"].to_numpy()
-        out = add_secondary(full, texts, apply_screen(out, reasons, screened))
+        out = add_secondary(
+            full, texts, apply_screen(out, reasons, screened), getattr(self, "segments_", None)
+        )
         out["decided_by"] = np.where(deferred, "full", "fast")
         return out
 
@@ -309,10 +327,15 @@ def fit_cascade(
     log.info(
         "cascade: MiniLM on %.1f%% of validation (band %.3f-%.3f)", 100 * stats["deferred"], lower, upper
     )
+    # The second cause's sentences, scored without MiniLM: fitted and its threshold chosen as the
+    # full model's segment model is (on train, validation), against the full model's guesses.
+    segments = fit_secondary(
+        None, train, validation, full_guess, FastModel(C=SEGMENT_C, encoder=fast.encoder)
+    )
     fast = FastModel(encoder=fast.encoder).fit(
         train_val["clean_text"].tolist(), train_val["label"].tolist(), _weights(train_val)
     )
-    return Cascade(fast, lower, upper, threshold, floor, stats)
+    return Cascade(fast, lower, upper, threshold, floor, stats, segments if segments[0] is not None else None)
 
 
 def choose_band(

@@ -103,7 +103,11 @@ def segment_scores(
 
 
 def fit_secondary(
-    primary: Any, train: pd.DataFrame, validation: pd.DataFrame, guess: Sequence[str]
+    primary: Any,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    guess: Sequence[str] | np.ndarray,
+    segment_model: Any = None,
 ) -> tuple[Any, float]:
     """The segment model and its threshold: fitted on ``train``'s segments, chosen on ``validation``.
 
@@ -112,7 +116,8 @@ def fit_secondary(
     (and weight): a sentence that many causes share ("I need to return my order") learns a spread of
     probabilities, not the one cause it happened to sit next to. The segment model is a clone of
     ``primary``'s settings (same features and embedder) as a logistic regression with
-    :data:`SEGMENT_C` and :data:`SEGMENT_TOL`.
+    :data:`SEGMENT_C` and :data:`SEGMENT_TOL`, unless an unfitted ``segment_model`` (``fit(texts,
+    labels, weights)``, ``predict_proba``, ``classes_``) is given: the tagging cascade's fast one.
     """
     owner, pieces, _ = split(train["clean_text"].astype(str).tolist(), min_segments=1)
     labels = train["label"].astype(str).to_numpy()[owner]
@@ -126,26 +131,35 @@ def fit_secondary(
         "threshold": 0.0,
         "similarity_floor": -1.0,
     }
-    model = type(primary)(**{**primary.get_params(deep=False), **settings})  # same embedder, no copy
+    model = segment_model
+    if model is None:
+        model = type(primary)(**{**primary.get_params(deep=False), **settings})  # same embedder, no copy
     model.fit(pieces, labels, weights)
     threshold = choose_secondary_threshold(
-        model, validation["clean_text"].tolist(), validation["label"].tolist(), guess
+        model, validation["clean_text"].tolist(), validation["label"].tolist(), [str(g) for g in guess]
     )
     return model, threshold
 
 
-def add_secondary(model: Any, texts: Sequence[str], decided: pd.DataFrame) -> pd.DataFrame:
+def add_secondary(
+    model: Any, texts: Sequence[str], decided: pd.DataFrame, segments: tuple[Any, float] | None = None
+) -> pd.DataFrame:
     """``decided`` (one row per text, ``root_cause`` and ``review_reason``) with :data:`SECONDARY_COLUMNS`.
 
-    ``secondary_root_cause`` is ``None`` and ``secondary_confidence`` NaN where there is none.
+    ``secondary_root_cause`` is ``None`` and ``secondary_confidence`` NaN where there is none. The
+    sentences are scored by ``model.secondary_model_`` against ``model.secondary_threshold_``, or
+    by ``segments``, a fitted segment model and its threshold (the cascade's fast one).
     """
     out = decided.reset_index(drop=True).copy()
     out["secondary_root_cause"] = pd.Series([None] * len(out), dtype=object)
     out["secondary_confidence"] = np.nan
-    segment_model = getattr(model, "secondary_model_", None)
+    segment_model, threshold = segments or (
+        getattr(model, "secondary_model_", None),
+        getattr(model, "secondary_threshold_", 1.0),
+    )
     if segment_model is None or not len(out):
         return out
-    if segment_model.features != "tfidf":  # the primary's embedder, and so its cache
+    if getattr(segment_model, "features", "tfidf") != "tfidf":  # the primary's embedder and cache
         segment_model.set_params(embedder=model._encoder())
     readable = np.flatnonzero(~out["review_reason"].isin(_UNREAD).to_numpy())
     cued = (_ANY_OPENER.search(str(texts[int(i)])) is not None for i in readable)
@@ -158,7 +172,7 @@ def add_secondary(model: Any, texts: Sequence[str], decided: pd.DataFrame) -> pd
     proba = np.asarray(segment_model.predict_proba([p for p, cue in zip(pieces, cues, strict=True) if cue]))
     cause, confidence = _best(segment_model, proba)
     primary = out["root_cause"].to_numpy()[rows]
-    chosen = _pick(rows, cause, confidence, primary, model.secondary_threshold_)
+    chosen = _pick(rows, cause, confidence, primary, threshold)
     out.loc[chosen.index, "secondary_root_cause"] = chosen["cause"].to_numpy()
     out.loc[chosen.index, "secondary_confidence"] = chosen["confidence"].to_numpy(dtype=float)
     return out
