@@ -123,6 +123,22 @@ def fast_model(static_encoder: StaticEncoder) -> FastModel:
     return FastModel(encoder=static_encoder).fit(texts, labels)
 
 
+def test_the_fast_models_probabilities_are_scikit_learns_on_the_stacked_features(static_encoder) -> None:
+    texts = ["my parcel is late", "the glass arrived broken", "what time is it on Mars", "late and broken"]
+    two = fast_model(static_encoder)
+    three = FastModel(encoder=static_encoder).fit(
+        ["late parcel again", "broken glass inside", "refund never came"] * 4,
+        ["late_delivery", "damaged_in_transit", "refund_not_received"] * 4,
+    )
+    for model in (two, three):  # a sigmoid for two classes, a softmax for more
+        static = model._static(texts)
+        expected = model.estimator_.predict_proba(model._stack(texts, static))
+        np.testing.assert_allclose(
+            model.predict_proba(texts), expected, rtol=1e-5, atol=1e-6
+        )  # float32 rounding
+        np.testing.assert_allclose(model.scores(texts)[0], expected, rtol=1e-5, atol=1e-6)  # float32 rounding
+
+
 def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:
     fast = fast_model(static_encoder)
     texts = ["my parcel is late", "what time is it on Mars"]

@@ -57,6 +57,15 @@ def test_voc_tag_names_the_second_reason_of_a_two_reason_contact_only(
     assert pd.isna(one["secondary_root_cause"]) and pd.isna(one["secondary_confidence"])
 
 
+def test_a_text_has_an_opener_in_any_case_and_only_as_a_word() -> None:
+    from training.secondary import has_opener
+
+    assert has_opener(TWO_REASONS) and not has_opener(ONE_REASON)
+    assert has_opener("it broke. ON TOP OF THAT the refund is late") and has_opener("Plus: wrong size")
+    assert has_opener("and one more thing, the box was empty")
+    assert not has_opener("the surplus stock was sold separatelyish")  # inside words: no opener
+
+
 def test_contract_and_pyfunc_signature_carry_the_secondary_columns() -> None:
     outputs = SIGNATURE.outputs.input_names()
     for name, kind in (("secondary_root_cause", "string"), ("secondary_confidence", "double")):

@@ -61,7 +61,18 @@ _OPENERS = (
 )
 _ADDITIVE = re.compile(r"^(?:and\s+|but\s+)?" + _OPENERS + r"[\s,:;-]*", re.IGNORECASE)
 # Anywhere in a text: a text without one has no cue, and is not split at all (most contacts).
-_ANY_OPENER = re.compile(_OPENERS, re.IGNORECASE)
+_ANY_OPENER = re.compile(r"\b" + _OPENERS)
+# A word of every opener: most texts hold none, and a substring test is cheaper than the pattern.
+_OPENER_WORDS = (
+    "also", "plus", "besides", "addition", "on top of", "another thing", "one more thing",
+    "apart from", "as well as", "separately",
+)  # fmt: skip
+
+
+def has_opener(text: str) -> bool:
+    """Whether ``text`` holds an additive opener anywhere (a text without one has no cue)."""
+    low = text.lower()
+    return any(word in low for word in _OPENER_WORDS) and _ANY_OPENER.search(low) is not None
 
 
 def segments(text: str) -> list[str]:
@@ -162,7 +173,7 @@ def add_secondary(
     if getattr(segment_model, "features", "tfidf") != "tfidf":  # the primary's embedder and cache
         segment_model.set_params(embedder=model._encoder())
     readable = np.flatnonzero(~out["review_reason"].isin(_UNREAD).to_numpy())
-    cued = (_ANY_OPENER.search(str(texts[int(i)])) is not None for i in readable)
+    cued = (has_opener(str(texts[int(i)])) for i in readable)
     readable = readable[np.fromiter(cued, dtype=bool, count=len(readable))]
     # Only the sentences with an additive opener can be a second reason: only they are embedded.
     owner, pieces, cues = split([str(texts[int(i)]) for i in readable])
