@@ -49,7 +49,9 @@ MARGIN = 1.5
 _ENGLISH_WORDS = (
     "the and my you your it this that with have has not but please can could would should been "
     "from they their them what when there just were our us i'm i've don't didn't can't "
-    "it's won't doesn't isn't haven't hasn't wasn't got get any about which because if yet"
+    "it's won't doesn't isn't haven't hasn't wasn't got get any about which because if yet "
+    "i'd i'll you're after out only need since never came ordered refund money wrong size "
+    "parcel delivery received arrived asked said told days today yesterday thanks thank"
 )
 ENGLISH_WORDS = frozenset(_ENGLISH_WORDS.split())
 ENGLISH_MIN_HITS = 3
