@@ -257,6 +257,7 @@ def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, st
     cascade = result.model.cascade_
     assert cascade is not None and result.params["cascade"] is True
     assert isinstance(cascade.segments_[0], FastModel) and 0.0 <= cascade.segments_[1] <= 1.0 + 1e-9
+    assert result.params["cascade_secondary_threshold"] == cascade.segments_[1]
     assert 0.0 <= result.params["cascade_validation_deferred"] <= 1.0
     assert (
         result.params["cascade_validation_macro_f1"]

@@ -293,6 +293,10 @@ def attach_cascade(
         "cascade_validation_precision": seen["precision"],
         "cascade_validation_macro_f1": seen["macro_f1"],
         "cascade_validation_full_macro_f1": seen["full_macro_f1"],
+        # the fast segment model's threshold for a second cause (1 + 1e-9: it proposes none)
+        "cascade_secondary_threshold": final.cascade_.segments_[1]
+        if final.cascade_.segments_
+        else 1.0 + 1e-9,
     }
 
 
