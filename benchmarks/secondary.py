@@ -133,9 +133,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{len(held):,} held out, {int(two.sum())} of them with a planted second cause",
             f"secondary_threshold {result.params['secondary_threshold']:.3f} (chosen on validation, "
             f"target precision 0.85; the cascade's fast segment model: "
-            f"{_threshold(model.cascade_)}); {len(set(owner)) / len(clean):.0%} of held-out contacts have >= 2 "
-            f"sentences of substance, {int(cues.sum())} sentences ({cues.sum() / len(clean):.2f} per "
-            f"contact) open like a second reason and are embedded; training took {train_seconds:.0f} s",
+            f"{_threshold(model.cascade_)}); {len(set(owner)) / len(clean):.0%} of held-out contacts "
+            f"have >= 2 sentences of substance, {int(cues.sum())} sentences "
+            f"({cues.sum() / len(clean):.2f} per contact) open like a second reason and are scored "
+            f"(embedded by the full model); training took {train_seconds:.0f} s",
         ],
     }
 
