@@ -15,7 +15,10 @@ transcript is also split before "and also", "on top of that") is split into them
   primary with probability at least ``secondary_threshold_``.
 
 Only the sentences with a cue are embedded and scored (in one batch, through the full model's
-embedder and cache): a contact without one costs the split alone. The most confident such
+embedder and cache): a contact without one costs the split alone. A model trained with the tagging
+cascade scores them with its own fast segment model instead (:mod:`training.cascade`, fitted and
+thresholded here, by :func:`fit_secondary`, on static embeddings + TF-IDF), so no sentence goes to
+MiniLM. The most confident such
 sentence gives ``secondary_root_cause`` and ``secondary_confidence``;
 otherwise both are null. Contacts screened out (``language``, ``uninformative``) get none.
 
