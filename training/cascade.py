@@ -13,7 +13,10 @@ a millisecond per contact. :class:`Cascade` holds it with what was learned on va
   :func:`training.abstention.choose_threshold`), ``out_of_scope`` when the contact is less similar
   to every training example than ``similarity_floor_`` (chosen, like the full model's, to flag
   ``novelty_quantile`` of simulated out-of-scope contacts: :func:`training.abstention.unseen_class_floor`
-  in the static space).
+  in the static space);
+- a fast segment model for the second cause (``segments_``: a :class:`FastModel` on the training
+  contacts' sentences and its threshold, :func:`training.secondary.fit_secondary`), so that the
+  sentences that open like a second reason do not go to MiniLM either.
 
 Before either model decides, the contacts are screened with the full classifier's settings
 (:meth:`training.classifier.RootCauseClassifier.screen`, :mod:`nlp.screen`): a contact in a language
