@@ -111,9 +111,7 @@ def out_of_scope(
     from training.abstention import choose_floor, choose_threshold
     from training.classifier import RootCauseClassifier, TrainConfig
 
-    unseen = unseen_intents(train, held_out, seed)
-    known = train.loc[~train["label"].isin(unseen)]
-    fit, val = train_test_split(known, test_size=0.15, stratify=known["label"], random_state=seed)
+    unseen, fit, val = out_of_scope_split(train, held_out, seed)
     model = RootCauseClassifier(embedder=embedder, **OURS).fit(fit["text"], fit["label"])
     proba, similarity = model.scores(val["text"])
     guess = model.classes_[proba.argmax(axis=1)]
@@ -145,10 +143,17 @@ def out_of_scope(
     return out
 
 
-def unseen_intents(train: pd.DataFrame, held_out: int = 10, seed: int = 0) -> set[str]:
-    """The ``held_out`` intents (seeded) that :func:`out_of_scope` keeps out of training."""
+def out_of_scope_split(
+    train: pd.DataFrame, held_out: int = 10, seed: int = 0
+) -> tuple[set[str], pd.DataFrame, pd.DataFrame]:
+    """``(unseen intents, fit rows, validation rows)`` of :func:`out_of_scope`: ``held_out`` intents
+    (seeded) kept out of training, the other intents' TRAIN rows split 85/15 (stratified, seeded)
+    into the rows the classifier is fitted on and those its threshold and floor are chosen on."""
     labels = sorted(train["label"].unique())
-    return set(np.random.default_rng(seed).choice(labels, size=held_out, replace=False).tolist())
+    unseen = set(np.random.default_rng(seed).choice(labels, size=held_out, replace=False).tolist())
+    known = train.loc[~train["label"].isin(unseen)]
+    fit, val = train_test_split(known, test_size=0.15, stratify=known["label"], random_state=seed)
+    return unseen, fit, val
 
 
 def main(argv: list[str] | None = None) -> int:

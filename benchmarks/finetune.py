@@ -14,10 +14,11 @@ frozen and by the fine-tuned encoder; NMI, ARI (unassigned = one class) and cove
 gold intents, which the clustering never sees.
 
 The ``oos`` case repeats ``benchmarks.classifier``'s out-of-scope check (10 intents held out of
-training, the same seeded draw) with an encoder fine-tuned on the other intents' training rows only:
-the share of held-out-intent test contacts flagged ``needs_review`` and the in-scope accuracy, for
-the frozen and the fine-tuned encoder, with the rule ``voc train`` uses (confidence threshold and
-the unseen-class similarity floor).
+training, the same seeded draw) with an encoder fine-tuned on the other intents' fit rows only (not
+the validation rows the threshold and floor are chosen on, as ``voc train --fine-tune``): the share
+of held-out-intent test contacts flagged ``needs_review`` and the in-scope accuracy, for the frozen
+and the fine-tuned encoder, with the rule ``voc train`` uses (confidence threshold and the
+unseen-class similarity floor).
 
 The ``weeks`` case is the users' loop on synthetic weeks with ground truth (``voc data synth``): the
 analysts' labels of one week (seed 21, no app crash) fine-tune the encoder; the next week (seed 22,
@@ -227,15 +228,16 @@ def compare_out_of_scope(
 ) -> list[dict[str, Any]]:
     """Out-of-scope flagging with the frozen and the fine-tuned encoder (see the module).
 
-    The encoder is fine-tuned on the training rows of the in-scope intents only: it never sees a
-    held-out intent, as the classifier never does.
+    The encoder is fine-tuned on the classifier's fit rows only, as ``voc train --fine-tune`` tunes
+    on its train split: it never sees a held-out intent, nor the validation rows the confidence
+    threshold and the novelty floor are chosen on.
     """
-    from benchmarks.classifier import out_of_scope, unseen_intents
+    from benchmarks.classifier import out_of_scope, out_of_scope_split
 
-    known = train.loc[~train["label"].isin(unseen_intents(train))]
+    _, fit, _ = out_of_scope_split(train)
     return _frozen_and_tuned(
-        known["text"].tolist(),
-        known["label"].tolist(),
+        fit["text"].tolist(),
+        fit["label"].tolist(),
         lambda encoder, embedder, seconds, extra: _oos_row(
             encoder, out_of_scope(train, test, embedder), seconds, extra
         ),
