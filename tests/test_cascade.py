@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from nlp.static_encoder import StaticConfig, StaticEncoder
-from training.cascade import Cascade, FastModel, choose_band
+from training.cascade import FAST_C, Cascade, FastModel, choose_band
 
 
 def tiny_static_model(dim: int = 16):
@@ -168,6 +168,23 @@ def test_a_fast_model_pickles_without_the_static_table_and_old_pickles_still_enc
     np.testing.assert_allclose(fast._static(texts, blocks[0]), static_encoder.encode(texts), rtol=1e-5)
 
 
+def test_the_fast_models_regularisation_is_the_one_best_on_validation(static_encoder, monkeypatch) -> None:
+    from training import cascade
+
+    late = ["my parcel is late", "the parcel never came, still late", "where is my late parcel"]
+    broken = ["the screen arrived broken", "broken glass in the box", "it came damaged and broken"]
+    train = pd.DataFrame({"clean_text": late * 9 + broken * 3})
+    train["label"] = ["late_delivery"] * 27 + ["damaged_in_transit"] * 9
+    validation = ["the glass is broken", "late parcel again", "box arrived broken"]
+    truth = np.array(["damaged_in_transit", "late_delivery", "damaged_in_transit"], dtype=object)
+    # so weak a penalty lets the minority cause win; so strong a one leaves only the majority
+    for candidates in ((1e-4, 10.0), (10.0, 1e-4)):
+        monkeypatch.setattr(cascade, "FAST_C", candidates)
+        fast, proba, _ = cascade._fit_fast(train, validation, truth, static_encoder)
+        assert fast.C == 10.0
+        assert fast.classes_[proba.argmax(axis=1)].tolist() == truth.tolist()
+
+
 def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:
     fast = fast_model(static_encoder)
     texts = ["my parcel is late", "what time is it on Mars"]
@@ -287,6 +304,7 @@ def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, st
     assert cascade is not None and result.params["cascade"] is True
     assert isinstance(cascade.segments_[0], FastModel) and 0.0 <= cascade.segments_[1] <= 1.0 + 1e-9
     assert result.params["cascade_secondary_threshold"] == cascade.segments_[1]
+    assert result.params["cascade_fast_C"] == cascade.fast.C and cascade.fast.C in FAST_C
     assert 0.0 <= result.params["cascade_validation_deferred"] <= 1.0
     assert (
         result.params["cascade_validation_macro_f1"]
