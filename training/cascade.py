@@ -168,7 +168,10 @@ class FastModel:
         ``encode`` of the word alone), as a sparse map from the word block's columns."""
         words = self.vectorizer_.transformer_list[0][1].vocabulary_
         unigrams = sorted((column, word) for word, column in words.items() if " " not in word)
-        table = np.asarray(self._encoder().model.encode([w for _, w in unigrams]), dtype=np.float32)
+        table = self._encoder().model.encode(
+            [w for _, w in unigrams], use_multiprocessing=False, show_progress_bar=False
+        )
+        table = np.asarray(table, dtype=np.float32)
         columns = np.fromiter((c for c, _ in unigrams), dtype=np.int64, count=len(unigrams))
         self.word_columns_ = sp.csr_matrix(
             (np.ones(len(unigrams), np.float32), (columns, np.arange(len(unigrams)))),
