@@ -14,7 +14,8 @@ name made of the MiniLM files' hash, the model2vec version and the dimensions, s
 version distils again; without a folder it lives as long as the process.
 
 A loaded :class:`StaticEncoder` pickles WITH its table (about 15 MB), so a model trained on it
-serves the same vectors on any machine without distilling again.
+serves the same vectors on any machine without distilling again. (The cascade's fast model keeps
+only its words' vectors and pickles without the encoder: :class:`training.cascade.FastModel`.)
 """
 
 from __future__ import annotations

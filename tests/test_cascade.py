@@ -1,5 +1,5 @@
 """The tagging cascade and the static encoder: who decides which contact, what the cut-off keeps, and
-that a trained model carries its static table (no distilling to serve).
+that a trained model carries its static vectors (no distilling to serve).
 
 The static model here is a tiny random table over MiniLM's own tokenizer (distilling the real one takes
 minutes): the cascade's logic does not depend on the vectors being good; TF-IDF carries the fast model.
