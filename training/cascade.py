@@ -37,6 +37,7 @@ it is part of the one pyfunc (:mod:`training.pyfunc`).
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -105,9 +106,37 @@ class FastModel:
         self, texts: Sequence[str] | pd.Series, y: Sequence[str] | pd.Series, sample_weight: Any = None
     ) -> FastModel:
         """Fit on prepared ``texts`` (n,) and labels ``y`` (n,); returns self."""
+        texts, labels, weights = _inputs(texts, y, sample_weight)
+        return self._fit_estimator(self._fit_features(texts, labels, weights), labels, weights)
+
+    def predict_proba(self, texts: Sequence[str] | pd.Series) -> np.ndarray:
+        """Probabilities (n, n_classes), columns in the order of ``classes_``."""
         texts = [str(t) for t in texts]
-        labels = np.asarray([str(v) for v in y], dtype=object)
-        weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self._proba(*self._features(texts))
+
+    def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (n, n_classes) and cosine similarity (n,) to the nearest reference example."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=np.float32)
+        blocks, static = self._features(texts)
+        return self._proba(blocks, static), nearest_similarity(static, self.references_)
+
+    def novelty_floor(
+        self, texts: Sequence[str], labels: Sequence[str] | np.ndarray, quantile: float
+    ) -> float:
+        """Similarity floor flagging ``quantile`` of simulated out-of-scope contacts (``-1``: off),
+        as the full classifier's (:func:`training.abstention.choose_floor`), in the static space."""
+        if quantile <= 0:
+            return -1.0
+        _, static = self._features([str(t) for t in texts])
+        return unseen_class_floor(static, self.references_, self.reference_labels_, labels, quantile)
+
+    def _fit_features(self, texts: list[str], labels: np.ndarray, weights: np.ndarray) -> Any:
+        """Fit what does not depend on ``C`` (vectorizers, word vectors, reference examples);
+        returns the stacked training features for :meth:`_fit_estimator`."""
         self.vectorizer_ = FeatureUnion(
             [
                 ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float32)),
@@ -120,40 +149,23 @@ class FastModel:
             ]
         ).fit(texts)
         self._fit_word_vectors()
-        blocks = self._blocks(texts)
-        static = self._static(texts, blocks[0])
-        self.estimator_ = LogisticRegression(C=self.C, max_iter=1000).fit(
-            self._stack(blocks, static), labels, sample_weight=weights
-        )
-        self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
+        blocks, static = self._features(texts)
         rows = reference_rows(labels, weights, self.max_references_per_class)
         self.references_ = static[rows].astype(np.float32)
         self.reference_labels_ = labels[rows]
+        return self._stack(blocks, static)
+
+    def _fit_estimator(self, features: Any, labels: np.ndarray, weights: np.ndarray) -> FastModel:
+        self.estimator_ = LogisticRegression(C=self.C, max_iter=1000).fit(
+            features, labels, sample_weight=weights
+        )
+        self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         return self
 
-    def predict_proba(self, texts: Sequence[str] | pd.Series) -> np.ndarray:
-        """Probabilities (n, n_classes), columns in the order of ``classes_``."""
-        return self.scores(texts)[0]
-
-    def scores(self, texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities (n, n_classes) and cosine similarity (n,) to the nearest reference example."""
-        texts = [str(t) for t in texts]
-        if not texts:
-            return np.zeros((0, len(self.classes_))), np.zeros(0, dtype=np.float32)
+    def _features(self, texts: list[str]) -> tuple[list[Any], np.ndarray]:
+        """The TF-IDF blocks of ``texts`` and their static embeddings (from the word block)."""
         blocks = self._blocks(texts)
-        static = self._static(texts, blocks[0])
-        return self._proba(blocks, static), nearest_similarity(static, self.references_)
-
-    def novelty_floor(
-        self, texts: Sequence[str], labels: Sequence[str] | np.ndarray, quantile: float
-    ) -> float:
-        """Similarity floor flagging ``quantile`` of simulated out-of-scope contacts (``-1``: off),
-        as the full classifier's (:func:`training.abstention.choose_floor`), in the static space."""
-        if quantile <= 0:
-            return -1.0
-        texts = [str(t) for t in texts]
-        static = self._static(texts, self._blocks(texts)[0])
-        return unseen_class_floor(static, self.references_, self.reference_labels_, labels, quantile)
+        return blocks, self._static(texts, blocks[0])
 
     def _encoder(self) -> Any:
         if self.encoder is None:
@@ -410,20 +422,33 @@ def _fit_fast(
 ) -> tuple[FastModel, np.ndarray, np.ndarray]:
     """The fast model of :data:`FAST_C` with the best macro-F1 on the validation ``texts``
     (``truth``: their labels), fitted on ``train``; with its validation probabilities and
-    similarities."""
-    best: tuple[float, FastModel, np.ndarray, np.ndarray] | None = None
+    similarities. The features are fitted and computed once; only the regression is per C."""
+    train_texts, labels, weights = _inputs(train["clean_text"], train["label"], _weights(train))
+    base = FastModel(encoder=encoder)
+    features = base._fit_features(train_texts, labels, weights)
+    blocks, static = base._features(texts)
+    similarity = nearest_similarity(static, base.references_)
+    best: tuple[float, FastModel, np.ndarray] | None = None
     for c in FAST_C:
-        fast = FastModel(C=c, encoder=encoder).fit(
-            train["clean_text"].tolist(), train["label"].tolist(), _weights(train)
-        )
-        encoder = fast.encoder  # loaded once, then shared by the candidates
-        proba, similarity = fast.scores(texts)
+        fast = copy.copy(base)
+        fast.C = c
+        fast._fit_estimator(features, labels, weights)
+        proba = fast._proba(blocks, static)
         score = f1_score(truth, fast.classes_[proba.argmax(axis=1)], average="macro", zero_division=0)
         log.info("cascade: fast model C=%g, validation macro-F1 %.4f", c, score)
         if best is None or score > best[0] + 1e-9:
-            best = (score, fast, proba, similarity)
+            best = (score, fast, proba)
     assert best is not None
-    return best[1], best[2], best[3]
+    return best[1], best[2], similarity
+
+
+def _inputs(
+    texts: Sequence[str] | pd.Series, y: Sequence[str] | pd.Series, sample_weight: Any
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts as strings, labels as an object array, weights (ones when ``None``) as floats."""
+    labels = np.asarray([str(v) for v in y], dtype=object)
+    weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+    return [str(t) for t in texts], labels, weights
 
 
 def choose_band(
