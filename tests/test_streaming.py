@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -138,6 +139,60 @@ def test_tag_file_writes_every_accepted_row_once_with_model_stamp(tmp_path: Path
     assert predictor.rows < summary.tagged  # identical (text, channel) pairs predicted once
     assert not staging_folder(out).exists()
     assert "read 700 = tagged" in summary.summary()
+
+
+class Concurrent(Echo):
+    """A predictor that takes two calls at once, as a worker pool does: the first chunk's call
+    waits until the second chunk's has started, so a run that never overlaps them gets no answer."""
+
+    concurrent_calls = 2
+
+    def __init__(self, fail_in: int | None = None) -> None:
+        super().__init__()
+        self.started: list[threading.Event] = [threading.Event() for _ in range(64)]
+        self.calls = 0
+        self.overlapped = False
+        self.fail_in = fail_in
+        self.lock = threading.Lock()
+
+    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+        with self.lock:
+            call, self.calls = self.calls, self.calls + 1
+        self.started[call].set()
+        if call == 0:
+            self.overlapped = self.started[1].wait(timeout=20)
+        if call == self.fail_in:
+            raise RuntimeError(f"worker lost in call {call}")
+        return super().predict(df)
+
+
+def test_a_pool_gets_the_next_chunk_while_the_last_one_is_written(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    accepted = make_contacts(source, 700)
+    config = TagConfig(chunk_size=128, show_progress=False)
+    outs = {}
+    for name, predictor in (("one", Echo()), ("pool", Concurrent())):
+        out = tmp_path / f"{name}.parquet"
+        summary = tag_file(source, predictor, out, model_name="rc", model_version=1, tag_config=config)
+        assert summary.read == 700 == summary.tagged + summary.quarantined
+        outs[name] = pd.read_parquet(out)
+    assert predictor.overlapped  # chunk 2 was asked for before chunk 1 came back
+    assert sorted(outs["pool"]["contact_id"]) == sorted(accepted)
+    pd.testing.assert_frame_equal(outs["one"], outs["pool"])  # same rows, same order
+
+
+def test_a_pool_call_that_fails_stops_the_run_and_resume_completes_it(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    accepted = make_contacts(source, 700)
+    out = tmp_path / "tags.parquet"
+    config = TagConfig(chunk_size=128, show_progress=False)
+    with pytest.raises(RuntimeError, match="worker lost in call 3"):
+        tag_file(source, Concurrent(fail_in=3), out, model_name="rc", model_version=1, tag_config=config)
+    assert not out.exists() and staging_folder(out).exists()
+    summary = tag_file(source, Echo(), out, model_name="rc", model_version=1, tag_config=config, resume=True)
+    assert summary.chunks_resumed >= 2  # the chunks written before the failure are kept
+    tags = pd.read_parquet(out)
+    assert sorted(tags["contact_id"]) == sorted(accepted) and tags["contact_id"].is_unique
 
 
 def test_csv_output_is_spreadsheet_safe_and_complete(tmp_path: Path) -> None:

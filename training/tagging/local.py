@@ -9,8 +9,15 @@ after its part files are fully written and renamed, so after a ``kill -9`` a rer
 accepted row exactly once. At the end the parts are streamed into ``out`` (one atomic rename) and
 the staging folder removed.
 
-Memory is bounded by the chunk size: nothing but the set of contact ids seen so far (needed to
-quarantine duplicate ids across chunks) grows with the input. On resume every chunk is re-read and
+A predictor that takes concurrent calls (``concurrent_calls`` > 1: the worker pool of
+:mod:`training.tagging.workers`) is handed the next chunk before the last one comes back, from a
+thread: this process validates the next chunk and writes the last one while the workers tag, and the
+next chunk's batches wait in the pool's queue, so no worker idles between chunks. Parts are still
+written and recorded in input order.
+
+Memory is bounded by the chunk size (three chunks at most with a pool: one validated, two being
+tagged): nothing but the set of contact ids seen so far (needed to quarantine duplicate ids across
+chunks) grows with the input. On resume every chunk is re-read and
 re-validated (cheap) so duplicate detection sees the same ids as an uninterrupted run; only the
 prediction of recorded chunks is skipped.
 """
@@ -18,6 +25,8 @@ prediction of recorded chunks is skipped.
 from __future__ import annotations
 
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -136,6 +145,20 @@ def tag_file(
     # one day/month order for the whole file, decided before the first chunk
     validator = ContactValidator(replace(contract, dayfirst=decide_dayfirst(source, contract)))
     progress = _progress(source, tag_config.show_progress)
+    # A predictor that takes concurrent calls (PredictorPool: its workers are other processes) gets
+    # the next chunk while this process validates and writes: its workers never wait on this one.
+    ahead = max(1, int(getattr(predictor, "concurrent_calls", 1)))
+    threads = ThreadPoolExecutor(ahead, thread_name_prefix="tag-chunk") if ahead > 1 else None
+    pending: deque[tuple[int, int, Any, pd.DataFrame]] = deque()
+
+    def write_oldest() -> None:
+        index, rows, tagged, quarantined = pending.popleft()
+        if isinstance(tagged, Future):
+            tagged = tagged.result()
+        # Outside the raw zone: ids, reasons and redacted text only.
+        staging.write_chunk(index, rows, tagged, redacted_quarantine(quarantined))
+        progress.update(rows)
+
     try:
         for index, raw in enumerate(read_raw_chunks(source, contract)):
             accepted, quarantined = validator.validate(raw)
@@ -143,13 +166,19 @@ def tag_file(
             recorded = done.get(index)
             if recorded is not None and staging.verify(recorded, len(raw), len(accepted), len(quarantined)):
                 summary.chunks_resumed += 1
-            else:
-                tagged = tag_chunk(accepted, predictor, str(model_name), str(model_version), tag_config)
-                # Outside the raw zone: ids, reasons and redacted text only.
-                staging.write_chunk(index, len(raw), tagged, redacted_quarantine(quarantined))
-            progress.update(len(raw))
+                progress.update(len(raw))
+                continue
+            args = (accepted, predictor, str(model_name), str(model_version), tag_config)
+            tagged = threads.submit(tag_chunk, *args) if threads is not None else tag_chunk(*args)
+            pending.append((index, len(raw), tagged, quarantined))
+            while len(pending) >= ahead:  # the oldest is written while the newer ones are tagged
+                write_oldest()
+        while pending:
+            write_oldest()
     finally:
         progress.close()
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
     counts = validator.counts
     summary.read, summary.tagged, summary.quarantined = counts.read, counts.accepted, counts.quarantined
     summary.reasons = dict(counts.reasons)

@@ -136,6 +136,9 @@ class PredictorPool:
         if workers < 2:
             raise ValueError(f"a pool needs at least 2 workers, got {workers}")
         self.workers, self.batch_size = workers, batch_size
+        # Calls that may run at once (from threads): the next chunk's batches queue behind this
+        # one's, so that no worker waits while the caller validates and writes (tag_file).
+        self.concurrent_calls = 2
         # The workers read the same tracking and registry stores as this process.
         env = {
             "MLFLOW_TRACKING_URI": mlflow.get_tracking_uri(),

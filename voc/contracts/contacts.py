@@ -29,6 +29,7 @@ from voc.contracts.reading import (
     ContractConfig,
     Counts,
     ValidationResult,
+    as_strings,
     as_text,
     concat_chunks,
     decide_dayfirst,
@@ -241,7 +242,8 @@ def _type_contacts(df: pd.DataFrame) -> pd.DataFrame:
     if str(out["escalated"].dtype) != "boolean":
         out["escalated"] = parse_bool(out["escalated"])
     for col in ("channel", "order_id", "market", "category", "order_stage", "label"):
-        out[col] = [None if is_missing(v) else str(v) for v in out[col]]
+        strings = as_strings(out[col])
+        out[col] = strings if strings is not None else [None if is_missing(v) else str(v) for v in out[col]]
         out[col] = out[col].astype(object)
     extras = [c for c in out.columns if c not in CONTACT_COLUMNS]
     return out[[*CONTACT_COLUMNS, *extras]]

@@ -352,8 +352,21 @@ def as_text(col: pd.Series | None, n: int) -> pd.Series:
     """Column as object strings with None for missing; numbers become their text."""
     if col is None:
         return pd.Series([None] * n, dtype=object)
+    strings = as_strings(col)
+    if strings is not None:
+        return strings.set_axis(range(n))
     values = [None if is_missing(v) else (v if isinstance(v, str) else str(v)) for v in col]
     return pd.Series(values, dtype=object, index=range(n))
+
+
+def as_strings(col: pd.Series) -> pd.Series | None:
+    """``col`` as an object column of ``str`` and None when it holds nothing but strings and missing
+    values (a Parquet or CSV text column), without a Python call per cell; else None."""
+    if not pd.api.types.is_string_dtype(col.dtype):
+        return None
+    if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
+        return None
+    return col.astype(object).where(col.notna(), None)
 
 
 def is_missing(value: Any) -> bool:
@@ -368,7 +381,18 @@ def is_missing(value: Any) -> bool:
 
 def present(col: pd.Series) -> pd.Series:
     """Boolean mask of cells that hold something other than blanks."""
+    if _typed(col):
+        return col.notna().astype(bool)
+    strings = as_strings(col)
+    if strings is not None:
+        return (strings.notna() & (strings.str.strip() != "")).astype(bool)
     return pd.Series([not is_missing(v) and str(v).strip() != "" for v in col], index=col.index, dtype=bool)
+
+
+def _typed(col: pd.Series) -> bool:
+    """Whether ``col`` holds typed values (numbers, booleans, timestamps) rather than text or objects."""
+    dtype = col.dtype
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
 
 
 def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> pd.Series:
@@ -379,6 +403,9 @@ def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> pd.Series:
     ``dayfirst`` order; with ``dayfirst=None`` only the unambiguous ones (``13/04/2026``, ``04/04/2026``)
     are read and the rest are NaT (see :func:`decide_dayfirst`).
     """
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):  # Parquet timestamps: nothing to read
+        utc = col.dt.tz_convert("UTC") if col.dt.tz is not None else col.dt.tz_localize("UTC")
+        return utc.astype("datetime64[us, UTC]")
     values = col.map(lambda v: None if is_missing(v) or str(v).strip() == "" else v)
     texts = values.map(lambda v: v if isinstance(v, str) else None)
     is_text = texts.notna()
@@ -461,7 +488,10 @@ def _normalise_date_text(value: str, dayfirst: bool | None) -> str | None:
 
 def parse_int(col: pd.Series) -> pd.Series:
     """Nullable Int64; NA where a cell is not a whole number (or too large for int64)."""
-    numbers = pd.to_numeric(col.map(lambda v: None if is_missing(v) else str(v).strip()), errors="coerce")
+    if pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        numbers = col.astype("Float64").astype(float)
+    else:
+        numbers = pd.to_numeric(col.map(lambda v: None if is_missing(v) else str(v).strip()), errors="coerce")
     whole = numbers.where(np.isfinite(numbers) & (numbers == np.floor(numbers)))
     whole = whole.where(whole.abs() < 2**62)
     return whole.astype("Int64")
@@ -469,6 +499,8 @@ def parse_int(col: pd.Series) -> pd.Series:
 
 def parse_bool(col: pd.Series) -> pd.Series:
     """Nullable boolean from true/false, yes/no, 1/0, y/n, t/f; NA for anything else."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype("boolean")
 
     def parse(v: Any) -> bool | None:
         if is_missing(v):
