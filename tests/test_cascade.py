@@ -185,6 +185,32 @@ def test_the_fast_models_regularisation_is_the_one_best_on_validation(static_enc
         assert fast.classes_[proba.argmax(axis=1)].tolist() == truth.tolist()
 
 
+def test_on_a_small_validation_set_the_regularisation_is_cross_validated(static_encoder, monkeypatch) -> None:
+    from training import cascade
+
+    late = ["my parcel is late", "the parcel never came, still late", "where is my late parcel"]
+    broken = ["the screen arrived broken", "broken glass in the box", "it came damaged and broken"]
+    train_val = pd.DataFrame({"clean_text": late * 9 + broken * 6})
+    train_val["label"] = ["late_delivery"] * 27 + ["damaged_in_transit"] * 18
+    train = train_val.iloc[::2].reset_index(drop=True)
+    # three validation contacts that happen to favour the penalty that sees only the majority cause
+    validation = ["the glass is broken", "late parcel again", "box arrived broken"]
+    misleading = np.array(["late_delivery"] * 3, dtype=object)
+    monkeypatch.setattr(cascade, "FAST_C", (1e-4, 10.0))
+    alone, _, _ = cascade._fit_fast(train, validation, misleading, static_encoder)
+    assert alone.C == 1e-4  # validation alone is fooled
+    crossed, proba, _ = cascade._fit_fast(train, validation, misleading, static_encoder, train_val)
+    assert crossed.C == 10.0  # the out-of-fold guesses over train + validation are not
+    assert crossed.classes_[proba.argmax(axis=1)].tolist() == [
+        "damaged_in_transit",
+        "late_delivery",
+        "damaged_in_transit",
+    ]
+    monkeypatch.setattr(cascade, "CV_BELOW", 3)  # a validation set large enough is trusted alone
+    trusted, _, _ = cascade._fit_fast(train, validation, misleading, static_encoder, train_val)
+    assert trusted.C == 1e-4
+
+
 def test_the_full_model_decides_only_the_contacts_in_the_band(static_encoder) -> None:
     fast = fast_model(static_encoder)
     texts = ["my parcel is late", "what time is it on Mars"]
