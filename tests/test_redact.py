@@ -297,6 +297,9 @@ def test_a_saved_pipeline_config_rebuilds_the_same_redactor(redactor: Redactor) 
         ("the cvv is 737", "737", "[CVV]"),
         ("the 3 digit code on the back is 918", "918", "[CVV]"),
         ("security code four oh two one", "four oh two one", "[CVV]"),
+        ("sent it back, the numbers on the back are 4 1 7", "4 1 7", "[CVV]"),
+        ("the last three digits on the back: 552", "552", "[CVV]"),
+        ("my CSC is 883", "883", "[CVV]"),
         ("username: cosima.p", "cosima.p", "[USERNAME]"),
         ("my login is dotty_w84 if you need it", "dotty_w84", "[USERNAME]"),
         # partial leaks the old whole-value measure hid

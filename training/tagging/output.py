@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from voc.contracts.reading import as_strings
 from voc.contracts.tagged import TAGGED_SCHEMA
 from voc.errors import InputError
 from voc.files import atomic_group, spreadsheet_safe_frame
@@ -164,4 +165,7 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _text(col: pd.Series) -> pd.Series:
+    strings = as_strings(col)  # a column of text already: no Python call per cell
+    if strings is not None:
+        return strings.set_axis(range(len(col)))
     return pd.Series([None if v is None or v is pd.NA or v != v else str(v) for v in col], dtype=object)

@@ -123,15 +123,17 @@ class ContactValidator:
     def validate(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         df = raw.reset_index(drop=True)
         n = len(df)
-        problems: list[list[str]] = [[] for _ in range(n)]
-        details: list[list[str]] = [[] for _ in range(n)]
+        # row -> its problems, for the flagged rows only (most rows have none: no object per row)
+        problems: dict[int, list[str]] = {}
+        details: dict[int, list[str]] = {}
 
         def flag(mask: Any, reason: str, describe: Any) -> None:
-            for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-                if "malformed_row" in problems[i]:
+            for i in np.flatnonzero(np.asarray(mask, dtype=bool)).tolist():
+                found = problems.setdefault(i, [])
+                if "malformed_row" in found:
                     continue  # fields are misaligned: further checks would only add noise
-                problems[i].append(reason)
-                details[i].append(describe(i))
+                found.append(reason)
+                details.setdefault(i, []).append(describe(i))
 
         structural = df[PROBLEM].fillna("") if PROBLEM in df else pd.Series([""] * n)
         flag(structural == "malformed_row", "malformed_row", lambda i: "wrong number of fields")
@@ -192,22 +194,23 @@ class ContactValidator:
             df["escalated"] = escalated
 
         # Only rows that are otherwise valid claim an id; later rows with a claimed id are duplicates.
-        for i in range(n):
-            if problems[i]:
+        for i, cid in enumerate(ids.tolist()):
+            if i in problems:
                 continue
-            cid = ids[i]
             if cid in self._seen_ids:
-                problems[i].append("duplicate_id")
-                details[i].append(f"contact_id={short(cid)} seen before")
+                problems[i] = ["duplicate_id"]
+                details[i] = [f"contact_id={short(cid)} seen before"]
             else:
                 self._seen_ids.add(cid)
 
-        bad_mask = np.array([bool(p) for p in problems], dtype=bool)
+        bad_rows = sorted(problems)
+        bad_mask = np.zeros(n, dtype=bool)
+        bad_mask[bad_rows] = True
         quarantine = raw.reset_index(drop=True).loc[bad_mask].copy()
         quarantine = quarantine_frame(
             quarantine,
-            reasons=[";".join(p) for p in problems if p],
-            details=["; ".join(d) for d, p in zip(details, problems, strict=True) if p],
+            reasons=[";".join(problems[i]) for i in bad_rows],
+            details=["; ".join(details[i]) for i in bad_rows],
         )
         accepted = df.loc[~bad_mask].copy()
         accepted["contact_id"] = ids[~bad_mask]
