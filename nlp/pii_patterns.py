@@ -321,9 +321,31 @@ _SPOKEN_CUES = re.compile(
 )
 
 
+# What a spoken number is made of, for a cheap count before the costly pattern.
+_SPOKEN_TOKEN = re.compile(r"[a-z]+|\d+")
+_DIGIT_TOKENS = frozenset(_DIGIT_WORDS) - {"o"}
+
+
+def _may_hold_spoken_number(text: str) -> bool:
+    """False only when ``_SPOKEN_DIGITS`` cannot match: it needs six digit words or digit runs, each
+    a whole letter or digit run of the text. Non-ASCII text is always searched (case folding can
+    make a non-ASCII letter match an ASCII one)."""
+    if not text.isascii():
+        return True
+    digits = 0
+    for token in _SPOKEN_TOKEN.findall(text.lower()):
+        if token in _DIGIT_TOKENS or token[0].isdigit():
+            digits += 1
+            if digits == 6:
+                return True
+    return False
+
+
 def _spoken_numbers(text: str) -> list[CharSpan]:
     """Numbers read out digit by digit in call transcripts ("oh seven seven double nine ...")."""
     out: list[CharSpan] = []
+    if not _may_hold_spoken_number(text):
+        return out
     for m in _SPOKEN_DIGITS.finditer(text):
         digits = 0
         for word in m.group().lower().split():

@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from nlp.pii_answers import requested_kinds
 from nlp.pii_fixture_cases import RISKY_NON_PII
@@ -439,3 +441,55 @@ def test_a_models_vocabulary_holds_no_planted_pii() -> None:
     # char n-grams are at most 5 long, so a longer planted token can only be there if it leaked
     for token in (t for t in pii_tokens if len(t) >= 6):
         assert token.encode() not in pickled.lower(), token
+
+
+_SPOKEN_WORDS = st.sampled_from(
+    [
+        "one",
+        "two",
+        "oh",
+        "nine",
+        "zero",
+        "07",
+        "4",
+        "1234",
+        "ONE",
+        "Six",
+        "double",
+        "triple",
+        "ohio",
+        "someone",
+        "x9",
+        "_one",
+        "ſix",
+        "٣",
+        "é",
+    ]
+)
+_SEPARATORS = st.sampled_from([" ", " ", " ", "\t", "  ", ", ", "-", "\n", ""])
+
+
+@st.composite
+def _spoken_texts(draw: st.DrawFn) -> str:
+    return "".join(w + draw(_SEPARATORS) for w in draw(st.lists(_SPOKEN_WORDS, max_size=8)))
+
+
+@given(_spoken_texts())
+@example("one two oh nine zero 4")  # exactly six: the fewest the pattern takes
+@example("ONE Six\toh  nine zero 07")  # any case, tabs and runs of spaces between them
+@settings(max_examples=300, deadline=None)
+def test_the_spoken_number_shortcut_never_skips_a_text_the_pattern_matches(text: str) -> None:
+    from nlp import pii_patterns
+
+    if pii_patterns._SPOKEN_DIGITS.search(text):
+        assert pii_patterns._may_hold_spoken_number(text)
+
+
+def test_a_number_read_out_in_a_call_is_still_found_after_the_shortcut(redactor: Redactor) -> None:
+    text = "customer: yeah its oh seven seven double nine one two three four five six"
+    assert "seven" not in redactor.redact(text)
+    # five digit words are no number: nothing to look for, nothing redacted
+    assert (
+        redactor.redact("one two three four five things went wrong")
+        == "one two three four five things went wrong"
+    )
