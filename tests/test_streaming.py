@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -142,28 +143,32 @@ def test_tag_file_writes_every_accepted_row_once_with_model_stamp(tmp_path: Path
 
 
 class Concurrent(Echo):
-    """A predictor that takes two calls at once, as a worker pool does: the first chunk's call
-    waits until the second chunk's has started, so a run that never overlaps them gets no answer."""
+    """A double of the worker pool: takes two calls at once and returns the ``clean_text`` it made.
+    The first chunk's call waits until the second chunk's has started, so a run that never
+    overlaps them gets no answer."""
 
-    concurrent_calls = 2
+    metadata = SimpleNamespace(
+        signature=SimpleNamespace(params=SimpleNamespace(params=[SimpleNamespace(name="return_clean_text")]))
+    )
 
-    def __init__(self, fail_in: int | None = None) -> None:
+    def __init__(self, concurrent_calls: int = 2, fail_in: int | None = None) -> None:
         super().__init__()
+        self.concurrent_calls = concurrent_calls
         self.started: list[threading.Event] = [threading.Event() for _ in range(64)]
         self.calls = 0
         self.overlapped = False
         self.fail_in = fail_in
         self.lock = threading.Lock()
 
-    def predict(self, df: pd.DataFrame) -> pd.DataFrame:
+    def predict(self, df: pd.DataFrame, params: dict[str, bool] | None = None) -> pd.DataFrame:
         with self.lock:
             call, self.calls = self.calls, self.calls + 1
         self.started[call].set()
-        if call == 0:
+        if call == 0 and self.concurrent_calls > 1:
             self.overlapped = self.started[1].wait(timeout=20)
         if call == self.fail_in:
             raise RuntimeError(f"worker lost in call {call}")
-        return super().predict(df)
+        return super().predict(df).assign(clean_text=df["text"].astype(str).str.lower())
 
 
 def test_a_pool_gets_the_next_chunk_while_the_last_one_is_written(tmp_path: Path) -> None:
@@ -171,7 +176,7 @@ def test_a_pool_gets_the_next_chunk_while_the_last_one_is_written(tmp_path: Path
     accepted = make_contacts(source, 700)
     config = TagConfig(chunk_size=128, show_progress=False)
     outs = {}
-    for name, predictor in (("one", Echo()), ("pool", Concurrent())):
+    for name, predictor in (("one", Concurrent(concurrent_calls=1)), ("pool", Concurrent())):
         out = tmp_path / f"{name}.parquet"
         summary = tag_file(source, predictor, out, model_name="rc", model_version=1, tag_config=config)
         assert summary.read == 700 == summary.tagged + summary.quarantined

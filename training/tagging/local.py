@@ -10,10 +10,10 @@ accepted row exactly once. At the end the parts are streamed into ``out`` (one a
 the staging folder removed.
 
 A predictor that takes concurrent calls (``concurrent_calls`` > 1: the worker pool of
-:mod:`training.tagging.workers`) is handed the next chunk before the last one comes back, from a
-thread: this process validates the next chunk and writes the last one while the workers tag, and the
-next chunk's batches wait in the pool's queue, so no worker idles between chunks. Parts are still
-written and recorded in input order.
+:mod:`training.tagging.workers`) and prepares the contacts itself (returns ``clean_text``) is
+handed the next chunk before the last one comes back, from a thread: this process validates the
+next chunk and writes the last one while the workers tag, and the next chunk's batches wait in the
+pool's queue, so no worker idles between chunks. Parts are still written and recorded in input order.
 
 Memory is bounded by the chunk size (three chunks at most with a pool: one validated, two being
 tagged): nothing but the set of contact ids seen so far (needed to quarantine duplicate ids across
@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from nlp.quarantine import redacted_quarantine
-from training.pyfunc import Predictor, predict_contacts
+from training.pyfunc import Predictor, predict_contacts, returns_clean_text
 from training.tagging.output import TagSummary, check_output_path, default_quarantine_path
 from training.tagging.staging import Staging, run_identity, staging_folder
 from voc.contracts.contacts import ContactValidator
@@ -148,6 +148,8 @@ def tag_file(
     # A predictor that takes concurrent calls (PredictorPool: its workers are other processes) gets
     # the next chunk while this process validates and writes: its workers never wait on this one.
     ahead = max(1, int(getattr(predictor, "concurrent_calls", 1)))
+    if not returns_clean_text(getattr(getattr(predictor, "metadata", None), "signature", None)):
+        ahead = 1  # this process would prepare the contacts: its redactor serves one thread
     threads = ThreadPoolExecutor(ahead, thread_name_prefix="tag-chunk") if ahead > 1 else None
     pending: deque[tuple[int, int, Any, pd.DataFrame]] = deque()
 
@@ -178,7 +180,9 @@ def tag_file(
     finally:
         progress.close()
         if threads is not None:
-            threads.shutdown(wait=True, cancel_futures=True)
+            # On an error (Ctrl-C included) the run stops now: a chunk still being tagged is
+            # dropped, its batches cancelled when the pool closes; only this thread writes.
+            threads.shutdown(wait=False, cancel_futures=True)
     counts = validator.counts
     summary.read, summary.tagged, summary.quarantined = counts.read, counts.accepted, counts.quarantined
     summary.reasons = dict(counts.reasons)
