@@ -451,9 +451,7 @@ def _fit_fast(
         candidates = (_cross_validated_c(train_val, encoder),)
     best: tuple[float, FastModel, np.ndarray] | None = None
     for c in candidates:
-        fast = copy.copy(base)
-        fast.C = c
-        fast._fit_estimator(features, labels, weights)
+        fast = _refit(base, c, features, labels, weights)
         proba = fast._proba(blocks, static)
         score = f1_score(truth, fast.classes_[proba.argmax(axis=1)], average="macro", zero_division=0)
         log.info("cascade: fast model C=%g, validation macro-F1 %.4f", c, score)
@@ -461,6 +459,14 @@ def _fit_fast(
             best = (score, fast, proba)
     assert best is not None
     return best[1], best[2], similarity
+
+
+def _refit(base: FastModel, c: float, features: Any, labels: np.ndarray, weights: np.ndarray) -> FastModel:
+    """A copy of ``base`` (its fitted vectorizers, word vectors and references) whose regression is
+    fitted with ``C=c`` on ``base``'s training ``features``."""
+    fast = copy.copy(base)
+    fast.C = c
+    return fast._fit_estimator(features, labels, weights)
 
 
 def _cross_validated_c(frame: pd.DataFrame, encoder: Any, folds: int = 3) -> float:
@@ -477,9 +483,7 @@ def _cross_validated_c(frame: pd.DataFrame, encoder: Any, folds: int = 3) -> flo
         features = base._fit_features(fit_texts, labels[fit_rows], weights[fit_rows])
         blocks, static = base._features([texts[i] for i in held_rows])
         for c in FAST_C:
-            fast = copy.copy(base)
-            fast.C = c
-            fast._fit_estimator(features, labels[fit_rows], weights[fit_rows])
+            fast = _refit(base, c, features, labels[fit_rows], weights[fit_rows])
             guesses[c][held_rows] = fast.classes_[fast._proba(blocks, static).argmax(axis=1)]
     scores = {c: f1_score(labels, guesses[c], average="macro", zero_division=0) for c in FAST_C}
     for c, score in scores.items():
