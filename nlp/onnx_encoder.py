@@ -387,13 +387,24 @@ def _encode_unique(texts: list[str], dedupe: bool, encode: Any) -> np.ndarray:
 def _length_sorted_batches(
     tokenizer: Any, texts: list[str], batch_size: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(positions, input_ids, attention_mask)`` batches of similar length, padded per batch."""
+    """Yield ``(positions, input_ids, attention_mask)`` batches of similar length, padded per batch.
+
+    A batch ends at ``batch_size`` texts or where the next text is longer than its shortest by more
+    than ``_PAD_SLACK`` (and 4 tokens): padding costs as much as real tokens. Few texts at once
+    (the cascade's deferred contacts, a dozen per call, 32 tokens median) padded to their longest
+    ran at 6.3-6.6 ms a text on one core; in batches of like lengths at 4.0-4.4 ms, since the
+    forward pass costs about the same per text from batches of 2 up.
+    """
     encodings = tokenizer.encode_batch(texts, add_special_tokens=True)
     lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
     order = np.argsort(lengths, kind="stable")
-    for start in range(0, len(order), batch_size):
-        positions = order[start : start + batch_size]
-        width = int(lengths[positions].max())
+    start = 0
+    while start < len(order):
+        limit = lengths[order[start]] * _PAD_SLACK + 4
+        stop = min(start + batch_size, len(order))
+        stop = start + 1 + int(np.searchsorted(lengths[order[start + 1 : stop]], limit, side="right"))
+        positions = order[start:stop]
+        width = int(lengths[positions[-1]])
         ids = np.zeros((len(positions), width), dtype=np.int64)
         mask = np.zeros((len(positions), width), dtype=np.int64)
         for row, pos in enumerate(positions):
@@ -401,6 +412,10 @@ def _length_sorted_batches(
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
         yield positions, ids, mask
+        start = stop
+
+
+_PAD_SLACK = 1.1
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray, normalize: bool) -> np.ndarray:

@@ -319,4 +319,5 @@ def _join_lines(text: str) -> str:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    # the same as re.sub(r"\s+", " ", text).strip() (both split on str.isspace), at a tenth of the cost
+    return " ".join(text.split())

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlp.embed import EmbedConfig, Embedder, default_model_path
-from nlp.onnx_encoder import FastEncoderConfig, OnnxEncoder, _mean_pool
+from nlp.onnx_encoder import FastEncoderConfig, OnnxEncoder, _length_sorted_batches, _mean_pool
 
 TEXTS = [
     "my parcel is three days late",
@@ -25,6 +25,31 @@ def test_mean_pool_ignores_padding_and_normalises() -> None:
     mask = np.array([[1, 1, 0]])
     np.testing.assert_allclose(_mean_pool(hidden, mask, normalize=False), [[2.0, 0.0]])
     np.testing.assert_allclose(_mean_pool(hidden, mask, normalize=True), [[1.0, 0.0]])
+
+
+class _WordTokenizer:
+    """One id per word, as the model's tokenizer gives one or more per word."""
+
+    def encode_batch(self, texts: list[str], add_special_tokens: bool = True) -> list[object]:
+        return [type("Encoding", (), {"ids": [7] * (len(t.split()) + 2)}) for t in texts]
+
+
+def test_batches_hold_texts_of_like_length_so_that_few_pad_tokens_are_computed() -> None:
+    # a dozen deferred contacts of very different lengths: one batch would pad all to 102 tokens
+    lengths = [30, 100, 12, 31, 64, 13, 33, 98, 60, 12, 35, 70]
+    texts = [" ".join(["w"] * n) for n in lengths]
+    batches = list(_length_sorted_batches(_WordTokenizer(), texts, batch_size=4))
+    positions = np.concatenate([p for p, _, _ in batches])
+    assert sorted(positions.tolist()) == list(range(len(texts)))  # each text once
+    for p, ids, mask in batches:
+        assert len(p) <= 4
+        assert mask.sum(axis=1).tolist() == [lengths[i] + 2 for i in p]  # rows in their texts' order
+        assert ids.shape[1] == max(lengths[i] for i in p) + 2
+    padded = sum(ids.size for _, ids, _ in batches)
+    assert padded <= 1.15 * (sum(lengths) + 2 * len(lengths))
+    # like lengths still share a batch, up to batch_size
+    same = list(_length_sorted_batches(_WordTokenizer(), ["a b c"] * 10, batch_size=4))
+    assert [len(p) for p, _, _ in same] == [4, 4, 2]
 
 
 def test_config_rejects_bad_values() -> None:
