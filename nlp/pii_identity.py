@@ -23,27 +23,42 @@ from spacy.lang.en.stop_words import STOP_WORDS
 CharSpan = tuple[int, int, str]
 
 
-def find_identity_spans(text: str, low: str | None = None) -> list[CharSpan]:
+def find_identity_spans(text: str, low: str | None = None, digits: int | None = None) -> list[CharSpan]:
     """Candidate identity and secret spans of ``text`` (may overlap each other and other kinds).
 
-    ``low`` is ``text.lower()`` when the caller has it already; cheap substring checks on it skip
-    the patterns whose cue is absent (most contacts mention none of these).
+    ``low`` is ``text.lower()`` and ``digits`` its ``digit_count``
+    when the caller has them already; cheap checks on them skip the patterns whose cue is absent or
+    that need more digits (most contacts mention none of these).
     """
     low = text.lower() if low is None else low
-    has_digit = _HAS_DIGIT.search(text) is not None
+    digits = digit_count(text) if digits is None else digits
     spans: list[CharSpan] = []
-    if has_digit:
+    if digits >= 2:
         spans.extend(_ibans(text))
+    if digits >= 9:
         spans.extend((m.start(), m.end(), "NATIONAL_ID") for m in _SSN.finditer(text))
+    if digits >= 6:
         spans.extend((m.start(), m.end(), "NATIONAL_ID") for m in _NI_NUMBER.finditer(text))
-        if "." in text:
-            spans.extend(_ipv4(text, low))
+    if digits >= 4 and "." in text:
+        spans.extend(_ipv4(text, low))
     if "::" in text or text.count(":") >= 5:
         spans.extend((m.start(), m.end(), "IP_ADDRESS") for m in _IPV6.finditer(text) if _ipv6_ok(m.group()))
     for label, keys, cue in _CUES:
         if any(k in low for k in keys):
             spans.extend(_cued(text, label, cue))
     return spans
+
+
+_MANY = 1 << 30
+
+
+def digit_count(text: str) -> int:
+    """The digits of ``text``, or a huge number when it is not ASCII (then ``\\d`` also matches other
+    scripts' digits, which are not counted here): a pattern that needs N digits cannot match where
+    there are fewer."""
+    if not text.isascii():
+        return _MANY
+    return sum(map(text.count, "0123456789"))
 
 
 def _words(text: str) -> list[str]:
@@ -109,7 +124,6 @@ _NI_NUMBER = re.compile(
 # ---------------------------------------------------------------------------------------------------
 # IP addresses
 
-_HAS_DIGIT = re.compile(r"\d")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?![\w]|\.\d)")
 _VERSION_CUE = re.compile(

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from nlp.pii_answers import answer_spans
-from nlp.pii_identity import find_identity_spans
+from nlp.pii_identity import digit_count, find_identity_spans
 
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -33,13 +34,15 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
     """Candidate PII spans of ``text`` found by the character patterns (may overlap)."""
     spans: list[CharSpan] = []
     low = text.lower()
+    # Most numeric patterns need more digits than most contacts hold: each runs only where enough are.
+    digits = digit_count(text)
     for m in _EMAIL.finditer(text):
         spans.append((m.start(), m.end(), "EMAIL"))
     if "dot" in low:  # every read-out address has one; the pattern is costly on any other text
         spans.extend((m.start(), m.end(), "EMAIL") for m in _SPOKEN_EMAIL.finditer(text))
     if _BRACKETED_AT.search(text):
         spans.extend((m.start(), m.end(), "EMAIL") for m in _OBFUSCATED_EMAIL.finditer(text))
-    spans.extend(find_identity_spans(text, low))
+    spans.extend(find_identity_spans(text, low, digits))
     spans.extend(answer_spans(text))
     if "box" in low:
         spans.extend(
@@ -49,38 +52,42 @@ def find_pattern_spans(text: str) -> list[CharSpan]:
         spans.extend(_spoken_numbers(text))
         spans.extend((m.start(1), m.end(1), "NAME") for m in _AGENT_NAME.finditer(text))
         # house numbers read out in calls: "twenty seven albert road"
-        spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].finditer(text))
+        spans.extend((m.start(), m.end(), "ADDRESS") for m in _ADDRESS_PATTERNS[1].pattern.finditer(text))
         return spans
     # a UK postcode on its own is enough to locate a household
-    for m in _ANY_CASE_POSTCODE.finditer(text):
+    for m in _ANY_CASE_POSTCODE.finditer(text) if digits >= 2 else ():
         if m.group(1).lower() in _POSTCODE_AREAS:
             spans.append((_address_before(text, m.start()), m.end(), "ADDRESS"))
-    spans.extend(_cards(text))
-    for pattern in _ORDER_PATTERNS:
-        for m in pattern.finditer(text):
+    if digits >= 13:
+        spans.extend(_cards(text))
+    for pattern, least in _ORDER_PATTERNS:
+        for m in pattern.finditer(text) if digits >= least else ():
             spans.append((m.start(1), m.end(1), "ORDER_ID"))
-    for pattern in _TRACKING_PATTERNS:
-        for m in pattern.finditer(text):
+    for pattern, least in _TRACKING_PATTERNS:
+        for m in pattern.finditer(text) if digits >= least else ():
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
-    for m in _CODE.finditer(text):
+    for m in _CODE.finditer(text) if digits >= 8 else ():
         code = m.group()
         if _count_digits(code) >= 8 and len(code) - _count_digits(code) >= 1:
             spans.append((m.start(), m.end(), "TRACKING_ID"))
-    for m in _overlapping(_TRACKING_CONTEXT, text):
+    for m in _overlapping(_TRACKING_CONTEXT, text) if digits >= 4 else ():
         if _count_digits(m.group(1)) >= 4:
             spans.append((m.start(1), m.end(1), "TRACKING_ID"))
-    for m in _overlapping(_ORDER_CONTEXT, text):
+    for m in _overlapping(_ORDER_CONTEXT, text) if digits >= 5 else ():
         role = _ROLE_PREFIX.match(text, text.rfind("\n", 0, m.start()) + 1)
         if role and m.start() < role.end():
             continue  # "Customer: 07700 900 123" is a chat turn, not a customer number
         if _count_digits(m.group(1)) >= 5:
             spans.append((m.start(1), m.end(1), "ORDER_ID"))
-    spans.extend(_phones(text))
+    if digits >= 8:  # the shortest phone number _phone_prefix accepts
+        spans.extend(_phones(text))
     spans.extend(_spoken_numbers(text))
-    for pattern in _ADDRESS_PATTERNS:
-        for m in pattern.finditer(text):
+    for address in _ADDRESS_PATTERNS:
+        if digits < address.digits or not address.may_match(text, low):
+            continue
+        for m in address.pattern.finditer(text):
             spans.append((m.start(), _trim_end(text, m.start(), m.end()), "ADDRESS"))
-    for m in _LONG_NUMBER.finditer(text):
+    for m in _LONG_NUMBER.finditer(text) if digits >= 8 else ():
         if any(s < m.end() and m.start() < e for s, e, _ in spans):
             continue
         phone = _PHONE_CONTEXT.search(text, max(0, m.start() - 30), m.start())
@@ -175,15 +182,19 @@ def _card_grouping(sizes: list[int]) -> bool:
 # ASR fillers between a context word and the id ("tracking you know h9713b...")
 _FILLER_WORDS = r"um|uh|erm|like|so|yeah|you[ \t]know|i[ \t]mean"
 _ID = r"(#?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){4,39})"
+# (pattern, the fewest digits a match holds)
 _ORDER_PATTERNS = [
-    re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"),
-    re.compile(
-        r"(?<![\w-])((?:ORDER[-_#]?|(?:ORD|INV|RMA|RET|PO|BK|TKT)[-_# ]?|(?:REF|SO|CS)[-_#]?)"
-        r"\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
-        re.IGNORECASE,
+    (re.compile(r"(?<![\w-])(\d{3}[- ]\d{7}[- ]\d{7})(?![\w-])"), 17),
+    (
+        re.compile(
+            r"(?<![\w-])((?:ORDER[-_#]?|(?:ORD|INV|RMA|RET|PO|BK|TKT)[-_# ]?|(?:REF|SO|CS)[-_#]?)"
+            r"\d{4,}(?:-[A-Z0-9]{2,}|[ ]\d{5,})*)(?![\w-])",
+            re.IGNORECASE,
+        ),
+        4,
     ),
-    re.compile(r"(?<![\w-])([A-Z]{2,5}-\d{5,}(?:-[A-Z0-9]{2,})*)(?![\w-])"),
-    re.compile(r"(?<![\w&])(#\d{5,})(?!\w)"),
+    (re.compile(r"(?<![\w-])([A-Z]{2,5}-\d{5,}(?:-[A-Z0-9]{2,})*)(?![\w-])"), 5),
+    (re.compile(r"(?<![\w&])(#\d{5,})(?!\w)"), 5),
 ]
 _ORDER_CONTEXT = re.compile(
     r"\b(?:order|purchase|invoice|reference|ref|booking|confirmation|return|rma|transaction|receipt|"
@@ -193,11 +204,11 @@ _ORDER_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _TRACKING_PATTERNS = [
-    re.compile(r"(?<![\w-])(1Z[0-9A-Z]{16})(?![\w-])", re.IGNORECASE),
-    re.compile(r"(?<![\w-])(J?JD\d{10,20})(?![\w-])", re.IGNORECASE),
-    re.compile(r"(?<![\w-])([A-Z]{2}\d{9}[A-Z]{2})(?![\w-])"),
-    re.compile(r"(?<![\w-])(9[2-5]\d{18,20})(?![\w-])"),
-    re.compile(r"(?<![\w-])(TBA\d{12})(?![\w-])", re.IGNORECASE),
+    (re.compile(r"(?<![\w-])(1Z[0-9A-Z]{16})(?![\w-])", re.IGNORECASE), 1),
+    (re.compile(r"(?<![\w-])(J?JD\d{10,20})(?![\w-])", re.IGNORECASE), 10),
+    (re.compile(r"(?<![\w-])([A-Z]{2}\d{9}[A-Z]{2})(?![\w-])"), 9),
+    (re.compile(r"(?<![\w-])(9[2-5]\d{18,20})(?![\w-])"), 20),
+    (re.compile(r"(?<![\w-])(TBA\d{12})(?![\w-])", re.IGNORECASE), 12),
 ]
 # Any long code mixing letters and 8+ digits is a parcel or shipment reference, cue or not: a speech
 # recogniser writes it in lower case and mangles its cue ("trakcing h3825a8964043339").
@@ -425,71 +436,131 @@ _NUMBER_WORD = (
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
 )
 _NUMBER_WORDS = r"\b" + _NUMBER_WORD + r"(?:[ \t-](?:and[ \t])?" + _NUMBER_WORD + r"){0,3}"
+
+
+def _cues(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
+class _Address(NamedTuple):
+    """An address pattern with what every match of it holds: cheap checks skip it on most texts."""
+
+    pattern: re.Pattern[str]
+    digits: int  # the fewest digits in a match
+    cues: tuple[str, ...] = ()  # a match holds one of these (as written, or lower-cased if folded)
+    folded: bool = False  # the cues are matched in any case (IGNORECASE)
+
+    def may_match(self, text: str, low: str) -> bool:
+        if not self.cues:
+            return True
+        if self.folded:
+            # IGNORECASE also folds non-ASCII letters onto ASCII ones ("ſ" ~ "s"): such texts are searched
+            return not text.isascii() or any(cue in low for cue in self.cues)
+        return any(cue in text for cue in self.cues)
+
+
 _ADDRESS_PATTERNS = [
     # English-style: "14 Baker Street, London NW1 6XE", "221B Baker St", "1600 Pennsylvania Ave NW, ..."
-    re.compile(
-        r"(?<![\w£$€.,])"
-        + _UNIT
-        + _HOUSE
-        + r",?[ \t]+(?:"
-        + _STREET_WORD
-        + r"[ \t]+){1,3}"
-        + _SUFFIX_TITLE
-        + r"\b(?:[ \t]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
-        + r"(?:,?[ \t]+(?:Apt\.?|Apartment|Flat|Unit|Suite|#)[ \t]*\w{1,5})?"
-        + _TAIL
+    _Address(
+        re.compile(
+            r"(?<![\w£$€.,])"
+            + _UNIT
+            + _HOUSE
+            + r",?[ \t]+(?:"
+            + _STREET_WORD
+            + r"[ \t]+){1,3}"
+            + _SUFFIX_TITLE
+            + r"\b(?:[ \t]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+            + r"(?:,?[ \t]+(?:Apt\.?|Apartment|Flat|Unit|Suite|#)[ \t]*\w{1,5})?"
+            + _TAIL
+        ),
+        digits=1,
     ),
     # lower case (ASR): "14 baker street"
-    re.compile(
-        r"(?<![\w£$€.,])(?:"
-        + _HOUSE
-        + "|"
-        + _NUMBER_WORDS
-        + r")[ \t]+(?:"
-        + _LOWER_WORD
-        + r"[ \t]+){1,3}"
-        + _SUFFIX_LOWER
-        + r"\b"
-        r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w)"
-        r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w)"
-        r"|,?[ \t]+" + _CITIES_LOWER + r"\b)?"
+    _Address(
+        re.compile(
+            r"(?<![\w£$€.,])(?:"
+            + _HOUSE
+            + "|"
+            + _NUMBER_WORDS
+            + r")[ \t]+(?:"
+            + _LOWER_WORD
+            + r"[ \t]+){1,3}"
+            + _SUFFIX_LOWER
+            + r"\b"
+            r"(?:(?:,?[ \t]+[a-z]+){1,2},?[ \t]+[a-z]{2}[ \t]+\d{5}(?:-\d{4})?(?!\w)"
+            r"|(?:,?[ \t]+[a-z]+){0,2},?[ \t]+" + _UK_POSTCODE_LOWER + r"(?!\w)"
+            r"|,?[ \t]+" + _CITIES_LOWER + r"\b)?"
+        ),
+        digits=0,
     ),
     # German: "Hauptstraße 12, 10115 Berlin", "Berliner Straße 5"
-    re.compile(
-        r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*"
-        r"(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad)"
-        r"|[A-ZÄÖÜ][a-zäöüß]+[ \t]+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm))"
-        r"[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL
+    _Address(
+        re.compile(
+            r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*"
+            r"(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad)"
+            r"|[A-ZÄÖÜ][a-zäöüß]+[ \t]+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|Damm))"
+            r"[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL
+        ),
+        digits=1,
+        cues=_cues(
+            "straße strasse str. weg allee platz gasse ring damm ufer chaussee steig pfad "
+            "Straße Strasse Str. Weg Allee Platz Gasse Ring Damm"
+        ),
     ),
     # French: "5 rue de Rivoli, 75001 Paris"
-    re.compile(
-        r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
-        r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)[ \t]+"
-        r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+"
-        r"(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}" + _TAIL
+    _Address(
+        re.compile(
+            r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
+            r"(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours|passage)"
+            r"[ \t]+"
+            r"(?:(?:de|du|des|la|le|les|d'|l')[ \t]*){0,2}[A-ZÉÈ][\w'-]+"
+            r"(?:[ \t]+(?:de|du|des|la|le)?[ \t]*[A-ZÉÈ][\w'-]+){0,3}" + _TAIL
+        ),
+        digits=1,
+        cues=_cues("rue avenue av. boulevard bd place allée allee impasse chemin quai route cours passage"),
+        folded=True,
     ),
     # French, lower case (ASR), needs the postcode: "134 rue jean jaurès 59000 lille"
-    re.compile(
-        r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?[ \t]+"
-        r"(?:rue|avenue|boulevard|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+"
-        r"(?:[a-zéèàçâêîôûëïü'-]+[ \t]+){1,5}?\d{5}(?:[ \t]+[a-zéèàçâêîôûëïü-]+)?(?![\w])"
+    _Address(
+        re.compile(
+            r"(?<![\w£$€.,])\d{1,4}(?:[ \t]?(?:bis|ter))?[ \t]+"
+            r"(?:rue|avenue|boulevard|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+"
+            r"(?:[a-zéèàçâêîôûëïü'-]+[ \t]+){1,5}?\d{5}(?:[ \t]+[a-zéèàçâêîôûëïü-]+)?(?![\w])"
+        ),
+        digits=6,
+        cues=_cues("rue avenue boulevard place allée allee impasse chemin quai route cours"),
     ),
     # Spanish: "Calle de Alcalá 16, 29015 Málaga", "Plaza de España 5", "calle del sol 63 08007 barcelona"
-    re.compile(
-        r"(?<![\w])(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrera|ronda|travesía|carretera)[ \t]+"
-        r"(?:(?i:de|del|de la|de los|de las|la|las|los|el)[ \t]+)?"
-        r"[\wÁÉÍÓÚÑáéíóúñ'-]+(?:[ \t]+(?!\d)[\wÁÉÍÓÚÑáéíóúñ'-]+){0,3}?,?[ \t]+\d{1,4}[a-zA-Z]?(?![\w])"
-        + _TAIL_LOWER
-        + _TAIL
+    _Address(
+        re.compile(
+            r"(?<![\w])(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrera|ronda|travesía|carretera)"
+            r"[ \t]+"
+            r"(?:(?i:de|del|de la|de los|de las|la|las|los|el)[ \t]+)?"
+            r"[\wÁÉÍÓÚÑáéíóúñ'-]+(?:[ \t]+(?!\d)[\wÁÉÍÓÚÑáéíóúñ'-]+){0,3}?,?[ \t]+\d{1,4}[a-zA-Z]?(?![\w])"
+            + _TAIL_LOWER
+            + _TAIL
+        ),
+        digits=1,
+        cues=_cues("calle c/ avenida avda plaza paseo camino carrera ronda travesía carretera"),
+        folded=True,
     ),
     # German without a street suffix: "Am Markt 10, 01067 Dresden" (needs the postcode)
-    re.compile(
-        r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?"
-        r",?[ \t]+\d{5}" + _TAIL
+    _Address(
+        re.compile(
+            r"\b(?:Am|An der|Im|Auf der|Zum|Zur|Unter den)[ \t]+[A-ZÄÖÜ][a-zäöüß]+[ \t]+\d{1,4}[a-z]?"
+            r",?[ \t]+\d{5}" + _TAIL
+        ),
+        digits=6,
+        cues=_cues("Am An Im Auf Zum Zur Unter"),
     ),
     # German, lower case (ASR): "bahnhofstraße 17 50667 köln"
-    re.compile(
-        r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
+    _Address(
+        re.compile(
+            r"\b[a-zäöü]+(?:straße|strasse|weg|allee|platz|gasse)[ \t]+\d{1,4}[a-z]?(?![\w])" + _TAIL_LOWER
+        ),
+        digits=1,
+        cues=_cues("straße strasse weg allee platz gasse"),
     ),
 ]
 

@@ -485,6 +485,88 @@ def test_the_spoken_number_shortcut_never_skips_a_text_the_pattern_matches(text:
         assert pii_patterns._may_hold_spoken_number(text)
 
 
+_ID_PIECES = st.sampled_from(
+    [
+        "order", "ORD", "REF-", "AB-", "#", "1Z", "JD", "TBA", "GB", "tracking", "parcel", "number",
+        "card", "IBAN", "SSN", "+", "00", "(", ")", ".", "-", "/", "ab", "WEST", "LS", "Customer:",
+        "٣", "é", "rue", "RUE", "Calle", "c/", "strasse", "Ring", "Am", "Paſeo", "lille", "Mayor",
+    ]
+)  # fmt: skip
+_PIECES = st.one_of(_ID_PIECES, st.from_regex(r"[0-9]{1,20}", fullmatch=True))
+
+
+@st.composite
+def _id_texts(draw: st.DrawFn) -> str:
+    return "".join(w + draw(_SEPARATORS) for w in draw(st.lists(_PIECES, max_size=10)))
+
+
+# each with exactly the fewest digits its pattern takes
+_FEWEST_DIGITS = [
+    "order ORD1234",
+    "see AB-12345",
+    "#12345",
+    "123-4567890-1234567",
+    "1ZZZZZZZZZZZZZZZZZ",
+    "JD0123456789",
+    "AB123456789GB",
+    "TBA123456789012",
+    "92123456789012345678",
+    "ref ab12345678cd",
+    "tracking ab1234",
+    "order 12345",
+    "call +12 345 678",
+    "id 12345678",
+    "4222222222222",
+    "123-45-6789",
+    "AB 12 34 56 C",
+    "GB82 WEST 1234 5698 7654 32",
+    "ip 1.1.1.1",
+    "LS6 2AB",
+    # addresses: each pattern is skipped where none of its street words is, and needs a house number
+    "5 rue de Rivoli",
+    "5 RUE de Rivoli",
+    "1 rue jean jaures 59000 lille",
+    "Calle Mayor 1",
+    "c/ Mayor 5",
+    "AVDA. Diagonal 5",
+    "Paſeo del Prado 5",  # IGNORECASE folds "ſ" onto "s": non-ASCII text is always searched
+    "Am Markt 1, 01067 Dresden",
+    "bahnhofstrasse 1",
+    "Hauptstrasse 1",
+    "Berliner Ring 1",
+]
+
+
+def _spans_without_the_digit_count(text: str) -> list[tuple[int, int, str]]:
+    from unittest import mock
+
+    from nlp import pii_identity, pii_patterns
+
+    with (
+        mock.patch.object(pii_patterns, "digit_count", return_value=1 << 30),
+        mock.patch.object(pii_identity, "digit_count", return_value=1 << 30),
+    ):
+        return sorted(pii_patterns.find_pattern_spans(text))
+
+
+@pytest.mark.parametrize("text", _FEWEST_DIGITS)
+def test_a_pattern_still_matches_with_the_fewest_digits_it_takes(text: str) -> None:
+    from nlp.pii_patterns import find_pattern_spans
+
+    spans = sorted(find_pattern_spans(text))
+    assert spans
+    assert spans == _spans_without_the_digit_count(text)
+
+
+@given(_id_texts())
+@settings(max_examples=300, deadline=None)
+def test_the_digit_count_shortcut_finds_what_every_pattern_finds(text: str) -> None:
+    """Patterns that need N digits are skipped on texts with fewer: the spans are the same."""
+    from nlp.pii_patterns import find_pattern_spans
+
+    assert sorted(find_pattern_spans(text)) == _spans_without_the_digit_count(text)
+
+
 def test_a_number_read_out_in_a_call_is_still_found_after_the_shortcut(redactor: Redactor) -> None:
     text = "customer: yeah its oh seven seven double nine one two three four five six"
     assert "seven" not in redactor.redact(text)
