@@ -243,6 +243,9 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 "contacts": got["read"],
                 "contacts_per_s": got["per_s"],
                 "x_plain": got["per_s"] / base,
+                "cpu_ms": got.get("cpu_ms_per_contact", float("nan")),
+                "x_plain_cpu": runs["plain"].get("cpu_ms_per_contact", float("nan"))
+                / got.get("cpu_ms_per_contact", float("nan")),
                 "peak_rss_mb": got["peak_rss_mb"],
                 "macro_f1": got.get("macro_f1", float("nan")),
                 "accuracy": got.get("accuracy", float("nan")),
@@ -271,6 +274,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         "extra_tables": extra,
         "notes": [
             "end to end through voc tag's local engine; each peer in its own process (peak RSS its own)",
+            "cpu_ms: CPU time per contact of the peer's processes (user + system; torch's threads count "
+            "their spinning too), steadier than contacts/s on a shared box",
             f"macro-F1 on contacts inside the taxonomy, parallel - plain: {delta:+.2f} points",
             "fast: the pyfunc in one process; parallel: voc tag --workers (each worker holds the model; "
             "peak RSS summed over the processes, start-up of the workers not timed)",
@@ -326,6 +331,27 @@ class _Plain:
         return out
 
 
+def _processes(workers: list[int]) -> list[int]:
+    """This process, the tagging workers and the preparation helpers (``nlp.prepare`` forks one
+    for a large batch in a process that prepares alone)."""
+    from nlp.prepare import _POOL
+
+    return [os.getpid(), *workers, *(pid for pool in _POOL.values() for pid in pool._processes)]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` have used so far (Linux ``/proc``; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+    return total
+
+
 def _child_main(argv: list[str]) -> None:
     from training.tagging.local import TagConfig, tag_file
     from training.tagging.workers import PredictorPool, peak_rss_mb
@@ -334,7 +360,7 @@ def _child_main(argv: list[str]) -> None:
     workers = int(argv[5])
     out = work / f"{mode}{workers}-{source.stem}.parquet"
     out.unlink(missing_ok=True)
-    pool = None
+    pool, pids = None, []
     if mode == "plain":
         predictor: Any = _Plain(model)
         config = TagConfig(chunk_size=chunk, dedupe=False, show_progress=False)
@@ -346,7 +372,7 @@ def _child_main(argv: list[str]) -> None:
         mlflow.set_tracking_uri(f"sqlite:///{work}/mlflow.db")
         if workers > 1:  # what voc tag --workers N runs
             predictor = pool = PredictorPool(model, {"embed_backend": "onnx-int8"}, workers)
-            pool.start()
+            pids = pool.start()
         else:
             predictor, _ = load_predictor(model, {"embed_backend": "onnx-int8"})
         config = TagConfig(chunk_size=chunk, show_progress=False)
@@ -354,9 +380,11 @@ def _child_main(argv: list[str]) -> None:
     # contacts in the cascade's band wake) are not billed to a small run: steady-state throughput.
     warm = pd.read_parquet(source).head(200)
     predictor.predict(warm[["text", "channel"]].reset_index(drop=True))
+    cpu_before = _cpu_seconds(_processes(pids))
     start = time.perf_counter()
     summary = tag_file(source, predictor, out, model_name="bench", model_version="1", tag_config=config)
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds(_processes(pids)) - cpu_before
     peak = peak_rss_mb()
     if pool is not None:
         peak += sum(pool.peak_rss_mb.values())
@@ -368,6 +396,8 @@ def _child_main(argv: list[str]) -> None:
                 "per_s": summary.read / seconds,
                 "seconds": seconds,
                 "peak_rss_mb": peak,
+                # CPU time of this process and the workers: steadier than contacts/s on a shared box
+                "cpu_ms_per_contact": 1000 * cpu / max(summary.read, 1),
                 "workers": workers,
                 "out": str(out),
             }

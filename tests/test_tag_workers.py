@@ -151,3 +151,28 @@ def test_a_worker_embeds_with_the_threads_it_is_given(monkeypatch: pytest.Monkey
     model.limit_threads(1)
     embedder.model  # noqa: B018 - builds the ONNX encoder with the config
     assert seen["c"].threads == 1
+
+
+def test_a_worker_prepares_a_large_batch_in_its_own_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of N workers forking a preparation helper of its own would run 2N processes on N cores."""
+    import nlp.prepare
+
+    class Prepared(Exception):
+        pass
+
+    seen: list[int | None] = []
+
+    def capture(contacts: pd.DataFrame, config: nlp.prepare.PrepareConfig | None = None) -> None:
+        seen.append(nlp.prepare._workers(config or nlp.prepare.PrepareConfig(), len(contacts)))
+        raise Prepared
+
+    monkeypatch.setattr(nlp.prepare, "prepare_contacts", capture)
+    model = RootCauseModel(SimpleNamespace(embedder=None), {})
+    batch = pd.DataFrame({"text": ["my parcel never came"] * 5_000})
+    for threads in (None, 1):
+        if threads:
+            model.limit_threads(threads)
+        with pytest.raises(Prepared):
+            model.predict(None, batch)
+    assert seen[1] == 1
+    assert seen[0] == nlp.prepare._workers(nlp.prepare.PrepareConfig(), 5_000)  # alone: every core

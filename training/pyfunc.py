@@ -142,9 +142,11 @@ class RootCauseModel(PythonModel):
             self.classifier.set_params(embedder=embedder)
 
     def limit_threads(self, threads: int) -> None:
-        """Embed with ``threads`` compute threads (a worker process among several: one each)."""
+        """Embed with ``threads`` compute threads (a worker process among several: one each); with
+        one, contacts are also prepared in this process, never in a helper of its own."""
         from dataclasses import replace
 
+        self.prepare_workers = 1 if threads == 1 else None
         embedder = getattr(self.classifier, "embedder", None)
         if embedder is None or not hasattr(embedder, "config"):
             return
@@ -161,7 +163,7 @@ class RootCauseModel(PythonModel):
 
         With ``params={"return_clean_text": True}`` the redacted ``clean_text`` is returned too.
         """
-        from nlp.prepare import prepare_contacts
+        from nlp.prepare import PrepareConfig, prepare_contacts
 
         frame = pd.DataFrame(model_input)
         if "text" not in frame.columns:
@@ -169,7 +171,8 @@ class RootCauseModel(PythonModel):
         contacts = pd.DataFrame({"text": frame["text"].fillna("").astype(str)})
         if "channel" in frame.columns:
             contacts["channel"] = frame["channel"].where(frame["channel"].notna(), None)
-        clean = prepare_contacts(contacts)["clean_text"].tolist()
+        config = PrepareConfig(workers=getattr(self, "prepare_workers", None))
+        clean = prepare_contacts(contacts, config)["clean_text"].tolist()
         # A model trained with the cascade (training/cascade.py) lets its fast model decide the
         # contacts it is sure of; only the rest run MiniLM and the full classifier.
         cascade = getattr(self.classifier, "cascade_", None)
