@@ -577,6 +577,16 @@ def _repeats(text: str, found: list[tuple[int, int]], lower_mode: bool) -> list[
                 words.add(w)
     if not words:
         return []
+    if text.isascii():
+        # A match of the pattern below is a whole run of word characters: no pattern to compile
+        # per contact (each new one also pushes others out of the re module's cache).
+        if lower_mode:
+            keys = {w.lower() for w in words}
+            return [(m.start(), m.end()) for m in _WORD_RUN.finditer(text) if m.group().lower() in keys]
+        return [(m.start(), m.end()) for m in _WORD_RUN.finditer(text) if m.group() in words]
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+_WORD_RUN = re.compile(r"\w+")

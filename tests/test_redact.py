@@ -575,3 +575,44 @@ def test_a_number_read_out_in_a_call_is_still_found_after_the_shortcut(redactor:
         redactor.redact("one two three four five things went wrong")
         == "one two three four five things went wrong"
     )
+
+
+_NAME_PIECES = st.sampled_from(
+    [
+        "Sarah",
+        "sarah",
+        "SARAH",
+        "Sarahs",
+        "Jones",
+        "jones",
+        "Jean",
+        "Jean-Luc",
+        "x_Sarah",
+        "Sarah2",
+        "Bo",
+        "the",
+    ]
+)
+
+
+@given(
+    st.lists(_NAME_PIECES, min_size=1, max_size=8),
+    st.lists(_SEPARATORS, min_size=8, max_size=8),
+    st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_further_occurrences_of_a_name_are_found_without_a_pattern_per_contact(
+    words: list[str], separators: list[str], lower_mode: bool
+) -> None:
+    """The shortcut for ASCII text finds what the pattern of the name's words finds."""
+    from nlp.pii_names import _repeats
+
+    text = "".join(w + s for w, s in zip(words, separators, strict=False))
+    found = [(0, len(words[0]))]  # the first word was found as a name
+    names = {w for w in re.findall(r"[^\W\d_]{3,}", words[0]) if w.lower() != "the"}
+    expected: list[tuple[int, int]] = []
+    if names:
+        alternatives = "|".join(re.escape(w) for w in sorted(names, key=len, reverse=True))
+        pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
+        expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    assert _repeats(text, found, lower_mode) == expected
