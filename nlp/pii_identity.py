@@ -158,8 +158,10 @@ def _ipv6_ok(value: str) -> bool:
 
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)"
 DIGIT_WORDS = frozenset(_DIGIT_WORD[3:-1].split("|"))
-# written ("4821", "48 21") or spoken ("four eight two one", "double four") digits
-NUMBER_RUN = r"(?:\d+|" + _DIGIT_WORD + r"\b)(?:[ \t-]?(?:\d+|" + _DIGIT_WORD + r"\b))*"
+# written ("4821", "48 21") or spoken ("four eight two one", "double four") digits; a digit run is
+# taken whole (possessive "++"): split between repetitions it could be matched in 2^n ways, all tried
+# when what follows fails, and a contact with long digit runs after "SSN" never finished
+NUMBER_RUN = r"(?:\d++|" + _DIGIT_WORD + r"\b)(?:[ \t-]?(?:\d++|" + _DIGIT_WORD + r"\b))*"
 _FILLER = r"um|uh|er|erm|like|yeah|so|you[ \t]know|i[ \t]mean"
 # between a cue and its value: "PIN: ", "pin number is ", "cvv on the back is ", "date of birth is the "
 _CONNECTORS = (

@@ -616,3 +616,19 @@ def test_further_occurrences_of_a_name_are_found_without_a_pattern_per_contact(
         pattern = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE if lower_mode else 0)
         expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
     assert _repeats(text, found, lower_mode) == expected
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SSN-+  90 SSN JD\t05 0 84322945546211 77580194423409437",
+        "my social is ab 4321098765432109876543210987 and 12345678901234567890123 x",
+    ],
+)
+def test_long_digit_runs_after_a_cue_do_not_stall_the_redactor(redactor: Redactor, text: str) -> None:
+    """A digit run could be split between repetitions of the number pattern in 2^n ways, each tried
+    when what follows fails ("SSN JD 05 ...": a spoken NI number needs a letter at its end): the
+    redaction of such a contact never finished."""
+    redacted = redactor.redact(text)
+    assert not re.search(r"\d{8}", redacted)
