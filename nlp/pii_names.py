@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
+from spacy.attrs import LOWER
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
@@ -449,8 +451,11 @@ def _lower_name_word(tok: Token) -> bool:
 def _here_names(doc: Doc, lower_mode: bool) -> list[tuple[int, int]]:
     """'Sarah here, ...' / 'kwame lewis here' at the start of a line or sentence."""
     out = []
-    for tok in doc:
-        if tok.lower_ != "here" or tok.i == 0:
+    # the tokens "here" from the lower-case forms' ids (a Token object for every token costs more)
+    here = doc.vocab.strings.add("here")
+    for i in np.flatnonzero(doc.to_array(LOWER) == here):
+        tok = doc[int(i)]
+        if tok.i == 0:
             continue
         for width in (2, 1):
             if tok.i - width < 0:

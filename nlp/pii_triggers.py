@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from spacy.attrs import LOWER
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -27,7 +28,7 @@ class _Node:
     __slots__ = ("children", "labels")
 
     def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
+        self.children: dict[int, _Node] = {}
         self.labels: list[int] = []
 
 
@@ -52,7 +53,9 @@ class FillerPhraseMatcher:
     def __init__(
         self, vocab: Vocab, groups: Iterable[tuple[str, Sequence[str]]], fillers: Iterable[str]
     ) -> None:
-        self.fillers = frozenset(fillers)
+        # Words are kept as the ids of their strings, as a Doc's token attributes are: the walk reads
+        # the lower-case forms' ids at once (a Token object for every token costs more than the walk).
+        self.fillers = frozenset(vocab.strings.add(word) for word in fillers)
         self.root = _Node()
         for label, phrases in groups:
             key = vocab.strings.add(label)
@@ -60,12 +63,12 @@ class FillerPhraseMatcher:
                 for words in spellings(phrase):
                     node = self.root
                     for word in words:
-                        node = node.children.setdefault(word, _Node())
+                        node = node.children.setdefault(vocab.strings.add(word), _Node())
                     if key not in node.labels:
                         node.labels.append(key)
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        lowers = [token.lower_ for token in doc]
+        lowers = doc.to_array(LOWER).tolist()
         n, fillers, first = len(lowers), self.fillers, self.root.children
         found: set[tuple[int, int, int]] = set()
         for i, word in enumerate(lowers):
