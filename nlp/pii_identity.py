@@ -26,9 +26,9 @@ CharSpan = tuple[int, int, str]
 def find_identity_spans(text: str, low: str | None = None, digits: int | None = None) -> list[CharSpan]:
     """Candidate identity and secret spans of ``text`` (may overlap each other and other kinds).
 
-    ``low`` is ``text.lower()`` and ``digits`` its ``digit_count``
-    when the caller has them already; cheap checks on them skip the patterns whose cue is absent or
-    that need more digits (most contacts mention none of these).
+    ``low`` is ``text.lower()`` and ``digits`` its :func:`digit_count` when the caller has them
+    already; cheap checks on them skip the patterns whose cue is absent or that need more digits
+    (most contacts mention none of these).
     """
     low = text.lower() if low is None else low
     digits = digit_count(text) if digits is None else digits
