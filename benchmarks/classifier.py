@@ -87,6 +87,13 @@ def few_shot(
     sample = train.groupby("label", group_keys=False).sample(n=shots, random_state=seed)
     ours = _ours(sample, test, embedder, OURS_FEW_SHOT)
     rows = [_score(f"ours: {_describe(OURS_FEW_SHOT)}, {shots}-shot", *ours, test)]
+    rest = train.drop(index=sample.index)["text"].tolist()
+    predicted, seconds, params = ours_self_trained(sample, rest, test, embedder, OURS_FEW_SHOT)
+    name = (
+        f"ours + self-training on the other {len(rest):,} train texts, unlabelled (round "
+        f"{params['self_train_rounds']} kept), {shots}-shot"
+    )
+    rows.append(_score(name, predicted, seconds, test))
     for name, peer in _peers(embedder).items():
         rows.append(_score(f"{name}, {shots}-shot", *peer(sample, test), test))
     return rows
@@ -109,7 +116,8 @@ def out_of_scope(
     the ``novelty_quantile`` of simulated out-of-scope validation contacts).
     """
     from training.abstention import choose_floor, choose_threshold
-    from training.classifier import RootCauseClassifier, TrainConfig
+    from training.classifier import RootCauseClassifier
+    from training.config import TrainConfig
 
     unseen, fit, val = out_of_scope_split(train, held_out, seed)
     model = RootCauseClassifier(embedder=embedder, **OURS).fit(fit["text"], fit["label"])
@@ -219,6 +227,28 @@ def _ours(
     model = RootCauseClassifier(embedder=embedder, **config).fit(train["text"], train["label"])
     seconds = time.perf_counter() - start
     return model.predict(test["text"]), seconds
+
+
+def ours_self_trained(
+    train: pd.DataFrame, unlabelled: list[str], test: pd.DataFrame, embedder: Any, config: dict[str, Any]
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """As ``voc train --self-train``: the rounds (:mod:`training.selftrain`) are fitted on 85% of
+    ``train`` and chosen on the other 15% (stratified, seeded); the final model is fitted on all of
+    ``train`` plus the kept round's pseudo-labelled ``unlabelled`` texts. ``(predicted, s, params)``."""
+    from training.classifier import RootCauseClassifier
+    from training.selftrain import self_train
+
+    start = time.perf_counter()
+    frame = pd.DataFrame({"clean_text": train["text"], "label": train["label"], "weight": 1.0})
+    fit_rows, validation = train_test_split(frame, test_size=0.15, stratify=frame["label"], random_state=0)
+
+    def fit(rows: pd.DataFrame) -> Any:
+        model = RootCauseClassifier(embedder=embedder, **config)
+        return model.fit(rows["clean_text"], rows["label"], rows["weight"])
+
+    _, pseudo, params = self_train(fit, fit_rows, validation, unlabelled)
+    final = fit(pd.concat([frame, pseudo], ignore_index=True) if len(pseudo) else frame)
+    return final.predict(test["text"]), time.perf_counter() - start, params
 
 
 def _peers(embedder: Any) -> dict[str, Callable[[pd.DataFrame, pd.DataFrame], tuple[np.ndarray, float]]]:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sklearn.metrics import f1_score
 
 from benchmarks.classifier import DEFAULT_DIR, OURS, OURS_FEW_SHOT, load_banking77
 
@@ -122,7 +123,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elif case == "few":
             sample = _shots(train, shots)
             peer = setfit_steps if setfit != "none" else 0
-            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune, peer)
+            rest = train.drop(index=sample.index)["text"].tolist()
+            rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune, peer, unlabelled=rest)
         else:
             rows += compare("full", train, test, OURS, tune, setfit_steps if setfit == "all" else 0)
     # The first kind of case asked for makes the main table; the others get tables of their own.
@@ -203,17 +205,35 @@ def compare(
     config: dict[str, Any],
     tune: FineTuneSettings,
     setfit_steps: int = 0,
+    unlabelled: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for the frozen and the fine-tuned encoder on one case (and the SetFit peer, with
-    ``setfit_steps`` contrastive steps, -1 its default; 0: none), with ratios to the frozen one."""
-    rows = _frozen_and_tuned(
-        train["text"].tolist(),
-        train["label"].tolist(),
-        lambda encoder, embedder, seconds, extra: _score(
-            case, encoder, train, test, config, embedder, seconds, extra
-        ),
-        tune,
-    )
+    ``setfit_steps`` contrastive steps, -1 its default; 0: none), with ratios to the frozen one.
+    With ``unlabelled`` texts, each encoder also gets a row with self-training on them
+    (:func:`benchmarks.classifier.ours_self_trained`, as ``voc train --self-train``)."""
+    from benchmarks.classifier import ours_self_trained
+
+    self_trained: list[dict[str, Any]] = []
+
+    def score(encoder: str, embedder: Any, seconds: float, extra: dict[str, Any]) -> dict[str, Any]:
+        row = _score(case, encoder, train, test, config, embedder, seconds, extra)
+        if unlabelled:
+            predicted, spent, params = ours_self_trained(train, unlabelled, test, embedder, config)
+            truth = test["label"].to_numpy()
+            self_trained.append(
+                {
+                    **row,
+                    "encoder": f"{encoder} + self-training on {len(unlabelled):,} unlabelled "
+                    f"(round {params['self_train_rounds']} kept)",
+                    "accuracy": float((predicted == truth).mean()),
+                    "macro-F1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+                    "fit s": round(spent, 1),
+                    "train s": round(seconds + spent, 1),
+                }
+            )
+        return row
+
+    rows = _frozen_and_tuned(train["text"].tolist(), train["label"].tolist(), score, tune) + self_trained
     if setfit_steps:
         rows.append(setfit_row(case, train, test, setfit_steps))
     base = rows[0]

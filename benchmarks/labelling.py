@@ -279,8 +279,9 @@ def _today(name: str, week: Week, workspace: Any) -> dict[str, Any]:
 def _train(week: Week, labels: dict[int, str | None], workspace: Any) -> Any:
     """The champion of week 1: trained on its contacts with their themes' final labels."""
     from nlp.embed import EmbedConfig, Embedder
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import TrainingSet
+    from training.train import train_classifier
     from voc.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()

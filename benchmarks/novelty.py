@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.shift import OURS as SHIFT_MODEL
     from nlp.embed import EmbedConfig, Embedder
     from training.abstention import choose_floor, choose_threshold
-    from training.classifier import RootCauseClassifier, TrainConfig
+    from training.classifier import RootCauseClassifier
+    from training.config import TrainConfig
     from voc.workspace import Workspace
 
     embedder = Embedder(EmbedConfig(cache_dir=Workspace.resolve().embedding_cache, show_progress=True))

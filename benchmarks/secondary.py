@@ -49,9 +49,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from nlp.embed import EmbedConfig, Embedder
     from nlp.prepare import prepare_contacts
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
     from training.secondary import split
+    from training.train import train_classifier
     from voc.synth.generate import SynthConfig, generate
     from voc.taxonomy import load_taxonomy
 

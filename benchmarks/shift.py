@@ -39,7 +39,8 @@ OURS = {"features": "both", "model": "svm", "C": 1.0, "embedding_weight": 2.0}
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from nlp.embed import EmbedConfig, Embedder
     from training.abstention import choose_floor, choose_threshold
-    from training.classifier import RootCauseClassifier, TrainConfig
+    from training.classifier import RootCauseClassifier
+    from training.config import TrainConfig
     from voc.workspace import Workspace
 
     path = Path(getattr(args, "bitext", DEFAULT_BITEXT)) / "bitext_customer_service_8k.csv"

@@ -1,6 +1,6 @@
 """Training time as labels grow: ``voc train``'s search, every candidate calibrated vs the scaled one.
 
-Two sets, each trained with :func:`training.classifier.train_classifier` (its own stratified
+Two sets, each trained with :func:`training.train.train_classifier` (its own stratified
 train / validation / test split of the set's training rows) and scored on the set's own test rows:
 
 - BANKING77 (77 labels; 10,003 train, 3,080 test), read in place from ``--banking77``;
@@ -52,8 +52,9 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from nlp.embed import EmbedConfig, Embedder
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import TrainingSet
+    from training.train import train_classifier
     from voc.workspace import Workspace
 
     embedder = Embedder(

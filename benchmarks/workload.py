@@ -3,7 +3,7 @@
 What runs, all in one invocation (timings on a shared machine are noisy: read the ratios):
 
 1. a training set of synthetic contacts (``--train``, their noisy ``label``) is prepared and the root-cause
-   model trained as ``voc train`` does (:func:`training.classifier.train_classifier`, MiniLM through
+   model trained as ``voc train`` does (:func:`training.train.train_classifier`, MiniLM through
    the workspace's embedding cache), then logged as the one pyfunc;
 2. held-out contacts (another seed, ``--n``) are tagged end to end by ``voc tag``'s local engine
    (validation, preparation and redaction, embedding, classification, Parquet parts), each peer in a
@@ -188,9 +188,10 @@ def train_model(
     import mlflow
 
     from nlp.embed import EmbedConfig, Embedder
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
     from training.pyfunc import log_pyfunc
+    from training.train import train_classifier
     from voc.taxonomy import load_taxonomy
     from voc.workspace import Workspace
 

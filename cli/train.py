@@ -19,6 +19,7 @@ EPILOG = (
     "  voc train labelled.parquet --features both --model svm --backend torch\n\n"
     "  voc train labelled.parquet --label-column label --cascade --register-as root-cause\n\n"
     "  voc train labelled.parquet --fine-tune --fine-tune-max-seconds 600 --register-as root-cause\n\n"
+    "  voc train contacts.parquet --self-train --register-as root-cause\n\n"
     "The test metrics are computed with the embedding --backend the model is logged with, the one "
     "voc tag serves it with (onnx-int8: about 3x faster on CPU than torch)."
 )
@@ -98,6 +99,13 @@ def train(
     fine_tune_max_seconds: Annotated[
         float | None, typer.Option(help="Stop fine-tuning after this many seconds (keeps what it learned).")
     ] = None,
+    self_train: Annotated[
+        bool,
+        typer.Option(
+            help="Rows without a label teach the model too: its surest guesses of their causes join "
+            "the training rows, in rounds, kept only when they help on validation."
+        ),
+    ] = False,
     dayfirst: DayFirst = None,
 ) -> None:
     """Train a root-cause classifier on labelled contacts and log it to MLflow.
@@ -114,7 +122,9 @@ def train(
     registered model and the version get a description and lineage tags (discovery run, catalogue
     and taxonomy versions).
     With --fine-tune the encoder is first fine-tuned on the train split only (not validation or
-    test), and the fine-tuned weights are logged with the model.
+    test), and the fine-tuned weights are logged with the model. With --self-train the rows without
+    a label are prepared too, and the model's surest guesses of their causes become training rows
+    when that raises macro-F1 on validation (they never count in the test metrics).
     """
     import tempfile
 
@@ -122,11 +132,12 @@ def train(
     from nlp.boilerplate import content_many
     from nlp.embed import EmbedConfig, Embedder
     from nlp.static_encoder import StaticConfig, StaticEncoder
-    from training.classifier import TrainConfig, refit_on_all, train_classifier
+    from training.config import TrainConfig
     from training.dataset import load_training_set
     from training.evaluate import evaluate
     from training.finetune import FineTuneConfig
     from training.registry import configure, log_and_register, training_run
+    from training.train import refit_on_all, train_classifier
     from voc.errors import InputError
     from voc.taxonomy import load_taxonomy
 
@@ -138,6 +149,7 @@ def train(
             precision_target=precision_target,
             random_state=seed,
             cascade=cascade,
+            self_train=self_train,
             fine_tune=FineTuneConfig(epochs=fine_tune_epochs, max_seconds=fine_tune_max_seconds, seed=seed)
             if fine_tune
             else None,
@@ -157,6 +169,7 @@ def train(
             taxonomy=tax,
             weight_column=weight_column or None,
             dayfirst=dayfirst,
+            keep_unlabelled=self_train,
         )
     typer.echo(f"{input}: {training.summary()}")
     embedder = Embedder(
@@ -176,7 +189,7 @@ def train(
         if config.features != "tfidf" and config.fine_tune is None:
             # Once, with its own bar, into the cache: every candidate below reads them back. The
             # classifier embeds the contacts' content, as discovery does: mostly cache hits already.
-            embedder.encode(content_many(training.frame["clean_text"].tolist()))
+            embedder.encode(content_many(training.frame["clean_text"].tolist() + training.unlabelled_text))
         with counted("training (features, C and threshold chosen on validation)") as advance:
             static = StaticEncoder(config=StaticConfig(cache_dir=workspace.static_cache)) if cascade else None
             result = train_classifier(
@@ -190,11 +203,11 @@ def train(
         with step(f"scoring the {len(result.test):,} held-out contacts"):
             evaluation = evaluate(result.model, result.test, training.families)
         _print_scores(result.selection, evaluation.metrics, result.params, embedder.config.backend)
-        result.params["refit_rows"] = len(result.train) + len(result.validation)
+        result.params["refit_rows"] = len(result.train) + len(result.validation) + len(result.pseudo)
         if refit:
             with step(f"refitting the chosen model on all {len(training.frame):,} labelled contacts"):
                 result.model = refit_on_all(result, training)
-            result.params["refit_rows"] = len(training.frame)
+            result.params["refit_rows"] = len(training.frame) + len(result.pseudo)
         with step("logging and registering in MLflow"):
             registration = log_and_register(
                 result, evaluation, training, register_as=register_as, source=str(input)
@@ -230,6 +243,14 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
             f"encoder fine-tuned on the {params['n_train']:,} train rows: {params['fine_tune_steps']} of "
             f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
             "it is logged with the model"
+        )
+    if "self_train_rounds" in params:
+        rounds = sorted(k for k in params if k.startswith("self_train_f1_"))
+        scores = ", ".join(f"{params[k]:.3f}" for k in sorted(rounds, key=lambda k: int(k.rsplit("_", 1)[1])))
+        typer.echo(
+            f"self-training on {params['self_train_unlabelled']:,} unlabelled contacts: validation macro-F1 "
+            f"by round {scores}; kept round {params['self_train_rounds']} "
+            f"({params['self_train_pseudo_rows']:,} pseudo-labels)"
         )
     served = "" if params["features"] == "tfidf" else f" ({backend} embeddings, as served)"
     m = metrics

@@ -317,9 +317,10 @@ def test_the_fast_models_floor_keeps_rewordings_of_known_causes(static_encoder) 
 @pytest.mark.slow
 def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, static_encoder) -> None:
     from tests.test_classifier import labelled_contacts
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
     from training.pyfunc import RootCauseModel
+    from training.train import train_classifier
     from voc.taxonomy import load_taxonomy
 
     training = build_training_set(labelled_contacts(per_class=30), taxonomy=load_taxonomy())
@@ -361,8 +362,9 @@ def test_a_model_trained_with_the_cascade_serves_it_from_its_pickle(embedder, st
 
 def test_without_the_cascade_flag_or_with_tfidf_features_no_cascade_is_fitted() -> None:
     from tests.test_classifier import labelled_contacts
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
+    from training.train import train_classifier
 
     training = build_training_set(labelled_contacts(per_class=8, pii=False))
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,), cascade=True))

@@ -12,15 +12,12 @@ import pytest
 from sklearn.base import clone
 
 from training.abstention import choose_threshold
-from training.classifier import (
-    RootCauseClassifier,
-    TrainConfig,
-    refit_on_all,
-    train_classifier,
-)
+from training.classifier import RootCauseClassifier
+from training.config import TrainConfig
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from training.tfidf import tfidf_union
+from training.train import refit_on_all, train_classifier
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
 

@@ -12,7 +12,7 @@ from test_classifier import labelled_contacts
 
 from nlp.embed import EmbedConfig, Embedder, default_model_path
 from nlp.model_files import model_fingerprint
-from training.classifier import TrainConfig
+from training.config import TrainConfig
 from training.finetune import FineTuneConfig, fine_tune
 from voc.workspace import Workspace
 
@@ -92,6 +92,27 @@ def test_fine_tuning_refuses_what_it_cannot_serve(bad: dict, message: str) -> No
 def test_fine_tune_config_rejects_bad_settings(bad: dict) -> None:
     with pytest.raises(ValueError, match="fine-tune"):
         FineTuneConfig(**bad)
+
+
+def test_chunks_of_like_lengths_give_each_text_its_own_vector() -> None:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from training.finetune import _embed_by_length, _token_lengths
+
+    model = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True).eval()
+    texts = [
+        "the parcel never came and the tracking page has said out for delivery since monday",
+        "refund",
+        "cancel my order please",
+        "I was charged twice for one pair of shoes, can you send the second payment back",
+        "return label",
+    ]
+    lengths = _token_lengths(model, texts)
+    assert lengths[1] < lengths[2] < lengths[0]  # not in length order: the chunks must be undone
+    with torch.no_grad():
+        chunked = _embed_by_length(model, texts, lengths, chunk_size=2).numpy()
+    np.testing.assert_allclose(chunked, model.encode(texts), atol=1e-5)
 
 
 @pytest.mark.slow

@@ -10,10 +10,12 @@ import pytest
 from test_classifier import labelled_contacts
 
 from cli.main import main
-from training.classifier import RootCauseClassifier, TrainConfig, train_classifier
+from training.classifier import RootCauseClassifier
+from training.config import TrainConfig
 from training.dataset import build_training_set
 from training.evaluate import evaluate
 from training.registry import CHALLENGER, CHAMPION, configure, log_and_register
+from training.train import train_classifier
 from voc.taxonomy import load_taxonomy
 from voc.workspace import Workspace
 

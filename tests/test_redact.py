@@ -416,8 +416,9 @@ def test_redacting_twice_changes_nothing(redactor: Redactor) -> None:
 
 def test_a_models_vocabulary_holds_no_planted_pii() -> None:
     """The TF-IDF vocabulary and the pickled model are built from redacted text only."""
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
+    from training.train import train_classifier
 
     contacts, truth = fixture_contacts(rounds=1)
     contacts["label"] = [

@@ -12,9 +12,10 @@ from test_tag import registered  # noqa: F401 - the fixture: a TF-IDF model regi
 from cli.main import main
 from reports.ranking import build_report
 from reports.render import render_markdown
-from training.classifier import TrainConfig, train_classifier
+from training.config import TrainConfig
 from training.dataset import build_training_set
 from training.pyfunc import SIGNATURE
+from training.train import train_classifier
 from voc.contracts.tagged import TAGGED_SCHEMA
 from voc.taxonomy import load_taxonomy
 

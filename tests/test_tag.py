@@ -15,12 +15,13 @@ from test_classifier import PLANTED_EMAIL, labelled_contacts
 
 from cli.main import main
 from reports.languages import language_mix, unread_by_market
-from training.classifier import TrainConfig, train_classifier
+from training.config import TrainConfig
 from training.dataset import build_training_set
 from training.evaluate import evaluate
 from training.labelling.sheets import read_sheet
 from training.registry import configure, log_and_register
 from training.tagging.memory import PASSTHROUGH_COLUMNS, TAG_COLUMNS, tag
+from training.train import train_classifier
 from voc.taxonomy import load_taxonomy
 from voc.workspace import Workspace
 

@@ -121,9 +121,10 @@ class EverythingFast:
 
 
 def test_a_model_with_a_cascade_is_scored_through_it_as_it_is_served() -> None:
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
     from training.evaluate import evaluate
+    from training.train import train_classifier
 
     training = build_training_set(labelled_contacts(per_class=10, pii=False), taxonomy=load_taxonomy())
     result = train_classifier(training, TrainConfig(features="tfidf", C=(1.0,)))
@@ -212,10 +213,11 @@ LIBRARY_LINE = re.compile(
 def test_a_default_voc_tag_run_prints_no_library_log_line(
     workspace: Workspace, tmp_path: Path, embedder: object
 ) -> None:
-    from training.classifier import TrainConfig, train_classifier
+    from training.config import TrainConfig
     from training.dataset import build_training_set
     from training.evaluate import evaluate
     from training.registry import configure, log_and_register
+    from training.train import train_classifier
 
     # An embedding model served with torch: its loading is what drew the "Loading weights" bar.
     training = build_training_set(labelled_contacts(per_class=10, pii=False), taxonomy=load_taxonomy())
@@ -265,10 +267,10 @@ def test_a_terminated_training_ends_its_mlflow_run(workspace: Workspace, tmp_pat
     labelled_contacts(per_class=12, pii=False).to_csv(source, index=False)
     script = (
         "import os, signal, sys\n"
-        "import training.classifier\n"
+        "import training.train\n"
         "def terminated(*args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
-        "training.classifier.train_classifier = terminated\n"
+        "training.train.train_classifier = terminated\n"
         "from cli.main import main\n"
         f"sys.exit(main(['train', {str(source)!r}, '--features', 'tfidf']))\n"
     )

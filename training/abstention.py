@@ -1,6 +1,6 @@
 """How a model learns when to abstain: the confidence threshold and the novelty floor.
 
-Both are chosen on validation contacts by :func:`training.classifier.train_classifier`:
+Both are chosen on validation contacts by :func:`training.train.train_classifier`:
 :func:`choose_threshold` (validation confidences and whether each guess was right in, the
 lowest confidence to trust out) and :func:`choose_floor` (a fitted classifier and validation
 contacts in, the similarity below which a contact is out of scope out). The tagging cascade's fast

@@ -24,7 +24,7 @@ Before either model decides, the contacts are screened with the full classifier'
 the encoder does not understand, or with nothing to read, never goes to MiniLM; it keeps the fast
 model's guess with confidence 0 and that ``review_reason``, as the full classifier alone would give.
 
-:func:`fit_cascade` is called by :func:`training.classifier.train_classifier` when
+:func:`fit_cascade` is called by :func:`training.train.train_classifier` when
 ``TrainConfig.cascade`` is on: the fast model is fitted on the training split with the C of
 :data:`FAST_C` with the best macro-F1 (on validation, or on a 3-fold cross-validation over train +
 validation when validation is small: :data:`CV_BELOW`); on the validation split its

@@ -1,10 +1,6 @@
 """Root-cause classifier: frozen MiniLM embeddings and/or TF-IDF n-grams with a calibrated linear model.
 
-``train_classifier(training_set, TrainConfig())`` splits the labelled contacts (stratified) into
-train / validation / test, picks the feature set and regularisation by macro-F1 on validation, picks
-the abstention threshold on validation so that precision on the non-abstained predictions meets
-``precision_target``, and refits the chosen model on train + validation. The test set is only
-scored afterwards (:mod:`training.evaluate`).
+How it is trained (splits, choices on validation, refits) is :mod:`training.train`.
 
 :class:`RootCauseClassifier` is a scikit-learn estimator on texts (already prepared and redacted):
 ``fit(texts, y)``, ``predict_proba(texts)``, ``predict(texts)`` and ``decide(texts)`` (best guess,
@@ -16,10 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,21 +21,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from nlp.boilerplate import content_many
 from nlp.screen import MIN_CONTENT_WORDS, ScreenConfig, apply_screen, screen
 from training import tfidf
-from training.abstention import choose_floor, choose_threshold, nearest_similarity, reference_rows
-from training.cascade import attach_cascade
-from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, TrainConfig
-from training.dataset import TrainingSet
-from training.finetune import fine_tuned_embedder
-from training.secondary import add_secondary, fit_secondary
-from voc.errors import InputError
+from training.abstention import nearest_similarity, reference_rows
+from training.config import FEATURE_SETS, Features, Model
+from training.secondary import add_secondary
 from voc.params import Constraint, has_methods, integer, number, one_of, validate_params
 
 _LANGUAGES = Constraint(
@@ -164,12 +151,15 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.embed_content = embed_content
 
-    def fit(self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None) -> RootCauseClassifier:
+    def fit(
+        self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None, reference_mask: Any = None
+    ) -> RootCauseClassifier:
         """Fit on ``texts`` (n_contacts,) and labels ``y`` (n_contacts,); returns self.
 
         ``sample_weight`` (n_contacts,) weighs each example in the loss (e.g. theme membership
         probabilities; examples of weight 0 are not kept as out-of-scope references); ``None``
-        weighs them all 1.
+        weighs them all 1. ``reference_mask`` (n_contacts,) of bool: the examples that may serve
+        as out-of-scope references (``None``: all); pseudo-labels (:mod:`training.selftrain`) may not.
         """
         validate_params(self)
         texts = [str(t) for t in texts]
@@ -188,7 +178,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.references_: np.ndarray | None = None
         self.reference_labels_: np.ndarray | None = None
         if embeddings is not None:
-            rows = reference_rows(labels, weights, self.max_references_per_class)
+            eligible = weights if reference_mask is None else weights * np.asarray(reference_mask, bool)
+            rows = reference_rows(labels, eligible, self.max_references_per_class)
             chosen = embeddings[rows]
             self.references_ = (chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)).astype(
                 np.float16
@@ -366,232 +357,3 @@ def decisions(proba: np.ndarray, classes: np.ndarray, threshold: float) -> pd.Da
             "needs_review": confidence < threshold,
         }
     )
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train_classifier` produced.
-
-    ``model`` is fitted on train + validation with ``threshold_`` chosen on validation; ``train``,
-    ``validation`` and ``test`` are the split frames (columns of the training set); ``selection``
-    lists each candidate's validation macro-F1.
-    """
-
-    model: RootCauseClassifier
-    train: pd.DataFrame
-    validation: pd.DataFrame
-    test: pd.DataFrame
-    selection: list[dict[str, Any]] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-    fit_seconds: float = 0.0
-
-
-def train_classifier(
-    training: TrainingSet,
-    config: TrainConfig | None = None,
-    embedder: Any = None,
-    static_encoder: Any = None,
-    progress: Callable[[str, int], None] | None = None,
-    encoder_dir: Path | None = None,
-) -> TrainResult:
-    """Split, select features and C on validation, choose the threshold, refit on train + validation.
-
-    ``progress(note, total)`` is called after each fit (``total`` fits in all, the final refit
-    included), e.g. to advance a progress bar. With ``config.cascade`` and embedding features the
-    fitted model also carries the tagging cascade as ``model.cascade_`` (``static_encoder``: its
-    encoder, default the workspace's). With ``config.fine_tune`` the encoder is first fine-tuned
-    on the train split only (never validation or test) and saved under ``encoder_dir`` (default: a
-    new temporary folder); every candidate and the final model embed with it.
-
-    The TF-IDF features of each text set are computed once (:func:`training.tfidf.memo`): the
-    candidates of the search and the threshold's model share them.
-
-    Raises
-    ------
-    InputError
-        When a label has fewer than ``config.min_examples_per_label`` rows or there is one label.
-    """
-    with tfidf.memo():
-        return _train_classifier(training, config, embedder, static_encoder, progress, encoder_dir)
-
-
-def _train_classifier(
-    training: TrainingSet,
-    config: TrainConfig | None,
-    embedder: Any,
-    static_encoder: Any,
-    progress: Callable[[str, int], None] | None,
-    encoder_dir: Path | None,
-) -> TrainResult:
-    config = config or TrainConfig()
-    frame = training.frame.reset_index(drop=True)
-    counts = frame["label"].value_counts()
-    if len(counts) < 2:
-        raise InputError(f"need at least 2 distinct labels to train, got {list(counts.index)}")
-    rare = counts[counts < config.min_examples_per_label]
-    if len(rare):
-        listed = ", ".join(f"{lab!r} ({n} rows)" for lab, n in rare.items())
-        raise InputError(
-            f"labels with fewer than {config.min_examples_per_label} rows cannot be split for "
-            f"training and testing: {listed}. Label more examples or merge these labels."
-        )
-    train_val, test = train_test_split(
-        frame, test_size=config.test_size, stratify=frame["label"], random_state=config.random_state
-    )
-    train, validation = train_test_split(
-        train_val,
-        test_size=config.validation_size,
-        stratify=train_val["label"],
-        random_state=config.random_state,
-    )
-    fine_tuned: dict[str, Any] = {}
-    if config.fine_tune is not None:
-        # The encoder learns from what the classifier embeds (RootCauseClassifier.embed_content).
-        texts = content_many(train["clean_text"].tolist())
-        embedder, fine_tuned = fine_tuned_embedder(
-            embedder, texts, train["label"].tolist(), config.fine_tune, encoder_dir
-        )
-    features = FEATURE_SETS if config.features == "auto" else (config.features,)
-    model: Model = config.model if config.model != "auto" else "svm"
-    c_values = config.C
-    if config.model == "auto" and train["label"].value_counts().median() < FEW_SHOT_MEDIAN:
-        # Logistic regression wants weaker regularisation than the SVM on the same features.
-        model, c_values = "logreg", tuple(10 * c for c in config.C)
-    searched = _per_label_sample(train, config.search_rows_per_label, config.random_state)
-    selection: list[dict[str, Any]] = []
-    best: tuple[float, RootCauseClassifier] | None = None
-    start = time.perf_counter()
-    middle = c_values[len(c_values) // 2]
-    total_fits = len(features) + sum(c != middle for c in c_values) + 1
-    report = progress or (lambda note, total: None)
-
-    def consider(feature_set: Features, c: float) -> None:
-        nonlocal best
-        candidate = RootCauseClassifier(
-            features=feature_set,
-            model=model,
-            C=c,
-            embedding_weight=config.embedding_weight,
-            embedder=embedder,
-            calibrate=config.search == "calibrated",
-        )
-        candidate.fit(searched["clean_text"].tolist(), searched["label"].tolist(), _weights(searched))
-        predicted = candidate.predict(validation["clean_text"])
-        score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
-        selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
-        log.info("candidate features=%s C=%g: validation macro-F1 %.4f", feature_set, c, score)
-        report(f"{feature_set}, C={c:g}: {score:.3f}", total_fits)
-        if best is None or score > best[0] + 1e-9:
-            best = (score, candidate)
-
-    # Two stages keep the number of fits at features + C - 1 instead of features x C: the feature
-    # sets compete at the middle C, then C is tuned for the winner.
-    for feature_set in features:
-        consider(feature_set, middle)
-    assert best is not None
-    winner = best[1].features
-    for c in c_values:
-        if c != middle:
-            consider(winner, c)
-    assert best is not None
-    chosen = best[1]
-    if not chosen.calibrate or len(searched) < len(train):
-        # The threshold needs probabilities from a model fitted on the whole training split.
-        chosen = RootCauseClassifier(**{**chosen.get_params(deep=False), "calibrate": True})
-        chosen.fit(train["clean_text"], train["label"], _weights(train))
-    proba, similarity = chosen.scores(validation["clean_text"])
-    guess = chosen.classes_[proba.argmax(axis=1)]
-    threshold = choose_threshold(
-        proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
-    )
-    floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
-    second = fit_secondary(chosen, train, validation, guess)
-    final = RootCauseClassifier(
-        features=chosen.features,
-        model=model,
-        C=chosen.C,
-        embedding_weight=config.embedding_weight,
-        threshold=threshold,
-        similarity_floor=floor,
-        embedder=embedder,
-        # The languages the encoder understands are part of its configuration (nlp.embed).
-        languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
-    )
-    final.fit(train_val["clean_text"], train_val["label"], _weights(train_val))
-    final.secondary_model_, final.secondary_threshold_ = second
-    report("final fit on train + validation", total_fits)
-    trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
-    cascade_params = attach_cascade(
-        final, train, validation, train_val, guess, trusted, config, static_encoder
-    )
-    params = {
-        "features": chosen.features,
-        "model": model,
-        "C": chosen.C,
-        "embedding_weight": config.embedding_weight,
-        "C_candidates": ",".join(f"{c:g}" for c in c_values),
-        "feature_candidates": ",".join(features),
-        "precision_target": config.precision_target,
-        "threshold": threshold,
-        "novelty_quantile": config.novelty_quantile,
-        "similarity_floor": floor,
-        "secondary_threshold": second[1],
-        "languages": ",".join(final.languages),
-        "min_content_words": final.min_content_words,
-        "test_size": config.test_size,
-        "validation_size": config.validation_size,
-        "random_state": config.random_state,
-        "search": config.search,
-        "search_rows_per_label": config.search_rows_per_label,
-        "n_search": len(searched),
-        "n_train": len(train),
-        "n_validation": len(validation),
-        "n_test": len(test),
-        "n_labels": len(counts),
-        "weighted": bool("weight" in frame and (frame["weight"] != 1.0).any()),
-        **cascade_params,
-        **fine_tuned,
-    }
-    return TrainResult(
-        model=final,
-        train=train.reset_index(drop=True),
-        validation=validation.reset_index(drop=True),
-        test=test.reset_index(drop=True),
-        selection=selection,
-        params=params,
-        fit_seconds=time.perf_counter() - start,
-    )
-
-
-def refit_on_all(result: TrainResult, training: TrainingSet) -> RootCauseClassifier:
-    """The chosen model fitted again on every labelled row (train, validation and test).
-
-    Called after the held-out evaluation of ``result.model``: the test rows have done their work
-    (the reported metrics and the promotion gate use that evaluation), and the model that is
-    registered and serves learns from them too. Everything chosen on validation is kept as chosen:
-    features, C, the confidence threshold and the out-of-scope floor (constructor parameters), the
-    second-cause model and the tagging cascade (fitted on the training split). The out-of-scope
-    reference examples are taken from all rows. Same classes as ``result.model`` (every label is in
-    the training split, which is stratified).
-    """
-    chosen = result.model
-    frame = training.frame
-    # Not sklearn's clone: it would deep-copy the embedder (a loaded encoder) too.
-    model = RootCauseClassifier(**chosen.get_params(deep=False))
-    model.fit(frame["clean_text"].tolist(), frame["label"].tolist(), _weights(frame))
-    for name in ("secondary_model_", "secondary_threshold_", "cascade_"):
-        if hasattr(chosen, name):
-            setattr(model, name, getattr(chosen, name))
-    return model
-
-
-def _per_label_sample(frame: pd.DataFrame, per_label: int, seed: int) -> pd.DataFrame:
-    """At most ``per_label`` rows of each label (seeded); every row when ``per_label`` is 0."""
-    if per_label == 0 or frame["label"].value_counts().max() <= per_label:
-        return frame
-    shuffled = frame.sample(frac=1.0, random_state=seed)
-    return shuffled[shuffled.groupby("label").cumcount() < per_label].sort_index()
-
-
-def _weights(frame: pd.DataFrame) -> np.ndarray | None:
-    return frame["weight"].to_numpy(dtype=float) if "weight" in frame else None

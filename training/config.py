@@ -1,6 +1,6 @@
 """Settings of classifier training (:class:`TrainConfig`) and the feature and model choices.
 
-:func:`training.classifier.train_classifier` reads them; ``voc train`` builds them from its options.
+:func:`training.train.train_classifier` reads them; ``voc train`` builds them from its options.
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ class TrainConfig:
         (:mod:`training.finetune`); the model then embeds with the fine-tuned copy, which
         ``voc train`` logs with it. ``None``: the frozen encoder. Needs embedding features; not
         with ``cascade`` (its static model is distilled from the base encoder).
+    self_train : bool
+        Let the training set's unlabelled contacts (``TrainingSet.unlabelled_text``) join the
+        training rows as pseudo-labels, in rounds, keeping the round best on validation
+        (:mod:`training.selftrain`; none when no round beats the labelled rows alone).
     """
 
     features: FeatureChoice = "auto"
@@ -88,6 +92,7 @@ class TrainConfig:
     cascade: bool = False
     cascade_tolerance: float = 0.005
     fine_tune: FineTuneConfig | None = None
+    self_train: bool = False
 
     def __post_init__(self) -> None:
         if self.fine_tune is not None and self.features == "tfidf":

@@ -38,6 +38,9 @@ class TrainingSet:
         What the contract did with the input rows.
     unlabelled : int
         Accepted rows skipped because their label was empty.
+    unlabelled_text : list of str
+        Their prepared (redacted) texts, when asked for (``keep_unlabelled``; for self-training),
+        else empty.
     families : dict
         Label -> family (``other`` without a taxonomy).
     taxonomy_version : str or None
@@ -51,6 +54,7 @@ class TrainingSet:
     frame: pd.DataFrame
     counts: Counts = field(default_factory=Counts)
     unlabelled: int = 0
+    unlabelled_text: list[str] = field(default_factory=list)
     families: dict[str, str] = field(default_factory=dict)
     taxonomy_version: str | None = None
     lineage: dict[str, Any] = field(default_factory=dict)
@@ -75,8 +79,11 @@ def load_training_set(
     taxonomy: Taxonomy | None = None,
     weight_column: str | None = "weight",
     dayfirst: bool | None = None,
+    keep_unlabelled: bool = False,
 ) -> TrainingSet:
     """Read, validate and prepare a labelled contacts file (``weight_column``: sample weights, if present).
+
+    ``keep_unlabelled`` also prepares the rows without a label (``TrainingSet.unlabelled_text``).
 
     ``dayfirst`` reads ``03/04/2026`` as 3 April (``True``) or 4 March (``False``); ``None``: decided
     from the file's own dates.
@@ -94,7 +101,12 @@ def load_training_set(
         available = ", ".join(str(c) for c in accepted.columns)
         raise InputError(f"{path}: no label column {label_column!r} (columns: {available})")
     training = build_training_set(
-        accepted, label_column, taxonomy=taxonomy, source=str(path), weight_column=weight_column
+        accepted,
+        label_column,
+        taxonomy=taxonomy,
+        source=str(path),
+        weight_column=weight_column,
+        keep_unlabelled=keep_unlabelled,
     )
     training.counts = result.counts
     training.lineage = _lineage(Path(path))
@@ -107,11 +119,13 @@ def build_training_set(
     taxonomy: Taxonomy | None = None,
     source: str = "input",
     weight_column: str | None = "weight",
+    keep_unlabelled: bool = False,
 ) -> TrainingSet:
     """Training set from already-validated contacts (``contact_id``, ``text``, ``label_column``).
 
     When ``weight_column`` is a column of ``contacts`` its values become sample weights (they must
-    be numbers in (0, 1e6]); otherwise every row weighs 1.
+    be numbers in (0, 1e6]); otherwise every row weighs 1. ``keep_unlabelled`` also prepares
+    (redacts) the rows without a label, for self-training.
     """
     labels = contacts[label_column].astype("string").str.strip()
     has_label = labels.notna() & (labels != "")
@@ -146,9 +160,15 @@ def build_training_set(
             "weight": weights,
         }
     )
+    unlabelled_text: list[str] = []
+    if keep_unlabelled and not has_label.all():
+        rest = contacts.loc[~has_label, ["contact_id", "text"]].reset_index(drop=True)
+        rest["channel"] = contacts.loc[~has_label, "channel"].to_numpy() if "channel" in contacts else None
+        unlabelled_text = prepare_contacts(rest)["clean_text"].astype(str).tolist()
     return TrainingSet(
         frame=frame,
         unlabelled=int((~has_label).sum()),
+        unlabelled_text=unlabelled_text,
         families=families,
         taxonomy_version=taxonomy.version if taxonomy is not None else None,
     )

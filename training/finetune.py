@@ -8,12 +8,14 @@ and contacts with different ones move apart, then saves it as a sentence-transfo
 The loss is sentence-transformers' ``MultipleNegativesRankingLoss`` on same-label pairs: each
 text is an anchor, a random other text of its label its positive, and the positives of the other
 pairs in the batch its negatives. Batches never hold two pairs of one label, so no negative is in
-fact a positive. It is a plain torch loop over the loss module (no ``datasets``/``accelerate``, which
+fact a positive. A step's 64 texts run through the encoder in chunks of like token lengths, not as
+two batches padded to their longest: 1.33 s a step on BANKING77 instead of 1.85 (2 cores, same loss;
+``_embed_by_length``). It is a plain torch loop over the loss module (no ``datasets``/``accelerate``, which
 ``SentenceTransformerTrainer`` needs and this project does not install): seeded, shown with a tqdm
 bar, stopped after ``max_seconds``; CUDA when present, else CPU.
 
 Only ever pass the training split: the rows a model is later scored on must not have been seen by
-its encoder (:func:`training.classifier.train_classifier` does this).
+its encoder (:func:`training.train.train_classifier` does this).
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class FineTuneConfig:
         Tokens per text while training (the saved model keeps its own limit).
     scale : float
         Inverse temperature of the ranking loss (sentence-transformers' default, 20).
+    chunk_size : int
+        Texts per forward pass: a step's anchors and positives run in chunks of like lengths.
+    anchor_weight : float
+        Weight of a penalty on each text's drift from its frozen-MiniLM vector (1 - cosine); 0: off.
     seed : int
         Seed of the pairing, the batches and torch.
     device : {"auto", "cpu", "cuda"}
@@ -73,6 +79,8 @@ class FineTuneConfig:
     max_seconds: float | None = None
     max_seq_length: int = 64
     scale: float = 20.0
+    chunk_size: int = 16
+    anchor_weight: float = 0.0
     seed: int = 0
     device: Device = "auto"
     show_progress: bool = True
@@ -80,6 +88,10 @@ class FineTuneConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1:
             raise ValueError(f"fine-tune epochs must be >= 1, got {self.epochs}")
+        if self.anchor_weight < 0:
+            raise ValueError(f"fine-tune anchor_weight must be >= 0, got {self.anchor_weight}")
+        if self.chunk_size < 1:
+            raise ValueError(f"fine-tune chunk_size must be >= 1, got {self.chunk_size}")
         if self.batch_size < 2:
             raise ValueError(f"fine-tune batch_size must be >= 2, got {self.batch_size}")
         if not 0.0 < self.learning_rate < 1e-2:
@@ -147,7 +159,6 @@ def fine_tune(
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.util import batch_to_device
     from tqdm.auto import tqdm
 
     from nlp.embed import default_model_path, resolve_device
@@ -171,7 +182,13 @@ def fine_tune(
     saved_length = model.max_seq_length
     model.max_seq_length = min(config.max_seq_length, saved_length or config.max_seq_length)
     loss = MultipleNegativesRankingLoss(model, scale=config.scale)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    lengths = _token_lengths(model, texts)
+    frozen = None
+    if config.anchor_weight > 0:
+        frozen = model.encode(
+            texts, convert_to_tensor=True, normalize_embeddings=True, batch_size=64, show_progress_bar=False
+        )
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
     warmup = max(1, planned // 10)
 
     def rate(step: int) -> float:
@@ -186,11 +203,18 @@ def fine_tune(
     bar = tqdm(total=planned, desc="fine-tuning the encoder", unit="step", disable=not config.show_progress)
     for batches in epochs:
         for anchors, positives in batches:
-            features = [
-                batch_to_device(model.preprocess([texts[i] for i in anchors]), model.device),
-                batch_to_device(model.preprocess([texts[i] for i in positives]), model.device),
-            ]
-            value = loss(features, None)
+            rows = np.asarray(anchors + positives)
+            vectors = _embed_by_length(model, [texts[i] for i in rows], lengths[rows], config.chunk_size)
+            # The ranking loss takes no labels: each anchor's positive is its own pair's.
+            value = loss.compute_loss_from_embeddings(
+                [vectors[: len(anchors)], vectors[len(anchors) :]],
+                None,  # type: ignore[arg-type]
+            )
+            if frozen is not None:
+                drift = 1 - torch.nn.functional.cosine_similarity(
+                    vectors, frozen[torch.as_tensor(rows)], dim=1
+                )
+                value = value + config.anchor_weight * drift.mean()
             optimizer.zero_grad()
             value.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -216,6 +240,33 @@ def fine_tune(
     model.save(str(folder), create_model_card=False)
     log.info("fine-tuned encoder saved to %s (%d steps, %.0f s)", folder, step, seconds)
     return FineTuneResult(folder, step, planned, seconds, running, timed_out)
+
+
+def _token_lengths(model: Any, texts: list[str]) -> np.ndarray:
+    """Tokens of each text as the model reads it (truncated at its ``max_seq_length``)."""
+    encoded = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
+    return np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(texts))
+
+
+def _embed_by_length(model: Any, texts: list[str], lengths: np.ndarray, chunk_size: int) -> Any:
+    """Sentence embeddings of ``texts`` (n,), in their order, with gradients.
+
+    The texts run in chunks of like token lengths, shortest first: a batch is padded to its longest
+    text, and a random batch of 32 BANKING77 texts pads to about 47 tokens where the average text
+    has 16. Same embeddings and loss as one batch (dropout aside), a third of the tokens.
+    """
+    import torch
+    from sentence_transformers.util import batch_to_device
+
+    order = np.argsort(lengths, kind="stable")
+    parts = []
+    for start in range(0, len(order), chunk_size):
+        chunk = order[start : start + chunk_size]
+        features = batch_to_device(model.preprocess([texts[i] for i in chunk]), model.device)
+        parts.append(model(features)["sentence_embedding"])
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return torch.cat(parts)[torch.as_tensor(inverse, device=parts[0].device)]
 
 
 def _pair_batches(

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from training.classifier import TrainResult
     from training.dataset import TrainingSet
     from training.evaluate import Evaluation
+    from training.train import TrainResult
 
 log = logging.getLogger(__name__)
 

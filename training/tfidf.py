@@ -1,7 +1,7 @@
 """The classifier's TF-IDF features, computed once per text set while a training run lasts.
 
 :func:`tfidf_union` is the feature set (word 1-2 and character 2-5 n-grams). The candidate search
-of :func:`training.classifier.train_classifier` fits a model per feature set and C on the same
+of :func:`training.train.train_classifier` fits a model per feature set and C on the same
 texts and scores each on the same validation texts; the character n-grams are most of that cost
 (pure Python in scikit-learn). Inside :func:`memo`, :func:`fit` and :func:`transform` return the
 run's earlier vectoriser and matrices for the same texts instead of computing them again. Fitted

@@ -1,0 +1,152 @@
+"""Self-training: unlabelled contacts join as pseudo-labels only when validation says they help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_classifier import PLANTED_EMAIL, labelled_contacts
+
+from training.config import TrainConfig
+from training.dataset import build_training_set, load_training_set
+from training.selftrain import _pseudo_rows, self_train
+from training.train import refit_on_all, train_classifier
+
+
+class _Keyword:
+    """A stand-in classifier: guesses the label whose name is in the text (confidence = its share
+    of the text's words); its validation score is set by the test through ``quality``."""
+
+    def __init__(self, rows: pd.DataFrame, quality: dict[int, float]) -> None:
+        self.rows = rows
+        self.classes_ = np.array(sorted(set(rows["label"])), dtype=object)
+        self.quality = quality
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        proba = np.full((len(texts), len(self.classes_)), 0.01)
+        for i, text in enumerate(texts):
+            words = text.split()
+            for k, label in enumerate(self.classes_):
+                proba[i, k] += words.count(label) / len(words)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        # Right on validation as often as the test says a fit on this many rows should be.
+        right = self.quality[len(self.rows)]
+        truth = [t.split()[0] for t in texts]
+        cut = round(right * len(texts))
+        return np.array(truth[:cut] + ["wrong"] * (len(texts) - cut), dtype=object)
+
+
+def _frames() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    train = pd.DataFrame({"clean_text": ["refund please", "return label"], "label": ["refund", "return"]})
+    train["weight"] = 1.0
+    validation = pd.DataFrame({"clean_text": [f"{lab} x" for lab in ["refund", "return"] * 5]})
+    validation["label"] = validation["clean_text"].str.split().str[0]
+    # Four texts per cause; the more often the cause's word, the surer the guess.
+    unlabelled = [f"{lab} " * n + "z " * (4 - n) for lab in ("refund", "return") for n in (1, 2, 3, 4)]
+    return train, validation, unlabelled
+
+
+def test_rounds_take_the_surest_guesses_first_and_keep_the_best_on_validation() -> None:
+    train, validation, unlabelled = _frames()
+    # Rows fitted on: 2 (round 0), 2 + 2 (20% of 4 per cause, rounded up: 1 each), 2 + 4, 2 + 6, 2 + 8.
+    quality = {2: 0.5, 4: 0.6, 6: 0.9, 8: 0.7, 10: 0.7}
+    fits: list[pd.DataFrame] = []
+
+    def fit(rows: pd.DataFrame) -> _Keyword:
+        fits.append(rows)
+        return _Keyword(rows, quality)
+
+    shares = (0.2, 0.5, 0.75, 1.0)
+    model, pseudo, params = self_train(fit, train, validation, unlabelled, shares=shares)
+
+    assert [len(rows) for rows in fits] == [2, 4, 6, 8, 10]
+    assert params["self_train_rounds"] == 2 and len(model.rows) == 6  # the round best on validation
+    assert params["self_train_f1_0"] < params["self_train_f1_2"]
+    # Round 2 took each cause's two surest texts (the most repeated words) with the guessed label.
+    repeats = pseudo["clean_text"].str.split().str.len() - pseudo["clean_text"].str.count("z")
+    assert sorted(repeats) == [3, 3, 4, 4]
+    assert (pseudo["label"] == pseudo["clean_text"].str.split().str[0]).all()
+    assert pseudo["pseudo"].all() and (pseudo["weight"] == 1.0).all()
+    assert pseudo["contact_id"].str.startswith("unlabelled-").all()
+
+
+def test_no_round_is_kept_when_none_beats_the_labelled_rows_alone() -> None:
+    train, validation, unlabelled = _frames()
+    quality = {2: 0.8, 4: 0.8, 6: 0.7, 8: 0.6, 10: 0.5}
+    model, pseudo, params = self_train(lambda rows: _Keyword(rows, quality), train, validation, unlabelled)
+    assert params["self_train_rounds"] == 0 and pseudo.empty and len(model.rows) == 2
+    # Without unlabelled contacts there is nothing to try.
+    _, pseudo, params = self_train(lambda rows: _Keyword(rows, quality), train, validation, [])
+    assert pseudo.empty and params["self_train_unlabelled"] == 0 and "self_train_f1_1" not in params
+
+
+def test_unlabelled_rows_are_prepared_and_redacted_only_when_asked(tmp_path: Path) -> None:
+    frame = labelled_contacts(per_class=10)
+    frame.loc[:9, "label"] = ""
+    frame.loc[0, "text"] = f"where is my refund, write to {PLANTED_EMAIL}"
+    path = tmp_path / "contacts.csv"
+    frame.to_csv(path, index=False)
+
+    assert load_training_set(path, "label").unlabelled_text == []
+    kept = load_training_set(path, "label", keep_unlabelled=True)
+    assert kept.unlabelled == 10 and len(kept.unlabelled_text) == 10
+    assert not any(PLANTED_EMAIL in text for text in kept.unlabelled_text)
+    assert any("refund" in text for text in kept.unlabelled_text)
+
+
+@pytest.mark.slow
+def test_self_trained_model_keeps_pseudo_labels_out_of_the_test_and_the_references(embedder) -> None:
+    contacts = labelled_contacts(per_class=40, pii=False)
+    hidden = contacts.groupby("label").cumcount() >= 12  # 12 labelled per cause, 28 unlabelled
+    training = build_training_set(contacts.loc[~hidden])
+    training.unlabelled_text = contacts.loc[hidden, "text"].tolist()
+    config = TrainConfig(features="embedding", C=(1.0,), self_train=True)
+
+    result = train_classifier(training, config, embedder=embedder)
+
+    params = result.params
+    assert params["self_train_unlabelled"] == int(hidden.sum()) and "self_train_f1_5" in params
+    assert params["self_train_pseudo_rows"] == len(result.pseudo)
+    assert not result.test["contact_id"].str.startswith("unlabelled-").any()
+    # Whatever round validation kept (none, on data this easy), the refit learns from the pseudo
+    # rows it is given and never takes them as out-of-scope references.
+    result.pseudo = _pseudo_rows(result.model, training.unlabelled_text, 1.0, result.train)
+    truth = dict(zip(contacts["text"], contacts["label"], strict=True))
+    assert (result.pseudo["label"] == result.pseudo["clean_text"].map(truth)).mean() > 0.9
+    refit = refit_on_all(result, training)
+    # Every labelled row is a reference (12 per cause, under the cap); no pseudo-labelled one is.
+    assert refit.references_ is not None and len(refit.references_) == len(training.frame)
+    assert len(refit.references_) < len(training.frame) + len(result.pseudo)
+
+
+@pytest.mark.slow
+def test_voc_train_self_train_reports_and_logs_the_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mlflow
+
+    from cli.main import main
+    from voc.tracking import configure_uri
+    from voc.workspace import Workspace
+
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    contacts = labelled_contacts(per_class=20, pii=True)
+    contacts.loc[contacts.groupby("label").cumcount() >= 12, "label"] = ""
+    source = tmp_path / "contacts.csv"
+    contacts.to_csv(source, index=False)
+
+    assert main(["train", str(source), "--features", "tfidf", "--self-train"]) == 0
+    out = capsys.readouterr().out
+    assert "self-training on 32 unlabelled contacts: validation macro-F1 by round" in out
+    configure_uri(Workspace.resolve())
+    (run,) = mlflow.search_runs(search_all_experiments=True, output_format="list")
+    params = run.data.params
+    assert params["self_train_unlabelled"] == "32" and "self_train_f1_5" in params
+    kept = int(params["self_train_rounds"])
+    assert int(params["refit_rows"]) == 48 + int(params["self_train_pseudo_rows"])
+    assert (kept == 0) == (params["self_train_pseudo_rows"] == "0")
