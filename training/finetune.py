@@ -63,8 +63,6 @@ class FineTuneConfig:
         Inverse temperature of the ranking loss (sentence-transformers' default, 20).
     chunk_size : int
         Texts per forward pass: a step's anchors and positives run in chunks of like lengths.
-    anchor_weight : float
-        Weight of a penalty on each text's drift from its frozen-MiniLM vector (1 - cosine); 0: off.
     seed : int
         Seed of the pairing, the batches and torch.
     device : {"auto", "cpu", "cuda"}
@@ -80,7 +78,6 @@ class FineTuneConfig:
     max_seq_length: int = 64
     scale: float = 20.0
     chunk_size: int = 16
-    anchor_weight: float = 0.0
     seed: int = 0
     device: Device = "auto"
     show_progress: bool = True
@@ -88,8 +85,6 @@ class FineTuneConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1:
             raise ValueError(f"fine-tune epochs must be >= 1, got {self.epochs}")
-        if self.anchor_weight < 0:
-            raise ValueError(f"fine-tune anchor_weight must be >= 0, got {self.anchor_weight}")
         if self.chunk_size < 1:
             raise ValueError(f"fine-tune chunk_size must be >= 1, got {self.chunk_size}")
         if self.batch_size < 2:
@@ -183,12 +178,7 @@ def fine_tune(
     model.max_seq_length = min(config.max_seq_length, saved_length or config.max_seq_length)
     loss = MultipleNegativesRankingLoss(model, scale=config.scale)
     lengths = _token_lengths(model, texts)
-    frozen = None
-    if config.anchor_weight > 0:
-        frozen = model.encode(
-            texts, convert_to_tensor=True, normalize_embeddings=True, batch_size=64, show_progress_bar=False
-        )
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     warmup = max(1, planned // 10)
 
     def rate(step: int) -> float:
@@ -210,11 +200,6 @@ def fine_tune(
                 [vectors[: len(anchors)], vectors[len(anchors) :]],
                 None,  # type: ignore[arg-type]
             )
-            if frozen is not None:
-                drift = 1 - torch.nn.functional.cosine_similarity(
-                    vectors, frozen[torch.as_tensor(rows)], dim=1
-                )
-                value = value + config.anchor_weight * drift.mean()
             optimizer.zero_grad()
             value.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
