@@ -233,10 +233,10 @@ def ours_self_trained(
     train: pd.DataFrame, unlabelled: list[str], test: pd.DataFrame, embedder: Any, config: dict[str, Any]
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """As ``voc train --self-train``: the rounds (:mod:`training.selftrain`) are fitted on 85% of
-    ``train`` and chosen on the other 15% (stratified, seeded); the final model is fitted on all of
-    ``train`` plus the kept round's pseudo-labelled ``unlabelled`` texts. ``(predicted, s, params)``."""
+    ``train`` and chosen on the other 15% (stratified, seeded); the kept rounds then run again from
+    all of ``train`` for the final model. ``(predicted, seconds, params)``."""
     from training.classifier import RootCauseClassifier
-    from training.selftrain import self_train
+    from training.selftrain import pseudo_label, self_train
 
     start = time.perf_counter()
     frame = pd.DataFrame({"clean_text": train["text"], "label": train["label"], "weight": 1.0})
@@ -246,8 +246,8 @@ def ours_self_trained(
         model = RootCauseClassifier(embedder=embedder, **config)
         return model.fit(rows["clean_text"], rows["label"], rows["weight"])
 
-    _, pseudo, params = self_train(fit, fit_rows, validation, unlabelled)
-    final = fit(pd.concat([frame, pseudo], ignore_index=True) if len(pseudo) else frame)
+    _, _, params = self_train(fit, fit_rows, validation, unlabelled)
+    final, _ = pseudo_label(fit, frame, unlabelled, params["self_train_rounds"])
     return final.predict(test["text"]), time.perf_counter() - start, params
 
 

@@ -94,6 +94,27 @@ def self_train(
     return model, pseudo.reset_index(drop=True), params
 
 
+def pseudo_label(
+    fit: Callable[[pd.DataFrame], Any],
+    rows: pd.DataFrame,
+    unlabelled: Sequence[str],
+    rounds: int,
+    shares: Sequence[float] = SHARES,
+) -> tuple[Any, pd.DataFrame]:
+    """``rounds`` rounds from the labelled ``rows``: ``(last fit, its pseudo-labelled rows)``.
+
+    How a model is fitted once :func:`self_train` has chosen the rounds on validation: the guesses
+    then come from every labelled row given, not only the train split's (at 10 labels per cause,
+    the 15% more labels are worth a point on BANKING77). ``rounds`` 0: ``fit(rows)``, no pseudo rows.
+    """
+    texts = [str(t) for t in unlabelled]
+    model, pseudo = fit(rows), rows.iloc[:0]
+    for share in list(shares)[:rounds] if texts else ():
+        pseudo = _pseudo_rows(model, texts, share, rows)
+        model = fit(pd.concat([rows, pseudo], ignore_index=True) if len(pseudo) else rows)
+    return model, pseudo.reset_index(drop=True)
+
+
 def _pseudo_rows(model: Any, texts: list[str], share: float, like: pd.DataFrame) -> pd.DataFrame:
     """Each cause's most confident guesses, at most ``share`` of the contacts it should have.
 

@@ -33,7 +33,7 @@ from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, Trai
 from training.dataset import TrainingSet
 from training.finetune import fine_tuned_embedder
 from training.secondary import fit_secondary
-from training.selftrain import self_train
+from training.selftrain import pseudo_label, self_train
 from voc.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,15 @@ def _train_classifier(
         # The languages the encoder understands are part of its configuration (nlp.embed).
         languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
     )
-    _fit(final, _plus(train_val, pseudo))
+    # With self-training, the kept rounds again from train + validation (their guesses learn from both).
+    rounds = int(self_trained.get("self_train_rounds", 0))
+    final_params = final.get_params(deep=False)
+    final, pseudo = pseudo_label(
+        lambda rows: _fit(RootCauseClassifier(**final_params), rows),
+        train_val,
+        training.unlabelled_text,
+        rounds,
+    )
     final.secondary_model_, final.secondary_threshold_ = second
     report("final fit on train + validation", total_fits)
     trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
@@ -258,21 +266,22 @@ def refit_on_all(result: TrainResult, training: TrainingSet) -> RootCauseClassif
     features, C, the confidence threshold and the out-of-scope floor (constructor parameters), the
     second-cause model and the tagging cascade (fitted on the training split). The out-of-scope
     reference examples are taken from all rows. Same classes as ``result.model`` (every label is in
-    the training split, which is stratified).
+    the training split, which is stratified). With self-training, its kept rounds run again from
+    every labelled row, and ``result.pseudo`` becomes the refit's pseudo-labelled rows.
     """
     chosen = result.model
     frame = training.frame
+    # Self-training's kept rounds run again from every labelled row (none without self-training).
+    rounds = int(result.params.get("self_train_rounds", 0))
     # Not sklearn's clone: it would deep-copy the embedder (a loaded encoder) too.
-    model = RootCauseClassifier(**chosen.get_params(deep=False))
-    _fit(model, _plus(frame, result.pseudo))
+    params = chosen.get_params(deep=False)
+    model, result.pseudo = pseudo_label(
+        lambda rows: _fit(RootCauseClassifier(**params), rows), frame, training.unlabelled_text, rounds
+    )
     for name in ("secondary_model_", "secondary_threshold_", "cascade_"):
         if hasattr(chosen, name):
             setattr(model, name, getattr(chosen, name))
     return model
-
-
-def _plus(rows: pd.DataFrame, pseudo: pd.DataFrame) -> pd.DataFrame:
-    return rows if pseudo.empty else pd.concat([rows, pseudo], ignore_index=True)
 
 
 def _fit(model: RootCauseClassifier, rows: pd.DataFrame) -> RootCauseClassifier:
