@@ -33,7 +33,7 @@ from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, Trai
 from training.dataset import TrainingSet
 from training.finetune import fine_tuned_embedder
 from training.secondary import fit_secondary
-from training.selftrain import pseudo_label, self_train
+from training.selftrain import SHARES, pseudo_label, self_train
 from voc.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ def _train_classifier(
     start = time.perf_counter()
     middle = c_values[len(c_values) // 2]
     total_fits = len(features) + sum(c != middle for c in c_values) + 1
+    total_fits += len(SHARES) + 1 if config.self_train else 0  # each round reports its fit
     report = progress or (lambda note, total: None)
 
     def consider(feature_set: Features, c: float) -> None:
