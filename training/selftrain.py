@@ -82,8 +82,7 @@ def self_train(
     params: dict[str, Any] = {"self_train_unlabelled": len(texts), "self_train_f1_0": round(base, 4)}
     note(f"self-training round 0: validation macro-F1 {base:.3f}")
     for round_, share in enumerate(shares if texts else (), start=1):
-        pseudo = _pseudo_rows(model, texts, share, train)
-        model = fit(pd.concat([train, pseudo], ignore_index=True) if len(pseudo) else train)
+        model, pseudo = _next_round(fit, model, train, texts, share)
         value = score(model)
         params[f"self_train_f1_{round_}"] = round(value, 4)
         note(f"self-training round {round_} ({len(pseudo):,} pseudo-labels): validation macro-F1 {value:.3f}")
@@ -110,9 +109,16 @@ def pseudo_label(
     texts = [str(t) for t in unlabelled]
     model, pseudo = fit(rows), rows.iloc[:0]
     for share in list(shares)[:rounds] if texts else ():
-        pseudo = _pseudo_rows(model, texts, share, rows)
-        model = fit(pd.concat([rows, pseudo], ignore_index=True) if len(pseudo) else rows)
+        model, pseudo = _next_round(fit, model, rows, texts, share)
     return model, pseudo.reset_index(drop=True)
+
+
+def _next_round(
+    fit: Callable[[pd.DataFrame], Any], model: Any, rows: pd.DataFrame, texts: list[str], share: float
+) -> tuple[Any, pd.DataFrame]:
+    """``model``'s surest guesses up to ``share`` (:func:`_pseudo_rows`) and the fit on ``rows`` plus them."""
+    pseudo = _pseudo_rows(model, texts, share, rows)
+    return fit(pd.concat([rows, pseudo], ignore_index=True) if len(pseudo) else rows), pseudo
 
 
 def _pseudo_rows(model: Any, texts: list[str], share: float, like: pd.DataFrame) -> pd.DataFrame:

@@ -172,8 +172,7 @@ def _train_classifier(
     # The threshold needs probabilities from a model fitted on the whole training split.
     calibrated = {**chosen.get_params(deep=False), "calibrate": True}
 
-    def fit_calibrated(rows: pd.DataFrame) -> RootCauseClassifier:
-        return _fit(RootCauseClassifier(**calibrated), rows)
+    fit_calibrated = _fitter(calibrated)
 
     pseudo, self_trained = train.iloc[:0], dict[str, Any]()
     if config.self_train:
@@ -204,13 +203,8 @@ def _train_classifier(
     )
     # With self-training, the kept rounds again from train + validation (their guesses learn from both).
     rounds = int(self_trained.get("self_train_rounds", 0))
-    final_params = final.get_params(deep=False)
-    final, pseudo = pseudo_label(
-        lambda rows: _fit(RootCauseClassifier(**final_params), rows),
-        train_val,
-        training.unlabelled_text,
-        rounds,
-    )
+    fit_final = _fitter(final.get_params(deep=False))
+    final, pseudo = pseudo_label(fit_final, train_val, training.unlabelled_text, rounds)
     final.secondary_model_, final.secondary_threshold_ = second
     report("final fit on train + validation", total_fits)
     trusted = ~chosen.set_threshold(threshold, floor).needs_review(proba, similarity)
@@ -275,14 +269,17 @@ def refit_on_all(result: TrainResult, training: TrainingSet) -> RootCauseClassif
     # Self-training's kept rounds run again from every labelled row (none without self-training).
     rounds = int(result.params.get("self_train_rounds", 0))
     # Not sklearn's clone: it would deep-copy the embedder (a loaded encoder) too.
-    params = chosen.get_params(deep=False)
-    model, result.pseudo = pseudo_label(
-        lambda rows: _fit(RootCauseClassifier(**params), rows), frame, training.unlabelled_text, rounds
-    )
+    fit = _fitter(chosen.get_params(deep=False))
+    model, result.pseudo = pseudo_label(fit, frame, training.unlabelled_text, rounds)
     for name in ("secondary_model_", "secondary_threshold_", "cascade_"):
         if hasattr(chosen, name):
             setattr(model, name, getattr(chosen, name))
     return model
+
+
+def _fitter(params: dict[str, Any]) -> Callable[[pd.DataFrame], RootCauseClassifier]:
+    """``rows`` -> a new :class:`RootCauseClassifier` of ``params`` fitted on them (:func:`_fit`)."""
+    return lambda rows: _fit(RootCauseClassifier(**params), rows)
 
 
 def _fit(model: RootCauseClassifier, rows: pd.DataFrame) -> RootCauseClassifier:
