@@ -245,8 +245,8 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
             "it is logged with the model"
         )
     if "self_train_rounds" in params:
-        rounds = sorted(k for k in params if k.startswith("self_train_f1_"))
-        scores = ", ".join(f"{params[k]:.3f}" for k in sorted(rounds, key=lambda k: int(k.rsplit("_", 1)[1])))
+        rounds = sum(k.startswith("self_train_f1_") for k in params)
+        scores = ", ".join(f"{params[f'self_train_f1_{r}']:.3f}" for r in range(rounds))
         typer.echo(
             f"self-training on {params['self_train_unlabelled']:,} unlabelled contacts: validation macro-F1 "
             f"by round {scores}; kept round {params['self_train_rounds']} "

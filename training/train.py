@@ -170,15 +170,12 @@ def _train_classifier(
     assert best is not None
     chosen = best[1]
     # The threshold needs probabilities from a model fitted on the whole training split.
-    calibrated = {**chosen.get_params(deep=False), "calibrate": True}
-
-    fit_calibrated = _fitter(calibrated)
-
-    pseudo, self_trained = train.iloc[:0], dict[str, Any]()
+    fit_calibrated = _fitter({**chosen.get_params(deep=False), "calibrate": True})
+    self_trained: dict[str, Any] = {}
     if config.self_train:
         # Pseudo-labelled unlabelled contacts join the training rows when that helps on validation.
         note = lambda text: report(text, total_fits)  # noqa: E731
-        chosen, pseudo, self_trained = self_train(
+        chosen, _, self_trained = self_train(
             fit_calibrated, train, validation, training.unlabelled_text, report=note
         )
     elif not chosen.calibrate or len(searched) < len(train):
@@ -190,20 +187,21 @@ def _train_classifier(
     )
     floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
     second = fit_secondary(chosen, train, validation, guess)
-    final = RootCauseClassifier(
-        features=chosen.features,
-        model=model,
-        C=chosen.C,
-        embedding_weight=config.embedding_weight,
-        threshold=threshold,
-        similarity_floor=floor,
-        embedder=embedder,
-        # The languages the encoder understands are part of its configuration (nlp.embed).
-        languages=tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
+    fit_final = _fitter(
+        {
+            "features": chosen.features,
+            "model": model,
+            "C": chosen.C,
+            "embedding_weight": config.embedding_weight,
+            "threshold": threshold,
+            "similarity_floor": floor,
+            "embedder": embedder,
+            # The languages the encoder understands are part of its configuration (nlp.embed).
+            "languages": tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
+        }
     )
     # With self-training, the kept rounds again from train + validation (their guesses learn from both).
     rounds = int(self_trained.get("self_train_rounds", 0))
-    fit_final = _fitter(final.get_params(deep=False))
     final, pseudo = pseudo_label(fit_final, train_val, training.unlabelled_text, rounds)
     final.secondary_model_, final.secondary_threshold_ = second
     report("final fit on train + validation", total_fits)
