@@ -106,6 +106,7 @@ def out_of_scope(
     held_out: int = 10,
     seed: int = 0,
     precision_target: float = 0.90,
+    base: Any = None,
 ) -> dict[str, Any]:
     """Hold ``held_out`` intents out of training; how many of their test contacts are flagged?
 
@@ -113,9 +114,12 @@ def out_of_scope(
     0.90). A second rule also flags contacts whose embedding is far from every training example:
     below the 5th / 10th percentile of in-scope validation contacts' similarity (the rule before
     issue 17), or below the floor ``voc train`` now chooses (:func:`training.abstention.choose_floor`:
-    the ``novelty_quantile`` of simulated out-of-scope validation contacts).
+    the ``novelty_quantile`` of simulated out-of-scope validation contacts). With ``base``, the
+    embedder whose encoder ``embedder``'s was fine-tuned from, that floor is chosen as ``voc train
+    --fine-tune`` does (:func:`training.abstention.choose_matched_floor`) and the unseen-class
+    floor of the fine-tuned space is shown too.
     """
-    from training.abstention import choose_floor, choose_threshold
+    from training.abstention import choose_floor, choose_matched_floor, choose_threshold
     from training.classifier import RootCauseClassifier
     from training.config import TrainConfig
 
@@ -132,12 +136,27 @@ def out_of_scope(
     in_scope_correct = guess[~is_oos] == test["label"].to_numpy()[~is_oos]
     out: dict[str, Any] = {"held_out_intents": sorted(unseen), "threshold": threshold, "rules": {}}
     unseen_quantile = TrainConfig().novelty_quantile
-    ours = choose_floor(model, val["text"], val["label"], unseen_quantile)
+    unseen_floor = choose_floor(model, val["text"], val["label"], unseen_quantile)
     floors = {"confidence": -1.0}
     for quantile in (0.05, 0.10):
         floor = float(np.quantile(similarity, quantile))
         floors[f"confidence + nearest-example q{quantile:.2f} ({floor:.3f})"] = floor
-    floors[f"ours: confidence + unseen-class q{unseen_quantile:.2f} ({ours:.3f})"] = ours
+    rule = f"confidence + unseen-class q{unseen_quantile:.2f} ({unseen_floor:.3f})"
+    if base is None:
+        floors[f"ours: {rule}"] = unseen_floor
+    else:
+        floors[rule] = unseen_floor
+        ours, share = choose_matched_floor(
+            model,
+            base,
+            (fit["text"], fit["label"], None),
+            (val["text"], val["label"]),
+            similarity,
+            unseen_quantile,
+        )
+        floors[
+            f"ours: confidence + base encoder's unseen-class q{unseen_quantile:.2f}, {share:.1%} ({ours:.3f})"
+        ] = ours
     for rule, floor in floors.items():
         model.set_threshold(threshold, similarity_floor=floor)
         flagged = model.needs_review(test_proba, test_similarity)

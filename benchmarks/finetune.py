@@ -80,6 +80,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--finetune-max-seconds", type=float, default=None, help="finetune: time limit of one fine-tune"
     )
     group.add_argument("--finetune-shots", type=int, default=10, help="finetune: examples per intent (few)")
+    group.add_argument(
+        "--finetune-seed",
+        type=int,
+        default=0,
+        help="finetune: seed of the few-shot draw (few, themes-few), of the intents held out (oos) "
+        "and of the fine-tune itself",
+    )
     group.add_argument("--finetune-learning-rate", type=float, default=5e-5, help="finetune: peak AdamW rate")
     group.add_argument(
         "--finetune-setfit",
@@ -104,7 +111,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     epochs = int(getattr(args, "finetune_epochs", 1))
     limit = getattr(args, "finetune_max_seconds", None)
     rate = float(getattr(args, "finetune_learning_rate", 5e-5))
-    tune = FineTuneSettings(epochs, limit, rate)
+    seed = int(getattr(args, "finetune_seed", 0))
+    tune = FineTuneSettings(epochs, limit, rate, seed)
     setfit = str(getattr(args, "finetune_setfit", "few"))
     setfit_steps = int(getattr(args, "finetune_setfit_steps", 250))
     rows: list[dict[str, Any]] = []
@@ -117,11 +125,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elif case == "oos":
             oos += compare_out_of_scope(train, test, tune)
         elif case.startswith("themes"):
-            sample = _shots(train, shots) if case == "themes-few" else train
+            sample = _shots(train, shots, seed) if case == "themes-few" else train
             name = f"themes, tuned on {shots} per intent" if case == "themes-few" else "themes, tuned on full"
             themes += compare_themes(name, sample, test, tune)
         elif case == "few":
-            sample = _shots(train, shots)
+            sample = _shots(train, shots, seed)
             peer = setfit_steps if setfit != "none" else 0
             rest = train.drop(index=sample.index)["text"].tolist()
             rows += compare(f"{shots} per intent", sample, test, OURS_FEW_SHOT, tune, peer, unlabelled=rest)
@@ -142,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "notes": [
             "fine-tuned on the training rows only (MultipleNegativesRankingLoss, same-label pairs); "
             "test rows never seen by the encoder, the classifier or the clustering",
-            f"epochs={epochs}, learning rate={rate:g}, max seconds={limit}",
+            f"epochs={epochs}, learning rate={rate:g}, max seconds={limit}, seed={seed}",
             *([TRAIN_NOTE] if rows else []),
             *(
                 [
@@ -160,11 +168,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FineTuneSettings:
-    """The fine-tune of every case: passes, time limit (s) and peak learning rate."""
+    """The fine-tune of every case: passes, time limit (s), peak learning rate and seed."""
 
     epochs: int
     limit: float | None
     learning_rate: float
+    seed: int = 0
 
 
 def _frozen_and_tuned(
@@ -189,7 +198,7 @@ def _frozen_and_tuned(
 
         rows = [score("frozen MiniLM", embedder(None), 0.0, {})]
         config = FineTuneConfig(
-            epochs=tune.epochs, max_seconds=tune.limit, learning_rate=tune.learning_rate, seed=0
+            epochs=tune.epochs, max_seconds=tune.limit, learning_rate=tune.learning_rate, seed=tune.seed
         )
         # On what the classifier embeds, as `voc train --fine-tune` does (RootCauseClassifier.embed_content).
         done = fine_tune(content_many(texts), labels, root / FINE_TUNED_FOLDER, config)
@@ -254,15 +263,16 @@ def compare_out_of_scope(
     """
     from benchmarks.classifier import out_of_scope, out_of_scope_split
 
-    _, fit, _ = out_of_scope_split(train)
-    return _frozen_and_tuned(
-        fit["text"].tolist(),
-        fit["label"].tolist(),
-        lambda encoder, embedder, seconds, extra: _oos_row(
-            encoder, out_of_scope(train, test, embedder), seconds, extra
-        ),
-        tune,
-    )
+    _, fit, _ = out_of_scope_split(train, seed=tune.seed)
+    frozen: list[Any] = []
+
+    def score(encoder: str, embedder: Any, seconds: float, extra: dict[str, Any]) -> dict[str, Any]:
+        # The fine-tuned encoder's floor is chosen in the frozen one's space, as voc train does.
+        result = out_of_scope(train, test, embedder, seed=tune.seed, base=frozen[0] if frozen else None)
+        frozen.append(embedder)
+        return _oos_row(encoder, result, seconds, extra)
+
+    return _frozen_and_tuned(fit["text"].tolist(), fit["label"].tolist(), score, tune)
 
 
 def compare_weeks(n: int, tune: FineTuneSettings) -> list[dict[str, Any]]:
@@ -348,7 +358,7 @@ def _week_row(
 def _oos_row(
     encoder: str, result: dict[str, Any], tune_seconds: float, extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """The row of ``voc train``'s rule (confidence + unseen-class floor) in an ``out_of_scope`` result."""
+    """The row of ``voc train``'s rule (confidence + novelty floor) in an ``out_of_scope`` result."""
     rule, scores = next((k, v) for k, v in result["rules"].items() if k.startswith("ours"))
     return {
         "encoder": encoder,
@@ -356,6 +366,7 @@ def _oos_row(
         "oos flagged": scores["oos_flagged"],
         "in-scope accuracy": scores["in_scope_accuracy"],
         "in-scope coverage": scores["in_scope_coverage"],
+        "in-scope precision when kept": scores["in_scope_precision_when_kept"],
         "fine-tune s": round(tune_seconds, 1),
         **extra,
     }
@@ -455,9 +466,9 @@ def setfit_row(case: str, train: pd.DataFrame, test: pd.DataFrame, steps: int) -
     }
 
 
-def _shots(train: pd.DataFrame, shots: int) -> pd.DataFrame:
-    """``shots`` seeded training rows of each intent."""
-    return train.groupby("label", group_keys=False).sample(n=shots, random_state=0)
+def _shots(train: pd.DataFrame, shots: int, seed: int = 0) -> pd.DataFrame:
+    """``shots`` training rows of each intent, drawn with ``seed``."""
+    return train.groupby("label", group_keys=False).sample(n=shots, random_state=seed)
 
 
 def _score(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from training.abstention import choose_threshold
+from training.abstention import choose_threshold, matched_floor, nearest_similarity, unseen_class_floor
 from training.classifier import RootCauseClassifier
 from training.config import TrainConfig
 from training.dataset import build_training_set, load_training_set
@@ -119,6 +119,38 @@ def test_threshold_cuts_in_the_middle_of_the_gap_that_meets_the_precision_target
     assert choose_threshold(confidence, correct, 1.0) == pytest.approx(0.75)
     assert choose_threshold(confidence, np.ones(7, dtype=bool), 0.9) == pytest.approx(0.25)
     assert choose_threshold(confidence, np.zeros(7, dtype=bool), 0.9) > 1.0
+
+
+def test_a_fine_tuned_space_flags_new_causes_at_the_share_the_base_space_chose() -> None:
+    """Fine-tuning pulls each known cause together, away from the others: scored against the other
+    causes, a validation contact no longer looks like a new cause would, and the simulated floor
+    falls. The matched floor sets aside in the tuned space the validation share the base floor sets
+    aside in the base space, and so flags more contacts of a cause nobody labelled."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(7, 32))  # six known causes and one never labelled
+
+    def space(spread: float, n: int, causes: range) -> tuple[np.ndarray, np.ndarray]:
+        labels = np.repeat(np.array(causes), n)
+        vectors = centres[labels] + spread * rng.normal(size=(len(labels), 32))
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), labels.astype(str)
+
+    def check(spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        references, reference_labels = space(spread, 40, range(6))
+        validation, labels = space(spread, 30, range(6))
+        new, _ = space(spread, 50, range(6, 7))
+        return references, reference_labels, validation, labels, new
+
+    base = check(1.5)  # the base encoder: causes overlap
+    tuned = check(0.6)  # the fine-tuned one: known causes tight and apart
+    tuned_similarity = nearest_similarity(tuned[2], tuned[0])
+    floor, share = matched_floor(tuned_similarity, base[2], base[0], base[1], base[3], 0.47)
+    base_floor = unseen_class_floor(base[2], base[0], base[1], base[3], 0.47)
+    assert share == pytest.approx((nearest_similarity(base[2], base[0]) < base_floor).mean())
+    assert 0.0 < share < 0.5
+    assert (tuned_similarity < floor).mean() == pytest.approx(share, abs=1 / len(tuned_similarity))
+    simulated = unseen_class_floor(tuned[2], tuned[0], tuned[1], tuned[3], 0.47)
+    new_similarity = nearest_similarity(tuned[4], tuned[0])
+    assert (new_similarity < floor).mean() > (new_similarity < simulated).mean()
 
 
 def test_ece_is_zero_for_perfectly_calibrated_bins() -> None:

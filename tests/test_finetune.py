@@ -179,6 +179,9 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
     assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2"]) == 0
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
+    # The novelty floor is matched to the base encoder's, not simulated in the tuned space.
+    assert seen["params"]["similarity_floor_rule"] == "matched to the base encoder"
+    assert 0.0 <= seen["params"]["floor_share"] < 1.0
     assert "encoder fine-tuned on the " in capsys.readouterr().out
 
     mlflow.set_tracking_uri(workspace.tracking_uri)
@@ -193,6 +196,8 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     expected = seen["decided"]
     assert out["root_cause"].tolist() == expected["root_cause"].tolist()
     np.testing.assert_allclose(out["confidence"], expected["confidence"], rtol=1e-5, atol=1e-6)
-    # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace.
+    # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace
+    # (the base MiniLM's export beside it embedded what the novelty floor is matched to).
     exports = sorted(p.name for p in workspace.onnx_cache.glob("*-int8pc.onnx"))
-    assert exports and all(name.startswith("minilm-fine-tuned-") for name in exports)
+    assert len(exports) == 2 and exports[0].startswith("minilm-fine-tuned-")
+    assert exports[1].startswith(Path(default_model_path()).name + "-")

@@ -69,6 +69,68 @@ def choose_floor(model: Any, texts: Sequence[str], labels: Sequence[str], quanti
     return unseen_class_floor(embeddings, references, reference_labels, labels, quantile)
 
 
+# Train rows per class the base encoder embeds to choose a fine-tuned model's floor.
+BASE_REFERENCES_PER_CLASS = 200
+
+
+def choose_matched_floor(
+    model: Any,
+    base: Any,
+    train: tuple[Sequence[str], Sequence[str], np.ndarray | None],
+    validation: tuple[Sequence[str], Sequence[str]],
+    similarity: np.ndarray,
+    quantile: float,
+) -> tuple[float, float]:
+    """:func:`matched_floor` of ``model``, whose encoder was fine-tuned from ``base``'s.
+
+    ``base`` (an embedder; ``None``: the bundled MiniLM) embeds up to
+    :data:`BASE_REFERENCES_PER_CLASS` rows per class of ``train`` (texts, labels, weights or
+    ``None``) as it reads them for ``model`` (``model.encoder_inputs``), and the ``validation``
+    contacts (texts, labels), whose ``similarity`` to ``model``'s references is given. Returns
+    ``(floor, share)``.
+    """
+    if base is None:
+        from nlp.embed import EmbedConfig, Embedder
+
+        base = Embedder(EmbedConfig(show_progress=False))
+    texts, labels, weights = [str(t) for t in train[0]], np.asarray(train[1], dtype=object), train[2]
+    rows = reference_rows(
+        labels, np.ones(len(labels)) if weights is None else weights, BASE_REFERENCES_PER_CLASS
+    )
+    inputs = model.encoder_inputs([texts[i] for i in rows] + [str(t) for t in validation[0]])
+    vectors = np.asarray(base.encode(inputs), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+    references, embeddings = vectors[: len(rows)], vectors[len(rows) :]
+    return matched_floor(similarity, embeddings, references, labels[rows], validation[1], quantile)
+
+
+def matched_floor(
+    similarity: np.ndarray,
+    base_embeddings: np.ndarray,
+    base_references: np.ndarray,
+    reference_labels: np.ndarray,
+    labels: Sequence[str] | np.ndarray,
+    quantile: float,
+) -> tuple[float, float]:
+    """Novelty floor for an encoder fine-tuned on the very classes :func:`choose_floor` simulates with.
+
+    Fine-tuning teaches the encoder to pull each class away from the others, so a validation
+    contact scored against the other classes' references no longer stands for a contact of a cause
+    the model never saw: the simulated floor drops, and fewer truly new contacts are flagged
+    (BANKING77, 10 intents held out: 51.5% against 55.5% with the frozen encoder). So the
+    simulation runs in the base encoder's space (``base_embeddings`` of the validation contacts,
+    ``base_references`` of the references, both unit-length), where it was tuned
+    (``novelty_quantile``), and the share of validation contacts that floor sets aside there is set
+    aside in the fine-tuned space too: the floor is that quantile of ``similarity`` (each
+    validation contact's similarity to its nearest reference, fine-tuned space).
+
+    Returns ``(floor, share)``: the fine-tuned space's floor and the share of validation set aside.
+    """
+    base_floor = unseen_class_floor(base_embeddings, base_references, reference_labels, labels, quantile)
+    share = float((nearest_similarity(base_embeddings, base_references) < base_floor).mean())
+    return float(np.quantile(similarity, share)), share
+
+
 def unseen_class_floor(
     embeddings: np.ndarray,
     references: np.ndarray,

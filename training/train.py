@@ -26,7 +26,7 @@ from sklearn.model_selection import train_test_split
 
 from nlp.boilerplate import content_many
 from training import tfidf
-from training.abstention import choose_floor, choose_threshold
+from training.abstention import choose_floor, choose_matched_floor, choose_threshold
 from training.cascade import attach_cascade
 from training.classifier import RootCauseClassifier
 from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, TrainConfig
@@ -118,6 +118,7 @@ def _train_classifier(
         random_state=config.random_state,
     )
     fine_tuned: dict[str, Any] = {}
+    base_embedder = embedder
     if config.fine_tune is not None:
         # The encoder learns from what the classifier embeds (RootCauseClassifier.embed_content).
         texts = content_many(train["clean_text"].tolist())
@@ -185,7 +186,23 @@ def _train_classifier(
     threshold = choose_threshold(
         proba.max(axis=1), guess == validation["label"].to_numpy(), config.precision_target
     )
-    floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
+    if config.fine_tune is not None and similarity is not None and config.novelty_quantile > 0:
+        # The simulation of unseen causes is biased in a space tuned on these very causes.
+        floor, share = choose_matched_floor(
+            chosen,
+            base_embedder,
+            (train["clean_text"], train["label"], _weights(train)),
+            (validation["clean_text"], validation["label"]),
+            similarity,
+            config.novelty_quantile,
+        )
+        fine_tuned = {
+            **fine_tuned,
+            "similarity_floor_rule": "matched to the base encoder",
+            "floor_share": share,
+        }
+    else:
+        floor = choose_floor(chosen, validation["clean_text"], validation["label"], config.novelty_quantile)
     second = fit_secondary(chosen, train, validation, guess)
     fit_final = _fitter(
         {
