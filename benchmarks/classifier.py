@@ -146,7 +146,7 @@ def out_of_scope(
         floors[f"ours: {rule}"] = unseen_floor
     else:
         floors[rule] = unseen_floor
-        ours, share = choose_matched_floor(
+        ours, share, how = choose_matched_floor(
             model,
             base,
             (fit["text"], fit["label"], None),
@@ -154,9 +154,9 @@ def out_of_scope(
             similarity,
             unseen_quantile,
         )
-        floors[
-            f"ours: confidence + base encoder's unseen-class q{unseen_quantile:.2f}, {share:.1%} ({ours:.3f})"
-        ] = ours
+        kind = f"matched, {share:.1%}" if how.startswith("matched") else "its value: too few below"
+        rule = f"ours: confidence + base encoder's unseen-class q{unseen_quantile:.2f}, {kind} ({ours:.3f})"
+        floors[rule] = ours
     for rule, floor in floors.items():
         model.set_threshold(threshold, similarity_floor=floor)
         flagged = model.needs_review(test_proba, test_similarity)

@@ -121,11 +121,12 @@ def test_threshold_cuts_in_the_middle_of_the_gap_that_meets_the_precision_target
     assert choose_threshold(confidence, np.zeros(7, dtype=bool), 0.9) > 1.0
 
 
-def test_a_fine_tuned_space_flags_new_causes_at_the_share_the_base_space_chose() -> None:
-    """Fine-tuning pulls each known cause together, away from the others: scored against the other
-    causes, a validation contact no longer looks like a new cause would, and the simulated floor
-    falls. The matched floor sets aside in the tuned space the validation share the base floor sets
-    aside in the base space, and so flags more contacts of a cause nobody labelled."""
+Space = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _base_and_tuned_spaces() -> tuple[Space, Space]:
+    """(references, their labels, validation, its labels, contacts of a never-labelled cause) in a
+    base space where six known causes overlap, and in a fine-tuned one where they are tight and apart."""
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(7, 32))  # six known causes and one never labelled
 
@@ -134,23 +135,48 @@ def test_a_fine_tuned_space_flags_new_causes_at_the_share_the_base_space_chose()
         vectors = centres[labels] + spread * rng.normal(size=(len(labels), 32))
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), labels.astype(str)
 
-    def check(spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def check(spread: float) -> Space:
         references, reference_labels = space(spread, 40, range(6))
-        validation, labels = space(spread, 30, range(6))
+        validation, labels = space(spread, 100, range(6))
         new, _ = space(spread, 50, range(6, 7))
         return references, reference_labels, validation, labels, new
 
-    base = check(1.5)  # the base encoder: causes overlap
-    tuned = check(0.6)  # the fine-tuned one: known causes tight and apart
+    return check(1.5), check(0.6)
+
+
+def test_a_fine_tuned_space_flags_new_causes_at_the_share_the_base_space_chose() -> None:
+    """Fine-tuning pulls each known cause together, away from the others: scored against the other
+    causes, a validation contact no longer looks like a new cause would, and the simulated floor
+    falls. The matched floor sets aside in the tuned space the validation share the base floor sets
+    aside in the base space, and so flags more contacts of a cause nobody labelled."""
+    base, tuned = _base_and_tuned_spaces()
     tuned_similarity = nearest_similarity(tuned[2], tuned[0])
-    floor, share = matched_floor(tuned_similarity, base[2], base[0], base[1], base[3], 0.47)
+    floor, share, rule = matched_floor(tuned_similarity, base[2], base[0], base[1], base[3], 0.47)
     base_floor = unseen_class_floor(base[2], base[0], base[1], base[3], 0.47)
+    assert rule == "matched to the base encoder"
     assert share == pytest.approx((nearest_similarity(base[2], base[0]) < base_floor).mean())
     assert 0.0 < share < 0.5
     assert (tuned_similarity < floor).mean() == pytest.approx(share, abs=1 / len(tuned_similarity))
     simulated = unseen_class_floor(tuned[2], tuned[0], tuned[1], tuned[3], 0.47)
     new_similarity = nearest_similarity(tuned[4], tuned[0])
     assert (new_similarity < floor).mean() > (new_similarity < simulated).mean()
+
+
+def test_a_share_too_few_validation_contacts_support_is_not_matched() -> None:
+    """When only a handful of validation contacts fall below the base floor (templated phrasings,
+    near-copies of the training examples), their share is an extreme quantile of the tuned space,
+    which flagged half of the reworded contacts of known causes on Bitext: the base floor's value
+    is kept instead, and the rule says so."""
+    base, tuned = _base_and_tuned_spaces()
+    tuned_similarity = nearest_similarity(tuned[2], tuned[0])
+    base_floor = unseen_class_floor(base[2], base[0], base[1], base[3], 0.47)
+    below = int((nearest_similarity(base[2], base[0]) < base_floor).sum())
+    matched = matched_floor(tuned_similarity, base[2], base[0], base[1], base[3], 0.47, below)
+    assert matched.rule == "matched to the base encoder"
+    kept = matched_floor(tuned_similarity, base[2], base[0], base[1], base[3], 0.47, below + 1)
+    assert kept.floor == pytest.approx(base_floor)
+    assert kept.share == matched.share and kept.floor != pytest.approx(matched.floor)
+    assert kept.rule.startswith("the base encoder's (fewer than")
 
 
 def test_ece_is_zero_for_perfectly_calibrated_bins() -> None:

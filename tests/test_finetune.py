@@ -179,8 +179,10 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
     assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2"]) == 0
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
-    # The novelty floor is matched to the base encoder's, not simulated in the tuned space.
-    assert seen["params"]["similarity_floor_rule"] == "matched to the base encoder"
+    # The novelty floor comes from the base encoder's (matched, or its value with too few
+    # validation contacts below it), not from unseen causes simulated in the tuned space.
+    rule = seen["params"]["similarity_floor_rule"]
+    assert rule == "matched to the base encoder" or rule.startswith("the base encoder's (fewer than")
     assert 0.0 <= seen["params"]["floor_share"] < 1.0
     assert "encoder fine-tuned on the " in capsys.readouterr().out
 

@@ -188,7 +188,7 @@ def _train_classifier(
     )
     if config.fine_tune is not None and similarity is not None and config.novelty_quantile > 0:
         # The simulation of unseen causes is biased in a space tuned on these very causes.
-        floor, share = choose_matched_floor(
+        floor, share, rule = choose_matched_floor(
             chosen,
             base_embedder,
             (train["clean_text"], train["label"], _weights(train)),
@@ -198,7 +198,7 @@ def _train_classifier(
         )
         fine_tuned = {
             **fine_tuned,
-            "similarity_floor_rule": "matched to the base encoder",
+            "similarity_floor_rule": rule,
             "floor_share": share,
         }
     else:
