@@ -244,6 +244,11 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
             f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
             "it is logged with the model"
         )
+    if "similarity_floor_rule" in params:
+        rule = params["similarity_floor_rule"]
+        matched = rule.startswith("matched")
+        aside = f" ({params['floor_share']:.1%} of validation set aside)" if matched else ""
+        typer.echo(f"novelty floor {params['similarity_floor']:.3f}: {rule}{aside}")
     if "self_train_rounds" in params:
         rounds = sum(k.startswith("self_train_f1_") for k in params)
         scores = ", ".join(f"{params[f'self_train_f1_{r}']:.3f}" for r in range(rounds))

@@ -184,7 +184,9 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     rule = seen["params"]["similarity_floor_rule"]
     assert rule == "matched to the base encoder" or rule.startswith("the base encoder's (fewer than")
     assert 0.0 <= seen["params"]["floor_share"] < 1.0
-    assert "encoder fine-tuned on the " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "encoder fine-tuned on the " in out
+    assert f"novelty floor {seen['params']['similarity_floor']:.3f}: {rule}" in out  # the user sees the rule
 
     mlflow.set_tracking_uri(workspace.tracking_uri)
     version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
