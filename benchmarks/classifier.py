@@ -119,7 +119,7 @@ def out_of_scope(
     --fine-tune`` does (:func:`training.abstention.choose_matched_floor`) and the unseen-class
     floor of the fine-tuned space is shown too.
     """
-    from training.abstention import choose_floor, choose_matched_floor, choose_threshold
+    from training.abstention import MATCHED_RULE, choose_floor, choose_matched_floor, choose_threshold
     from training.classifier import RootCauseClassifier
     from training.config import TrainConfig
 
@@ -154,7 +154,7 @@ def out_of_scope(
             similarity,
             unseen_quantile,
         )
-        kind = f"matched, {share:.1%}" if how.startswith("matched") else "its value: too few below"
+        kind = f"matched, {share:.1%}" if how == MATCHED_RULE else "its value: too few below"
         rule = f"ours: confidence + base encoder's unseen-class q{unseen_quantile:.2f}, {kind} ({ours:.3f})"
         floors[rule] = ours
     for rule, floor in floors.items():

@@ -305,6 +305,7 @@ def compare_commands(train: pd.DataFrame, test: pd.DataFrame, tune: FineTuneSett
             files[name] = root / f"banking77-{name}.parquet"
             ids = [f"{name}-{i}" for i in range(len(frame))]
             frame.assign(contact_id=ids)[["contact_id", "text", "label"]].to_parquet(files[name], index=False)
+        truth = pd.Series(test["label"].to_numpy(), index=[f"test-{i}" for i in range(len(test))])
         tuning = ["--fine-tune", "--fine-tune-epochs", str(tune.epochs)]
         tuning += ["--fine-tune-max-seconds", str(tune.limit)] if tune.limit else []
         for encoder, extra in (("frozen MiniLM", []), ("fine-tuned MiniLM", tuning)):
@@ -322,12 +323,11 @@ def compare_commands(train: pd.DataFrame, test: pd.DataFrame, tune: FineTuneSett
                 subprocess.run([sys.executable, "-m", "cli.main", *argv], env=env, check=True)
                 seconds.append(time.perf_counter() - start)
             out = pd.read_parquet(tagged, columns=["contact_id", "root_cause"])
-            truth = pd.Series(test["label"].to_numpy(), index=[f"test-{i}" for i in range(len(test))])
             predicted = out.set_index("contact_id")["root_cause"].reindex(truth.index)
             rows.append(
                 {
                     "encoder": encoder,
-                    "command": "voc train " + " ".join(extra),
+                    "command": " ".join(["voc train", *extra]),
                     "accuracy": float((predicted == truth).mean()),
                     "macro-F1": float(
                         f1_score(truth, predicted.fillna(""), average="macro", zero_division=0)

@@ -245,9 +245,10 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
             "it is logged with the model"
         )
     if "similarity_floor_rule" in params:
+        from training.abstention import MATCHED_RULE
+
         rule = params["similarity_floor_rule"]
-        matched = rule.startswith("matched")
-        aside = f" ({params['floor_share']:.1%} of validation set aside)" if matched else ""
+        aside = f" ({params['floor_share']:.1%} of validation set aside)" if rule == MATCHED_RULE else ""
         typer.echo(f"novelty floor {params['similarity_floor']:.3f}: {rule}{aside}")
     if "self_train_rounds" in params:
         rounds = sum(k.startswith("self_train_f1_") for k in params)

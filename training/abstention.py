@@ -73,6 +73,8 @@ def choose_floor(model: Any, texts: Sequence[str], labels: Sequence[str], quanti
 BASE_REFERENCES_PER_CLASS = 200
 # Validation contacts below the base floor that a matched share needs (fewer: the base floor's value).
 MIN_MATCHED_SUPPORT = 10
+# MatchedFloor.rule (and the MLflow param similarity_floor_rule) when the share was matched.
+MATCHED_RULE = "matched to the base encoder"
 
 
 class MatchedFloor(NamedTuple):
@@ -150,7 +152,7 @@ def matched_floor(
     if int(below.sum()) < min_support:
         rule = f"the base encoder's (fewer than {min_support} validation contacts below it to match)"
         return MatchedFloor(base_floor, share, rule)
-    return MatchedFloor(float(np.quantile(similarity, share)), share, "matched to the base encoder")
+    return MatchedFloor(float(np.quantile(similarity, share)), share, MATCHED_RULE)
 
 
 def unseen_class_floor(
