@@ -38,6 +38,12 @@ class Model(enum.StrEnum):
     logreg = "logreg"
 
 
+class ClassesEncoderChoice(enum.StrEnum):
+    auto = "auto"
+    fine_tuned = "fine-tuned"
+    base = "base"
+
+
 def train(
     ctx: typer.Context,
     input: Annotated[Path, typer.Argument(help="Labelled contacts: .csv, .parquet or .jsonl.")],
@@ -99,6 +105,14 @@ def train(
     fine_tune_max_seconds: Annotated[
         float | None, typer.Option(help="Stop fine-tuning after this many seconds (keeps what it learned).")
     ] = None,
+    classes_encoder: Annotated[
+        ClassesEncoderChoice,
+        typer.Option(
+            help="With --fine-tune, the encoder the classifier reads: auto (the better on validation), "
+            "fine-tuned, or base (a second MiniLM pass per contact when tagging); the fine-tuned one "
+            "always checks novelty.",
+        ),
+    ] = ClassesEncoderChoice.auto,
     self_train: Annotated[
         bool,
         typer.Option(
@@ -153,6 +167,7 @@ def train(
             fine_tune=FineTuneConfig(epochs=fine_tune_epochs, max_seconds=fine_tune_max_seconds, seed=seed)
             if fine_tune
             else None,
+            classes_encoder=ClassesEncoderChoice(classes_encoder).value,
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
@@ -228,10 +243,12 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
     from rich.table import Table
 
     table = Table(title="validation macro-F1 per candidate")
-    for col in ("features", "C", "macro-F1"):
+    encoders = any("encoder" in row for row in selection)
+    for col in ("encoder", "features", "C", "macro-F1") if encoders else ("features", "C", "macro-F1"):
         table.add_column(col)
     for row in selection:
-        table.add_row(str(row["features"]), f"{row['C']:g}", f"{row['validation_macro_f1']:.4f}")
+        cells = (str(row["features"]), f"{row['C']:g}", f"{row['validation_macro_f1']:.4f}")
+        table.add_row(*((str(row.get("encoder", "")), *cells) if encoders else cells))
     Console(stderr=True).print(table)
     typer.echo(
         f"chosen: features={params['features']} C={params['C']:g}; threshold {params['threshold']:.3f} "
@@ -244,6 +261,13 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
             f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
             "it is logged with the model"
         )
+        classes = {
+            "base": "the base MiniLM reads the causes (it won on validation); the fine-tuned encoder "
+            "checks novelty",
+            "fine-tuned": "the fine-tuned encoder reads the causes and checks novelty",
+            "none": "TF-IDF reads the causes, the fine-tuned encoder checks novelty",
+        }
+        typer.echo(classes[params["classifier_encoder"]])
     if "similarity_floor_rule" in params:
         from training.abstention import MATCHED_RULE
 

@@ -290,6 +290,54 @@ class _Recorder:
         return np.asarray([[t.count(c) + 1.0 for c in "aeiourstlnd"] for t in texts], dtype=np.float32)
 
 
+class _Consonants(_Recorder):
+    """Another stand-in encoder: a bag of consonants, a space of its own."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return np.asarray([[t.count(c) + 1.0 for c in "bcdfghkmpvwy"] for t in texts], dtype=np.float32)
+
+
+def test_a_novelty_encoder_checks_out_of_scope_in_its_own_space_and_travels_apart() -> None:
+    """voc train --fine-tune may classify with the base MiniLM and check novelty with the fine-tuned
+    encoder: the classes are those of the classifier's space, the similarity that of the other."""
+    import pickle
+
+    from training.abstention import choose_floor
+
+    texts = [t for phrases in _PHRASES.values() for t in phrases]
+    labels = [lab for lab, phrases in _PHRASES.items() for _ in phrases]
+    kwargs = {"features": "both", "C": 4.0, "embedder": _Recorder()}
+    novelty = _Consonants()
+    alone = RootCauseClassifier(**kwargs).fit(texts, labels)
+    paired = RootCauseClassifier(**kwargs, novelty_embedder=novelty).fit(texts, labels)
+    queries = ["the parcel is broken", "the moon is made of cheese"]
+
+    np.testing.assert_allclose(paired.predict_proba(queries), alone.predict_proba(queries))
+    vectors = novelty.encode(queries)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    references = novelty.encode(texts)
+    references /= np.linalg.norm(references, axis=1, keepdims=True)
+    expected = (vectors @ references.T).max(axis=1)
+    similarity = paired.scores(queries)[1]
+    np.testing.assert_allclose(similarity, expected, atol=2e-3)  # references kept as float16
+    assert not np.allclose(similarity, alone.scores(queries)[1], atol=1e-2)
+    # The floor is simulated in the novelty space too.
+    floor = choose_floor(paired, texts, labels, 0.5)
+    assert floor == pytest.approx(
+        unseen_class_floor(
+            paired.novelty_vectors(texts), paired.references_, paired.reference_labels_, labels, 0.5
+        )
+    )
+
+    restored = pickle.loads(pickle.dumps(paired))
+    assert restored.novelty_embedder is None and restored.separate_novelty_
+    with pytest.raises(RuntimeError, match="novelty_embedder"):  # never silently the wrong space
+        restored.set_params(embedder=_Recorder()).scores(queries)
+    restored.set_params(novelty_embedder=_Consonants())
+    np.testing.assert_allclose(restored.scores(queries)[1], similarity)
+
+
 def test_the_encoder_reads_the_customers_words_not_the_channels_boilerplate() -> None:
     recorder = _Recorder()
     texts = ["hi yeah im calling about my order the lid is cracked no thats all bye", "hi thanks bye"]
@@ -359,6 +407,7 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
         ({"features": "bert"}, "features must be 'both', 'embedding' or 'tfidf', got 'bert'"),
         ({"C": 0.0}, "C must be a number > 0, got 0.0"),
         ({"embedder": 42}, "embedder must be None or an object with encode, got 42"),
+        ({"novelty_embedder": 3.5}, "novelty_embedder must be None or an object with encode, got 3.5"),
     ],
 )
 def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str) -> None:
@@ -375,6 +424,8 @@ def test_classifier_rejects_bad_parameters_when_fitting(bad: dict, message: str)
         {"C": ()},
         {"novelty_quantile": 1.0},
         {"search_rows_per_label": -1},
+        {"classes_encoder": "bert"},
+        {"classes_encoder": "base"},  # nothing fine-tuned to choose against
     ],
 )
 def test_train_config_rejects_bad_settings(bad: dict) -> None:

@@ -147,8 +147,9 @@ def test_fine_tune_stops_at_its_time_limit(tiny: pd.DataFrame, tmp_path: Path) -
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("classes", ["fine-tuned", "base"])
 def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    classes: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import mlflow
 
@@ -167,18 +168,21 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
 
     def spy(result, evaluation, training_set, **kwargs):  # the in-memory model, while its folder exists
         seen["ids"] = result.test["contact_id"].tolist()
+        seen["test_clean"] = result.test["clean_text"].tolist()
         # The evaluation left the held-out rows' vectors in the workspace cache; the served model
         # reads them from there (int8 activations are quantized per batch, so encoding them again
         # in another batch would move the confidences by a few 1e-3).
         assert result.model.embedder.config.cache_dir == workspace.embedding_cache
         seen["decided"] = result.model.decide(result.test["clean_text"])
+        seen["similarity"] = result.model.scores(result.test["clean_text"])[1]
         seen["params"] = result.params
         return register(result, evaluation, training_set, **kwargs)
 
     monkeypatch.setattr(training.registry, "log_and_register", spy)
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
-    assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2"]) == 0
+    assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2", "--classes-encoder", classes]) == 0
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
+    assert seen["params"]["classifier_encoder"] == classes
     # The novelty floor comes from the base encoder's (matched, or its value with too few
     # validation contacts below it), not from unseen causes simulated in the tuned space.
     rule = seen["params"]["similarity_floor_rule"]
@@ -186,20 +190,32 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     assert 0.0 <= seen["params"]["floor_share"] < 1.0
     out = capsys.readouterr().out
     assert "encoder fine-tuned on the " in out
+    reader = {"fine-tuned": "the fine-tuned encoder reads", "base": "the base MiniLM reads"}[classes]
+    assert f"{reader} the causes" in out and "checks novelty" in out
     assert f"novelty floor {seen['params']['similarity_floor']:.3f}: {rule}" in out  # the user sees the rule
 
     mlflow.set_tracking_uri(workspace.tracking_uri)
     version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
     assert "fine-tuned on the" in version.description  # the registry says what the encoder is
+    assert ("the installed MiniLM reads the causes" in version.description) is (classes == "base")
     served = mlflow.pyfunc.load_model("models:/rc@champion")
-    encoder = Path(served.unwrap_python_model().classifier.embedder.config.model)
-    assert (encoder / "model.safetensors").is_file()  # the fine-tuned weights travel with the model
+    classifier = served.unwrap_python_model().classifier
+    # The fine-tuned weights travel with the model and check novelty; the causes are read by them
+    # or by the installed MiniLM, as chosen.
+    novelty = classifier.novelty_embedder if classes == "base" else classifier.embedder
+    encoder = Path(novelty.config.model)
+    assert (encoder / "model.safetensors").is_file()
     assert model_fingerprint(encoder) != model_fingerprint(default_model_path())
+    assert (classifier.embedder.config.model is None) is (classes == "base")
+    assert classifier.separate_novelty_ is (classes == "base")
     raw = contacts.set_index("contact_id").loc[seen["ids"], ["text", "channel"]].reset_index(drop=True)
     out = served.predict(raw)  # raw held-out contacts: the served model prepares and redacts them
     expected = seen["decided"]
     assert out["root_cause"].tolist() == expected["root_cause"].tolist()
     np.testing.assert_allclose(out["confidence"], expected["confidence"], rtol=1e-5, atol=1e-6)
+    assert out["review_reason"].tolist() == expected["review_reason"].tolist()
+    # The novelty check reads the same space as evaluated.
+    np.testing.assert_allclose(classifier.scores(seen["test_clean"])[1], seen["similarity"], atol=2e-3)
     # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace
     # (the base MiniLM's export beside it embedded what the novelty floor is matched to).
     exports = sorted(p.name for p in workspace.onnx_cache.glob("*-int8pc.onnx"))

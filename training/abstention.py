@@ -64,9 +64,7 @@ def choose_floor(model: Any, texts: Sequence[str], labels: Sequence[str], quanti
     references, reference_labels = model.references_, getattr(model, "reference_labels_", None)
     if quantile <= 0 or references is None or reference_labels is None:
         return -1.0
-    embeddings = model._embeddings([str(t) for t in texts])
-    assert embeddings is not None
-    return unseen_class_floor(embeddings, references, reference_labels, labels, quantile)
+    return unseen_class_floor(model.novelty_vectors(texts), references, reference_labels, labels, quantile)
 
 
 # Train rows per class the base encoder embeds to choose a fine-tuned model's floor.

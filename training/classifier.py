@@ -72,6 +72,12 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     embedder : nlp.embed.Embedder or None
         Encodes texts; ``None`` uses a default (bundled MiniLM, no cache) built on first use. It is
         not pickled: give a loaded model one with ``set_params(embedder=...)``.
+    novelty_embedder : nlp.embed.Embedder or None
+        Encodes texts for the out-of-scope check only (reference examples and similarity), when it
+        should read another space than the classes: a fine-tuned encoder's, whose causes lie
+        tighter, next to the base encoder that classifies better (``voc train --fine-tune``,
+        :mod:`training.train`). ``None``: the classifier's own embeddings. Not pickled either; a
+        model fitted with one (``separate_novelty_``) refuses to score without it.
     languages : tuple of str
         Languages the encoder understands (``EmbedConfig.languages``); :meth:`decide` flags
         contacts in any other language (``review_reason="language"``, :mod:`nlp.screen`).
@@ -97,6 +103,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         with positive weight, for the out-of-scope check; ``None`` without embeddings.
     reference_labels_ : ndarray of shape (n_references,) or None
         The class of each reference example.
+    separate_novelty_ : bool
+        Whether the references are in ``novelty_embedder``'s space (it was given at fit).
     threshold_ : float
         Abstention threshold in use: ``threshold``, or what :meth:`set_threshold` chose.
     similarity_floor_ : float
@@ -115,6 +123,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         "max_references_per_class": integer(1),
         "calibrate": one_of(True, False),
         "embedder": has_methods("encode"),
+        "novelty_embedder": has_methods("encode"),
         "languages": _LANGUAGES,
         "min_content_words": integer(0),
         "tol": number(0.0, low_open=True),
@@ -136,6 +145,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         min_content_words: int = MIN_CONTENT_WORDS,
         tol: float = 1e-4,
         embed_content: bool = True,
+        novelty_embedder: Any = None,
     ) -> None:
         self.features = features
         self.model = model
@@ -150,6 +160,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.min_content_words = min_content_words
         self.tol = tol
         self.embed_content = embed_content
+        self.novelty_embedder = novelty_embedder
 
     def fit(
         self, texts: Sequence[str], y: Sequence[str], sample_weight: Any = None, reference_mask: Any = None
@@ -177,13 +188,15 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(self.estimator_.classes_, dtype=object)
         self.references_: np.ndarray | None = None
         self.reference_labels_: np.ndarray | None = None
-        if embeddings is not None:
+        self.separate_novelty_ = self.novelty_embedder is not None
+        if embeddings is not None or self.separate_novelty_:
             eligible = weights if reference_mask is None else weights * np.asarray(reference_mask, bool)
             rows = reference_rows(labels, eligible, self.max_references_per_class)
-            chosen = embeddings[rows]
-            self.references_ = (chosen / np.linalg.norm(chosen, axis=1, keepdims=True).clip(1e-12)).astype(
-                np.float16
-            )
+            if self.separate_novelty_:  # only the references are encoded in the novelty space
+                chosen = self.novelty_vectors([texts[i] for i in rows])
+            else:
+                chosen = embeddings[rows]
+            self.references_ = chosen.astype(np.float16)
             self.reference_labels_ = labels[rows]
         self.threshold_ = float(self.threshold)
         self.similarity_floor_ = float(self.similarity_floor)
@@ -192,7 +205,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Probabilities (n_contacts, n_classes) and the similarity to the nearest reference example.
 
-        The similarity is ``None`` for a TF-IDF-only model.
+        The similarity is ``None`` for a TF-IDF-only model without a ``novelty_embedder``.
         """
         texts = [str(t) for t in texts]
         if not texts:
@@ -201,8 +214,8 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         proba = np.asarray(self.estimator_.predict_proba(self._stack(texts, embeddings)))
         similarity = None
         references = getattr(self, "references_", None)  # None in models pickled before it existed
-        if embeddings is not None and references is not None:
-            similarity = nearest_similarity(embeddings, references)
+        if references is not None:
+            similarity = nearest_similarity(self.novelty_vectors(texts, embeddings), references)
         return proba, similarity
 
     def needs_review(self, proba: np.ndarray, similarity: np.ndarray | None) -> np.ndarray:
@@ -278,6 +291,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         # The embedding model is big and machine-specific (cache folder): never pickled.
         state = dict(self.__dict__)
         state["embedder"] = None
+        state["novelty_embedder"] = None
         state.pop("_default_embedder", None)
         state.pop("_detector", None)  # Lingua's loaded models: rebuilt on first use
         return state
@@ -289,6 +303,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("min_content_words", MIN_CONTENT_WORDS)
         state.setdefault("tol", 1e-4)
         state.setdefault("embed_content", False)
+        state.setdefault("novelty_embedder", None)
         super().__setstate__(state)
 
     def _language_detector(self) -> Any:
@@ -310,6 +325,24 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
         vectors = np.asarray(self._encoder().encode(self.encoder_inputs(texts)), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
         return vectors / norms
+
+    def novelty_vectors(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Unit-length vectors (n_texts, dim) of ``texts`` in the space of the out-of-scope check:
+        the classifier's own embeddings (``embeddings`` when the caller has them), or
+        ``novelty_embedder``'s when the model was fitted with one (``separate_novelty_``)."""
+        texts = [str(t) for t in texts]
+        if not getattr(self, "separate_novelty_", False):
+            vectors = self._embeddings(texts) if embeddings is None else embeddings
+            if vectors is None:
+                raise ValueError("a TF-IDF-only model without a novelty_embedder has no novelty space")
+            return vectors
+        if self.novelty_embedder is None:
+            raise RuntimeError(
+                "this model checks novelty in a fine-tuned encoder's space: give it with "
+                "set_params(novelty_embedder=...) (a logged model's pyfunc does)"
+            )
+        vectors = np.asarray(self.novelty_embedder.encode(self.encoder_inputs(texts)), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
 
     def _encoder(self) -> Any:
         """``embedder``, or the default one, built once (and kept out of the parameters)."""

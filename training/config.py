@@ -13,6 +13,7 @@ from training.finetune import FineTuneConfig
 Features = Literal["embedding", "tfidf", "both"]
 FeatureChoice = Literal["auto", "embedding", "tfidf", "both"]
 Model = Literal["logreg", "svm"]
+ClassesEncoder = Literal["auto", "fine-tuned", "base"]
 ModelChoice = Literal["auto", "logreg", "svm"]
 # Measured on BANKING77: with ~10 examples per label logistic regression is better (86.4% vs 84.8%),
 # with ~130 the calibrated linear SVM is better and faster. ``auto`` switches at this median.
@@ -71,6 +72,11 @@ class TrainConfig:
         (:mod:`training.finetune`); the model then embeds with the fine-tuned copy, which
         ``voc train`` logs with it. ``None``: the frozen encoder. Needs embedding features; not
         with ``cascade`` (its static model is distilled from the base encoder).
+    classes_encoder : {"auto", "fine-tuned", "base"}
+        With ``fine_tune``: the encoder whose vectors the classifier reads. The fine-tuned one
+        always checks novelty (out of scope); ``base`` classifies with the base encoder next to it
+        (a second MiniLM pass per contact when tagging); ``auto`` takes the one with the better
+        validation macro-F1 (ties: the fine-tuned one).
     self_train : bool
         Let the training set's unlabelled contacts (``TrainingSet.unlabelled_text``) join the
         training rows as pseudo-labels, in rounds, keeping the round best on validation
@@ -92,9 +98,14 @@ class TrainConfig:
     cascade: bool = False
     cascade_tolerance: float = 0.005
     fine_tune: FineTuneConfig | None = None
+    classes_encoder: ClassesEncoder = "auto"
     self_train: bool = False
 
     def __post_init__(self) -> None:
+        if self.classes_encoder not in ("auto", "fine-tuned", "base"):
+            raise ValueError(f"classes_encoder must be auto, fine-tuned or base: {self.classes_encoder!r}")
+        if self.classes_encoder != "auto" and self.fine_tune is None:
+            raise ValueError("classes_encoder picks the fine-tuned or the base encoder: it needs fine_tune")
         if self.fine_tune is not None and self.features == "tfidf":
             raise ValueError("fine-tuning the encoder needs embedding features, not features=tfidf")
         if self.fine_tune is not None and self.cascade:

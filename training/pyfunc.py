@@ -117,7 +117,8 @@ class RootCauseModel(PythonModel):
         from nlp.embed import EmbedConfig, Embedder
         from voc.workspace import Workspace
 
-        if self.classifier.features != "tfidf":
+        separate = getattr(self.classifier, "separate_novelty_", False)
+        if self.classifier.features != "tfidf" or separate:
             # The logged model_config names the backend the model was evaluated with (voc train
             # --backend; onnx-int8 is ~3x faster on CPU than torch); `voc tag --backend` may
             # override it at load time.
@@ -129,17 +130,23 @@ class RootCauseModel(PythonModel):
             workspace = Workspace.resolve()
             # A fine-tuned encoder travels with the model (log_pyfunc); else the installed MiniLM.
             encoder = (getattr(context, "artifacts", None) or {}).get(ENCODER_ARTIFACT)
-            embedder = Embedder(
-                EmbedConfig(
-                    model=encoder,
-                    show_progress=False,
-                    backend=backend,
-                    onnx_cache_dir=workspace.onnx_cache,
-                    cache_dir=workspace.embedding_cache,
-                    cache_write=False,
+
+            def embedder(model: str | None) -> Embedder:
+                return Embedder(
+                    EmbedConfig(
+                        model=model,
+                        show_progress=False,
+                        backend=backend,
+                        onnx_cache_dir=workspace.onnx_cache,
+                        cache_dir=workspace.embedding_cache,
+                        cache_write=False,
+                    )
                 )
-            )
-            self.classifier.set_params(embedder=embedder)
+
+            if separate:  # the installed MiniLM classifies, the fine-tuned encoder checks novelty
+                self.classifier.set_params(embedder=embedder(None), novelty_embedder=embedder(encoder))
+            else:
+                self.classifier.set_params(embedder=embedder(encoder))
 
     def limit_threads(self, threads: int) -> None:
         """Embed with ``threads`` compute threads (a worker process among several: one each); with
@@ -147,14 +154,15 @@ class RootCauseModel(PythonModel):
         from dataclasses import replace
 
         self.prepare_workers = 1 if threads == 1 else None
-        embedder = getattr(self.classifier, "embedder", None)
-        if embedder is None or not hasattr(embedder, "config"):
-            return
-        embedder.config = replace(embedder.config, threads=threads)
-        if embedder.config.backend == "torch":
-            import torch
+        for name in ("embedder", "novelty_embedder"):
+            embedder = getattr(self.classifier, name, None)
+            if embedder is None or not hasattr(embedder, "config"):
+                continue
+            embedder.config = replace(embedder.config, threads=threads)
+            if embedder.config.backend == "torch":
+                import torch
 
-            torch.set_num_threads(threads)
+                torch.set_num_threads(threads)
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
@@ -221,12 +229,18 @@ def log_pyfunc(
 def encoder_folder(classifier: Any) -> Path | None:
     """The sentence-transformers folder a classifier embeds with, when not the installed MiniLM.
 
-    ``None`` for the default encoder (loaded from the package at serving time) and for TF-IDF-only
-    models (they embed nothing).
+    That of its ``novelty_embedder`` when it has one (``separate_novelty_``: the installed MiniLM
+    classifies). ``None`` for the default encoder (loaded from the package at serving time) and for
+    TF-IDF-only models without a novelty encoder (they embed nothing).
     """
-    if getattr(classifier, "features", None) == "tfidf":
+    name = "novelty_embedder" if getattr(classifier, "separate_novelty_", False) else "embedder"
+    if name == "embedder" and getattr(classifier, "features", None) == "tfidf":
         return None
-    model = getattr(getattr(getattr(classifier, "embedder", None), "config", None), "model", None)
+    model = getattr(getattr(getattr(classifier, name, None), "config", None), "model", None)
+    if name == "novelty_embedder" and getattr(getattr(classifier.embedder, "config", None), "model", None):
+        raise ValueError(
+            "a model with two encoder folders cannot be logged: the installed MiniLM must read its causes"
+        )
     return Path(model) if model else None
 
 

@@ -225,7 +225,11 @@ def describe(
         lines.append(
             f"Encoder: MiniLM fine-tuned on the {params['n_train']:,} train rows only "
             f"({params['fine_tune_steps']} steps, {params['fine_tune_seconds']:.0f} s); its weights are the "
-            "model's artifact 'encoder', which tagging loads."
+            "model's artifact 'encoder', which tagging loads. "
+            + {
+                "base": "It checks novelty; the installed MiniLM reads the causes (better on validation).",
+                "none": "It checks novelty; TF-IDF reads the causes.",
+            }.get(params.get("classifier_encoder", ""), "It reads the causes and checks novelty.")
         )
     if "cascade_coverage" in m:
         lines.append(

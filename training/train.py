@@ -136,40 +136,63 @@ def _train_classifier(
     best: tuple[float, RootCauseClassifier] | None = None
     start = time.perf_counter()
     middle = c_values[len(c_values) // 2]
-    total_fits = len(features) + sum(c != middle for c in c_values) + 1
+    # The spaces a candidate classifies in (name, embedder, novelty_embedder). A fine-tuned encoder
+    # always checks novelty (its causes lie tighter: more new causes flagged at the same coverage),
+    # but the base encoder competes to classify: next to TF-IDF it often classifies as well or
+    # better (BANKING77), and the cost of a win is a second MiniLM pass per contact.
+    spaces: list[tuple[str, Any, Any]] = [("base", embedder, None)]
+    if config.fine_tune is not None:
+        spaces = [("fine-tuned", embedder, None), ("base", base_embedder, embedder)]
+        if config.classes_encoder != "auto":
+            spaces = [space for space in spaces if space[0] == config.classes_encoder]
+    first_stage = [
+        (space, feature_set)
+        for space in spaces
+        for feature_set in features
+        if feature_set != "tfidf" or space is spaces[-1]  # TF-IDF reads no encoder: once
+    ]
+    total_fits = len(first_stage) + sum(c != middle for c in c_values) + 1
     total_fits += len(SHARES) + 1 if config.self_train else 0  # each round reports its fit
     report = progress or (lambda note, total: None)
 
-    def consider(feature_set: Features, c: float) -> None:
+    def consider(space: tuple[str, Any, Any], feature_set: Features, c: float) -> None:
         nonlocal best
+        name, classes_embedder, novelty_embedder = space
+        if feature_set == "tfidf" and config.fine_tune is not None:
+            name, novelty_embedder = "fine-tuned", embedder  # novelty only
         candidate = RootCauseClassifier(
             features=feature_set,
             model=model,
             C=c,
             embedding_weight=config.embedding_weight,
-            embedder=embedder,
+            embedder=classes_embedder,
+            novelty_embedder=novelty_embedder,
             calibrate=config.search == "calibrated",
         )
         candidate.fit(searched["clean_text"].tolist(), searched["label"].tolist(), _weights(searched))
         predicted = candidate.predict(validation["clean_text"])
         score = float(f1_score(validation["label"], predicted, average="macro", zero_division=0))
-        selection.append({"features": feature_set, "C": c, "validation_macro_f1": score})
-        log.info("candidate features=%s C=%g: validation macro-F1 %.4f", feature_set, c, score)
+        row = {"features": feature_set, "C": c, "validation_macro_f1": score}
+        selection.append({"encoder": name, **row} if config.fine_tune is not None else row)
+        log.info("candidate %s features=%s C=%g: validation macro-F1 %.4f", name, feature_set, c, score)
         report(f"{feature_set}, C={c:g}: {score:.3f}", total_fits)
+        # Ties go to the earlier candidate: the fine-tuned encoder alone, one MiniLM pass.
         if best is None or score > best[0] + 1e-9:
-            best = (score, candidate)
+            best = (score, candidate, space)
 
     # Two stages keep the number of fits at features + C - 1 instead of features x C: the feature
-    # sets compete at the middle C, then C is tuned for the winner.
-    for feature_set in features:
-        consider(feature_set, middle)
+    # sets (and encoders) compete at the middle C, then C is tuned for the winner.
+    for space, feature_set in first_stage:
+        consider(space, feature_set, middle)
     assert best is not None
-    winner = best[1].features
+    winner, winning_space = best[1].features, best[2]
     for c in c_values:
         if c != middle:
-            consider(winner, c)
+            consider(winning_space, winner, c)
     assert best is not None
     chosen = best[1]
+    if config.fine_tune is not None:
+        fine_tuned["classifier_encoder"] = best[2][0] if chosen.features != "tfidf" else "none"
     # The threshold needs probabilities from a model fitted on the whole training split.
     fit_calibrated = _fitter({**chosen.get_params(deep=False), "calibrate": True})
     self_trained: dict[str, Any] = {}
@@ -212,7 +235,8 @@ def _train_classifier(
             "embedding_weight": config.embedding_weight,
             "threshold": threshold,
             "similarity_floor": floor,
-            "embedder": embedder,
+            "embedder": chosen.embedder,
+            "novelty_embedder": chosen.novelty_embedder,
             # The languages the encoder understands are part of its configuration (nlp.embed).
             "languages": tuple(getattr(getattr(embedder, "config", None), "languages", ("en",))),
         }
