@@ -117,14 +117,24 @@ def out_of_scope(
     the ``novelty_quantile`` of simulated out-of-scope validation contacts). With ``base``, the
     embedder whose encoder ``embedder``'s was fine-tuned from, that floor is chosen as ``voc train
     --fine-tune`` does (:func:`training.abstention.choose_matched_floor`) and the unseen-class
-    floor of the fine-tuned space is shown too.
+    floor of the fine-tuned space is shown too; and, as there, ``base`` competes to read the causes
+    (validation macro-F1; ties to the fine-tuned encoder) while ``embedder`` checks novelty either
+    way (``RootCauseClassifier.novelty_embedder``): ``classes_encoder`` in the result says which won.
     """
     from training.abstention import MATCHED_RULE, choose_floor, choose_matched_floor, choose_threshold
     from training.classifier import RootCauseClassifier
     from training.config import TrainConfig
 
     unseen, fit, val = out_of_scope_split(train, held_out, seed)
-    model = RootCauseClassifier(embedder=embedder, **OURS).fit(fit["text"], fit["label"])
+    if base is None:
+        model, reader = (
+            RootCauseClassifier(embedder=embedder, **OURS).fit(fit["text"], fit["label"]),
+            "frozen",
+        )
+    else:
+        model, reader = fit_fine_tuned(
+            embedder, base, (fit["text"], fit["label"]), (val["text"], val["label"])
+        )
     proba, similarity = model.scores(val["text"])
     guess = model.classes_[proba.argmax(axis=1)]
     threshold = choose_threshold(proba.max(axis=1), guess == val["label"].to_numpy(), precision_target)
@@ -134,7 +144,12 @@ def out_of_scope(
     guess = model.classes_[test_proba.argmax(axis=1)]
     is_oos = test["label"].isin(unseen).to_numpy()
     in_scope_correct = guess[~is_oos] == test["label"].to_numpy()[~is_oos]
-    out: dict[str, Any] = {"held_out_intents": sorted(unseen), "threshold": threshold, "rules": {}}
+    out: dict[str, Any] = {
+        "held_out_intents": sorted(unseen),
+        "threshold": threshold,
+        "classes_encoder": reader,
+        "rules": {},
+    }
     unseen_quantile = TrainConfig().novelty_quantile
     unseen_floor = choose_floor(model, val["text"], val["label"], unseen_quantile)
     floors = {"confidence": -1.0}
@@ -168,6 +183,29 @@ def out_of_scope(
             "in_scope_precision_when_kept": float(in_scope_correct[kept].mean()) if kept.any() else 0.0,
         }
     return out
+
+
+def fit_fine_tuned(
+    tuned: Any, base: Any, fit: tuple[Any, Any], validation: tuple[Any, Any], params: dict[str, Any] = OURS
+) -> tuple[Any, str]:
+    """``(model, "fine-tuned" | "base")``: as ``voc train --fine-tune`` with ``--classes-encoder
+    auto``, a classifier of ``params`` on the ``tuned`` encoder and one on ``base`` with ``tuned``
+    checking novelty, both fitted on ``fit`` (texts, labels); the better on ``validation`` by
+    macro-F1 (ties: the fine-tuned one)."""
+    from training.classifier import RootCauseClassifier
+
+    candidates = {
+        "fine-tuned": RootCauseClassifier(embedder=tuned, **params),
+        "base": RootCauseClassifier(embedder=base, novelty_embedder=tuned, **params),
+    }
+    best: tuple[float, Any, str] | None = None
+    for name, model in candidates.items():
+        model.fit(*fit)
+        score = float(f1_score(validation[1], model.predict(validation[0]), average="macro"))
+        if best is None or score > best[0] + 1e-9:
+            best = (score, model, name)
+    assert best is not None
+    return best[1], best[2]
 
 
 def out_of_scope_split(

@@ -314,20 +314,33 @@ def compare_commands(train: pd.DataFrame, test: pd.DataFrame, tune: FineTuneSett
             env.pop("MLFLOW_TRACKING_URI", None)
             env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
             tagged = root / f"tagged-{len(rows)}.parquet"
-            seconds = []
+            seconds, printed = [], []
             for argv in (
                 ["train", str(files["train"]), "--register-as", "b77", *extra],
                 ["tag", str(files["test"]), "--model", "models:/b77@champion", "--out", str(tagged)],
             ):
                 start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "cli.main", *argv], env=env, check=True)
+                done = subprocess.run(
+                    [sys.executable, "-m", "cli.main", *argv],
+                    env=env,
+                    check=True,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
                 seconds.append(time.perf_counter() - start)
+                print(done.stdout, end="", flush=True)
+                printed += done.stdout.splitlines()
+            # voc train --fine-tune says which encoder reads the causes (the base one may win).
+            reader = next(
+                (line.split(" reads the causes")[0] for line in printed if " reads the causes" in line), ""
+            )
             out = pd.read_parquet(tagged, columns=["contact_id", "root_cause"])
             predicted = out.set_index("contact_id")["root_cause"].reindex(truth.index)
             rows.append(
                 {
                     "encoder": encoder,
                     "command": " ".join(["voc train", *extra]),
+                    "causes read by": reader or "frozen MiniLM",
                     "accuracy": float((predicted == truth).mean()),
                     "macro-F1": float(
                         f1_score(truth, predicted.fillna(""), average="macro", zero_division=0)
@@ -429,6 +442,7 @@ def _oos_row(
     rule, scores = next((k, v) for k, v in result["rules"].items() if k.startswith("ours"))
     return {
         "encoder": encoder,
+        "causes read by": result["classes_encoder"],
         "rule": rule,
         "oos flagged": scores["oos_flagged"],
         "in-scope accuracy": scores["in_scope_accuracy"],

@@ -153,17 +153,19 @@ def _fine_tuned(
     chosen on ``val`` as ``voc train --fine-tune`` chooses them, and the floor's rule."""
     import dataclasses
 
+    from benchmarks.classifier import fit_fine_tuned
     from nlp.boilerplate import content_many
     from nlp.embed import Embedder
     from training.abstention import choose_matched_floor, choose_threshold
-    from training.classifier import RootCauseClassifier
     from training.config import TrainConfig
     from training.finetune import FINE_TUNED_FOLDER, FineTuneConfig, fine_tune
 
     texts = content_many(fit["utterance"].astype(str).tolist())
     done = fine_tune(texts, fit["intent"].tolist(), folder / FINE_TUNED_FOLDER, FineTuneConfig(seed=seed))
     tuned = Embedder(dataclasses.replace(embedder.config, model=str(done.path)))
-    model = RootCauseClassifier(embedder=tuned, **OURS).fit(fit["utterance"], fit["intent"])
+    model, reader = fit_fine_tuned(
+        tuned, embedder, (fit["utterance"], fit["intent"]), (val["utterance"], val["intent"]), OURS
+    )
     proba, similarity = model.scores(val["utterance"])
     assert similarity is not None
     correct = model.classes_[proba.argmax(axis=1)] == val["intent"].to_numpy()
@@ -177,7 +179,7 @@ def _fine_tuned(
         similarity,
         config.novelty_quantile,
     )
-    return model, (threshold, floor), rule
+    return model, (threshold, floor), f"{rule}; causes read by the {reader} encoder"
 
 
 def _edge_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
