@@ -195,6 +195,7 @@ class RootCauseClassifier(ClassifierMixin, BaseEstimator):
             if self.separate_novelty_:  # only the references are encoded in the novelty space
                 chosen = self.novelty_vectors([texts[i] for i in rows])
             else:
+                assert embeddings is not None  # the condition above
                 chosen = embeddings[rows]
             self.references_ = chosen.astype(np.float16)
             self.reference_labels_ = labels[rows]

@@ -133,7 +133,7 @@ def _train_classifier(
         model, c_values = "logreg", tuple(10 * c for c in config.C)
     searched = _per_label_sample(train, config.search_rows_per_label, config.random_state)
     selection: list[dict[str, Any]] = []
-    best: tuple[float, RootCauseClassifier] | None = None
+    best: tuple[float, RootCauseClassifier, tuple[str, Any, Any]] | None = None
     start = time.perf_counter()
     middle = c_values[len(c_values) // 2]
     # The spaces a candidate classifies in (name, embedder, novelty_embedder). A fine-tuned encoder
