@@ -103,8 +103,16 @@ def train(
         int, typer.Option(help="Passes over the training split when fine-tuning.")
     ] = 1,
     fine_tune_max_seconds: Annotated[
-        float | None, typer.Option(help="Stop fine-tuning after this many seconds (keeps what it learned).")
+        float | None,
+        typer.Option(help="Stop each fine-tune after this many seconds (keeps what it learned so far)."),
     ] = None,
+    refit_encoder: Annotated[
+        bool,
+        typer.Option(
+            help="With --fine-tune and --refit, tune a fresh encoder copy on every labelled row for the "
+            "registered model (a second fine-tune; --no-refit-encoder keeps the train split's copy)."
+        ),
+    ] = True,
     classes_encoder: Annotated[
         ClassesEncoderChoice,
         typer.Option(
@@ -221,8 +229,18 @@ def train(
         result.params["refit_rows"] = len(result.train) + len(result.validation) + len(result.pseudo)
         if refit:
             with step(f"refitting the chosen model on all {len(training.frame):,} labelled contacts"):
-                result.model = refit_on_all(result, training)
+                result.model = refit_on_all(
+                    result, training, encoder_dir=Path(encoder_dir) / "refit", refit_encoder=refit_encoder
+                )
             result.params["refit_rows"] = len(training.frame) + len(result.pseudo)
+            if "fine_tune_refit_rows" in result.params:
+                p = result.params
+                stopped = " (stopped by --fine-tune-max-seconds)" if p["fine_tune_refit_timed_out"] else ""
+                typer.echo(
+                    f"encoder fine-tuned again on all {p['fine_tune_refit_rows']:,} labelled rows: "
+                    f"{p['fine_tune_refit_steps']} steps in {p['fine_tune_refit_seconds']:.0f} s{stopped}; "
+                    "this copy is logged with the registered model"
+                )
         with step("logging and registering in MLflow"):
             registration = log_and_register(
                 result, evaluation, training, register_as=register_as, source=str(input)
@@ -258,8 +276,8 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
         stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_timed_out"] else ""
         typer.echo(
             f"encoder fine-tuned on the {params['n_train']:,} train rows: {params['fine_tune_steps']} of "
-            f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped}; "
-            "it is logged with the model"
+            f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped} "
+            "(the held-out scores below are this copy's)"
         )
         classes = {
             "base": "the base MiniLM reads the causes (it won on validation); the fine-tuned encoder "

@@ -147,9 +147,13 @@ def test_fine_tune_stops_at_its_time_limit(tiny: pd.DataFrame, tmp_path: Path) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("classes", ["fine-tuned", "base"])
-def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
-    classes: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("classes", "refit_encoder"), [("fine-tuned", True), ("base", False)])
+def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
+    classes: str,
+    refit_encoder: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import mlflow
 
@@ -167,6 +171,10 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     register = training.registry.log_and_register
 
     def spy(result, evaluation, training_set, **kwargs):  # the in-memory model, while its folder exists
+        # The second-cause model was fitted in the space of the encoder that reads the causes
+        # (asked before decide() points it there).
+        secondary = result.model.secondary_model_
+        assert secondary is None or secondary.embedder is result.model.embedder
         seen["ids"] = result.test["contact_id"].tolist()
         seen["test_clean"] = result.test["clean_text"].tolist()
         # The evaluation left the held-out rows' vectors in the workspace cache; the served model
@@ -176,11 +184,13 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
         seen["decided"] = result.model.decide(result.test["clean_text"])
         seen["similarity"] = result.model.scores(result.test["clean_text"])[1]
         seen["params"] = result.params
+        seen["evaluated"] = model_fingerprint(Path(result.tuned_embedder.config.model))
         return register(result, evaluation, training_set, **kwargs)
 
     monkeypatch.setattr(training.registry, "log_and_register", spy)
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
-    assert main([*argv, "--fine-tune", "--fine-tune-epochs", "2", "--classes-encoder", classes]) == 0
+    tuning = ["--fine-tune", "--fine-tune-epochs", "2", "--classes-encoder", classes]
+    assert main([*argv, *tuning, "--refit-encoder" if refit_encoder else "--no-refit-encoder"]) == 0
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
     assert seen["params"]["classifier_encoder"] == classes
     # The novelty floor comes from the base encoder's (matched, or its value with too few
@@ -190,6 +200,9 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     assert 0.0 <= seen["params"]["floor_share"] < 1.0
     out = capsys.readouterr().out
     assert "encoder fine-tuned on the " in out
+    # The registered model's encoder is tuned again on every labelled row, unless told not to.
+    assert (f"encoder fine-tuned again on all {len(contacts)} labelled rows" in out) is refit_encoder
+    assert seen["params"].get("fine_tune_refit_rows") == (len(contacts) if refit_encoder else None)
     reader = {"fine-tuned": "the fine-tuned encoder reads", "base": "the base MiniLM reads"}[classes]
     assert f"{reader} the causes" in out and "checks novelty" in out
     assert f"novelty floor {seen['params']['similarity_floor']:.3f}: {rule}" in out  # the user sees the rule
@@ -197,6 +210,7 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     mlflow.set_tracking_uri(workspace.tracking_uri)
     version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
     assert "fine-tuned on the" in version.description  # the registry says what the encoder is
+    assert (f"tuned again on all {len(contacts)} labelled rows" in version.description) is refit_encoder
     assert ("the installed MiniLM reads the causes" in version.description) is (classes == "base")
     served = mlflow.pyfunc.load_model("models:/rc@champion")
     classifier = served.unwrap_python_model().classifier
@@ -206,6 +220,7 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     encoder = Path(novelty.config.model)
     assert (encoder / "model.safetensors").is_file()
     assert model_fingerprint(encoder) != model_fingerprint(default_model_path())
+    assert (model_fingerprint(encoder) == seen["evaluated"]) is not refit_encoder
     assert (classifier.embedder.config.model is None) is (classes == "base")
     assert classifier.separate_novelty_ is (classes == "base")
     raw = contacts.set_index("contact_id").loc[seen["ids"], ["text", "channel"]].reset_index(drop=True)
@@ -218,6 +233,8 @@ def test_voc_train_fine_tune_serves_exactly_the_evaluated_encoder(
     np.testing.assert_allclose(classifier.scores(seen["test_clean"])[1], seen["similarity"], atol=2e-3)
     # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace
     # (the base MiniLM's export beside it embedded what the novelty floor is matched to).
+    # The refit copy gets an export of its own.
     exports = sorted(p.name for p in workspace.onnx_cache.glob("*-int8pc.onnx"))
-    assert len(exports) == 2 and exports[0].startswith("minilm-fine-tuned-")
-    assert exports[1].startswith(Path(default_model_path()).name + "-")
+    tuned = 2 if refit_encoder else 1
+    assert len(exports) == tuned + 1 and all(e.startswith("minilm-fine-tuned-") for e in exports[:tuned])
+    assert exports[-1].startswith(Path(default_model_path()).name + "-")

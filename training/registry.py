@@ -222,10 +222,17 @@ def describe(
         f"{m['precision_at_threshold']:.3f}, ECE {m['ece']:.4f}.",
     ]
     if params.get("fine_tune"):
+        refit = (
+            f"; the registered model's copy was tuned again on all {params['fine_tune_refit_rows']:,} "
+            f"labelled rows ({params['fine_tune_refit_steps']} steps, "
+            f"{params['fine_tune_refit_seconds']:.0f} s)"
+            if "fine_tune_refit_rows" in params
+            else ""
+        )
         lines.append(
-            f"Encoder: MiniLM fine-tuned on the {params['n_train']:,} train rows only "
-            f"({params['fine_tune_steps']} steps, {params['fine_tune_seconds']:.0f} s); its weights are the "
-            "model's artifact 'encoder', which tagging loads. "
+            f"Encoder: MiniLM fine-tuned on the {params['n_train']:,} train rows only for the held-out "
+            f"evaluation ({params['fine_tune_steps']} steps, {params['fine_tune_seconds']:.0f} s){refit}; "
+            "its weights are the model's artifact 'encoder', which tagging loads. "
             + {
                 "base": "It checks novelty; the installed MiniLM reads the causes (better on validation).",
                 "none": "It checks novelty; TF-IDF reads the causes.",

@@ -128,11 +128,24 @@ def fit_secondary(
     :data:`SEGMENT_C` and :data:`SEGMENT_TOL`, unless an unfitted ``segment_model`` (``fit(texts,
     labels, weights)``, ``predict_proba``, ``classes_``) is given: the tagging cascade's fast one.
     """
-    owner, pieces, _ = split(train["clean_text"].astype(str).tolist(), min_segments=1)
-    labels = train["label"].astype(str).to_numpy()[owner]
-    if len(set(labels)) < 2:
+    model = fit_segment_model(primary, train, segment_model)
+    if model is None:
         return None, 1.0 + 1e-9
-    weights = train["weight"].to_numpy(float)[owner] if "weight" in train else None
+    threshold = choose_secondary_threshold(
+        model, validation["clean_text"].tolist(), validation["label"].tolist(), [str(g) for g in guess]
+    )
+    return model, threshold
+
+
+def fit_segment_model(primary: Any, rows: pd.DataFrame, segment_model: Any = None) -> Any:
+    """The segment model of :func:`fit_secondary` fitted on ``rows``' segments; ``None`` when they
+    hold fewer than two labels. Also how :func:`training.train.refit_on_all` fits it again when the
+    primary's encoder changes: its threshold stays the one chosen on validation."""
+    owner, pieces, _ = split(rows["clean_text"].astype(str).tolist(), min_segments=1)
+    labels = rows["label"].astype(str).to_numpy()[owner]
+    if len(set(labels)) < 2:
+        return None
+    weights = rows["weight"].to_numpy(float)[owner] if "weight" in rows else None
     model = segment_model
     if model is None:
         settings = {
@@ -143,11 +156,7 @@ def fit_secondary(
             "similarity_floor": -1.0,
         }
         model = type(primary)(**{**primary.get_params(deep=False), **settings})  # same embedder, no copy
-    model.fit(pieces, labels, weights)
-    threshold = choose_secondary_threshold(
-        model, validation["clean_text"].tolist(), validation["label"].tolist(), [str(g) for g in guess]
-    )
-    return model, threshold
+    return model.fit(pieces, labels, weights)
 
 
 def add_secondary(
