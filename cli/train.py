@@ -38,6 +38,12 @@ class Model(enum.StrEnum):
     logreg = "logreg"
 
 
+class RefitEncoderChoice(enum.StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 class ClassesEncoderChoice(enum.StrEnum):
     auto = "auto"
     fine_tuned = "fine-tuned"
@@ -107,12 +113,13 @@ def train(
         typer.Option(help="Stop each fine-tune after this many seconds (keeps what it learned so far)."),
     ] = None,
     refit_encoder: Annotated[
-        bool,
+        RefitEncoderChoice,
         typer.Option(
             help="With --fine-tune and --refit, tune a fresh encoder copy on every labelled row for the "
-            "registered model (a second fine-tune; --no-refit-encoder keeps the train split's copy)."
+            "registered model (a second fine-tune): always, never (keep the train split's copy), or "
+            "auto: when causes have a median of under 30 labelled rows (where it gains most, cheaply).",
         ),
-    ] = True,
+    ] = RefitEncoderChoice.auto,
     classes_encoder: Annotated[
         ClassesEncoderChoice,
         typer.Option(
@@ -230,10 +237,24 @@ def train(
         if refit:
             with step(f"refitting the chosen model on all {len(training.frame):,} labelled contacts"):
                 result.model = refit_on_all(
-                    result, training, encoder_dir=Path(encoder_dir) / "refit", refit_encoder=refit_encoder
+                    result,
+                    training,
+                    encoder_dir=Path(encoder_dir) / "refit",
+                    refit_encoder=RefitEncoderChoice(refit_encoder).value,
                 )
             result.params["refit_rows"] = len(training.frame) + len(result.pseudo)
-            if "fine_tune_refit_rows" in result.params:
+            if result.params.get("fine_tune_refit") is False:
+                median = training.frame["label"].value_counts().median()
+                why = (
+                    "never"
+                    if refit_encoder == "never"
+                    else f"auto: {median:g} labelled rows a cause (median)"
+                )
+                typer.echo(
+                    "the registered model keeps the encoder tuned on the train split "
+                    f"(--refit-encoder {why}; `always` tunes a copy on every labelled row)"
+                )
+            if result.params.get("fine_tune_refit"):
                 p = result.params
                 stopped = " (stopped by --fine-tune-max-seconds)" if p["fine_tune_refit_timed_out"] else ""
                 typer.echo(

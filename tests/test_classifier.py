@@ -241,6 +241,49 @@ def test_refit_on_all_rows_learns_the_test_rows_and_keeps_what_validation_chose(
     assert result.model.references_ is not None  # the evaluated model is left as it was
 
 
+@pytest.mark.parametrize(
+    ("setting", "few_shot_median", "tuned_again"),
+    [("auto", 30, True), ("auto", 20, False), ("always", 20, True), ("never", 30, False)],
+)
+def test_refit_tunes_the_encoder_again_when_causes_have_few_labels(
+    embedder, monkeypatch: pytest.MonkeyPatch, setting: str, few_shot_median: int, tuned_again: bool
+) -> None:
+    import dataclasses
+
+    import training.train
+    from nlp.embed import Embedder
+    from training.finetune import FineTuneConfig
+
+    training_set = build_training_set(labelled_contacts(per_class=20, pii=False))  # median 20 a cause
+    result = train_classifier(training_set, TrainConfig(features="embedding", C=(1.0,)), embedder=embedder)
+    # As if trained with --fine-tune: the model reads the train split's copy, and a second fine-tune
+    # (stood in for: its weights do not matter here) yields a new one.
+    result.fine_tune, result.tuned_embedder = FineTuneConfig(show_progress=False), embedder
+    again = Embedder(dataclasses.replace(embedder.config))
+    tuned_on: list = []
+
+    def fine_tuned_embedder(base, texts, labels, settings, encoder_dir=None):
+        tuned_on.append(list(labels))
+        figures = {"steps": 3, "planned_steps": 3, "seconds": 1.0, "final_loss": 0.5, "timed_out": False}
+        return again, {f"fine_tune_{key}": value for key, value in figures.items()}
+
+    monkeypatch.setattr(training.train, "fine_tuned_embedder", fine_tuned_embedder)
+    monkeypatch.setattr(training.train, "FEW_SHOT_MEDIAN", few_shot_median)
+    refit = refit_on_all(result, training_set, refit_encoder=setting)  # type: ignore[arg-type]
+
+    assert result.params["fine_tune_refit"] is tuned_again
+    # Tuned again on every labelled row, test rows included, and read wherever the old copy was.
+    assert tuned_on == ([training_set.frame["label"].tolist()] if tuned_again else [])
+    assert (refit.embedder is again) is tuned_again
+    assert result.params.get("fine_tune_refit_rows") == (len(training_set.frame) if tuned_again else None)
+    # The second-cause model reads the causes' encoder: fitted again in the new space only.
+    assert (refit.secondary_model_ is not result.model.secondary_model_) is tuned_again
+    assert refit.secondary_model_.embedder is refit.embedder
+    assert refit.threshold_ == result.model.threshold_  # chosen on validation, kept
+    with pytest.raises(ValueError, match="auto, always or never"):
+        refit_on_all(result, training_set, refit_encoder="sometimes")  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_out_of_scope_check_uses_the_nearest_training_example(embedder) -> None:
     contacts = labelled_contacts(per_class=12, pii=False)

@@ -147,10 +147,11 @@ def test_fine_tune_stops_at_its_time_limit(tiny: pd.DataFrame, tmp_path: Path) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("classes", "refit_encoder"), [("fine-tuned", True), ("base", False)])
+# 10 labelled rows a cause: --refit-encoder auto tunes the registered model's copy again.
+@pytest.mark.parametrize(("classes", "refit_encoder"), [("fine-tuned", "auto"), ("base", "never")])
 def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     classes: str,
-    refit_encoder: bool,
+    refit_encoder: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -190,7 +191,8 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     monkeypatch.setattr(training.registry, "log_and_register", spy)
     argv = ["train", str(source), "--features", "embedding", "--register-as", "rc"]
     tuning = ["--fine-tune", "--fine-tune-epochs", "2", "--classes-encoder", classes]
-    assert main([*argv, *tuning, "--refit-encoder" if refit_encoder else "--no-refit-encoder"]) == 0
+    assert main([*argv, *tuning, "--refit-encoder", refit_encoder]) == 0
+    tuned_again = refit_encoder == "auto"
     assert seen["params"]["fine_tune"] is True and seen["params"]["fine_tune_steps"] > 0
     assert seen["params"]["classifier_encoder"] == classes
     # The novelty floor comes from the base encoder's (matched, or its value with too few
@@ -201,8 +203,9 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     out = capsys.readouterr().out
     assert "encoder fine-tuned on the " in out
     # The registered model's encoder is tuned again on every labelled row, unless told not to.
-    assert (f"encoder fine-tuned again on all {len(contacts)} labelled rows" in out) is refit_encoder
-    assert seen["params"].get("fine_tune_refit_rows") == (len(contacts) if refit_encoder else None)
+    assert (f"encoder fine-tuned again on all {len(contacts)} labelled rows" in out) is tuned_again
+    assert seen["params"].get("fine_tune_refit_rows") == (len(contacts) if tuned_again else None)
+    assert ("keeps the encoder tuned on the train split (--refit-encoder never" in out) is not tuned_again
     reader = {"fine-tuned": "the fine-tuned encoder reads", "base": "the base MiniLM reads"}[classes]
     assert f"{reader} the causes" in out and "checks novelty" in out
     assert f"novelty floor {seen['params']['similarity_floor']:.3f}: {rule}" in out  # the user sees the rule
@@ -210,7 +213,7 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     mlflow.set_tracking_uri(workspace.tracking_uri)
     version = mlflow.MlflowClient().get_model_version_by_alias("rc", "champion")
     assert "fine-tuned on the" in version.description  # the registry says what the encoder is
-    assert (f"tuned again on all {len(contacts)} labelled rows" in version.description) is refit_encoder
+    assert (f"tuned again on all {len(contacts)} labelled rows" in version.description) is tuned_again
     assert ("the installed MiniLM reads the causes" in version.description) is (classes == "base")
     served = mlflow.pyfunc.load_model("models:/rc@champion")
     classifier = served.unwrap_python_model().classifier
@@ -220,7 +223,7 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     encoder = Path(novelty.config.model)
     assert (encoder / "model.safetensors").is_file()
     assert model_fingerprint(encoder) != model_fingerprint(default_model_path())
-    assert (model_fingerprint(encoder) == seen["evaluated"]) is not refit_encoder
+    assert (model_fingerprint(encoder) == seen["evaluated"]) is not tuned_again
     assert (classifier.embedder.config.model is None) is (classes == "base")
     assert classifier.separate_novelty_ is (classes == "base")
     raw = contacts.set_index("contact_id").loc[seen["ids"], ["text", "channel"]].reset_index(drop=True)
@@ -235,6 +238,6 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     # (the base MiniLM's export beside it embedded what the novelty floor is matched to).
     # The refit copy gets an export of its own.
     exports = sorted(p.name for p in workspace.onnx_cache.glob("*-int8pc.onnx"))
-    tuned = 2 if refit_encoder else 1
+    tuned = 2 if tuned_again else 1
     assert len(exports) == tuned + 1 and all(e.startswith("minilm-fine-tuned-") for e in exports[:tuned])
     assert exports[-1].startswith(Path(default_model_path()).name + "-")

@@ -18,6 +18,8 @@ ModelChoice = Literal["auto", "logreg", "svm"]
 # Measured on BANKING77: with ~10 examples per label logistic regression is better (86.4% vs 84.8%),
 # with ~130 the calibrated linear SVM is better and faster. ``auto`` switches at this median.
 FEW_SHOT_MEDIAN = 30
+# Whether the refit tunes the encoder again on every labelled row (training.train.refit_on_all).
+RefitEncoder = Literal["auto", "always", "never"]
 # Tried in this order; on a tie the earlier wins ("both" was best on BANKING77).
 FEATURE_SETS: tuple[Features, ...] = ("both", "embedding", "tfidf")
 
