@@ -1,4 +1,4 @@
-"""Fine-tuning the encoder on labels: it learns, it is keyed by its weights, it is served as evaluated."""
+"""Fine-tuning the encoder on labels: it learns, it is keyed by its weights, it is served as registered."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     assert out["root_cause"].tolist() == expected["root_cause"].tolist()
     np.testing.assert_allclose(out["confidence"], expected["confidence"], rtol=1e-5, atol=1e-6)
     assert out["review_reason"].tolist() == expected["review_reason"].tolist()
-    # The novelty check reads the same space as evaluated.
+    # The novelty check reads the same space as registered.
     np.testing.assert_allclose(classifier.scores(seen["test_clean"])[1], seen["similarity"], atol=2e-3)
     # The ONNX export the served model runs was made from the fine-tuned weights, in the workspace
     # (the base MiniLM's export beside it embedded what the novelty floor is matched to).

