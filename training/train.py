@@ -6,9 +6,9 @@ the abstention threshold on validation so that precision on the non-abstained pr
 ``precision_target``, and refits the chosen model on train + validation. The test set is only
 scored afterwards (:mod:`training.evaluate`); :func:`refit_on_all` then fits the chosen model on
 every labelled row. With ``TrainConfig(fine_tune=...)`` the encoder is fine-tuned on the train
-split first (:mod:`training.finetune`), and :func:`refit_on_all` tunes a fresh copy on every
-labelled row; with ``self_train=True`` the unlabelled contacts join as
-pseudo-labels when that helps on validation (:mod:`training.selftrain`).
+split first (:mod:`training.finetune`), and :func:`refit_on_all` may tune a fresh copy on every
+labelled row (by default when causes have few labels); with ``self_train=True`` the unlabelled
+contacts join as pseudo-labels when that helps on validation (:mod:`training.selftrain`).
 """
 
 from __future__ import annotations
