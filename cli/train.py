@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -241,28 +241,10 @@ def train(
                     result,
                     training,
                     encoder_dir=Path(encoder_dir) / "refit",
-                    refit_encoder=RefitEncoderChoice(refit_encoder).value,
+                    refit_encoder=refit_encoder.value,
                 )
             result.params["refit_rows"] = len(training.frame) + len(result.pseudo)
-            if result.params.get("fine_tune_refit") is False:
-                median = training.frame["label"].value_counts().median()
-                why = (
-                    "never"
-                    if refit_encoder == "never"
-                    else f"auto: {median:g} labelled rows a cause (median)"
-                )
-                typer.echo(
-                    "the registered model keeps the encoder tuned on the train split "
-                    f"(--refit-encoder {why}; `always` tunes a copy on every labelled row)"
-                )
-            if result.params.get("fine_tune_refit"):
-                p = result.params
-                stopped = " (stopped by --fine-tune-max-seconds)" if p["fine_tune_refit_timed_out"] else ""
-                typer.echo(
-                    f"encoder fine-tuned again on all {p['fine_tune_refit_rows']:,} labelled rows: "
-                    f"{p['fine_tune_refit_steps']} steps in {p['fine_tune_refit_seconds']:.0f} s{stopped}; "
-                    "this copy is logged with the registered model"
-                )
+            _print_encoder_refit(result.params, refit_encoder, training.frame["label"])
         with step("logging and registering in MLflow"):
             registration = log_and_register(
                 result, evaluation, training, register_as=register_as, source=str(input)
@@ -276,6 +258,26 @@ def train(
             f"held-out macro-F1 challenger {gate.challenger_macro_f1:.4f}, champion {champion}"
         )
         typer.echo(gate.reason)
+
+
+def _print_encoder_refit(params: dict, setting: RefitEncoderChoice, labels: Any) -> None:
+    """Whether the refit tuned the encoder again (``params["fine_tune_refit"]``; none without --fine-tune)."""
+    if "fine_tune_refit" not in params:
+        return
+    if params["fine_tune_refit"]:
+        stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_refit_timed_out"] else ""
+        typer.echo(
+            f"encoder fine-tuned again on all {params['fine_tune_refit_rows']:,} labelled rows: "
+            f"{params['fine_tune_refit_steps']} steps in {params['fine_tune_refit_seconds']:.0f} s{stopped}; "
+            "this copy is logged with the registered model"
+        )
+        return
+    median = labels.value_counts().median()
+    why = "never" if setting == "never" else f"auto: {median:g} labelled rows a cause (median)"
+    typer.echo(
+        "the registered model keeps the encoder tuned on the train split "
+        f"(--refit-encoder {why}; `always` tunes a copy on every labelled row)"
+    )
 
 
 def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict, backend: str) -> None:
