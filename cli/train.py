@@ -319,9 +319,14 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
     if "self_train_rounds" in params:
         rounds = sum(k.startswith("self_train_f1_") for k in params)
         scores = ", ".join(f"{params[f'self_train_f1_{r}']:.3f}" for r in range(rounds))
+        changed = ", ".join(
+            f"{params[f'self_train_worse_{r}']}/{params[f'self_train_better_{r}']}" for r in range(1, rounds)
+        )
         typer.echo(
             f"self-training on {params['self_train_unlabelled']:,} unlabelled contacts: validation macro-F1 "
-            f"by round {scores}; kept round {params['self_train_rounds']} "
+            f"by round {scores}"
+            + (f"; contacts worse/better than round 0: {changed}" if changed else "")
+            + f"; kept round {params['self_train_rounds']}, the last not clearly worse "
             f"({params['self_train_pseudo_rows']:,} pseudo-labels)"
         )
     served = "" if params["features"] == "tfidf" else f" ({backend} embeddings, as served)"

@@ -1,4 +1,4 @@
-"""Self-training: unlabelled contacts join as pseudo-labels only when validation says they help."""
+"""Self-training: unlabelled contacts join as pseudo-labels unless validation finds them clearly harmful."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from test_classifier import PLANTED_EMAIL, labelled_contacts
 
 from training.config import TrainConfig
 from training.dataset import build_training_set, load_training_set
-from training.selftrain import _pseudo_rows, pseudo_label, self_train
+from training.selftrain import _pseudo_rows, pseudo_label, self_train, sign_test
 from training.train import refit_on_all, train_classifier
 
 
@@ -40,10 +40,11 @@ class _Keyword:
         return np.array(truth[:cut] + ["wrong"] * (len(texts) - cut), dtype=object)
 
 
-def _frames() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _frames(per_cause: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Two labelled rows, ``per_cause`` validation contacts of each cause, eight unlabelled texts."""
     train = pd.DataFrame({"clean_text": ["refund please", "return label"], "label": ["refund", "return"]})
     train["weight"] = 1.0
-    validation = pd.DataFrame({"clean_text": [f"{lab} x" for lab in ["refund", "return"] * 5]})
+    validation = pd.DataFrame({"clean_text": [f"{lab} x" for lab in ["refund", "return"] * per_cause]})
     validation["label"] = validation["clean_text"].str.split().str[0]
     # Four texts per cause; the more often the cause's word, the surer the guess.
     unlabelled = [f"{lab} " * n + "z " * (4 - n) for lab in ("refund", "return") for n in (1, 2, 3, 4)]
@@ -53,7 +54,8 @@ def _frames() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
 def test_rounds_take_the_surest_guesses_first_and_keep_the_last_one_validation_allows() -> None:
     train, validation, unlabelled = _frames()
     # Rows fitted on: 2 (round 0), 2 + 2 (20% of 4 per cause, rounded up: 1 each), 2 + 4, 2 + 6, 2 + 8.
-    # Validation (10 contacts: a tolerance of 0.1) refuses round 1 and round 4, allows 2 and 3.
+    # Validation (40 contacts) refuses round 1 and round 4 (12 and 20 contacts worse, none better),
+    # allows 2 (4 better) and 3 (the same contacts right as round 0).
     quality = {2: 0.8, 4: 0.5, 6: 0.9, 8: 0.8, 10: 0.3}
     fits: list[pd.DataFrame] = []
 
@@ -67,6 +69,9 @@ def test_rounds_take_the_surest_guesses_first_and_keep_the_last_one_validation_a
     assert [len(rows) for rows in fits] == [2, 4, 6, 8, 10]
     f1 = [params[f"self_train_f1_{r}"] for r in range(5)]
     assert f1[1] < f1[0] - 0.1 and f1[4] < f1[0] - 0.1 and f1[2] > f1[3] >= f1[0] - 0.1
+    assert [params[f"self_train_worse_{r}"] for r in range(1, 5)] == [12, 0, 0, 20]
+    assert [params[f"self_train_better_{r}"] for r in range(1, 5)] == [0, 4, 0, 0]
+    assert params["self_train_p_1"] < 0.05 and params["self_train_p_3"] == 1.0
     # Not the best round (2) but the last that validation does not refuse: more pseudo-labels.
     assert params["self_train_rounds"] == 3 and len(model.rows) == 8
     # Round 3 took each cause's three surest texts (the most repeated words) with the guessed label.
@@ -75,6 +80,42 @@ def test_rounds_take_the_surest_guesses_first_and_keep_the_last_one_validation_a
     assert (pseudo["label"] == pseudo["clean_text"].str.split().str[0]).all()
     assert pseudo["pseudo"].all() and (pseudo["weight"] == 1.0).all()
     assert pseudo["contact_id"].str.startswith("unlabelled-").all()
+
+
+def test_with_few_validation_contacts_per_cause_only_a_clear_loss_refuses_a_round() -> None:
+    # Five validation contacts per cause: macro-F1 moves by points when a contact or two change.
+    train, validation, unlabelled = _frames(per_cause=5)
+    quality = {2: 0.9, 4: 0.2, 6: 0.6}
+    model, pseudo, params = self_train(
+        lambda rows: _Keyword(rows, quality), train, validation, unlabelled, shares=(0.2, 0.5)
+    )
+    # Round 1 gets seven contacts wrong that round 0 got right and none better (p 1/128): refused.
+    # Round 2 costs more macro-F1 than one contact's worth (0.1) but only three contacts (p 1/8): kept.
+    assert params["self_train_worse_1"] == 7 and params["self_train_p_1"] < 0.05
+    assert params["self_train_f1_2"] < params["self_train_f1_0"] - 0.1
+    assert params["self_train_worse_2"] == 3 and params["self_train_p_2"] == pytest.approx(1 / 8)
+    assert params["self_train_rounds"] == 2 and len(model.rows) == 6 and len(pseudo) == 4
+
+    # With ten contacts of each cause macro-F1 is trusted too: three contacts worse (p 1/8) but more
+    # than one contact's worth of macro-F1 (0.05) below round 0 refuses the round.
+    train, validation, unlabelled = _frames(per_cause=10)
+    quality = {2: 0.9, 4: 0.75}
+    _, _, params = self_train(
+        lambda rows: _Keyword(rows, quality), train, validation, unlabelled, shares=(0.2,)
+    )
+    assert params["self_train_worse_1"] == 3 and params["self_train_p_1"] > 0.05
+    assert params["self_train_f1_1"] < params["self_train_f1_0"] - 0.05 and params["self_train_rounds"] == 0
+
+
+def test_sign_test_counts_the_contacts_that_changed_and_weighs_only_those() -> None:
+    before = np.array([True] * 6 + [False] * 4 + [True] * 90)
+    after = np.array([False] * 6 + [True] * 1 + [False] * 3 + [True] * 90)
+    worse, better, p = sign_test(before, after)
+    assert (worse, better) == (6, 1) and p == pytest.approx(8 / 128)  # P(X >= 6), X ~ Bin(7, 1/2)
+    assert sign_test(before, before) == (0, 0, 1.0)
+    # The same six-to-one split among ten times the contacts is no longer chance.
+    worse, better, p = sign_test(np.tile(before, 10), np.tile(after, 10))
+    assert (worse, better) == (60, 10) and p < 1e-8
 
 
 def test_a_cause_guessed_more_often_than_its_labelled_share_gets_no_more() -> None:
