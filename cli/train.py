@@ -132,7 +132,7 @@ def train(
         bool,
         typer.Option(
             help="Rows without a label teach the model too: its surest guesses of their causes join "
-            "the training rows, in rounds, kept only when they help on validation."
+            "the training rows, in rounds, kept unless validation finds them clearly worse."
         ),
     ] = False,
     dayfirst: DayFirst = None,
@@ -154,7 +154,8 @@ def train(
     With --fine-tune the encoder is first fine-tuned on the train split only (not validation or
     test), and the fine-tuned weights are logged with the model. With --self-train the rows without
     a label are prepared too, and the model's surest guesses of their causes become training rows
-    when that raises macro-F1 on validation (they never count in the test metrics).
+    unless validation finds them clearly worse (a sign test on its contacts; they never count in the
+    test metrics).
     """
     import tempfile
 

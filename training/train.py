@@ -8,7 +8,8 @@ scored afterwards (:mod:`training.evaluate`); :func:`refit_on_all` then fits the
 every labelled row. With ``TrainConfig(fine_tune=...)`` the encoder is fine-tuned on the train
 split first (:mod:`training.finetune`), and :func:`refit_on_all` may tune a fresh copy on every
 labelled row (by default when causes have few labels); with ``self_train=True`` the unlabelled
-contacts join as pseudo-labels when that helps on validation (:mod:`training.selftrain`).
+contacts join as pseudo-labels unless validation finds that clearly harmful
+(:mod:`training.selftrain`).
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def _train_classifier(
     fit_calibrated = _fitter({**chosen.get_params(deep=False), "calibrate": True})
     self_trained: dict[str, Any] = {}
     if config.self_train:
-        # Pseudo-labelled unlabelled contacts join the training rows when that helps on validation.
+        # Pseudo-labelled unlabelled contacts join the training rows unless validation finds harm.
         note = lambda text: report(text, total_fits)  # noqa: E731
         chosen, _, self_trained = self_train(
             fit_calibrated, train, validation, training.unlabelled_text, report=note
