@@ -94,7 +94,7 @@ def self_train(
 
     def score(model: Any) -> tuple[np.ndarray, float]:
         predicted = model.predict(validation["clean_text"].tolist())
-        return predicted == truth, float(f1_score(truth, predicted, average="macro"))
+        return np.asarray(predicted) == truth, float(f1_score(truth, predicted, average="macro"))
 
     model = fit(train)
     base_right, base = score(model)
