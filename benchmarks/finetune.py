@@ -40,7 +40,7 @@ same with ``--finetune-shots`` labelled texts per intent (the ``few`` draw) and 
 text given without a label, each run with ``--self-train`` (target: >= 88%).
 
 Run: ``python -m benchmarks --only finetune [--finetune-cases few full cli cli-few themes themes-few
-oos weeks] [--finetune-epochs 1] [--finetune-setfit few|all|none] [--finetune-setfit-steps 250]
+oos weeks] [--finetune-epochs N] [--finetune-setfit few|all|none] [--finetune-setfit-steps 250]
 [--finetune-seed 0]``.
 """
 
@@ -88,7 +88,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=4_000,
         help="finetune: contacts per synthetic week (weeks)",
     )
-    group.add_argument("--finetune-epochs", type=int, default=1, help="finetune: passes over the train rows")
+    group.add_argument(
+        "--finetune-epochs",
+        type=int,
+        default=None,
+        help="finetune: passes over the train rows (default: as voc train)",
+    )
     group.add_argument(
         "--finetune-max-seconds", type=float, default=None, help="finetune: time limit of one fine-tune"
     )
@@ -121,7 +126,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every case asked for; returns the harness's ``rows`` (one per case and encoder) and notes."""
     train, test = load_banking77(Path(getattr(args, "banking77", DEFAULT_DIR)))
     shots = int(getattr(args, "finetune_shots", 10))
-    epochs = int(getattr(args, "finetune_epochs", 1))
+    epochs = getattr(args, "finetune_epochs", None)
     limit = getattr(args, "finetune_max_seconds", None)
     rate = float(getattr(args, "finetune_learning_rate", 5e-5))
     seed = int(getattr(args, "finetune_seed", 0))
@@ -173,7 +178,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "notes": [
             "fine-tuned on the training rows only (MultipleNegativesRankingLoss, same-label pairs); "
             "test rows never seen by the encoder, the classifier or the clustering",
-            f"epochs={epochs}, learning rate={rate:g}, max seconds={limit}, seed={seed}",
+            f"epochs={'as voc train' if epochs is None else epochs}, learning rate={rate:g}, "
+            f"max seconds={limit}, seed={seed}",
             *([TRAIN_NOTE] if rows else []),
             *(
                 [
@@ -193,7 +199,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 class FineTuneSettings:
     """The fine-tune of every case: passes, time limit (s), peak learning rate and seed."""
 
-    epochs: int
+    epochs: int | None  # None: as voc train (training.finetune.epochs_for)
     limit: float | None
     learning_rate: float
     seed: int = 0
@@ -319,7 +325,7 @@ def compare_commands(
             ids = [f"{name}-{i}" for i in range(len(frame))]
             frame.assign(contact_id=ids)[["contact_id", "text", "label"]].to_parquet(files[name], index=False)
         truth = pd.Series(test["label"].to_numpy(), index=[f"test-{i}" for i in range(len(test))])
-        tuning = ["--fine-tune", "--fine-tune-epochs", str(tune.epochs)]
+        tuning = ["--fine-tune", *(["--fine-tune-epochs", str(tune.epochs)] if tune.epochs else [])]
         tuning += ["--fine-tune-max-seconds", str(tune.limit)] if tune.limit else []
         for encoder, extra in (("frozen MiniLM", options), ("fine-tuned MiniLM", [*options, *tuning])):
             workspace = root / f"workspace-{len(rows)}"

@@ -106,8 +106,13 @@ def train(
         ),
     ] = False,
     fine_tune_epochs: Annotated[
-        int, typer.Option(help="Passes over the training split when fine-tuning.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            help="Passes over the labelled rows when fine-tuning (by default 3 when causes have a "
+            "median of under 30 labelled rows, else 1).",
+            show_default=False,
+        ),
+    ] = None,
     fine_tune_max_seconds: Annotated[
         float | None,
         typer.Option(help="Stop each fine-tune after this many seconds (keeps what it learned so far)."),
@@ -261,6 +266,10 @@ def train(
         typer.echo(gate.reason)
 
 
+def _passes(epochs: int) -> str:
+    return "1 pass" if epochs == 1 else f"{epochs} passes"
+
+
 def _print_encoder_refit(params: dict, setting: RefitEncoderChoice, labels: Any) -> None:
     """Whether the refit tuned the encoder again (``params["fine_tune_refit"]``; none without --fine-tune)."""
     if "fine_tune_refit" not in params:
@@ -269,7 +278,8 @@ def _print_encoder_refit(params: dict, setting: RefitEncoderChoice, labels: Any)
         stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_refit_timed_out"] else ""
         typer.echo(
             f"encoder fine-tuned again on all {params['fine_tune_refit_rows']:,} labelled rows: "
-            f"{params['fine_tune_refit_steps']} steps in {params['fine_tune_refit_seconds']:.0f} s{stopped}; "
+            f"{_passes(params['fine_tune_refit_epochs'])}, {params['fine_tune_refit_steps']} steps in "
+            f"{params['fine_tune_refit_seconds']:.0f} s{stopped}; "
             "this copy is logged with the registered model"
         )
         return
@@ -300,7 +310,8 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
     if params.get("fine_tune"):
         stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_timed_out"] else ""
         typer.echo(
-            f"encoder fine-tuned on the {params['n_train']:,} train rows: {params['fine_tune_steps']} of "
+            f"encoder fine-tuned on the {params['n_train']:,} train rows: "
+            f"{_passes(params['fine_tune_epochs'])}, {params['fine_tune_steps']} of "
             f"{params['fine_tune_planned_steps']} steps in {params['fine_tune_seconds']:.0f} s{stopped} "
             "(the held-out scores below are this copy's)"
         )

@@ -264,7 +264,8 @@ def test_refit_tunes_the_encoder_again_when_causes_have_few_labels(
 
     def fine_tuned_embedder(base, texts, labels, settings, encoder_dir=None):
         tuned_on.append(list(labels))
-        figures = {"steps": 3, "planned_steps": 3, "seconds": 1.0, "final_loss": 0.5, "timed_out": False}
+        figures = {"epochs": 2, "steps": 3, "planned_steps": 3, "seconds": 1.0, "final_loss": 0.5}
+        figures["timed_out"] = False
         return again, {f"fine_tune_{key}": value for key, value in figures.items()}
 
     monkeypatch.setattr(training.train, "fine_tuned_embedder", fine_tuned_embedder)

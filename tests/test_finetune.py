@@ -13,7 +13,7 @@ from test_classifier import labelled_contacts
 from nlp.embed import EmbedConfig, Embedder, default_model_path
 from nlp.model_files import model_fingerprint
 from training.config import TrainConfig
-from training.finetune import FineTuneConfig, fine_tune
+from training.finetune import FEW_SHOT_EPOCHS, FineTuneConfig, epochs_for, fine_tune
 from voc.workspace import Workspace
 
 # A short, seeded fine-tune: 4 labels x 8 texts, one pass of 8 steps.
@@ -31,6 +31,18 @@ def fine_tuned(tiny: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> 
     result = fine_tune(tiny["text"], tiny["label"], folder, SHORT)
     assert result.steps == result.planned_steps > 0 and not result.timed_out
     return result.path
+
+
+def test_fine_tune_passes_more_often_over_causes_with_few_labelled_texts() -> None:
+    # By default: three passes where causes have a median of under 30 texts (one pass over 770
+    # texts, 10 per cause, is 25 steps), one where they have more; a number given is kept.
+    few = ["refund"] * 10 + ["return"] * 29 + ["late"] * 200
+    many = ["refund"] * 30 + ["return"] * 40 + ["late"] * 5
+    assert epochs_for(FineTuneConfig(), few) == FEW_SHOT_EPOCHS == 3
+    assert epochs_for(FineTuneConfig(), many) == 1
+    assert epochs_for(FineTuneConfig(epochs=2), few) == epochs_for(FineTuneConfig(epochs=2), many) == 2
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        FineTuneConfig(epochs=0)
 
 
 def _changed_copy(tmp_path: Path) -> Path:
@@ -201,7 +213,8 @@ def test_voc_train_fine_tune_serves_exactly_the_registered_encoder(
     assert rule == "matched to the base encoder" or rule.startswith("the base encoder's (fewer than")
     assert 0.0 <= seen["params"]["floor_share"] < 1.0
     out = capsys.readouterr().out
-    assert "encoder fine-tuned on the " in out
+    assert "encoder fine-tuned on the " in out and "train rows: 2 passes, " in out
+    assert seen["params"]["fine_tune_epochs"] == 2
     # The registered model's encoder is tuned again on every labelled row, unless told not to.
     assert (f"encoder fine-tuned again on all {len(contacts)} labelled rows" in out) is tuned_again
     assert seen["params"].get("fine_tune_refit_rows") == (len(contacts) if tuned_again else None)

@@ -26,6 +26,7 @@ import math
 import random
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 # Name of the saved folder: the embedding cache's model id starts with it (nlp.embed), and MLflow
 # keeps it when logging the folder, so training and tagging share cached vectors.
 FINE_TUNED_FOLDER = "minilm-fine-tuned"
+# Passes over the texts by default where causes have few labelled texts (epochs_for).
+FEW_SHOT_EPOCHS = 3
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class FineTuneConfig:
 
     Parameters
     ----------
-    epochs : int
-        Passes over the training texts (each text is an anchor once per epoch).
+    epochs : int or None
+        Passes over the training texts (each text is an anchor once per epoch); ``None``:
+        :data:`FEW_SHOT_EPOCHS` when the labels have a median of under
+        :data:`training.config.FEW_SHOT_MEDIAN` texts each, else 1 (:func:`epochs_for`).
     batch_size : int
         Pairs per step (at most one pair per label; fewer when there are fewer labels).
     learning_rate : float
@@ -71,7 +76,7 @@ class FineTuneConfig:
         A tqdm bar over the steps.
     """
 
-    epochs: int = 1
+    epochs: int | None = None
     batch_size: int = 32
     learning_rate: float = 5e-5
     max_seconds: float | None = None
@@ -83,7 +88,7 @@ class FineTuneConfig:
     show_progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
+        if self.epochs is not None and self.epochs < 1:
             raise ValueError(f"fine-tune epochs must be >= 1, got {self.epochs}")
         if self.chunk_size < 1:
             raise ValueError(f"fine-tune chunk_size must be >= 1, got {self.chunk_size}")
@@ -104,6 +109,7 @@ class FineTuneResult:
     """What :func:`fine_tune` did: the saved folder, steps run, seconds, whether time ran out."""
 
     path: Path
+    epochs: int
     steps: int
     planned_steps: int
     seconds: float
@@ -113,6 +119,7 @@ class FineTuneResult:
     def params(self) -> dict[str, Any]:
         """MLflow params of the fine-tune (prefixed ``fine_tune_``)."""
         return {
+            "fine_tune_epochs": self.epochs,
             "fine_tune_steps": self.steps,
             "fine_tune_planned_steps": self.planned_steps,
             "fine_tune_seconds": round(self.seconds, 1),
@@ -166,7 +173,8 @@ def fine_tune(
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
-    epochs = [_pair_batches(labels, config.batch_size, rng) for _ in range(config.epochs)]
+    passes = epochs_for(config, labels)
+    epochs = [_pair_batches(labels, config.batch_size, rng) for _ in range(passes)]
     planned = sum(len(batches) for batches in epochs)
     if planned == 0:
         raise ValueError("fine-tuning needs at least one label with two texts")
@@ -224,7 +232,26 @@ def fine_tune(
     folder.mkdir(parents=True, exist_ok=True)
     model.save(str(folder), create_model_card=False)
     log.info("fine-tuned encoder saved to %s (%d steps, %.0f s)", folder, step, seconds)
-    return FineTuneResult(folder, step, planned, seconds, running, timed_out)
+    return FineTuneResult(folder, passes, step, planned, seconds, running, timed_out)
+
+
+def epochs_for(config: FineTuneConfig, labels: Sequence[str]) -> int:
+    """Passes over the texts: ``config.epochs``, or when ``None`` :data:`FEW_SHOT_EPOCHS` where the
+    ``labels`` have a median of under :data:`training.config.FEW_SHOT_MEDIAN` texts each, else 1.
+
+    One pass over 770 texts (10 per cause, BANKING77) is 25 steps of 32 pairs. Three passes, with
+    self-training on the other texts: 89.2%, 88.5% and 86.9% on three draws (mean 88.2%), against
+    88.0%, 89.0% and 86.4% (87.8%) after one, for about 45 s more; without self-training, 86.93%
+    against 86.77%. One pass over the 6,401 train-split texts of the full set is 200 steps, about 4
+    minutes on 2 cores: three would take training past 10 minutes.
+    """
+    from training.config import FEW_SHOT_MEDIAN  # training.config imports this module
+
+    if config.epochs is not None:
+        return config.epochs
+    counts = Counter(labels)
+    few = bool(counts) and float(np.median(list(counts.values()))) < FEW_SHOT_MEDIAN
+    return FEW_SHOT_EPOCHS if few else 1
 
 
 def _token_lengths(model: Any, texts: list[str]) -> np.ndarray:
@@ -309,7 +336,6 @@ def fine_tuned_embedder(
     done = fine_tune(texts, labels, root / FINE_TUNED_FOLDER, settings, base=base.model)
     params = {
         "fine_tune": True,
-        "fine_tune_epochs": settings.epochs,
         "fine_tune_learning_rate": settings.learning_rate,
         "fine_tune_batch_size": settings.batch_size,
         "fine_tune_max_seconds": settings.max_seconds,

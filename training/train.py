@@ -352,7 +352,7 @@ def refit_on_all(
             if params[name] is result.tuned_embedder:
                 params[name] = tuned
         result.params["fine_tune_refit_rows"] = len(frame)
-        for key in ("steps", "planned_steps", "seconds", "final_loss", "timed_out"):
+        for key in ("epochs", "steps", "planned_steps", "seconds", "final_loss", "timed_out"):
             result.params[f"fine_tune_refit_{key}"] = figures[f"fine_tune_{key}"]
     # Self-training's kept rounds run again from every labelled row (none without self-training).
     rounds = int(result.params.get("self_train_rounds", 0))
