@@ -250,6 +250,7 @@ def test_refit_tunes_the_encoder_again_when_causes_have_few_labels(
 ) -> None:
     import dataclasses
 
+    import training.finetune
     import training.train
     from nlp.embed import Embedder
     from training.finetune import FineTuneConfig
@@ -269,7 +270,7 @@ def test_refit_tunes_the_encoder_again_when_causes_have_few_labels(
         return again, {f"fine_tune_{key}": value for key, value in figures.items()}
 
     monkeypatch.setattr(training.train, "fine_tuned_embedder", fine_tuned_embedder)
-    monkeypatch.setattr(training.train, "FEW_SHOT_MEDIAN", few_shot_median)
+    monkeypatch.setattr(training.finetune, "FEW_SHOT_MEDIAN", few_shot_median)
     refit = refit_on_all(result, training_set, refit_encoder=setting)  # type: ignore[arg-type]
 
     assert result.params["fine_tune_refit"] is tuned_again

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from training.finetune import FEW_SHOT_MEDIAN as FEW_SHOT_MEDIAN
 from training.finetune import FineTuneConfig
 
 Features = Literal["embedding", "tfidf", "both"]
@@ -16,8 +15,6 @@ FeatureChoice = Literal["auto", "embedding", "tfidf", "both"]
 Model = Literal["logreg", "svm"]
 ClassesEncoder = Literal["auto", "fine-tuned", "base"]
 ModelChoice = Literal["auto", "logreg", "svm"]
-# FEW_SHOT_MEDIAN (training.finetune): below this median of labelled rows per cause, ``auto``
-# takes logistic regression instead of the calibrated linear SVM.
 # Whether the refit tunes the encoder again on every labelled row (training.train.refit_on_all).
 RefitEncoder = Literal["auto", "always", "never"]
 # Tried in this order; on a tie the earlier wins ("both" was best on BANKING77).

@@ -27,7 +27,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 FINE_TUNED_FOLDER = "minilm-fine-tuned"
 # Causes have few labels below this median of labelled texts per cause: then ``voc train``'s
 # ``auto`` model is logistic regression (on BANKING77 at ~10 per label 86.4% against the SVM's
-# 84.8%; at ~130 the calibrated linear SVM is better and faster; training.config), the fine-tune
-# passes FEW_SHOT_EPOCHS times (epochs_for) and the refit tunes the encoder again.
+# 84.8%; at ~130 the calibrated linear SVM is better and faster; training.train), the fine-tune
+# passes FEW_SHOT_EPOCHS times (epochs_for) and the refit tunes the encoder again (few_labels).
 FEW_SHOT_MEDIAN = 30
 # Passes over the texts by default where causes have few labelled texts (epochs_for).
 FEW_SHOT_EPOCHS = 3
@@ -252,9 +252,13 @@ def epochs_for(config: FineTuneConfig, labels: Sequence[str]) -> int:
     """
     if config.epochs is not None:
         return config.epochs
+    return FEW_SHOT_EPOCHS if few_labels(labels) else 1
+
+
+def few_labels(labels: Iterable[str]) -> bool:
+    """Whether the causes have few labelled texts: a median of under :data:`FEW_SHOT_MEDIAN` a label."""
     counts = Counter(labels)
-    few = bool(counts) and float(np.median(list(counts.values()))) < FEW_SHOT_MEDIAN
-    return FEW_SHOT_EPOCHS if few else 1
+    return bool(counts) and float(np.median(list(counts.values()))) < FEW_SHOT_MEDIAN
 
 
 def _token_lengths(model: Any, texts: list[str]) -> np.ndarray:

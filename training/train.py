@@ -31,9 +31,9 @@ from training import tfidf
 from training.abstention import choose_floor, choose_matched_floor, choose_threshold
 from training.cascade import attach_cascade
 from training.classifier import RootCauseClassifier
-from training.config import FEATURE_SETS, FEW_SHOT_MEDIAN, Features, Model, RefitEncoder, TrainConfig
+from training.config import FEATURE_SETS, Features, Model, RefitEncoder, TrainConfig
 from training.dataset import TrainingSet
-from training.finetune import FineTuneConfig, fine_tuned_embedder
+from training.finetune import FineTuneConfig, few_labels, fine_tuned_embedder
 from training.secondary import fit_secondary, fit_segment_model
 from training.selftrain import SHARES, pseudo_label, self_train
 from voc.errors import InputError
@@ -135,7 +135,7 @@ def _train_classifier(
     features = FEATURE_SETS if config.features == "auto" else (config.features,)
     model: Model = config.model if config.model != "auto" else "svm"
     c_values = config.C
-    if config.model == "auto" and train["label"].value_counts().median() < FEW_SHOT_MEDIAN:
+    if config.model == "auto" and few_labels(train["label"]):
         # Logistic regression wants weaker regularisation than the SVM on the same features.
         model, c_values = "logreg", tuple(10 * c for c in config.C)
     searched = _per_label_sample(train, config.search_rows_per_label, config.random_state)
@@ -320,7 +320,7 @@ def refit_on_all(
 
     With fine-tuning (``result.fine_tune``) the encoder may be tuned again (``refit_encoder``:
     ``always``, ``never``, or ``auto``: when the labelled rows per cause have a median below
-    :data:`training.config.FEW_SHOT_MEDIAN`, where the held-out fifths are a large share of what the
+    :data:`training.finetune.FEW_SHOT_MEDIAN`, where the held-out fifths are a large share of what the
     encoder could learn from). A fresh copy of the base encoder is then tuned on every labelled row
     with the same settings (saved under ``encoder_dir``, default a new temporary folder) and takes
     the place of the train split's copy wherever the model read it (the causes, novelty, or both);
@@ -339,8 +339,7 @@ def refit_on_all(
         raise ValueError(f"refit_encoder must be auto, always or never: {refit_encoder!r}")
     retune = False
     if result.fine_tune is not None and result.tuned_embedder is not None:
-        few = bool(frame["label"].value_counts().median() < FEW_SHOT_MEDIAN)
-        retune = refit_encoder == "always" or (refit_encoder == "auto" and few)
+        retune = refit_encoder == "always" or (refit_encoder == "auto" and few_labels(frame["label"]))
         result.params["fine_tune_refit"] = retune
     if retune:
         assert result.fine_tune is not None
