@@ -37,17 +37,19 @@ every oversampled pair once, 36,575 steps of 16 pairs for 10 per intent, days on
 ``--fine-tune``, then ``voc tag`` on the test texts, each command in a process of its own and a
 fresh workspace (target: >= 94.5%, training under 10 minutes on 2 cores). ``cli-few`` does the
 same with ``--finetune-shots`` labelled texts per intent (the ``few`` draw) and every other train
-text given without a label, each run with ``--self-train`` (target: >= 88%).
+text given without a label, each run with ``--self-train`` (target: >= 88%). Both pass
+``--finetune-train-options`` on to ``voc train`` (e.g. ``'--backend onnx'``).
 
 Run: ``python -m benchmarks --only finetune [--finetune-cases few full cli cli-few themes themes-few
 oos weeks] [--finetune-epochs N] [--finetune-setfit few|all|none] [--finetune-setfit-steps 250]
-[--finetune-seed 0]``.
+[--finetune-seed 0] [--finetune-train-options '--backend onnx']``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -107,6 +109,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--finetune-learning-rate", type=float, default=5e-5, help="finetune: peak AdamW rate")
     group.add_argument(
+        "--finetune-train-options",
+        default="",
+        help="finetune: more voc train options of the cli cases, one string (e.g. '--backend onnx')",
+    )
+    group.add_argument(
         "--finetune-setfit",
         choices=("few", "all", "none"),
         default="few",
@@ -133,6 +140,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tune = FineTuneSettings(epochs, limit, rate, seed)
     setfit = str(getattr(args, "finetune_setfit", "few"))
     setfit_steps = int(getattr(args, "finetune_setfit_steps", 250))
+    options = shlex.split(str(getattr(args, "finetune_train_options", "")))  # of voc train (cli cases)
     rows: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     oos: list[dict[str, Any]] = []
@@ -144,13 +152,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elif case == "oos":
             oos += compare_out_of_scope(train, test, tune)
         elif case == "cli":
-            cli += compare_commands(train, test, tune)
+            cli += compare_commands(train, test, tune, options)
         elif case == "cli-few":
             # The few draw labelled, every other train text given without a label (voc train counts
             # them and, with --self-train, pseudo-labels them).
             sample = _shots(train, shots, seed)
             partly = train.assign(label=train["label"].where(train.index.isin(sample.index)))
-            cli += compare_commands(partly, test, tune, ["--self-train"])
+            cli += compare_commands(partly, test, tune, ["--self-train", *options])
         elif case.startswith("themes"):
             sample = _shots(train, shots, seed) if case == "themes-few" else train
             name = f"themes, tuned on {shots} per intent" if case == "themes-few" else "themes, tuned on full"

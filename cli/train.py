@@ -297,16 +297,27 @@ def _print_scores(selection: list[dict], metrics: dict[str, float], params: dict
 
     table = Table(title="validation macro-F1 per candidate")
     encoders = any("encoder" in row for row in selection)
-    for col in ("encoder", "features", "C", "macro-F1") if encoders else ("features", "C", "macro-F1"):
+    paired = any("p_vs_first" in row for row in selection)
+    columns = ("encoder",) * encoders + ("features", "C", "macro-F1") + ("won/lost vs first", "p") * paired
+    for col in columns:
         table.add_column(col)
     for row in selection:
-        cells = (str(row["features"]), f"{row['C']:g}", f"{row['validation_macro_f1']:.4f}")
-        table.add_row(*((str(row.get("encoder", "")), *cells) if encoders else cells))
+        cells = [str(row["features"]), f"{row['C']:g}", f"{row['validation_macro_f1']:.4f}"]
+        if paired:
+            cells += [f"{row['wins_vs_first']}/{row['losses_vs_first']}", f"{row['p_vs_first']:.3f}"]
+        table.add_row(*([str(row.get("encoder", ""))] * encoders + cells))
     Console(stderr=True).print(table)
     typer.echo(
         f"chosen: features={params['features']} C={params['C']:g}; threshold {params['threshold']:.3f} "
         f"(precision target {params['precision_target']:.2f})"
     )
+    if paired:
+        from training.selftrain import ALPHA
+
+        typer.echo(
+            f"validation holds few contacts per cause ({params['n_validation']:,} in all): a candidate "
+            f"replaces the first only where it gets significantly more of them right (sign test p < {ALPHA})"
+        )
     if params.get("fine_tune"):
         stopped = " (stopped by --fine-tune-max-seconds)" if params["fine_tune_timed_out"] else ""
         typer.echo(

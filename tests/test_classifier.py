@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.metrics import f1_score
 
 from training.abstention import choose_threshold, matched_floor, nearest_similarity, unseen_class_floor
 from training.classifier import RootCauseClassifier
@@ -17,7 +18,7 @@ from training.config import TrainConfig
 from training.dataset import build_training_set, load_training_set
 from training.evaluate import evaluate, expected_calibration_error
 from training.tfidf import tfidf_union
-from training.train import refit_on_all, train_classifier
+from training.train import CandidateChoice, refit_on_all, train_classifier
 from voc.errors import InputError
 from voc.taxonomy import load_taxonomy
 
@@ -493,6 +494,40 @@ def test_the_search_compares_candidates_on_a_sample_and_fits_the_winner_on_every
     vocabulary = result.model.vectorizer_.transformer_list[0][1].vocabulary_
     assert len(vocabulary) == len(tfidf_union().fit(seen).transformer_list[0][1].vocabulary_)
     assert result.model.predict(["another seller has it for half the price"]) == ["found_cheaper"]
+
+
+def test_with_few_validation_contacts_per_cause_a_candidate_must_clearly_beat_the_first() -> None:
+    truth = np.repeat(np.arange(8), 2)  # 16 validation contacts, 2 per cause
+    first = truth.copy()
+    first[:6] = (truth[:6] + 1) % 8  # 10 of 16 right
+    slightly = first.copy()
+    slightly[0] = truth[0]  # one more contact right: a higher macro-F1, p = 0.5
+    clearly = truth.copy()  # the 6 the first gets wrong, right: p = 1/64
+
+    few = CandidateChoice(truth)
+    assert few.paired
+    assert few.offer(first, "first") == {
+        "validation_macro_f1": pytest.approx(f1_score(truth, first, average="macro")),
+        "wins_vs_first": 0,
+        "losses_vs_first": 0,
+        "p_vs_first": 1.0,
+    }
+    figures = few.offer(slightly, "slightly better")
+    assert figures["validation_macro_f1"] > f1_score(truth, first, average="macro")
+    assert (figures["wins_vs_first"], figures["losses_vs_first"], figures["p_vs_first"]) == (1, 0, 0.5)
+    assert few.chosen == "first"
+    assert few.offer(clearly, "clearly better")["p_vs_first"] == pytest.approx(1 / 64)
+    assert few.chosen == "clearly better"
+
+    # With 12 validation contacts per cause, macro-F1 alone decides (and the rows say no more).
+    many = CandidateChoice(np.tile(truth, 6))
+    assert not many.paired
+    first = np.tile(first, 6)
+    slightly = first.copy()
+    slightly[0] = truth[0]
+    assert set(many.offer(first, "first")) == {"validation_macro_f1"}
+    many.offer(slightly, "slightly better")
+    assert many.chosen == "slightly better"
 
 
 def test_few_labelled_rows_choose_logistic_regression() -> None:

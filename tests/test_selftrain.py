@@ -211,10 +211,13 @@ def test_voc_train_self_train_reports_and_logs_the_rounds(
     assert main(["train", str(source), "--features", "tfidf", "--self-train"]) == 0
     out = capsys.readouterr().out
     assert "self-training on 32 unlabelled contacts: validation macro-F1 by round" in out
+    # Two validation contacts per cause: C is chosen by a sign test against the first candidate.
+    assert "a candidate replaces the first only where it gets significantly more of them right" in out
     configure_uri(Workspace.resolve())
     (run,) = mlflow.search_runs(search_all_experiments=True, output_format="list")
     params = run.data.params
     assert params["self_train_unlabelled"] == "32" and "self_train_f1_5" in params
+    assert params["selection_rule"] == "sign test against the first"
     kept = int(params["self_train_rounds"])
     assert (kept == 0) == (params["self_train_pseudo_rows"] == "0")
     # The registered model is the refit: every labelled row plus its own rounds' pseudo-labels.
