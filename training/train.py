@@ -5,13 +5,12 @@ train / validation / test, picks the feature set and regularisation on validatio
 with few validation contacts per cause, by a sign test against the first candidate:
 :class:`CandidateChoice`), picks the abstention threshold on validation so that precision on the
 non-abstained predictions meets ``precision_target``, and refits the chosen model on train +
-validation. The test set is only
-scored afterwards (:mod:`training.evaluate`); :func:`refit_on_all` then fits the chosen model on
-every labelled row. With ``TrainConfig(fine_tune=...)`` the encoder is fine-tuned on the train
-split first (:mod:`training.finetune`), and :func:`refit_on_all` may tune a fresh copy on every
-labelled row (by default when causes have few labels); with ``self_train=True`` the unlabelled
-contacts join as pseudo-labels unless validation finds that clearly harmful
-(:mod:`training.selftrain`).
+validation. The test set is only scored afterwards (:mod:`training.evaluate`); :func:`refit_on_all`
+then fits the chosen model on every labelled row. With ``TrainConfig(fine_tune=...)`` the encoder
+is fine-tuned on the train split first (:mod:`training.finetune`), and :func:`refit_on_all` may
+tune a fresh copy on every labelled row (by default when causes have few labels); with
+``self_train=True`` the unlabelled contacts join as pseudo-labels unless validation finds that
+clearly harmful (:mod:`training.selftrain`).
 """
 
 from __future__ import annotations
@@ -149,7 +148,8 @@ def _train_classifier(
     # The spaces a candidate classifies in (name, embedder, novelty_embedder). A fine-tuned encoder
     # always checks novelty (its causes lie tighter: more new causes flagged at the same coverage),
     # but the base encoder competes to classify: next to TF-IDF it often classifies as well or
-    # better (BANKING77), and the cost of a win is a second MiniLM pass per contact.
+    # better (BANKING77), and the cost of a win is a second MiniLM pass per contact. The fine-tuned
+    # space comes first: ties (and, with few validation contacts, unclear wins) go to one MiniLM pass.
     spaces: list[tuple[str, Any, Any]] = [("base", embedder, None)]
     if config.fine_tune is not None:
         spaces = [("fine-tuned", embedder, None), ("base", base_embedder, embedder)]
@@ -370,9 +370,9 @@ class CandidateChoice:
     The best validation macro-F1 wins (ties go to the earlier candidate), unless validation holds
     fewer than :data:`training.selftrain.F1_ROWS_PER_CAUSE` contacts per cause on median: then its
     macro-F1 moves by points when a contact or two change, and a candidate replaces the first only
-    where it gets significantly more validation contacts right that the first gets wrong than the
-    reverse (one-sided exact sign test, p < :data:`training.selftrain.ALPHA`); among those, the best
-    macro-F1 wins. On BANKING77 at 10 labels per intent (124 validation contacts) macro-F1 preferred
+    where, among the validation contacts exactly one of the two gets right, it is significantly more
+    often the one (one-sided exact sign test, p < :data:`training.selftrain.ALPHA`); among those, the
+    best macro-F1 wins. On BANKING77 at 10 labels per intent (124 validation contacts) macro-F1 preferred
     the embedding alone on some draws of the labelled rows, both feature sets on others, on half a
     point made of 3 contacts won and 3 lost; with the sign test both feature sets at the middle C
     are kept on every draw, and ``voc train --self-train [--fine-tune]`` + ``voc tag`` score 88.7%,
