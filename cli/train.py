@@ -146,11 +146,12 @@ def train(
 
     Rows without a label are skipped (counted). A `weight` column (theme membership, written by
     `voc label dataset`) weighs each row in training. The data is split (stratified) into train,
-    validation and test; features and C are chosen on validation, and so is the confidence
-    threshold below which predictions are flagged needs_review. The test metrics are computed with
-    the embedding backend the model is logged with. Then the chosen model is fitted again on every
-    labelled row, test rows included (--no-refit: keep the one fitted on train + validation; with
-    --fine-tune, see --refit-encoder for its encoder); the
+    validation and test; features and C are chosen on validation (by macro-F1; with few
+    validation contacts per cause, another candidate must get clearly more of them right than the
+    first), and so is the confidence threshold below which predictions are flagged needs_review.
+    The test metrics are computed with the embedding backend the model is logged with. Then the
+    chosen model is fitted again on every labelled row, test rows included (--no-refit: keep the
+    one fitted on train + validation; with --fine-tune, see --refit-encoder for its encoder); the
     reported metrics and the gate are those of the held-out evaluation. With --register-as the
     model becomes a new version with alias challenger, and alias champion moves to it only when its
     macro-F1 on the test set is at least the current champion's on the same set. The run, the
