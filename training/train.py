@@ -36,7 +36,7 @@ from training.config import FEATURE_SETS, Features, Model, RefitEncoder, TrainCo
 from training.dataset import TrainingSet
 from training.finetune import FineTuneConfig, few_labels, fine_tuned_embedder
 from training.secondary import fit_secondary, fit_segment_model
-from training.selftrain import ALPHA, F1_ROWS_PER_CAUSE, SHARES, pseudo_label, self_train, sign_test
+from training.selftrain import ALPHA, SHARES, macro_f1_trusted, pseudo_label, self_train, sign_test
 from voc.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -383,8 +383,7 @@ class CandidateChoice:
 
     def __init__(self, truth: np.ndarray) -> None:
         self.truth = truth
-        counts = pd.Series(truth).value_counts()
-        self.paired = bool(counts.median() < F1_ROWS_PER_CAUSE)
+        self.paired = not macro_f1_trusted(truth)
         self._first_right: np.ndarray | None = None
         self._best: tuple[float, Any] | None = None
 
